@@ -1,0 +1,25 @@
+//! The appel de cotisation: a numbered, dated, priced document for one member.
+//!
+//! Plain data shared by `render` (PDF) and `ledger` (CSV); built by
+//! `numbering` from the priced members.
+
+use chrono::NaiveDate;
+
+use crate::pricing::{Ligne, Placement, Totaux};
+use crate::roster::Member;
+
+/// One numbered appel.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Appel {
+    /// `AC-<exercice>-00001`, continuous in roster order.
+    pub numero: String,
+    pub exercice: i32,
+    pub date_emission: NaiveDate,
+    pub date_echeance: NaiveDate,
+    pub membre: Member,
+    pub placement: Placement,
+    pub lignes: Vec<Ligne>,
+    pub totaux: Totaux,
+    /// Legal VAT mention from the grid, printed when no line bears VAT.
+    pub mention_tva: Option<String>,
+}

@@ -1,0 +1,156 @@
+//! The command line, as clap parses it: French help, no logic, no I/O.
+//!
+//! Values stay close to the flags; `commands` resolves them (dates,
+//! defaults) and reports what clap cannot check.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+
+const TEMPLATE: &str = "\
+{about-with-newline}
+Utilisation : {usage}
+
+{all-args}{after-help}";
+
+/// Appels de cotisation de la convention « Accompagnement numérique ».
+#[derive(Debug, Parser)]
+#[command(
+    name = "cotisations",
+    version,
+    about = "Appels de cotisation annuels d'un Centre de Gestion : rôle des adhérents + grille tarifaire → un PDF par adhérent + un journal comptable CSV.",
+    help_template = TEMPLATE,
+    disable_help_flag = true,
+    disable_version_flag = true,
+    disable_help_subcommand = true,
+    subcommand_help_heading = "Commandes",
+    next_help_heading = "Options"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+
+    /// Affiche l'aide.
+    #[arg(short = 'h', long = "help", action = ArgAction::Help, global = true)]
+    pub help: Option<bool>,
+
+    /// Affiche la version.
+    #[arg(short = 'V', long = "version", action = ArgAction::Version)]
+    pub version: Option<bool>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Calcule et écrit les appels : un PDF par adhérent, le journal comptable et le bilan.
+    #[command(help_template = TEMPLATE, next_help_heading = "Options")]
+    Run(RunArgs),
+    /// Vérifie le rôle et la grille sans rien écrire.
+    #[command(help_template = TEMPLATE, next_help_heading = "Options")]
+    Check(CheckArgs),
+    /// Chiffre un adhérent fictif (pour répondre à une question au téléphone).
+    #[command(help_template = TEMPLATE, next_help_heading = "Options")]
+    Quote(QuoteArgs),
+    /// Affiche la grille tarifaire sous forme de tableau, pour la comparer à la délibération.
+    #[command(help_template = TEMPLATE, next_help_heading = "Options")]
+    Tarifs(TarifsArgs),
+}
+
+/// Where the grid is.
+#[derive(Debug, Args)]
+pub struct GridArg {
+    /// Grille tarifaire (fichier TOML).
+    #[arg(long = "tariff", visible_alias = "tarif", value_name = "GRILLE")]
+    pub tariff: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Rôle des adhérents (fichier CSV exporté d'Excel).
+    #[arg(long, visible_alias = "role", value_name = "ROLE")]
+    pub roster: PathBuf,
+
+    #[command(flatten)]
+    pub grid: GridArg,
+
+    /// Dossier de sortie : y seront créés appels/, ledger.csv et summary.json.
+    #[arg(long, value_name = "DOSSIER")]
+    pub out: PathBuf,
+
+    /// Identité du Centre émetteur (fichier TOML).
+    #[arg(long, value_name = "MODELE", default_value = "templates/emetteur.toml")]
+    pub emetteur: PathBuf,
+
+    /// Exercice facturé (par défaut : l'année de la date d'émission).
+    #[arg(long, value_name = "ANNEE")]
+    pub exercice: Option<i32>,
+
+    /// Date d'émission des appels, AAAA-MM-JJ (par défaut : aujourd'hui).
+    #[arg(long = "date-emission", value_name = "DATE")]
+    pub date_emission: Option<String>,
+
+    /// Format du journal comptable.
+    #[arg(long = "csv-format", value_enum, default_value_t = CsvFormatArg::Francais)]
+    pub csv_format: CsvFormatArg,
+
+    /// Remplace un lot déjà présent dans le dossier de sortie.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Nombre de fils de calcul (par défaut : un par cœur).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// N'affiche que les erreurs (pour cron).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CsvFormatArg {
+    /// Point-virgule et virgule décimale (imports comptables français).
+    Francais,
+    /// Virgule et point décimal (RFC 4180).
+    Rfc4180,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Rôle des adhérents (fichier CSV exporté d'Excel).
+    #[arg(long, visible_alias = "role", value_name = "ROLE")]
+    pub roster: PathBuf,
+
+    #[command(flatten)]
+    pub grid: GridArg,
+}
+
+#[derive(Debug, Args)]
+pub struct QuoteArgs {
+    #[command(flatten)]
+    pub grid: GridArg,
+
+    /// Type de collectivité : commune, etablissement_public ou budget_annexe.
+    #[arg(long = "type", value_name = "TYPE")]
+    pub kind: String,
+
+    /// Population (pour une commune).
+    #[arg(long)]
+    pub population: Option<String>,
+
+    /// Nombre d'agents (pour un établissement public ou un budget annexe).
+    #[arg(long)]
+    pub agents: Option<String>,
+
+    /// Collectivité non affiliée au Centre (tranche la plus haute).
+    #[arg(long = "non-affiliee")]
+    pub non_affiliee: bool,
+
+    /// Services souscrits, sous la forme code=quantité (ex. forfait_metiers=1 formation_jours=0,5).
+    #[arg(value_name = "CODE=QUANTITE")]
+    pub articles: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TarifsArgs {
+    #[command(flatten)]
+    pub grid: GridArg,
+}

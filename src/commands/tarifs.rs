@@ -1,0 +1,134 @@
+//! `cotisations tarifs`: prints the grid as tables, to check it against the
+//! board's deliberation.
+
+use std::fmt::Write as _;
+
+use crate::cli::TarifsArgs;
+use crate::error::Error;
+use crate::format_fr;
+use crate::tariff::{Grid, Pricing};
+
+use super::load_grid;
+
+/// Prints the grid on stdout.
+///
+/// # Errors
+/// The grid's errors.
+pub fn run(args: &TarifsArgs) -> Result<(), Error> {
+    let grid = load_grid(&args.grid.tariff)?;
+    print!("{}", render(&grid));
+    Ok(())
+}
+
+fn pad(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    format!("{s}{}", " ".repeat(width.saturating_sub(n)))
+}
+
+fn pad_left(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    format!("{}{s}", " ".repeat(width.saturating_sub(n)))
+}
+
+/// The grid as plain-text tables.
+#[must_use]
+pub fn render(grid: &Grid) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{}", grid.titre);
+    if !grid.annexe.is_empty() {
+        let _ = writeln!(s, "{}", grid.annexe);
+    }
+    let _ = writeln!(s, "\nTranches");
+    for t in grid.tranches() {
+        let _ = writeln!(
+            s,
+            "  T{}  population ≥ {:>8}  agents ≥ {:>4}  {}",
+            t.numero,
+            format_fr::integer(u64::from(t.population_min)),
+            format_fr::integer(u64::from(t.agents_min)),
+            t.libelle
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  Collectivités non affiliées : tranche {}",
+        grid.tranche_non_affiliee()
+    );
+
+    let per_tier: Vec<_> = grid
+        .items()
+        .iter()
+        .filter_map(|i| match &i.pricing {
+            Pricing::PerTier(p) => Some((i, p)),
+            _ => None,
+        })
+        .collect();
+    if !per_tier.is_empty() {
+        let _ = writeln!(s, "\nPrix par tranche (€)");
+        let w = per_tier
+            .iter()
+            .map(|(i, _)| i.code.chars().count())
+            .max()
+            .unwrap_or(0);
+        let mut header = format!("  {}", pad("code", w));
+        for t in grid.tranches() {
+            let _ = write!(header, " {:>10}", format!("T{}", t.numero));
+        }
+        let _ = writeln!(s, "{header}");
+        for (item, prices) in &per_tier {
+            let mut row = format!("  {}", pad(&item.code, w));
+            for p in *prices {
+                let _ = write!(row, " {}", pad_left(&format_fr::nombre_2(p.decimal()), 10));
+            }
+            let _ = writeln!(s, "{row}   {}", item.libelle);
+        }
+    }
+    let others: Vec<_> = grid
+        .items()
+        .iter()
+        .filter(|i| !matches!(i.pricing, Pricing::PerTier(_)))
+        .collect();
+    if !others.is_empty() {
+        let _ = writeln!(s, "\nPrix unitaires");
+        let w = others.iter().map(|i| i.code.chars().count()).max().unwrap_or(0);
+        for i in others {
+            let price = match &i.pricing {
+                Pricing::Unit(p) => format!("{} / {}", format_fr::montant(*p), i.unite),
+                _ => "sur devis".to_string(),
+            };
+            let _ = writeln!(s, "  {}  {}  {}", pad(&i.code, w), pad_left(&price, 26), i.libelle);
+        }
+    }
+    let rules: Vec<String> = grid
+        .items()
+        .iter()
+        .enumerate()
+        .flat_map(|(idx, i)| {
+            let mut r = Vec::new();
+            for &e in &i.exclut {
+                if e > idx {
+                    r.push(format!("  {} et {} s'excluent", i.code, grid.item(e).code));
+                }
+            }
+            if !i.requiert_un_de.is_empty() {
+                let list: Vec<&str> = i
+                    .requiert_un_de
+                    .iter()
+                    .map(|&x| grid.item(x).code.as_str())
+                    .collect();
+                r.push(format!("  {} nécessite l'un de : {}", i.code, list.join(", ")));
+            }
+            r
+        })
+        .collect();
+    if !rules.is_empty() {
+        let _ = writeln!(s, "\nRègles");
+        for r in rules {
+            let _ = writeln!(s, "{r}");
+        }
+    }
+    if let Some(m) = &grid.mention_tva {
+        let _ = writeln!(s, "\nMention TVA : {m}");
+    }
+    s
+}

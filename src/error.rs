@@ -1,0 +1,173 @@
+//! The top-level error: one variant per layer, the French message a user
+//! reads, and the process exit code. Only `main` turns it into an exit.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use crate::emetteur::EmetteurError;
+use crate::render::RenderError;
+use crate::roster::RosterError;
+use crate::tariff::GridError;
+
+/// Documented exit codes (see README, « Exécution par cron »).
+pub mod exit {
+    /// Everything went well.
+    pub const OK: i32 = 0;
+    /// Invalid command line (also clap's own code).
+    pub const USAGE: i32 = 2;
+    /// Invalid tariff grid or issuer template.
+    pub const GRID: i32 = 3;
+    /// Invalid roster: nothing was written.
+    pub const ROSTER: i32 = 4;
+    /// Reading or writing a file failed: nothing was published.
+    pub const IO: i32 = 6;
+    /// A bug or an impossible amount: nothing was published.
+    pub const INTERNAL: i32 = 7;
+}
+
+/// Everything that can stop a command.
+#[derive(Debug)]
+pub enum Error {
+    /// A command-line value that clap could not check itself.
+    Usage(String),
+    /// A file could not be read or written.
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: io::Error,
+    },
+    Grid {
+        path: PathBuf,
+        errors: Vec<GridError>,
+    },
+    Emetteur {
+        path: PathBuf,
+        error: EmetteurError,
+    },
+    Roster {
+        path: PathBuf,
+        errors: Vec<RosterError>,
+    },
+    /// The output folder already holds a finished batch.
+    OutputExists { path: PathBuf },
+    Render(RenderError),
+    /// A quantity × price that does not fit (refused by validation first).
+    Overflow { membre: String, code: String },
+}
+
+impl Error {
+    /// The process exit code for this error.
+    #[must_use]
+    pub fn code(&self) -> i32 {
+        match self {
+            Error::Usage(_) | Error::OutputExists { .. } => exit::USAGE,
+            Error::Grid { .. } | Error::Emetteur { .. } => exit::GRID,
+            Error::Roster { .. } => exit::ROSTER,
+            Error::Io { .. } => exit::IO,
+            Error::Render(_) | Error::Overflow { .. } => exit::INTERNAL,
+        }
+    }
+
+    /// Shorthand for an I/O error on `path`.
+    pub fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(io::Error) -> Error {
+        let path = path.into();
+        move |source| Error::Io {
+            action,
+            path,
+            source,
+        }
+    }
+}
+
+fn io_reason_fr(e: &io::Error) -> String {
+    use io::ErrorKind as K;
+    match e.kind() {
+        K::NotFound => "fichier ou dossier introuvable : vérifiez le chemin".into(),
+        K::PermissionDenied => {
+            "accès refusé : vérifiez les droits sur ce fichier ou ce dossier".into()
+        }
+        K::AlreadyExists => "existe déjà".into(),
+        K::StorageFull => "disque plein : libérez de la place puis relancez".into(),
+        K::ReadOnlyFilesystem => "système de fichiers en lecture seule".into(),
+        K::IsADirectory => "c'est un dossier, pas un fichier".into(),
+        K::NotADirectory => "un élément du chemin n'est pas un dossier".into(),
+        _ => format!("erreur système ({e})"),
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n > 1 {
+        format!("{n} {many}")
+    } else {
+        format!("{n} {one}")
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Usage(m) => write!(f, "{m}"),
+            Error::Io {
+                action,
+                path,
+                source,
+            } => write!(
+                f,
+                "impossible de {action} « {} » : {}",
+                path.display(),
+                io_reason_fr(source)
+            ),
+            Error::Grid { path, errors } => {
+                writeln!(
+                    f,
+                    "la grille tarifaire « {} » contient {} ; rien n'a été écrit :",
+                    path.display(),
+                    plural(errors.len(), "erreur", "erreurs")
+                )?;
+                for e in errors {
+                    writeln!(f, "  {}:{}:{} : {}", path.display(), e.line, e.column, e.kind)?;
+                }
+                Ok(())
+            }
+            Error::Emetteur { path, error } => write!(
+                f,
+                "le modèle de l'émetteur « {} » est invalide ({}) : {}",
+                path.display(),
+                match (error.line, error.column) {
+                    (Some(l), Some(c)) => format!("ligne {l}, colonne {c}"),
+                    _ => "position inconnue".into(),
+                },
+                error.message
+            ),
+            Error::Roster { path, errors } => {
+                writeln!(
+                    f,
+                    "le rôle « {} » contient {} ; rien n'a été écrit. Corrigez le fichier puis relancez :",
+                    path.display(),
+                    plural(errors.len(), "erreur", "erreurs")
+                )?;
+                for e in errors {
+                    writeln!(f, "  {}, {e}", path.display())?;
+                }
+                Ok(())
+            }
+            Error::OutputExists { path } => write!(
+                f,
+                "le dossier de sortie « {} » contient déjà un lot d'appels : choisissez un autre dossier, ou ajoutez --force pour le remplacer",
+                path.display()
+            ),
+            Error::Render(e) => write!(f, "échec de la mise en page d'un appel : {e}"),
+            Error::Overflow { membre, code } => write!(
+                f,
+                "montant hors limites pour l'adhérent « {membre} », article « {code} » : vérifiez la quantité"
+            ),
+        }
+    }
+}
+
+impl From<RenderError> for Error {
+    fn from(e: RenderError) -> Error {
+        Error::Render(e)
+    }
+}

@@ -1,0 +1,152 @@
+//! The consolidated ledger: one CSV row per appel line, for the accounting
+//! software. Writes to any `io::Write`; opens no file.
+//!
+//! French format by default (`;`, decimal comma), RFC 4180 on request
+//! (`,`, decimal point). Dates ISO 8601. No thousands separators: this file
+//! is for machines; amounts have exactly two decimals.
+
+use std::io::{self, Write};
+
+use rust_decimal::Decimal;
+
+use crate::appel::Appel;
+use crate::money::Montant;
+
+/// The ledger header, exactly as the accounting import expects it.
+pub const HEADER: [&str; 19] = [
+    "exercice",
+    "numero",
+    "date_emission",
+    "date_echeance",
+    "membre_id",
+    "membre_nom",
+    "siret",
+    "type",
+    "tranche",
+    "code",
+    "libelle",
+    "quantite",
+    "unite",
+    "prix_unitaire",
+    "montant_ht",
+    "taux_tva",
+    "montant_tva",
+    "montant_ttc",
+    "imputation",
+];
+
+/// CSV dialect of the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvFormat {
+    /// `;` and decimal comma: what French accounting imports expect.
+    #[default]
+    Francais,
+    /// `,` and decimal point.
+    Rfc4180,
+}
+
+impl CsvFormat {
+    fn delimiter(self) -> u8 {
+        match self {
+            CsvFormat::Francais => b';',
+            CsvFormat::Rfc4180 => b',',
+        }
+    }
+
+    fn number(self, text: String) -> String {
+        match self {
+            CsvFormat::Francais => text.replace('.', ","),
+            CsvFormat::Rfc4180 => text,
+        }
+    }
+
+    fn amount(self, m: Montant) -> String {
+        self.number(format!("{:.2}", m.decimal()))
+    }
+
+    fn quantity(self, q: Decimal) -> String {
+        self.number(q.normalize().to_string())
+    }
+}
+
+/// Streams ledger rows to `W`.
+pub struct LedgerWriter<W: Write> {
+    csv: csv::Writer<W>,
+    format: CsvFormat,
+}
+
+impl<W: Write> LedgerWriter<W> {
+    /// Starts a ledger and writes its header.
+    ///
+    /// # Errors
+    /// Any write error of `out`.
+    pub fn new(out: W, format: CsvFormat) -> io::Result<LedgerWriter<W>> {
+        let mut csv = csv::WriterBuilder::new()
+            .delimiter(format.delimiter())
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(out);
+        csv.write_record(HEADER).map_err(io::Error::other)?;
+        Ok(LedgerWriter { csv, format })
+    }
+
+    /// Writes the rows of one appel.
+    ///
+    /// # Errors
+    /// Any write error of the underlying writer.
+    pub fn write_appel(&mut self, appel: &Appel) -> io::Result<()> {
+        let f = self.format;
+        let exercice = appel.exercice.to_string();
+        let emission = appel.date_emission.format("%Y-%m-%d").to_string();
+        let echeance = appel.date_echeance.format("%Y-%m-%d").to_string();
+        let tranche = appel.placement.tranche.to_string();
+        for l in &appel.lignes {
+            self.csv
+                .write_record([
+                    exercice.as_str(),
+                    &appel.numero,
+                    &emission,
+                    &echeance,
+                    &appel.membre.id,
+                    &appel.membre.nom,
+                    &appel.membre.siret,
+                    appel.membre.kind.code(),
+                    &tranche,
+                    &l.code,
+                    &l.libelle,
+                    &f.quantity(l.quantite),
+                    &l.unite,
+                    &f.amount(l.prix_unitaire),
+                    &f.amount(l.montant_ht),
+                    &f.number(format!("{:.2}", l.taux_tva)),
+                    &f.amount(l.montant_tva),
+                    &f.amount(l.montant_ttc),
+                    &l.imputation,
+                ])
+                .map_err(io::Error::other)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes and returns the writer.
+    ///
+    /// # Errors
+    /// Any write error while flushing.
+    pub fn finish(self) -> io::Result<W> {
+        self.csv.into_inner().map_err(|e| e.into_error())
+    }
+}
+
+/// The whole ledger of `appels` as bytes.
+///
+/// # Errors
+/// Never in practice (writing to memory); kept for symmetry.
+pub fn ledger_bytes<'a>(
+    appels: impl IntoIterator<Item = &'a Appel>,
+    format: CsvFormat,
+) -> io::Result<Vec<u8>> {
+    let mut w = LedgerWriter::new(Vec::new(), format)?;
+    for a in appels {
+        w.write_appel(a)?;
+    }
+    w.finish()
+}

@@ -1,0 +1,31 @@
+//! `cotisations`: the annual billing batch of a Centre de Gestion.
+//!
+//! The pipeline, one module per step:
+//!
+//! ```text
+//! roster (CSV) ──read──► roster::RawRoster ──validate──► roster::Member ─┐
+//! tariff (TOML) ────────► tariff::Grid ─────────────────────────────────┼─► pricing::price (pure, per member)
+//!                                                                       │     ─► numbering::number (roster order)
+//!                                                                       │     ─► render (Appel → PDF bytes)
+//!                                                                       │     ─► ledger (Appels → CSV rows)
+//!                                                                       └──► batch (the only file writer)
+//! ```
+//!
+//! The core (`tariff`, `roster`, `pricing`, `numbering`, `render`, `ledger`)
+//! does no file I/O, reads no clock and starts no thread pool; `batch` and
+//! `commands` sit around it.
+
+pub mod appel;
+pub mod batch;
+pub mod cli;
+pub mod commands;
+pub mod emetteur;
+pub mod error;
+pub mod format_fr;
+pub mod ledger;
+pub mod money;
+pub mod numbering;
+pub mod pricing;
+pub mod render;
+pub mod roster;
+pub mod tariff;

@@ -1,0 +1,659 @@
+//! Validating raw roster rows into `Member`s, collecting every error.
+//!
+//! Errors carry their position (line, column) apart from their kind, so
+//! tests assert the kind and position and `Display` alone writes French.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use rust_decimal::Decimal;
+
+use super::read::RawRoster;
+use super::{Member, MemberKind};
+use crate::format_fr::{NumberError, fold_key, parse_nombre};
+use crate::tariff::{Grid, Pricing, QuantityKind};
+
+/// Largest quantity accepted in a cell: far above any real subscription,
+/// low enough that no product can overflow.
+const MAX_QUANTITY: u32 = 1_000_000;
+/// Largest population or agent count accepted.
+const MAX_COUNT: u32 = 100_000_000;
+/// Longest text accepted in a cell (names, addresses).
+const MAX_TEXT: usize = 300;
+/// Longest `code_service` Chorus Pro accepts.
+const MAX_CODE_SERVICE: usize = 100;
+
+/// The identity columns of the roster.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Field {
+    Id,
+    Nom,
+    Type,
+    Population,
+    Agents,
+    Affiliee,
+    Siret,
+    Adresse,
+    CodePostal,
+    Ville,
+    Email,
+    CodeService,
+    Engagement,
+}
+
+const FIELDS: &[(&str, Field)] = &[
+    ("id", Field::Id),
+    ("nom", Field::Nom),
+    ("type", Field::Type),
+    ("population", Field::Population),
+    ("agents", Field::Agents),
+    ("affiliee", Field::Affiliee),
+    ("siret", Field::Siret),
+    ("adresse", Field::Adresse),
+    ("code_postal", Field::CodePostal),
+    ("ville", Field::Ville),
+    ("email", Field::Email),
+    ("code_service", Field::CodeService),
+    ("engagement", Field::Engagement),
+];
+
+const REQUIRED: &[Field] = &[Field::Id, Field::Nom, Field::Type, Field::Siret];
+
+/// A problem in the roster, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RosterError {
+    /// 1-based line in the file (the header is line 1); 0 if none applies.
+    pub line: u64,
+    /// 1-based column number and header name, when the problem is one cell.
+    pub column: Option<(usize, String)>,
+    pub kind: RosterErrorKind,
+}
+
+/// What is wrong in the roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RosterErrorKind {
+    EmptyFile,
+    BrokenCsv { message: String },
+    UnknownColumn { name: String, suggestion: Option<String>, known: Vec<String> },
+    DuplicateColumn { name: String, first: usize },
+    MissingColumn { name: String },
+    RaggedRow { expected: usize, found: usize },
+    Missing,
+    TooLong { max: usize },
+    DuplicateId { id: String, first_line: u64 },
+    UnknownType { value: String },
+    MissingPopulation,
+    MissingAgents,
+    BadCount { value: String },
+    BadAffiliee { value: String },
+    BadSiret { value: String, reason: SiretProblem },
+    BadEmail { value: String },
+    NotANumber { value: String },
+    Negative { value: String },
+    TooLarge { value: String },
+    NotYesNo { value: String },
+    NotWhole { value: String },
+    TooManyDecimals { value: String, max: u32 },
+    Excluded { other: String },
+    Requires { any_of: Vec<String> },
+}
+
+/// Why a SIRET is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SiretProblem {
+    Length,
+    NotDigits,
+    Luhn,
+}
+
+fn list_fr(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|s| format!("« {s} »"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl fmt::Display for RosterErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use RosterErrorKind as K;
+        match self {
+            K::EmptyFile => write!(
+                f,
+                "le fichier est vide : il doit au moins contenir la ligne d'en-tête (id;nom;type;…)"
+            ),
+            K::BrokenCsv { message } => write!(
+                f,
+                "structure CSV illisible ({message}) : vérifiez les guillemets, ou réenregistrez le fichier depuis Excel au format « CSV (séparateur : point-virgule) »"
+            ),
+            K::UnknownColumn {
+                name,
+                suggestion,
+                known,
+            } => {
+                write!(f, "colonne inconnue « {name} »")?;
+                if let Some(s) = suggestion {
+                    write!(f, " : vouliez-vous dire « {s} » ?")?;
+                }
+                write!(
+                    f,
+                    " Renommez-la ou supprimez-la. Colonnes reconnues : {}",
+                    known.join(", ")
+                )
+            }
+            K::DuplicateColumn { name, first } => write!(
+                f,
+                "colonne « {name} » en double (déjà en colonne {first}) : supprimez l'une des deux"
+            ),
+            K::MissingColumn { name } => {
+                write!(f, "colonne obligatoire « {name} » absente : ajoutez-la à l'en-tête")
+            }
+            K::RaggedRow { expected, found } => write!(
+                f,
+                "la ligne a {found} cellules au lieu de {expected} : vérifiez les séparateurs et les guillemets"
+            ),
+            K::Missing => write!(f, "valeur obligatoire manquante : remplissez la cellule"),
+            K::TooLong { max } => {
+                write!(f, "texte trop long (plus de {max} caractères) : raccourcissez-le")
+            }
+            K::DuplicateId { id, first_line } => write!(
+                f,
+                "identifiant « {id} » en double (déjà utilisé ligne {first_line}) : chaque adhérent doit avoir un identifiant unique"
+            ),
+            K::UnknownType { value } => write!(
+                f,
+                "type « {value} » inconnu : indiquez « commune », « établissement public » ou « budget annexe »"
+            ),
+            K::MissingPopulation => write!(
+                f,
+                "population manquante : une commune est placée dans sa tranche selon sa population ; indiquez-la (0 est permis)"
+            ),
+            K::MissingAgents => write!(
+                f,
+                "nombre d'agents manquant : un établissement public ou un budget annexe est placé selon son nombre d'agents ; indiquez-le"
+            ),
+            K::BadCount { value } => write!(
+                f,
+                "« {value} » n'est pas un nombre entier positif : indiquez par exemple 1 119"
+            ),
+            K::BadAffiliee { value } => {
+                write!(f, "« {value} » n'est ni « oui » ni « non » : indiquez oui ou non (vide = oui)")
+            }
+            K::BadSiret { value, reason } => {
+                let why = match reason {
+                    SiretProblem::Length => "il doit compter 14 chiffres",
+                    SiretProblem::NotDigits => "il ne doit contenir que des chiffres (et des espaces)",
+                    SiretProblem::Luhn => "sa clé de contrôle est fausse (faute de frappe ?)",
+                };
+                write!(
+                    f,
+                    "SIRET « {value} » invalide : {why} ; recopiez-le depuis l'annuaire des entreprises (SIRENE)"
+                )
+            }
+            K::BadEmail { value } => {
+                write!(f, "adresse électronique « {value} » invalide : il manque « @ »")
+            }
+            K::NotANumber { value } => write!(
+                f,
+                "« {value} » n'est pas un nombre : écrivez par exemple 3 ou 0,5 (cellule vide = 0)"
+            ),
+            K::Negative { value } => {
+                write!(f, "quantité négative « {value} » : indiquez 0 ou plus")
+            }
+            K::TooLarge { value } => write!(
+                f,
+                "quantité « {value} » trop grande (au plus 1 000 000) : vérifiez la cellule"
+            ),
+            K::NotYesNo { value } => write!(
+                f,
+                "« {value} » : ce service se souscrit ou non ; indiquez 1 (souscrit) ou 0 / vide (non souscrit)"
+            ),
+            K::NotWhole { value } => write!(
+                f,
+                "« {value} » : ce service se compte en nombre entier ; indiquez un nombre sans décimale"
+            ),
+            K::TooManyDecimals { value, max } => write!(
+                f,
+                "« {value} » : au plus {max} décimales ; arrondissez la valeur"
+            ),
+            K::Excluded { other } => write!(
+                f,
+                "incompatible avec « {other} », souscrit sur la même ligne : n'en gardez qu'un"
+            ),
+            K::Requires { any_of } => write!(
+                f,
+                "ce service nécessite au moins l'un des articles suivants : {} ; ajoutez-en un ou retirez ce service",
+                list_fr(any_of)
+            ),
+        }
+    }
+}
+
+impl fmt::Display for RosterError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.line, &self.column) {
+            (0, _) => write!(f, "{}", self.kind),
+            (line, Some((n, name))) => {
+                write!(f, "ligne {line}, colonne {n} « {name} » : {}", self.kind)
+            }
+            (line, None) => write!(f, "ligne {line} : {}", self.kind),
+        }
+    }
+}
+
+/// Whether `siret` (digits only) passes the Luhn check.
+#[must_use]
+pub fn luhn_ok(digits: &str) -> bool {
+    let mut sum = 0u32;
+    for (i, c) in digits.bytes().rev().enumerate() {
+        let mut d = u32::from(c - b'0');
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    sum % 10 == 0
+}
+
+/// Normalises and checks a SIRET: spaces removed, 14 digits, Luhn key.
+///
+/// # Errors
+/// The reason it is refused.
+pub fn parse_siret(text: &str) -> Result<String, SiretProblem> {
+    let digits: String = text
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '.' | '-'))
+        .collect();
+    if !digits.chars().all(|c| c.is_ascii_digit()) {
+        return Err(SiretProblem::NotDigits);
+    }
+    if digits.len() != 14 {
+        return Err(SiretProblem::Length);
+    }
+    if !luhn_ok(&digits) {
+        return Err(SiretProblem::Luhn);
+    }
+    Ok(digits)
+}
+
+fn parse_yes_no(text: &str) -> Option<bool> {
+    match fold_key(text).as_str() {
+        "" | "oui" | "o" | "1" | "vrai" | "yes" | "y" | "x" | "affiliee" => Some(true),
+        "non" | "n" | "0" | "faux" | "no" | "non_affiliee" => Some(false),
+        _ => None,
+    }
+}
+
+fn parse_count(text: &str) -> Result<u32, ()> {
+    let n = parse_nombre(text).map_err(|_| ())?;
+    if n.is_sign_negative() || n.fract() != Decimal::ZERO {
+        return Err(());
+    }
+    u32::try_from(n.trunc().mantissa() / 10i128.pow(n.scale()))
+        .ok()
+        .filter(|&v| v <= MAX_COUNT)
+        .ok_or(())
+}
+
+/// Levenshtein distance, for « did you mean » on unknown columns.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+enum Column {
+    Identity,
+    Item(usize),
+}
+
+/// Validates the raw rows against the grid's item codes and rules.
+///
+/// # Errors
+/// Every error found in the file, in line order.
+pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterError>> {
+    let mut errors = Vec::new();
+    let header_err = |col: usize, name: &str, kind| RosterError {
+        line: 1,
+        column: Some((col + 1, name.to_string())),
+        kind,
+    };
+
+    // Header: map each column to an identity field or an item.
+    let mut columns: Vec<Option<Column>> = Vec::with_capacity(raw.headers.len());
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut present: HashMap<Field, usize> = HashMap::new();
+    let known: Vec<String> = FIELDS
+        .iter()
+        .map(|(n, _)| (*n).to_string())
+        .chain(grid.items().iter().map(|i| i.code.clone()))
+        .collect();
+    for (col, name) in raw.headers.iter().enumerate() {
+        let key = fold_key(name);
+        if let Some(&first) = seen.get(&key) {
+            errors.push(header_err(
+                col,
+                name,
+                RosterErrorKind::DuplicateColumn {
+                    name: name.clone(),
+                    first: first + 1,
+                },
+            ));
+            columns.push(None);
+            continue;
+        }
+        seen.insert(key.clone(), col);
+        if let Some((_, field)) = FIELDS.iter().find(|(n, _)| *n == key) {
+            present.insert(*field, col);
+            columns.push(Some(Column::Identity));
+        } else if let Some(index) = grid.find(&key) {
+            columns.push(Some(Column::Item(index)));
+        } else {
+            let suggestion = known
+                .iter()
+                .map(|k| (distance(&key, k), k))
+                .filter(|(d, _)| *d <= 3)
+                .min()
+                .map(|(_, k)| k.clone());
+            errors.push(header_err(
+                col,
+                name,
+                RosterErrorKind::UnknownColumn {
+                    name: name.clone(),
+                    suggestion,
+                    known: known.clone(),
+                },
+            ));
+            columns.push(None);
+        }
+    }
+    for field in REQUIRED {
+        if !present.contains_key(field) {
+            let name = FIELDS.iter().find(|(_, f)| f == field).map_or("", |(n, _)| n);
+            errors.push(RosterError {
+                line: 1,
+                column: None,
+                kind: RosterErrorKind::MissingColumn {
+                    name: name.to_string(),
+                },
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+
+    let mut members = Vec::with_capacity(raw.records.len());
+    let mut ids: HashMap<String, u64> = HashMap::new();
+    for record in &raw.records {
+        let line = record.line;
+        if record.fields.len() != raw.headers.len() {
+            errors.push(RosterError {
+                line,
+                column: None,
+                kind: RosterErrorKind::RaggedRow {
+                    expected: raw.headers.len(),
+                    found: record.fields.len(),
+                },
+            });
+            continue;
+        }
+        let before = errors.len();
+        let cell = |field: Field| -> Option<(usize, &str)> {
+            present
+                .get(&field)
+                .map(|&c| (c, record.fields[c].as_str()))
+        };
+        let mut err = |col: usize, kind: RosterErrorKind| {
+            errors.push(RosterError {
+                line,
+                column: Some((col + 1, raw.headers[col].clone())),
+                kind,
+            });
+        };
+        let mut text = |field: Field, required: bool| -> String {
+            match cell(field) {
+                Some((c, v)) if v.chars().count() > MAX_TEXT => {
+                    err(c, RosterErrorKind::TooLong { max: MAX_TEXT });
+                    String::new()
+                }
+                Some((c, "")) if required => {
+                    err(c, RosterErrorKind::Missing);
+                    String::new()
+                }
+                Some((_, v)) => v.to_string(),
+                None => String::new(),
+            }
+        };
+        let id = text(Field::Id, true);
+        let nom = text(Field::Nom, true);
+        let adresse = text(Field::Adresse, false);
+        let code_postal = text(Field::CodePostal, false);
+        let ville = text(Field::Ville, false);
+        let email = text(Field::Email, false);
+        let code_service = text(Field::CodeService, false);
+        let engagement = text(Field::Engagement, false);
+        if code_service.chars().count() > MAX_CODE_SERVICE {
+            if let Some((c, _)) = cell(Field::CodeService) {
+                err(c, RosterErrorKind::TooLong {
+                    max: MAX_CODE_SERVICE,
+                });
+            }
+        }
+        if !email.is_empty() && !email.contains('@') {
+            if let Some((c, _)) = cell(Field::Email) {
+                err(c, RosterErrorKind::BadEmail {
+                    value: email.clone(),
+                });
+            }
+        }
+        if !id.is_empty() {
+            if let Some(&first_line) = ids.get(&id) {
+                if let Some((c, _)) = cell(Field::Id) {
+                    err(c, RosterErrorKind::DuplicateId {
+                        id: id.clone(),
+                        first_line,
+                    });
+                }
+            } else {
+                ids.insert(id.clone(), line);
+            }
+        }
+        let kind = match cell(Field::Type) {
+            Some((c, "")) => {
+                err(c, RosterErrorKind::Missing);
+                None
+            }
+            Some((c, v)) => {
+                let k = MemberKind::parse(v);
+                if k.is_none() {
+                    err(c, RosterErrorKind::UnknownType {
+                        value: v.to_string(),
+                    });
+                }
+                k
+            }
+            None => None,
+        };
+        let affiliee = match cell(Field::Affiliee) {
+            Some((c, v)) => parse_yes_no(v).unwrap_or_else(|| {
+                err(c, RosterErrorKind::BadAffiliee {
+                    value: v.to_string(),
+                });
+                true
+            }),
+            None => true,
+        };
+        let mut count = |field: Field, needed: bool, missing: RosterErrorKind| -> Option<u32> {
+            match cell(field) {
+                Some((_, "")) | None => {
+                    if needed {
+                        // Point at the column if it exists, else at the row.
+                        let col = cell(field).map(|(c, _)| c).or_else(|| cell(Field::Type).map(|(c, _)| c));
+                        if let Some(c) = col {
+                            err(c, missing);
+                        }
+                    }
+                    None
+                }
+                Some((c, v)) => match parse_count(v) {
+                    Ok(n) => Some(n),
+                    Err(()) => {
+                        err(c, RosterErrorKind::BadCount {
+                            value: v.to_string(),
+                        });
+                        None
+                    }
+                },
+            }
+        };
+        // A non-affiliated member is in the top tier whatever its size.
+        let population = count(
+            Field::Population,
+            affiliee && kind == Some(MemberKind::Commune),
+            RosterErrorKind::MissingPopulation,
+        );
+        let agents = count(
+            Field::Agents,
+            affiliee && matches!(kind, Some(MemberKind::EtablissementPublic | MemberKind::BudgetAnnexe)),
+            RosterErrorKind::MissingAgents,
+        );
+        let siret = match cell(Field::Siret) {
+            Some((c, "")) => {
+                err(c, RosterErrorKind::Missing);
+                String::new()
+            }
+            Some((c, v)) => parse_siret(v).unwrap_or_else(|reason| {
+                err(c, RosterErrorKind::BadSiret {
+                    value: v.to_string(),
+                    reason,
+                });
+                String::new()
+            }),
+            None => String::new(),
+        };
+
+        // Quantities, in grid order.
+        let mut quantities: Vec<(usize, Decimal, usize)> = Vec::new();
+        for (col, column) in columns.iter().enumerate() {
+            let Some(Column::Item(index)) = column else {
+                continue;
+            };
+            let v = record.fields[col].as_str();
+            if v.is_empty() {
+                continue;
+            }
+            let item = grid.item(*index);
+            let value = v.to_string();
+            let q = match parse_nombre(v) {
+                Ok(q) => q,
+                Err(NumberError::NotANumber) => {
+                    err(col, RosterErrorKind::NotANumber { value });
+                    continue;
+                }
+                Err(NumberError::TooLarge) => {
+                    err(col, RosterErrorKind::TooLarge { value });
+                    continue;
+                }
+            };
+            if q.is_sign_negative() && !q.is_zero() {
+                err(col, RosterErrorKind::Negative { value });
+                continue;
+            }
+            if q > Decimal::from(MAX_QUANTITY) {
+                err(col, RosterErrorKind::TooLarge { value });
+                continue;
+            }
+            let q = q.normalize();
+            let on_quote = item.pricing == Pricing::OnQuote;
+            let problem = match item.quantity {
+                _ if on_quote && q.scale() > 2 => Some(RosterErrorKind::TooManyDecimals {
+                    value: value.clone(),
+                    max: 2,
+                }),
+                _ if on_quote => None,
+                QuantityKind::YesNo if q != Decimal::ZERO && q != Decimal::ONE => {
+                    Some(RosterErrorKind::NotYesNo {
+                        value: value.clone(),
+                    })
+                }
+                QuantityKind::Whole if q.scale() > 0 => Some(RosterErrorKind::NotWhole {
+                    value: value.clone(),
+                }),
+                QuantityKind::Decimal if q.scale() > 2 => Some(RosterErrorKind::TooManyDecimals {
+                    value: value.clone(),
+                    max: 2,
+                }),
+                _ => None,
+            };
+            if let Some(kind) = problem {
+                err(col, kind);
+                continue;
+            }
+            if !q.is_zero() {
+                quantities.push((*index, q, col));
+            }
+        }
+        quantities.sort_by_key(|(i, _, _)| *i);
+        // Rules between items.
+        let taken = |i: usize| quantities.iter().any(|(j, _, _)| *j == i);
+        for (index, _, col) in &quantities {
+            let item = grid.item(*index);
+            for other in &item.exclut {
+                // Report each excluded pair once, on the later column.
+                if taken(*other) && *other < *index {
+                    err(*col, RosterErrorKind::Excluded {
+                        other: grid.item(*other).code.clone(),
+                    });
+                }
+            }
+            if !item.requiert_un_de.is_empty() && !item.requiert_un_de.iter().any(|&r| taken(r)) {
+                err(*col, RosterErrorKind::Requires {
+                    any_of: item
+                        .requiert_un_de
+                        .iter()
+                        .map(|&r| grid.item(r).code.clone())
+                        .collect(),
+                });
+            }
+        }
+
+        if errors.len() == before {
+            if let Some(kind) = kind {
+                members.push(Member {
+                    line,
+                    id,
+                    nom,
+                    kind,
+                    population,
+                    agents,
+                    affiliee,
+                    siret,
+                    adresse,
+                    code_postal,
+                    ville,
+                    email,
+                    code_service,
+                    engagement,
+                    quantities: quantities.into_iter().map(|(i, q, _)| (i, q)).collect(),
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(members)
+    } else {
+        Err(errors)
+    }
+}

@@ -1,0 +1,72 @@
+//! The grid file as written: serde mirror of the TOML, no checks beyond types.
+//!
+//! Prices are kept as raw TOML values with their spans so that `grid` can
+//! refuse floats and report the exact position of a bad price.
+
+use serde::Deserialize;
+use toml::Spanned;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGrid {
+    pub convention: RawConvention,
+    pub tranches: RawTranches,
+    #[serde(default)]
+    pub articles: Vec<Spanned<RawArticle>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConvention {
+    pub titre: String,
+    #[serde(default)]
+    pub annexe: String,
+    #[serde(default)]
+    pub mention_tva: Option<String>,
+    #[serde(default)]
+    pub taux_tva: Option<Spanned<toml::Value>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTranches {
+    pub non_affiliee: Spanned<i64>,
+    pub liste: Vec<Spanned<RawTranche>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTranche {
+    pub numero: i64,
+    pub population_min: i64,
+    pub agents_min: i64,
+    pub libelle: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawArticle {
+    pub code: Spanned<String>,
+    pub libelle: String,
+    #[serde(default)]
+    pub rubrique: String,
+    pub tarif: Spanned<String>,
+    pub quantite: Spanned<String>,
+    pub unite: String,
+    #[serde(default)]
+    pub annuel: bool,
+    #[serde(default)]
+    pub prix_tranches: Option<Spanned<Vec<Spanned<toml::Value>>>>,
+    #[serde(default)]
+    pub prix: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub meme_prix_que: Option<Spanned<String>>,
+    #[serde(default)]
+    pub exclut: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub requiert_un_de: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub imputation: String,
+    #[serde(default)]
+    pub taux_tva: Option<Spanned<toml::Value>>,
+}
