@@ -50,10 +50,15 @@ pub enum Error {
         errors: Vec<RosterError>,
     },
     /// The output folder already holds a finished batch.
-    OutputExists { path: PathBuf },
+    OutputExists {
+        path: PathBuf,
+    },
     Render(RenderError),
     /// A quantity × price that does not fit (refused by validation first).
-    Overflow { membre: String, code: String },
+    Overflow {
+        membre: String,
+        code: String,
+    },
 }
 
 impl Error {
@@ -126,7 +131,14 @@ impl fmt::Display for Error {
                     plural(errors.len(), "erreur", "erreurs")
                 )?;
                 for e in errors {
-                    writeln!(f, "  {}:{}:{} : {}", path.display(), e.line, e.column, e.kind)?;
+                    writeln!(
+                        f,
+                        "  {}:{}:{} : {}",
+                        path.display(),
+                        e.line,
+                        e.column,
+                        e.kind
+                    )?;
                 }
                 Ok(())
             }

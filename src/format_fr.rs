@@ -21,7 +21,7 @@ pub fn integer(n: u64) -> String {
 fn group_digits(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3 * 2);
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(NBSP);
         }
         out.push(c);
@@ -206,7 +206,10 @@ mod tests {
             "1\u{a0}234\u{a0}567,89\u{a0}€"
         );
         assert_eq!(montant(Montant::ZERO), "0,00\u{a0}€");
-        assert_eq!(montant(-Montant::round_cent(d("1119"))), "-1\u{a0}119,00\u{a0}€");
+        assert_eq!(
+            montant(-Montant::round_cent(d("1119"))),
+            "-1\u{a0}119,00\u{a0}€"
+        );
     }
 
     #[test]
@@ -232,7 +235,9 @@ mod tests {
         assert_eq!(parse_nombre("0,5").unwrap(), d("0.5"));
         assert_eq!(parse_nombre("0.5").unwrap(), d("0.5"));
         assert_eq!(parse_nombre("-3").unwrap(), d("-3"));
-        for bad in ["", "abc", "NaN", "1e9", "inf", "1,2,3", "1.2.3", ",5", "5,", "--1", "1-"] {
+        for bad in [
+            "", "abc", "NaN", "1e9", "inf", "1,2,3", "1.2.3", ",5", "5,", "--1", "1-",
+        ] {
             assert_eq!(parse_nombre(bad), Err(NumberError::NotANumber), "{bad:?}");
         }
         assert_eq!(

@@ -150,3 +150,70 @@ pub fn ledger_bytes<'a>(
     }
     w.finish()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::numbering::{Emission, Outcome, number};
+    use crate::pricing::price;
+    use crate::roster::{Member, MemberKind};
+    use crate::tariff::Grid;
+    use chrono::NaiveDate;
+    use std::str::FromStr;
+
+    fn appel() -> Appel {
+        let grid = Grid::parse(include_str!("../input-samples/grille-2027.toml")).unwrap();
+        let q = |code: &str, v: &str| (grid.find(code).unwrap(), Decimal::from_str(v).unwrap());
+        let member = Member {
+            line: 2,
+            id: "C-14001".into(),
+            nom: "Saint-Germain-d'Ectot; « les Bruyères »".into(),
+            kind: MemberKind::Commune,
+            population: Some(1166),
+            agents: None,
+            affiliee: true,
+            siret: "21140001500015".into(),
+            adresse: String::new(),
+            code_postal: String::new(),
+            ville: String::new(),
+            email: String::new(),
+            code_service: String::new(),
+            engagement: String::new(),
+            quantities: vec![q("forfait_metiers", "1"), q("formation_jours", "0.5")],
+        };
+        let priced = price(&member, &grid).unwrap();
+        let emission = Emission {
+            exercice: 2027,
+            date_emission: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
+            date_echeance: NaiveDate::from_ymd_opt(2027, 2, 14).unwrap(),
+            mention_tva: None,
+            premier_numero: 7,
+        };
+        match number(vec![(member, priced)], &emission).remove(0) {
+            Outcome::Billed(a) => *a,
+            Outcome::NothingToBill(_) => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn french_ledger() {
+        let bytes = ledger_bytes([&appel()], CsvFormat::Francais).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let expected = "exercice;numero;date_emission;date_echeance;membre_id;membre_nom;siret;type;tranche;code;libelle;quantite;unite;prix_unitaire;montant_ht;taux_tva;montant_tva;montant_ttc;imputation\r\n\
+2027;AC-2027-00007;2027-01-15;2027-02-14;C-14001;\"Saint-Germain-d'Ectot; « les Bruyères »\";21140001500015;commune;4;forfait_metiers;Forfait Métiers;1;forfait;2728,00;2728,00;0,00;0,00;2728,00;706\r\n\
+2027;AC-2027-00007;2027-01-15;2027-02-14;C-14001;\"Saint-Germain-d'Ectot; « les Bruyères »\";21140001500015;commune;4;formation_jours;Formation sur site ou à distance;0,5;jour;400,00;200,00;0,00;0,00;200,00;706\r\n";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn rfc4180_ledger() {
+        let bytes = ledger_bytes([&appel()], CsvFormat::Rfc4180).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let second = text.lines().nth(2).unwrap();
+        assert_eq!(
+            second,
+            "2027,AC-2027-00007,2027-01-15,2027-02-14,C-14001,Saint-Germain-d'Ectot; « les Bruyères »,21140001500015,commune,4,formation_jours,Formation sur site ou à distance,0.5,jour,400.00,200.00,0.00,0.00,200.00,706"
+        );
+        assert!(text.starts_with("exercice,numero,"));
+    }
+}

@@ -46,10 +46,9 @@ fn clap_error(e: &clap::Error) -> ExitCode {
             "option obligatoire manquante : {}",
             context(ContextKind::InvalidArg)
         ),
-        ErrorKind::UnknownArgument => format!(
-            "option inconnue : {}",
-            context(ContextKind::InvalidArg)
-        ),
+        ErrorKind::UnknownArgument => {
+            format!("option inconnue : {}", context(ContextKind::InvalidArg))
+        }
         ErrorKind::InvalidSubcommand => format!(
             "commande inconnue : {} (commandes : run, check, quote, tarifs)",
             context(ContextKind::InvalidSubcommand)

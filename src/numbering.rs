@@ -30,7 +30,7 @@ pub fn numero(exercice: i32, n: u32) -> String {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Billed(Box<Appel>),
-    NothingToBill(Member),
+    NothingToBill(Box<Member>),
 }
 
 impl Outcome {
@@ -60,7 +60,7 @@ pub fn number(priced: Vec<(Member, Priced)>, emission: &Emission) -> Vec<Outcome
         .into_iter()
         .map(|(membre, p)| {
             if !p.is_billable() {
-                return Outcome::NothingToBill(membre);
+                return Outcome::NothingToBill(Box::new(membre));
             }
             let appel = Appel {
                 numero: numero(emission.exercice, next),

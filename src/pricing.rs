@@ -82,7 +82,10 @@ pub fn place(member: &Member, grid: &Grid) -> Placement {
     if !member.affiliee {
         return Placement {
             tranche: grid.tranche_non_affiliee(),
-            motif: format!("{} non affiliée au Centre", member.kind.label_collectivite()),
+            motif: format!(
+                "{} non affiliée au Centre",
+                member.kind.label_collectivite()
+            ),
         };
     }
     match member.kind {
@@ -158,4 +161,323 @@ pub fn price(member: &Member, grid: &Grid) -> Result<Priced, PricingError> {
         lignes,
         totaux,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    const GRID: &str = include_str!("../input-samples/grille-2027.toml");
+
+    fn grid() -> Grid {
+        Grid::parse(GRID).expect("the shipped grid is valid")
+    }
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn member(kind: MemberKind, population: Option<u32>, agents: Option<u32>) -> Member {
+        Member {
+            line: 2,
+            id: "X".into(),
+            nom: "Test".into(),
+            kind,
+            population,
+            agents,
+            affiliee: true,
+            siret: "00000000000000".into(),
+            adresse: String::new(),
+            code_postal: String::new(),
+            ville: String::new(),
+            email: String::new(),
+            code_service: String::new(),
+            engagement: String::new(),
+            quantities: Vec::new(),
+        }
+    }
+
+    fn with(grid: &Grid, mut m: Member, items: &[(&str, &str)]) -> Member {
+        m.quantities = items
+            .iter()
+            .map(|(code, q)| (grid.find(code).unwrap(), d(q)))
+            .collect();
+        m.quantities.sort_by_key(|(i, _)| *i);
+        m
+    }
+
+    #[test]
+    fn every_commune_tier_boundary() {
+        let g = grid();
+        let cases = [
+            (0, 1),
+            (249, 1),
+            (250, 2),
+            (499, 2),
+            (500, 3),
+            (999, 3),
+            (1000, 4),
+            (1999, 4),
+            (2000, 5),
+            (3499, 5),
+            (3500, 6),
+            (4999, 6),
+            (5000, 7),
+            (9999, 7),
+            (10000, 8),
+            (u32::MAX, 8),
+        ];
+        for (population, tier) in cases {
+            let m = member(MemberKind::Commune, Some(population), None);
+            assert_eq!(place(&m, &g).tranche, tier, "population {population}");
+        }
+    }
+
+    #[test]
+    fn every_agents_tier_boundary_for_both_kinds() {
+        let g = grid();
+        let cases = [
+            (0, 1),
+            (3, 1),
+            (4, 2),
+            (7, 2),
+            (8, 3),
+            (9, 3),
+            (10, 4),
+            (19, 4),
+            (20, 5),
+            (29, 5),
+            (30, 6),
+            (59, 6),
+            (60, 7),
+            (119, 7),
+            (120, 8),
+            (5000, 8),
+        ];
+        for kind in [MemberKind::EtablissementPublic, MemberKind::BudgetAnnexe] {
+            for (agents, tier) in cases {
+                let m = member(kind, None, Some(agents));
+                assert_eq!(place(&m, &g).tranche, tier, "{kind:?} {agents} agents");
+            }
+        }
+    }
+
+    #[test]
+    fn non_affiliated_is_top_tier_whatever_its_size() {
+        let g = grid();
+        for kind in [
+            MemberKind::Commune,
+            MemberKind::EtablissementPublic,
+            MemberKind::BudgetAnnexe,
+        ] {
+            let mut m = member(kind, Some(12), Some(1));
+            m.affiliee = false;
+            let p = place(&m, &g);
+            assert_eq!(p.tranche, 8);
+            assert!(p.motif.contains("non affiliée"), "{}", p.motif);
+        }
+    }
+
+    #[test]
+    fn placement_reason_is_readable() {
+        let g = grid();
+        let p = place(&member(MemberKind::Commune, Some(812), None), &g);
+        assert_eq!(p.motif, "commune de 812 habitants");
+        let p = place(&member(MemberKind::Commune, Some(1119), None), &g);
+        assert_eq!(p.motif, "commune de 1\u{a0}119 habitants");
+        let p = place(&member(MemberKind::BudgetAnnexe, None, Some(1)), &g);
+        assert_eq!(p.motif, "budget annexe de 1 agent");
+    }
+
+    /// Every per-tier price of the annex, transcribed from the annex table.
+    #[test]
+    fn every_tier_price_of_the_annex() {
+        let g = grid();
+        let annex: [(&[&str], [&str; 8]); 3] = [
+            (
+                &["forfait_metiers", "forfait_metiers_communication"],
+                [
+                    "1119", "1467", "1984", "2728", "3577", "4589", "6129", "7574",
+                ],
+            ),
+            (
+                &["forfait_heberge"],
+                ["317", "423", "584", "809", "1062", "1378", "1829", "2339"],
+            ),
+            (
+                &["forfait_technologie", "forfait_technologie_plus"],
+                ["676", "874", "1166", "1597", "2164", "2814", "3755", "4712"],
+            ),
+        ];
+        let parapheur = ["69", "115", "173", "276", "403", "564", "759", "1012"];
+        let populations = [100, 300, 700, 1500, 2500, 4000, 7000, 20000];
+        for (tier, population) in populations.into_iter().enumerate() {
+            for (codes, prices) in &annex {
+                for code in *codes {
+                    let m = with(
+                        &g,
+                        member(MemberKind::Commune, Some(population), None),
+                        &[(code, "1"), ("parapheur", "1")],
+                    );
+                    let p = price(&m, &g).unwrap();
+                    assert_eq!(
+                        p.lignes[0].montant_ht.decimal(),
+                        d(prices[tier]),
+                        "{code} T{}",
+                        tier + 1
+                    );
+                    assert_eq!(
+                        p.lignes[1].montant_ht.decimal(),
+                        d(parapheur[tier]),
+                        "parapheur T{}",
+                        tier + 1
+                    );
+                    assert_eq!(p.placement.tranche as usize, tier + 1);
+                }
+            }
+        }
+    }
+
+    /// Every unit price of the annex.
+    #[test]
+    fn every_unit_price_of_the_annex() {
+        let g = grid();
+        let unit = [
+            ("certificat", "80"),
+            ("conseil_equipement", "400"),
+            ("audit_equipement", "400"),
+            ("cahier_des_charges", "400"),
+            ("comparatif_devis", "400"),
+            ("accompagnement_achat", "400"),
+            ("installation_logiciels", "400"),
+            ("configuration_systeme", "400"),
+            ("intervention_technique", "400"),
+            ("ingenierie", "400"),
+            ("maintenance_preventive", "400"),
+            ("maintenance_curative", "400"),
+            ("audit_securite", "400"),
+            ("formation_jours", "400"),
+            ("sauvegarde_go", "10"),
+            ("logiciels_securite_postes", "25"),
+            ("stockage_go", "7"),
+            ("suite_bureautique_comptes", "35"),
+            ("messagerie_quota_10go", "5"),
+            ("messagerie_compte_1go", "15"),
+            ("messagerie_compte_5go", "20"),
+            ("messagerie_compte_10go", "25"),
+            ("nom_domaine", "15"),
+            ("atelier_demi_journee", "100"),
+            ("atelier_journee", "150"),
+        ];
+        // The same unit price at every tier.
+        for population in [10, 20000] {
+            for (code, unit_price) in unit {
+                let m = with(
+                    &g,
+                    member(MemberKind::Commune, Some(population), None),
+                    &[(code, "3")],
+                );
+                let p = price(&m, &g).unwrap();
+                assert_eq!(p.lignes.len(), 1);
+                assert_eq!(p.lignes[0].prix_unitaire.decimal(), d(unit_price), "{code}");
+                assert_eq!(
+                    p.lignes[0].montant_ht.decimal(),
+                    d(unit_price) * d("3"),
+                    "{code}"
+                );
+            }
+        }
+        assert_eq!(unit.len() + 6 + 1, g.items().len(), "every item is covered");
+    }
+
+    #[test]
+    fn on_quote_item_bills_the_quoted_amount() {
+        let g = grid();
+        let m = with(
+            &g,
+            member(MemberKind::Commune, Some(10), None),
+            &[("antispam", "245.50")],
+        );
+        let p = price(&m, &g).unwrap();
+        assert_eq!(p.lignes[0].quantite, Decimal::ONE);
+        assert_eq!(p.lignes[0].prix_unitaire.decimal(), d("245.50"));
+        assert_eq!(p.totaux.ttc.decimal(), d("245.50"));
+    }
+
+    #[test]
+    fn half_days_and_totals_are_sums_of_lines() {
+        let g = grid();
+        let m = with(
+            &g,
+            member(MemberKind::EtablissementPublic, None, Some(12)),
+            &[
+                ("forfait_metiers", "1"),
+                ("formation_jours", "0.5"),
+                ("certificat", "2"),
+            ],
+        );
+        let p = price(&m, &g).unwrap();
+        let amounts: Vec<Decimal> = p.lignes.iter().map(|l| l.montant_ht.decimal()).collect();
+        assert_eq!(amounts, vec![d("2728"), d("160"), d("200")]);
+        assert_eq!(p.totaux.ht.decimal(), d("3088"));
+        assert_eq!(p.totaux.tva, Montant::ZERO);
+        assert_eq!(p.totaux.ttc.decimal(), d("3088"));
+    }
+
+    #[test]
+    fn vat_is_rounded_once_per_line_half_away_from_zero() {
+        // A grid with a 20 % item whose VAT falls on half a cent.
+        let text = GRID
+            .replace(
+                "code = \"nom_domaine\"\n",
+                "code = \"nom_domaine\"\ntaux_tva = \"20\"\n",
+            )
+            .replace(
+                "prix = \"15,00\"\nimputation = \"706\"\n\n# --- Formations",
+                "prix = \"0,15\"\nimputation = \"706\"\n\n# --- Formations",
+            );
+        let g = Grid::parse(&text).unwrap();
+        let m = with(
+            &g,
+            member(MemberKind::Commune, Some(10), None),
+            &[("nom_domaine", "1"), ("certificat", "1")],
+        );
+        let p = price(&m, &g).unwrap();
+        let line = p.lignes.iter().find(|l| l.code == "nom_domaine").unwrap();
+        // 0.15 × 20 % = 0.03 exactly; now 0.15 × 7 = 1.05 → VAT 0.21.
+        assert_eq!(line.montant_tva.decimal(), d("0.03"));
+        let m = with(
+            &g,
+            member(MemberKind::Commune, Some(10), None),
+            &[("nom_domaine", "7")],
+        );
+        let p = price(&m, &g).unwrap();
+        assert_eq!(p.lignes[0].montant_ht.decimal(), d("1.05"));
+        assert_eq!(p.lignes[0].montant_tva.decimal(), d("0.21"));
+        assert_eq!(p.totaux.ttc.decimal(), d("1.26"));
+        // 0.15 × 5 = 0.75 → VAT 0.15; 0.15 × 1 → 0.03; 0.15 × 3 = 0.45 → 0.09.
+        // Half-cent case: 0.15 × 25 = 3.75 → VAT 0.75; 0.15 × 15 = 2.25 → 0.45.
+        let m = with(
+            &g,
+            member(MemberKind::Commune, Some(10), None),
+            &[("nom_domaine", "11")],
+        );
+        let p = price(&m, &g).unwrap();
+        // 1.65 × 20 % = 0.33.
+        assert_eq!(p.lignes[0].montant_tva.decimal(), d("0.33"));
+    }
+
+    #[test]
+    fn zero_quantities_give_no_line_and_no_appel() {
+        let g = grid();
+        let m = with(
+            &g,
+            member(MemberKind::Commune, Some(10), None),
+            &[("forfait_metiers", "0")],
+        );
+        let p = price(&m, &g).unwrap();
+        assert!(p.lignes.is_empty());
+        assert!(!p.is_billable());
+    }
 }

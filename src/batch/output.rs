@@ -53,8 +53,10 @@ pub fn pdf_name(appel: &Appel) -> String {
 
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let mut f = File::create_new(path).map_err(Error::io("créer le fichier", path))?;
-    f.write_all(bytes).map_err(Error::io("écrire le fichier", path))?;
-    f.sync_all().map_err(Error::io("enregistrer sur disque le fichier", path))
+    f.write_all(bytes)
+        .map_err(Error::io("écrire le fichier", path))?;
+    f.sync_all()
+        .map_err(Error::io("enregistrer sur disque le fichier", path))
 }
 
 fn sync_dir(path: &Path) -> Result<(), Error> {
@@ -146,7 +148,8 @@ fn fill_staging(
     sync_dir(&appels_dir)?;
 
     let ledger_path = staging.join(LEDGER_FILE);
-    let file = File::create_new(&ledger_path).map_err(Error::io("créer le fichier", &ledger_path))?;
+    let file =
+        File::create_new(&ledger_path).map_err(Error::io("créer le fichier", &ledger_path))?;
     let mut ledger = LedgerWriter::new(BufWriter::new(file), options.csv_format)
         .map_err(Error::io("écrire le fichier", &ledger_path))?;
     for appel in outcomes.iter().filter_map(Outcome::appel) {

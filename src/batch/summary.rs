@@ -159,7 +159,11 @@ impl Summary {
         s.push('\n');
         let _ = writeln!(s, "Sans appel           : {}", self.sans_appel.len());
         for x in &self.sans_appel {
-            let _ = writeln!(s, "  - ligne {} : {} ({}) : {}", x.ligne, x.nom, x.id, x.motif);
+            let _ = writeln!(
+                s,
+                "  - ligne {} : {} ({}) : {}",
+                x.ligne, x.nom, x.id, x.motif
+            );
         }
         if !self.par_article.is_empty() {
             let _ = writeln!(s, "Total par article :");

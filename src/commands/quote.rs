@@ -111,10 +111,9 @@ pub fn render(p: &Priced, mention_tva: Option<&str>) -> String {
     let _ = writeln!(s, "Total HT      : {}", format_fr::montant(p.totaux.ht));
     let _ = writeln!(s, "TVA           : {}", format_fr::montant(p.totaux.tva));
     let _ = writeln!(s, "Total à payer : {}", format_fr::montant(p.totaux.ttc));
-    if let Some(m) = mention_tva {
-        if p.totaux.tva.is_zero() {
+    if let Some(m) = mention_tva
+        && p.totaux.tva.is_zero() {
             let _ = writeln!(s, "{m}");
         }
-    }
     s
 }

@@ -79,7 +79,9 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
         let outcomes = batch::plan(members, &grid, &emission)?;
         let summary = Summary::of(&outcomes, &grid, exercice, date_emission, date_echeance);
         let renderer = Renderer::new()?;
-        batch::write_batch(&args.out, &outcomes, &summary, &renderer, &emetteur, options)?;
+        batch::write_batch(
+            &args.out, &outcomes, &summary, &renderer, &emetteur, options,
+        )?;
         Ok(summary)
     })?;
 

@@ -90,13 +90,23 @@ pub fn render(grid: &Grid) -> String {
         .collect();
     if !others.is_empty() {
         let _ = writeln!(s, "\nPrix unitaires");
-        let w = others.iter().map(|i| i.code.chars().count()).max().unwrap_or(0);
+        let w = others
+            .iter()
+            .map(|i| i.code.chars().count())
+            .max()
+            .unwrap_or(0);
         for i in others {
             let price = match &i.pricing {
                 Pricing::Unit(p) => format!("{} / {}", format_fr::montant(*p), i.unite),
                 _ => "sur devis".to_string(),
             };
-            let _ = writeln!(s, "  {}  {}  {}", pad(&i.code, w), pad_left(&price, 26), i.libelle);
+            let _ = writeln!(
+                s,
+                "  {}  {}  {}",
+                pad(&i.code, w),
+                pad_left(&price, 26),
+                i.libelle
+            );
         }
     }
     let rules: Vec<String> = grid
@@ -116,7 +126,11 @@ pub fn render(grid: &Grid) -> String {
                     .iter()
                     .map(|&x| grid.item(x).code.as_str())
                     .collect();
-                r.push(format!("  {} nécessite l'un de : {}", i.code, list.join(", ")));
+                r.push(format!(
+                    "  {} nécessite l'un de : {}",
+                    i.code,
+                    list.join(", ")
+                ));
             }
             r
         })

@@ -58,10 +58,13 @@ impl MemberKind {
         let key = crate::format_fr::fold_key(text);
         match key.as_str() {
             "commune" | "communes" | "c" | "mairie" => Some(MemberKind::Commune),
-            "etablissement_public" | "etablissements_publics" | "etablissement" | "ep"
-            | "epci" | "etab_public" | "etablissement_public_local" => {
-                Some(MemberKind::EtablissementPublic)
-            }
+            "etablissement_public"
+            | "etablissements_publics"
+            | "etablissement"
+            | "ep"
+            | "epci"
+            | "etab_public"
+            | "etablissement_public_local" => Some(MemberKind::EtablissementPublic),
             "budget_annexe" | "budgets_annexes" | "budget" | "ba" => Some(MemberKind::BudgetAnnexe),
             _ => None,
         }

@@ -86,6 +86,18 @@ pub fn read_roster(bytes: &[u8]) -> Result<RawRoster, ReadError> {
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
+    // csv's own line counter is off after CR-only or CRLF endings: count
+    // newlines up to each record's byte offset instead (with CRLF, csv
+    // reports a record as starting on the LF that ended the previous one).
+    let newlines: Vec<usize> = text
+        .bytes()
+        .enumerate()
+        .filter_map(|(i, b)| (b == b'\n').then_some(i))
+        .collect();
+    let line_of = |byte: u64| -> u64 {
+        let byte = usize::try_from(byte).unwrap_or(usize::MAX);
+        newlines.partition_point(|&nl| nl <= byte) as u64 + 1
+    };
     let mut headers: Option<Vec<String>> = None;
     let mut records = Vec::new();
     let mut record = csv::StringRecord::new();
@@ -94,14 +106,14 @@ pub fn read_roster(bytes: &[u8]) -> Result<RawRoster, ReadError> {
             Ok(false) => break,
             Ok(true) => {}
             Err(e) => {
-                let line = e.position().map_or(0, csv::Position::line);
+                let line = e.position().map_or(0, |p| line_of(p.byte()));
                 return Err(ReadError::Csv {
                     line,
                     message: e.to_string(),
                 });
             }
         }
-        let line = record.position().map_or(0, csv::Position::line);
+        let line = record.position().map_or(0, |p| line_of(p.byte()));
         let fields: Vec<String> = record.iter().map(|f| f.trim().to_string()).collect();
         // Excel leaves rows of empty cells at the end of a sheet: skip them.
         if fields.iter().all(String::is_empty) {

@@ -73,29 +73,76 @@ pub struct RosterError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RosterErrorKind {
     EmptyFile,
-    BrokenCsv { message: String },
-    UnknownColumn { name: String, suggestion: Option<String>, known: Vec<String> },
-    DuplicateColumn { name: String, first: usize },
-    MissingColumn { name: String },
-    RaggedRow { expected: usize, found: usize },
+    BrokenCsv {
+        message: String,
+    },
+    UnknownColumn {
+        name: String,
+        suggestion: Option<String>,
+        known: Vec<String>,
+    },
+    DuplicateColumn {
+        name: String,
+        first: usize,
+    },
+    MissingColumn {
+        name: String,
+    },
+    RaggedRow {
+        expected: usize,
+        found: usize,
+    },
     Missing,
-    TooLong { max: usize },
-    DuplicateId { id: String, first_line: u64 },
-    UnknownType { value: String },
+    TooLong {
+        max: usize,
+    },
+    DuplicateId {
+        id: String,
+        first_line: u64,
+    },
+    UnknownType {
+        value: String,
+    },
     MissingPopulation,
     MissingAgents,
-    BadCount { value: String },
-    BadAffiliee { value: String },
-    BadSiret { value: String, reason: SiretProblem },
-    BadEmail { value: String },
-    NotANumber { value: String },
-    Negative { value: String },
-    TooLarge { value: String },
-    NotYesNo { value: String },
-    NotWhole { value: String },
-    TooManyDecimals { value: String, max: u32 },
-    Excluded { other: String },
-    Requires { any_of: Vec<String> },
+    BadCount {
+        value: String,
+    },
+    BadAffiliee {
+        value: String,
+    },
+    BadSiret {
+        value: String,
+        reason: SiretProblem,
+    },
+    BadEmail {
+        value: String,
+    },
+    NotANumber {
+        value: String,
+    },
+    Negative {
+        value: String,
+    },
+    TooLarge {
+        value: String,
+    },
+    NotYesNo {
+        value: String,
+    },
+    NotWhole {
+        value: String,
+    },
+    TooManyDecimals {
+        value: String,
+        max: u32,
+    },
+    Excluded {
+        other: String,
+    },
+    Requires {
+        any_of: Vec<String>,
+    },
 }
 
 /// Why a SIRET is refused.
@@ -146,7 +193,10 @@ impl fmt::Display for RosterErrorKind {
                 "colonne « {name} » en double (déjà en colonne {first}) : supprimez l'une des deux"
             ),
             K::MissingColumn { name } => {
-                write!(f, "colonne obligatoire « {name} » absente : ajoutez-la à l'en-tête")
+                write!(
+                    f,
+                    "colonne obligatoire « {name} » absente : ajoutez-la à l'en-tête"
+                )
             }
             K::RaggedRow { expected, found } => write!(
                 f,
@@ -154,7 +204,10 @@ impl fmt::Display for RosterErrorKind {
             ),
             K::Missing => write!(f, "valeur obligatoire manquante : remplissez la cellule"),
             K::TooLong { max } => {
-                write!(f, "texte trop long (plus de {max} caractères) : raccourcissez-le")
+                write!(
+                    f,
+                    "texte trop long (plus de {max} caractères) : raccourcissez-le"
+                )
             }
             K::DuplicateId { id, first_line } => write!(
                 f,
@@ -177,12 +230,17 @@ impl fmt::Display for RosterErrorKind {
                 "« {value} » n'est pas un nombre entier positif : indiquez par exemple 1 119"
             ),
             K::BadAffiliee { value } => {
-                write!(f, "« {value} » n'est ni « oui » ni « non » : indiquez oui ou non (vide = oui)")
+                write!(
+                    f,
+                    "« {value} » n'est ni « oui » ni « non » : indiquez oui ou non (vide = oui)"
+                )
             }
             K::BadSiret { value, reason } => {
                 let why = match reason {
                     SiretProblem::Length => "il doit compter 14 chiffres",
-                    SiretProblem::NotDigits => "il ne doit contenir que des chiffres (et des espaces)",
+                    SiretProblem::NotDigits => {
+                        "il ne doit contenir que des chiffres (et des espaces)"
+                    }
                     SiretProblem::Luhn => "sa clé de contrôle est fausse (faute de frappe ?)",
                 };
                 write!(
@@ -191,7 +249,10 @@ impl fmt::Display for RosterErrorKind {
                 )
             }
             K::BadEmail { value } => {
-                write!(f, "adresse électronique « {value} » invalide : il manque « @ »")
+                write!(
+                    f,
+                    "adresse électronique « {value} » invalide : il manque « @ »"
+                )
             }
             K::NotANumber { value } => write!(
                 f,
@@ -255,7 +316,7 @@ pub fn luhn_ok(digits: &str) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// Normalises and checks a SIRET: spaces removed, 14 digits, Luhn key.
@@ -380,7 +441,10 @@ pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterE
     }
     for field in REQUIRED {
         if !present.contains_key(field) {
-            let name = FIELDS.iter().find(|(_, f)| f == field).map_or("", |(n, _)| n);
+            let name = FIELDS
+                .iter()
+                .find(|(_, f)| f == field)
+                .map_or("", |(n, _)| n);
             errors.push(RosterError {
                 line: 1,
                 column: None,
@@ -411,9 +475,7 @@ pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterE
         }
         let before = errors.len();
         let cell = |field: Field| -> Option<(usize, &str)> {
-            present
-                .get(&field)
-                .map(|&c| (c, record.fields[c].as_str()))
+            present.get(&field).map(|&c| (c, record.fields[c].as_str()))
         };
         let mut err = |col: usize, kind: RosterErrorKind| {
             errors.push(RosterError {
@@ -444,27 +506,34 @@ pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterE
         let email = text(Field::Email, false);
         let code_service = text(Field::CodeService, false);
         let engagement = text(Field::Engagement, false);
-        if code_service.chars().count() > MAX_CODE_SERVICE {
-            if let Some((c, _)) = cell(Field::CodeService) {
-                err(c, RosterErrorKind::TooLong {
-                    max: MAX_CODE_SERVICE,
-                });
+        if code_service.chars().count() > MAX_CODE_SERVICE
+            && let Some((c, _)) = cell(Field::CodeService) {
+                err(
+                    c,
+                    RosterErrorKind::TooLong {
+                        max: MAX_CODE_SERVICE,
+                    },
+                );
             }
-        }
-        if !email.is_empty() && !email.contains('@') {
-            if let Some((c, _)) = cell(Field::Email) {
-                err(c, RosterErrorKind::BadEmail {
-                    value: email.clone(),
-                });
+        if !email.is_empty() && !email.contains('@')
+            && let Some((c, _)) = cell(Field::Email) {
+                err(
+                    c,
+                    RosterErrorKind::BadEmail {
+                        value: email.clone(),
+                    },
+                );
             }
-        }
         if !id.is_empty() {
             if let Some(&first_line) = ids.get(&id) {
                 if let Some((c, _)) = cell(Field::Id) {
-                    err(c, RosterErrorKind::DuplicateId {
-                        id: id.clone(),
-                        first_line,
-                    });
+                    err(
+                        c,
+                        RosterErrorKind::DuplicateId {
+                            id: id.clone(),
+                            first_line,
+                        },
+                    );
                 }
             } else {
                 ids.insert(id.clone(), line);
@@ -478,9 +547,12 @@ pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterE
             Some((c, v)) => {
                 let k = MemberKind::parse(v);
                 if k.is_none() {
-                    err(c, RosterErrorKind::UnknownType {
-                        value: v.to_string(),
-                    });
+                    err(
+                        c,
+                        RosterErrorKind::UnknownType {
+                            value: v.to_string(),
+                        },
+                    );
                 }
                 k
             }
@@ -488,9 +560,12 @@ pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterE
         };
         let affiliee = match cell(Field::Affiliee) {
             Some((c, v)) => parse_yes_no(v).unwrap_or_else(|| {
-                err(c, RosterErrorKind::BadAffiliee {
-                    value: v.to_string(),
-                });
+                err(
+                    c,
+                    RosterErrorKind::BadAffiliee {
+                        value: v.to_string(),
+                    },
+                );
                 true
             }),
             None => true,
@@ -500,7 +575,9 @@ pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterE
                 Some((_, "")) | None => {
                     if needed {
                         // Point at the column if it exists, else at the row.
-                        let col = cell(field).map(|(c, _)| c).or_else(|| cell(Field::Type).map(|(c, _)| c));
+                        let col = cell(field)
+                            .map(|(c, _)| c)
+                            .or_else(|| cell(Field::Type).map(|(c, _)| c));
                         if let Some(c) = col {
                             err(c, missing);
                         }
@@ -510,9 +587,12 @@ pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterE
                 Some((c, v)) => match parse_count(v) {
                     Ok(n) => Some(n),
                     Err(()) => {
-                        err(c, RosterErrorKind::BadCount {
-                            value: v.to_string(),
-                        });
+                        err(
+                            c,
+                            RosterErrorKind::BadCount {
+                                value: v.to_string(),
+                            },
+                        );
                         None
                     }
                 },
@@ -526,7 +606,11 @@ pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterE
         );
         let agents = count(
             Field::Agents,
-            affiliee && matches!(kind, Some(MemberKind::EtablissementPublic | MemberKind::BudgetAnnexe)),
+            affiliee
+                && matches!(
+                    kind,
+                    Some(MemberKind::EtablissementPublic | MemberKind::BudgetAnnexe)
+                ),
             RosterErrorKind::MissingAgents,
         );
         let siret = match cell(Field::Siret) {
@@ -535,10 +619,13 @@ pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterE
                 String::new()
             }
             Some((c, v)) => parse_siret(v).unwrap_or_else(|reason| {
-                err(c, RosterErrorKind::BadSiret {
-                    value: v.to_string(),
-                    reason,
-                });
+                err(
+                    c,
+                    RosterErrorKind::BadSiret {
+                        value: v.to_string(),
+                        reason,
+                    },
+                );
                 String::new()
             }),
             None => String::new(),
@@ -613,24 +700,30 @@ pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterE
             for other in &item.exclut {
                 // Report each excluded pair once, on the later column.
                 if taken(*other) && *other < *index {
-                    err(*col, RosterErrorKind::Excluded {
-                        other: grid.item(*other).code.clone(),
-                    });
+                    err(
+                        *col,
+                        RosterErrorKind::Excluded {
+                            other: grid.item(*other).code.clone(),
+                        },
+                    );
                 }
             }
             if !item.requiert_un_de.is_empty() && !item.requiert_un_de.iter().any(|&r| taken(r)) {
-                err(*col, RosterErrorKind::Requires {
-                    any_of: item
-                        .requiert_un_de
-                        .iter()
-                        .map(|&r| grid.item(r).code.clone())
-                        .collect(),
-                });
+                err(
+                    *col,
+                    RosterErrorKind::Requires {
+                        any_of: item
+                            .requiert_un_de
+                            .iter()
+                            .map(|&r| grid.item(r).code.clone())
+                            .collect(),
+                    },
+                );
             }
         }
 
-        if errors.len() == before {
-            if let Some(kind) = kind {
+        if errors.len() == before
+            && let Some(kind) = kind {
                 members.push(Member {
                     line,
                     id,
@@ -649,11 +742,271 @@ pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterE
                     quantities: quantities.into_iter().map(|(i, q, _)| (i, q)).collect(),
                 });
             }
-        }
     }
     if errors.is_empty() {
         Ok(members)
     } else {
         Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::roster::read_roster;
+
+    const GRID: &str = include_str!("../../input-samples/grille-2027.toml");
+    const HEAD: &str = "id;nom;type;population;agents;affiliee;siret;forfait_metiers;forfait_metiers_communication;forfait_technologie;forfait_technologie_plus;parapheur;certificat;formation_jours;antispam\n";
+    /// A valid SIRET (Luhn key correct).
+    const SIRET: &str = "21140001500015";
+
+    fn run(body: &str) -> Result<Vec<Member>, Vec<RosterError>> {
+        let grid = Grid::parse(GRID).unwrap();
+        let raw = read_roster(format!("{HEAD}{body}").as_bytes()).unwrap();
+        validate(&raw, &grid)
+    }
+
+    /// The (line, column name, kind) of every error.
+    fn errors(body: &str) -> Vec<(u64, Option<String>, RosterErrorKind)> {
+        run(body)
+            .expect_err("should be refused")
+            .into_iter()
+            .map(|e| (e.line, e.column.map(|(_, n)| n), e.kind))
+            .collect()
+    }
+
+    fn one_error(body: &str) -> (u64, Option<String>, RosterErrorKind) {
+        let mut e = errors(body);
+        assert_eq!(e.len(), 1, "{e:?}");
+        e.remove(0)
+    }
+
+    #[test]
+    fn the_test_siret_is_valid_and_luhn_works() {
+        assert!(luhn_ok(SIRET));
+        assert_eq!(parse_siret("211 400 015 00015"), Ok(SIRET.to_string()));
+        assert_eq!(parse_siret("21140001500014"), Err(SiretProblem::Luhn));
+        assert_eq!(parse_siret("2114000150001"), Err(SiretProblem::Length));
+        assert_eq!(parse_siret("2114000150001A"), Err(SiretProblem::NotDigits));
+    }
+
+    #[test]
+    fn a_valid_row() {
+        let m = run(&format!(
+            "A;Ablon;commune;1 166;;oui;{SIRET};1;;;1;1;2;0,5;\n"
+        ))
+        .unwrap();
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].population, Some(1166));
+        assert_eq!(m[0].quantities.len(), 5);
+        assert_eq!(m[0].line, 2);
+    }
+
+    #[test]
+    fn unknown_type() {
+        let (line, col, kind) = one_error(&format!("A;X;mairie annexe;10;;;{SIRET};1;;;;;;;\n"));
+        assert_eq!((line, col.as_deref()), (2, Some("type")));
+        assert!(matches!(kind, RosterErrorKind::UnknownType { .. }));
+    }
+
+    #[test]
+    fn human_spellings_of_types() {
+        for t in [
+            "Commune",
+            "Établissement public",
+            "etablissement_public",
+            "EP",
+            "BUDGET ANNEXE",
+            "budget-annexe",
+        ] {
+            let body = format!("A;X;{t};10;10;;{SIRET};1;;;;;;;\n");
+            assert!(run(&body).is_ok(), "{t}");
+        }
+    }
+
+    #[test]
+    fn missing_population_or_agents() {
+        let (_, col, kind) = one_error(&format!("A;X;commune;;;;{SIRET};1;;;;;;;\n"));
+        assert_eq!(col.as_deref(), Some("population"));
+        assert_eq!(kind, RosterErrorKind::MissingPopulation);
+        let (_, col, kind) = one_error(&format!("A;X;ep;;;;{SIRET};1;;;;;;;\n"));
+        assert_eq!(col.as_deref(), Some("agents"));
+        assert_eq!(kind, RosterErrorKind::MissingAgents);
+        // Not needed for a non-affiliated member.
+        assert!(run(&format!("A;X;commune;;;non;{SIRET};1;;;;;;;\n")).is_ok());
+    }
+
+    #[test]
+    fn population_zero_is_valid_fractional_is_not() {
+        assert!(run(&format!("A;X;commune;0;;;{SIRET};1;;;;;;;\n")).is_ok());
+        let (_, col, kind) = one_error(&format!("A;X;commune;12,5;;;{SIRET};1;;;;;;;\n"));
+        assert_eq!(col.as_deref(), Some("population"));
+        assert!(matches!(kind, RosterErrorKind::BadCount { .. }));
+    }
+
+    #[test]
+    fn quantity_errors() {
+        type Check = fn(&RosterErrorKind) -> bool;
+        let cases: [(&str, &str, Check); 8] = [
+            ("certificat", "-1", |k| {
+                matches!(k, RosterErrorKind::Negative { .. })
+            }),
+            ("certificat", "1,5", |k| {
+                matches!(k, RosterErrorKind::NotWhole { .. })
+            }),
+            ("forfait_metiers", "2", |k| {
+                matches!(k, RosterErrorKind::NotYesNo { .. })
+            }),
+            ("certificat", "NaN", |k| {
+                matches!(k, RosterErrorKind::NotANumber { .. })
+            }),
+            ("certificat", "1e9", |k| {
+                matches!(k, RosterErrorKind::NotANumber { .. })
+            }),
+            ("certificat", "2000000", |k| {
+                matches!(k, RosterErrorKind::TooLarge { .. })
+            }),
+            ("formation_jours", "0,125", |k| {
+                matches!(k, RosterErrorKind::TooManyDecimals { .. })
+            }),
+            ("antispam", "12,345", |k| {
+                matches!(k, RosterErrorKind::TooManyDecimals { .. })
+            }),
+        ];
+        let cols = HEAD.trim().split(';').collect::<Vec<_>>();
+        for (code, value, check) in cases {
+            let mut cells = vec![""; cols.len()];
+            cells[0] = "A";
+            cells[1] = "X";
+            cells[2] = "commune";
+            cells[3] = "10";
+            cells[6] = SIRET;
+            cells[cols
+                .iter()
+                .position(|c| *c == "forfait_technologie")
+                .unwrap()] = "1";
+            cells[cols.iter().position(|c| c == &code).unwrap()] = value;
+            let (line, col, kind) = one_error(&format!("{}\n", cells.join(";")));
+            assert_eq!((line, col.as_deref()), (2, Some(code)), "{code}={value}");
+            assert!(check(&kind), "{code}={value}: {kind:?}");
+        }
+    }
+
+    #[test]
+    fn bad_siret() {
+        let (_, col, kind) = one_error("A;X;commune;10;;;21140001500014;1;;;;;;;\n");
+        assert_eq!(col.as_deref(), Some("siret"));
+        assert!(matches!(
+            kind,
+            RosterErrorKind::BadSiret {
+                reason: SiretProblem::Luhn,
+                ..
+            }
+        ));
+        let (_, _, kind) = one_error("A;X;commune;10;;;;1;;;;;;;\n");
+        assert_eq!(kind, RosterErrorKind::Missing);
+    }
+
+    #[test]
+    fn duplicate_id_cites_the_first_line() {
+        let row = format!("A;X;commune;10;;;{SIRET};1;;;;;;;\n");
+        let (line, col, kind) = one_error(&format!("{row}{row}"));
+        assert_eq!((line, col.as_deref()), (3, Some("id")));
+        assert_eq!(
+            kind,
+            RosterErrorKind::DuplicateId {
+                id: "A".into(),
+                first_line: 2
+            }
+        );
+    }
+
+    #[test]
+    fn excluded_pairs_and_parapheur_rule() {
+        let (_, col, kind) = one_error(&format!("A;X;commune;10;;;{SIRET};1;1;;;;;;\n"));
+        assert_eq!(col.as_deref(), Some("forfait_metiers_communication"));
+        assert_eq!(
+            kind,
+            RosterErrorKind::Excluded {
+                other: "forfait_metiers".into()
+            }
+        );
+        let (_, col, _) = one_error(&format!("A;X;commune;10;;;{SIRET};;;1;1;;;;\n"));
+        assert_eq!(col.as_deref(), Some("forfait_technologie_plus"));
+        let (_, col, kind) = one_error(&format!("A;X;commune;10;;;{SIRET};;;;;1;2;;\n"));
+        assert_eq!(col.as_deref(), Some("parapheur"));
+        assert!(matches!(kind, RosterErrorKind::Requires { .. }));
+        // With a forfait, parapheur is fine.
+        assert!(run(&format!("A;X;commune;10;;;{SIRET};;;;1;1;;;\n")).is_ok());
+    }
+
+    #[test]
+    fn all_errors_are_collected_in_line_order() {
+        let body = format!(
+            "A;X;commune;;;;{SIRET};1;;;;;;;\nB;Y;foo;10;;;123;1;;;;;;;\nC;Z;commune;10;;;{SIRET};1;1;;;;;;\n"
+        );
+        let e = errors(&body);
+        let lines: Vec<u64> = e.iter().map(|(l, _, _)| *l).collect();
+        assert_eq!(lines, vec![2, 3, 3, 4]);
+    }
+
+    #[test]
+    fn header_problems() {
+        let grid = Grid::parse(GRID).unwrap();
+        let raw = read_roster(b"id;nom;type;siret;forfait_metier;nom\n").unwrap();
+        let e = validate(&raw, &grid).unwrap_err();
+        assert_eq!(e.len(), 2);
+        match &e[0].kind {
+            RosterErrorKind::UnknownColumn {
+                suggestion, known, ..
+            } => {
+                assert_eq!(suggestion.as_deref(), Some("forfait_metiers"));
+                assert!(known.iter().any(|k| k == "antispam"));
+            }
+            k => panic!("{k:?}"),
+        }
+        assert_eq!(e[0].column, Some((5, "forfait_metier".into())));
+        assert_eq!(
+            e[1].kind,
+            RosterErrorKind::DuplicateColumn {
+                name: "nom".into(),
+                first: 2
+            }
+        );
+        let raw = read_roster(b"id;nom;type\n").unwrap();
+        let e = validate(&raw, &grid).unwrap_err();
+        assert_eq!(
+            e[0].kind,
+            RosterErrorKind::MissingColumn {
+                name: "siret".into()
+            }
+        );
+    }
+
+    #[test]
+    fn ragged_row() {
+        let (line, col, kind) = one_error("A;X;commune\n");
+        assert_eq!((line, col), (2, None));
+        assert!(matches!(
+            kind,
+            RosterErrorKind::RaggedRow {
+                expected: 15,
+                found: 3
+            }
+        ));
+    }
+
+    #[test]
+    fn header_only_is_nothing_to_bill() {
+        assert_eq!(run("").unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn messages_are_french_and_say_where() {
+        let e = run(&format!("A;X;commune;10;;;{SIRET};1;;;;3;;;\n")).unwrap_err();
+        assert_eq!(
+            e[0].to_string(),
+            "ligne 2, colonne 12 « parapheur » : « 3 » : ce service se souscrit ou non ; indiquez 1 (souscrit) ou 0 / vide (non souscrit)"
+        );
     }
 }

@@ -119,28 +119,78 @@ pub struct GridError {
 pub enum GridErrorKind {
     Syntax(String),
     NoTiers,
-    TierNumbering { expected: usize, found: i64 },
-    TierBoundOutOfRange { numero: i64 },
+    TierNumbering {
+        expected: usize,
+        found: i64,
+    },
+    TierBoundOutOfRange {
+        numero: i64,
+    },
     FirstTierNotZero,
-    TierBoundsNotIncreasing { numero: i64 },
-    NonAffilieeUnknown { numero: i64 },
-    BadCode { code: String },
-    ReservedCode { code: String },
-    DuplicateCode { code: String },
-    UnknownTarif { code: String, value: String },
-    UnknownQuantite { code: String, value: String },
-    PriceNotText { code: String },
-    PriceNotANumber { code: String, value: String },
-    PriceNegative { code: String },
-    PriceFractionOfCent { code: String },
-    TierPriceCount { code: String, expected: usize, found: usize },
-    MissingPrice { code: String },
-    ConflictingPrice { code: String },
-    UnexpectedPrice { code: String },
-    UnknownReference { code: String, reference: String },
-    SamePriceNotPerTier { code: String, reference: String },
-    SelfReference { code: String },
-    BadVatRate { value: String },
+    TierBoundsNotIncreasing {
+        numero: i64,
+    },
+    NonAffilieeUnknown {
+        numero: i64,
+    },
+    BadCode {
+        code: String,
+    },
+    ReservedCode {
+        code: String,
+    },
+    DuplicateCode {
+        code: String,
+    },
+    UnknownTarif {
+        code: String,
+        value: String,
+    },
+    UnknownQuantite {
+        code: String,
+        value: String,
+    },
+    PriceNotText {
+        code: String,
+    },
+    PriceNotANumber {
+        code: String,
+        value: String,
+    },
+    PriceNegative {
+        code: String,
+    },
+    PriceFractionOfCent {
+        code: String,
+    },
+    TierPriceCount {
+        code: String,
+        expected: usize,
+        found: usize,
+    },
+    MissingPrice {
+        code: String,
+    },
+    ConflictingPrice {
+        code: String,
+    },
+    UnexpectedPrice {
+        code: String,
+    },
+    UnknownReference {
+        code: String,
+        reference: String,
+    },
+    SamePriceNotPerTier {
+        code: String,
+        reference: String,
+    },
+    SelfReference {
+        code: String,
+    },
+    BadVatRate {
+        value: String,
+    },
     NoItems,
 }
 
@@ -149,7 +199,10 @@ impl fmt::Display for GridErrorKind {
         use GridErrorKind as K;
         match self {
             K::Syntax(m) => write!(f, "{m}"),
-            K::NoTiers => write!(f, "aucune tranche définie : ajoutez des blocs [[tranches.liste]]"),
+            K::NoTiers => write!(
+                f,
+                "aucune tranche définie : ajoutez des blocs [[tranches.liste]]"
+            ),
             K::TierNumbering { expected, found } => write!(
                 f,
                 "tranche numérotée {found} alors que {expected} était attendu : numérotez les tranches 1, 2, 3… dans l'ordre"
@@ -179,7 +232,10 @@ impl fmt::Display for GridErrorKind {
                 "le code d'article « {code} » est déjà une colonne d'identité du rôle : choisissez un autre code"
             ),
             K::DuplicateCode { code } => {
-                write!(f, "article « {code} » défini deux fois : supprimez ou renommez le doublon")
+                write!(
+                    f,
+                    "article « {code} » défini deux fois : supprimez ou renommez le doublon"
+                )
             }
             K::UnknownTarif { code, value } => write!(
                 f,
@@ -197,7 +253,9 @@ impl fmt::Display for GridErrorKind {
                 f,
                 "article « {code} » : prix « {value} » illisible ; écrivez par exemple \"1 119,00\""
             ),
-            K::PriceNegative { code } => write!(f, "article « {code} » : un prix ne peut pas être négatif"),
+            K::PriceNegative { code } => {
+                write!(f, "article « {code} » : un prix ne peut pas être négatif")
+            }
             K::PriceFractionOfCent { code } => write!(
                 f,
                 "article « {code} » : un prix s'exprime au centime près (deux décimales au plus)"
@@ -231,7 +289,10 @@ impl fmt::Display for GridErrorKind {
                 "article « {code} » : meme_prix_que = « {reference} » doit désigner un article tarifé par tranche avec ses propres prix"
             ),
             K::SelfReference { code } => {
-                write!(f, "article « {code} » : un article ne peut pas se citer lui-même")
+                write!(
+                    f,
+                    "article « {code} » : un article ne peut pas se citer lui-même"
+                )
             }
             K::BadVatRate { value } => write!(
                 f,
@@ -244,7 +305,11 @@ impl fmt::Display for GridErrorKind {
 
 impl fmt::Display for GridError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "ligne {}, colonne {} : {}", self.line, self.column, self.kind)
+        write!(
+            f,
+            "ligne {}, colonne {} : {}",
+            self.line, self.column, self.kind
+        )
     }
 }
 
@@ -260,11 +325,7 @@ impl Collector<'_> {
     }
 }
 
-fn parse_price(
-    c: &mut Collector<'_>,
-    code: &str,
-    value: &Spanned<toml::Value>,
-) -> Option<Montant> {
+fn parse_price(c: &mut Collector<'_>, code: &str, value: &Spanned<toml::Value>) -> Option<Montant> {
     let span = value.span();
     let number = match value.get_ref() {
         toml::Value::String(s) => match parse_nombre(s) {
@@ -382,7 +443,10 @@ impl Grid {
                 u32::try_from(t.agents_min),
                 u8::try_from(i + 1),
             ) else {
-                c.push(span, GridErrorKind::TierBoundOutOfRange { numero: t.numero });
+                c.push(
+                    span,
+                    GridErrorKind::TierBoundOutOfRange { numero: t.numero },
+                );
                 continue;
             };
             if i == 0 && (pop != 0 || agents != 0) {
@@ -467,7 +531,10 @@ impl Grid {
                 let mut out = Vec::new();
                 for r in list {
                     if r.get_ref() == &code {
-                        c.push(r.span(), GridErrorKind::SelfReference { code: code.clone() });
+                        c.push(
+                            r.span(),
+                            GridErrorKind::SelfReference { code: code.clone() },
+                        );
                     } else if let Some(&idx) = by_code.get(r.get_ref()) {
                         out.push(idx);
                     } else {
@@ -525,12 +592,10 @@ impl Grid {
                 Some(&j) => {
                     let source = &raw.articles[j].get_ref();
                     if let (Pricing::PerTier(p), None) = (&items[j].pricing, &source.meme_prix_que)
-                    {
-                        if !p.is_empty() {
+                        && !p.is_empty() {
                             items[i].pricing = Pricing::PerTier(p.clone());
                             continue;
                         }
-                    }
                     c.push(
                         reference.span(),
                         GridErrorKind::SamePriceNotPerTier {
@@ -575,7 +640,10 @@ impl Grid {
         match a.tarif.get_ref().as_str() {
             "tranche" => {
                 if let Some(p) = &a.prix {
-                    c.push(p.span(), GridErrorKind::UnexpectedPrice { code: code.into() });
+                    c.push(
+                        p.span(),
+                        GridErrorKind::UnexpectedPrice { code: code.into() },
+                    );
                 }
                 match (&a.prix_tranches, &a.meme_prix_que) {
                     (Some(list), None) => {
@@ -601,34 +669,52 @@ impl Grid {
                         }
                     }
                     (Some(list), Some(_)) => {
-                        c.push(list.span(), GridErrorKind::ConflictingPrice { code: code.into() });
+                        c.push(
+                            list.span(),
+                            GridErrorKind::ConflictingPrice { code: code.into() },
+                        );
                         Pricing::PerTier(Vec::new())
                     }
                     // Filled in once every item is known.
                     (None, Some(_)) => Pricing::PerTier(Vec::new()),
                     (None, None) => {
-                        c.push(a.code.span(), GridErrorKind::MissingPrice { code: code.into() });
+                        c.push(
+                            a.code.span(),
+                            GridErrorKind::MissingPrice { code: code.into() },
+                        );
                         Pricing::PerTier(Vec::new())
                     }
                 }
             }
             "unitaire" | "devis" => {
                 if let Some(p) = &a.prix_tranches {
-                    c.push(p.span(), GridErrorKind::UnexpectedPrice { code: code.into() });
+                    c.push(
+                        p.span(),
+                        GridErrorKind::UnexpectedPrice { code: code.into() },
+                    );
                 }
                 if let Some(p) = &a.meme_prix_que {
-                    c.push(p.span(), GridErrorKind::UnexpectedPrice { code: code.into() });
+                    c.push(
+                        p.span(),
+                        GridErrorKind::UnexpectedPrice { code: code.into() },
+                    );
                 }
                 if a.tarif.get_ref() == "devis" {
                     if let Some(p) = &a.prix {
-                        c.push(p.span(), GridErrorKind::UnexpectedPrice { code: code.into() });
+                        c.push(
+                            p.span(),
+                            GridErrorKind::UnexpectedPrice { code: code.into() },
+                        );
                     }
                     return Pricing::OnQuote;
                 }
                 match &a.prix {
                     Some(p) => Pricing::Unit(parse_price(c, code, p).unwrap_or(Montant::ZERO)),
                     None => {
-                        c.push(a.code.span(), GridErrorKind::MissingPrice { code: code.into() });
+                        c.push(
+                            a.code.span(),
+                            GridErrorKind::MissingPrice { code: code.into() },
+                        );
                         Pricing::Unit(Montant::ZERO)
                     }
                 }
@@ -694,5 +780,216 @@ impl Grid {
             .rev()
             .find(|t| agents >= t.agents_min)
             .map_or(1, |t| t.numero)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GRID: &str = include_str!("../../input-samples/grille-2027.toml");
+
+    fn kinds(text: &str) -> Vec<(usize, GridErrorKind)> {
+        Grid::parse(text)
+            .expect_err("should be refused")
+            .into_iter()
+            .map(|e| (e.line, e.kind))
+            .collect()
+    }
+
+    fn line_of(text: &str, needle: &str) -> usize {
+        text.lines().position(|l| l.contains(needle)).unwrap() + 1
+    }
+
+    #[test]
+    fn the_shipped_grid_is_valid() {
+        let g = Grid::parse(GRID).unwrap();
+        assert_eq!(g.tranches().len(), 8);
+        assert_eq!(g.items().len(), 32);
+        assert_eq!(g.tranche_non_affiliee(), 8);
+        assert_eq!(
+            g.mention_tva.as_deref(),
+            Some("TVA non applicable, article 256 B du CGI")
+        );
+        // The two names of a column share its price.
+        let a = g.find("forfait_metiers").unwrap();
+        let b = g.find("forfait_metiers_communication").unwrap();
+        assert_eq!(g.item(a).pricing, g.item(b).pricing);
+        // Exclusions are symmetric.
+        assert!(g.item(b).exclut.contains(&a));
+        assert!(g.item(a).exclut.contains(&b));
+        // Every item is at 0 % VAT.
+        assert!(g.items().iter().all(|i| i.taux_tva.is_zero()));
+    }
+
+    #[test]
+    fn a_bom_is_accepted() {
+        assert!(Grid::parse(&format!("\u{feff}{GRID}")).is_ok());
+    }
+
+    #[test]
+    fn a_missing_tier_price() {
+        let text = GRID.replace("\"317,00\", ", "");
+        let e = kinds(&text);
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].0, line_of(&text, "\"423,00\""));
+        assert_eq!(
+            e[0].1,
+            GridErrorKind::TierPriceCount {
+                code: "forfait_heberge".into(),
+                expected: 8,
+                found: 7
+            }
+        );
+    }
+
+    #[test]
+    fn a_float_price_is_refused() {
+        let text = GRID.replace("prix = \"80,00\"", "prix = 80.0");
+        let e = kinds(&text);
+        assert_eq!(
+            e,
+            vec![(
+                line_of(&text, "prix = 80.0"),
+                GridErrorKind::PriceNotText {
+                    code: "certificat".into()
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn bad_prices() {
+        let text = GRID.replace("prix = \"80,00\"", "prix = \"quatre-vingts\"");
+        assert!(matches!(
+            kinds(&text)[0].1,
+            GridErrorKind::PriceNotANumber { .. }
+        ));
+        let text = GRID.replace("prix = \"80,00\"", "prix = \"-80\"");
+        assert!(matches!(
+            kinds(&text)[0].1,
+            GridErrorKind::PriceNegative { .. }
+        ));
+        let text = GRID.replace("prix = \"80,00\"", "prix = \"80,001\"");
+        assert!(matches!(
+            kinds(&text)[0].1,
+            GridErrorKind::PriceFractionOfCent { .. }
+        ));
+        // An integer is exact, so it is accepted.
+        assert!(Grid::parse(&GRID.replace("prix = \"80,00\"", "prix = 80")).is_ok());
+    }
+
+    #[test]
+    fn overlapping_tiers() {
+        let text = GRID.replace("population_min = 1000\n", "population_min = 400\n");
+        let e = kinds(&text);
+        assert_eq!(
+            e,
+            vec![(
+                line_of(&text, "numero = 4") - 1,
+                GridErrorKind::TierBoundsNotIncreasing { numero: 4 }
+            )]
+        );
+    }
+
+    #[test]
+    fn tiers_must_be_numbered_in_order_and_start_at_zero() {
+        let text = GRID.replace("numero = 3", "numero = 5");
+        assert!(kinds(&text).iter().any(|(_, k)| *k
+            == GridErrorKind::TierNumbering {
+                expected: 3,
+                found: 5
+            }));
+        let text = GRID.replacen("population_min = 0", "population_min = 1", 1);
+        assert!(
+            kinds(&text)
+                .iter()
+                .any(|(_, k)| *k == GridErrorKind::FirstTierNotZero)
+        );
+        let text = GRID.replace("non_affiliee = 8", "non_affiliee = 9");
+        assert_eq!(
+            kinds(&text)[0].1,
+            GridErrorKind::NonAffilieeUnknown { numero: 9 }
+        );
+    }
+
+    #[test]
+    fn references_must_exist() {
+        let text = GRID.replace(
+            "meme_prix_que = \"forfait_metiers\"",
+            "meme_prix_que = \"forfait_metier\"",
+        );
+        assert!(matches!(
+            kinds(&text)[0].1,
+            GridErrorKind::UnknownReference { .. }
+        ));
+        let text = GRID.replace(
+            "exclut = [\"forfait_technologie_plus\"]",
+            "exclut = [\"forfait_techno\"]",
+        );
+        assert!(matches!(
+            kinds(&text)[0].1,
+            GridErrorKind::UnknownReference { .. }
+        ));
+    }
+
+    #[test]
+    fn codes_are_checked() {
+        let text = GRID.replace("code = \"nom_domaine\"", "code = \"certificat\"");
+        assert!(matches!(
+            kinds(&text)[0].1,
+            GridErrorKind::DuplicateCode { .. }
+        ));
+        let text = GRID.replace("code = \"nom_domaine\"", "code = \"Nom Domaine\"");
+        assert!(matches!(kinds(&text)[0].1, GridErrorKind::BadCode { .. }));
+        let text = GRID.replace("code = \"nom_domaine\"", "code = \"siret\"");
+        assert!(matches!(
+            kinds(&text)[0].1,
+            GridErrorKind::ReservedCode { .. }
+        ));
+    }
+
+    #[test]
+    fn missing_price_and_unknown_kinds() {
+        let text = GRID.replace("prix = \"80,00\"\n", "");
+        assert!(matches!(
+            kinds(&text)[0].1,
+            GridErrorKind::MissingPrice { .. }
+        ));
+        let text = GRID.replacen("\ntarif = \"unitaire\"", "\ntarif = \"forfaitaire\"", 1);
+        assert!(matches!(
+            kinds(&text)[0].1,
+            GridErrorKind::UnknownTarif { .. }
+        ));
+        let text = GRID.replacen("quantite = \"entier\"", "quantite = \"entière\"", 1);
+        assert!(matches!(
+            kinds(&text)[0].1,
+            GridErrorKind::UnknownQuantite { .. }
+        ));
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position_and_a_french_message() {
+        let text = GRID.replace("[convention]", "[convention");
+        let e = Grid::parse(&text).unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].line, line_of(&text, "[convention"));
+        assert!(matches!(e[0].kind, GridErrorKind::Syntax(_)));
+        let text = GRID.replace("unite = \"Go\"", "unites = \"Go\"");
+        let e = Grid::parse(&text).unwrap_err();
+        assert!(
+            e[0].to_string().contains("champ inconnu « unites »"),
+            "{}",
+            e[0]
+        );
+    }
+
+    #[test]
+    fn several_errors_are_reported_at_once() {
+        let text = GRID
+            .replace("prix = \"80,00\"", "prix = 80.5")
+            .replace("\"317,00\", ", "")
+            .replace("prix = \"7,00\"", "prix = \"sept\"");
+        assert_eq!(kinds(&text).len(), 3);
     }
 }
