@@ -13,6 +13,8 @@ use crate::roster::Member;
 pub struct Appel {
     /// `AC-<exercice>-00001`, continuous in roster order.
     pub numero: String,
+    /// The number's rank in its series (1 for `AC-2027-00001`).
+    pub rang: u32,
     pub exercice: i32,
     pub date_emission: NaiveDate,
     pub date_echeance: NaiveDate,

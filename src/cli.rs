@@ -37,6 +37,22 @@ pub struct Cli {
     /// Affiche la version.
     #[arg(short = 'V', long = "version", action = ArgAction::Version)]
     pub version: Option<bool>,
+
+    /// N'affiche que les erreurs (pour cron).
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+
+    /// Format du journal d'exécution sur la sortie d'erreur.
+    #[arg(long = "log-format", value_enum, default_value_t = LogFormat::Texte, global = true)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Lignes de texte.
+    Texte,
+    /// Une ligne JSON par événement (pour les collecteurs de journaux).
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -53,6 +69,16 @@ pub enum Command {
     /// Affiche la grille tarifaire sous forme de tableau, pour la comparer à la délibération.
     #[command(help_template = TEMPLATE, next_help_heading = "Options")]
     Tarifs(TarifsArgs),
+    /// Vérifie qu'un lot est complet et intact (empreintes, totaux, numérotation).
+    #[command(help_template = TEMPLATE, next_help_heading = "Options")]
+    Verify(VerifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Dossier du lot à vérifier.
+    #[arg(value_name = "DOSSIER")]
+    pub dir: PathBuf,
 }
 
 /// Where the grid is.
@@ -100,9 +126,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// N'affiche que les erreurs (pour cron).
-    #[arg(long, short = 'q')]
-    pub quiet: bool,
+    /// Lot complémentaire : poursuit la numérotation du lot LOT_PRECEDENT et refuse les adhérents déjà facturés.
+    #[arg(long = "after", visible_alias = "apres", value_name = "LOT_PRECEDENT")]
+    pub after: Option<PathBuf>,
+
+    /// Facture les lignes valides, écarte les autres dans rejects.csv (code de sortie 5).
+    #[arg(long = "skip-invalid")]
+    pub skip_invalid: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -20,10 +20,16 @@ pub mod exit {
     pub const GRID: i32 = 3;
     /// Invalid roster: nothing was written.
     pub const ROSTER: i32 = 4;
+    /// `--skip-invalid`: the valid rows were billed, others are in rejects.csv.
+    pub const PARTIAL: i32 = 5;
     /// Reading or writing a file failed: nothing was published.
     pub const IO: i32 = 6;
     /// A bug or an impossible amount: nothing was published.
     pub const INTERNAL: i32 = 7;
+    /// `verify` found a batch incomplete or altered.
+    pub const VERIFY: i32 = 8;
+    /// Another run holds the output location.
+    pub const LOCKED: i32 = 9;
 }
 
 /// Everything that can stop a command.
@@ -54,6 +60,21 @@ pub enum Error {
         path: PathBuf,
     },
     Render(RenderError),
+    /// Another run holds the lock on the output location.
+    Locked {
+        path: PathBuf,
+        holder: String,
+    },
+    /// A batch folder failed verification.
+    Verify {
+        dir: PathBuf,
+        problems: Vec<String>,
+    },
+    /// The previous batch given to `--after` cannot be continued.
+    Previous {
+        dir: PathBuf,
+        reason: String,
+    },
     /// A quantity × price that does not fit (refused by validation first).
     Overflow {
         membre: String,
@@ -70,6 +91,9 @@ impl Error {
             Error::Grid { .. } | Error::Emetteur { .. } => exit::GRID,
             Error::Roster { .. } => exit::ROSTER,
             Error::Io { .. } => exit::IO,
+            Error::Locked { .. } => exit::LOCKED,
+            Error::Verify { .. } => exit::VERIFY,
+            Error::Previous { .. } => exit::USAGE,
             Error::Render(_) | Error::Overflow { .. } => exit::INTERNAL,
         }
     }
@@ -170,6 +194,36 @@ impl fmt::Display for Error {
                 path.display()
             ),
             Error::Render(e) => write!(f, "échec de la mise en page d'un appel : {e}"),
+            Error::Locked { path, holder } => write!(
+                f,
+                "un autre traitement écrit déjà dans « {} » ({}) : attendez qu'il se termine, puis relancez",
+                path.display(),
+                if holder.is_empty() {
+                    "détenteur inconnu"
+                } else {
+                    holder
+                }
+            ),
+            Error::Verify { dir, problems } => {
+                writeln!(
+                    f,
+                    "le lot « {} » est incomplet ou a été modifié ({}) :",
+                    dir.display(),
+                    plural(problems.len(), "problème", "problèmes")
+                )?;
+                for p in problems {
+                    writeln!(f, "  - {p}")?;
+                }
+                write!(
+                    f,
+                    "Ne transmettez pas ce lot : relancez « cotisations run » avec les mêmes fichiers pour le reconstruire."
+                )
+            }
+            Error::Previous { dir, reason } => write!(
+                f,
+                "impossible de poursuivre le lot précédent « {} » : {reason}",
+                dir.display()
+            ),
             Error::Overflow { membre, code } => write!(
                 f,
                 "montant hors limites pour l'adhérent « {membre} », article « {code} » : vérifiez la quantité"

@@ -23,6 +23,7 @@ pub mod emetteur;
 pub mod error;
 pub mod format_fr;
 pub mod ledger;
+pub mod log;
 pub mod money;
 pub mod numbering;
 pub mod pricing;

@@ -8,20 +8,25 @@ use clap::error::ErrorKind;
 use cotisations::cli::Cli;
 use cotisations::commands;
 use cotisations::error::exit;
+use cotisations::log::Log;
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return clap_error(&e),
     };
-    match commands::dispatch(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+    let log = Log {
+        quiet: cli.quiet,
+        format: cli.log_format,
+    };
+    let code = match commands::dispatch(cli, log) {
+        Ok(code) => code,
         Err(e) => {
-            let message = e.to_string();
-            eprintln!("erreur : {}", message.trim_end());
-            ExitCode::from(u8::try_from(e.code()).unwrap_or(1))
+            log.error(&e.to_string());
+            e.code()
         }
-    }
+    };
+    ExitCode::from(u8::try_from(code).unwrap_or(1))
 }
 
 /// clap writes its own errors in English: say them in French.

@@ -1,7 +1,9 @@
-//! Appel numbers and dates: turns priced members into numbered appels.
+//! Appel numbers: pure and sequential. Numbers follow roster order over the
+//! billable members only (`AC-<exercice>-00001`, no gaps), so a rerun with
+//! the same inputs gives the same numbers, whatever the thread count.
 //!
-//! Pure and sequential: numbers follow roster order over billable members
-//! only (`AC-<exercice>-00001`, no gaps), so a rerun gives the same numbers.
+//! Numbers are assigned before the parallel step (house rule: number first,
+//! then map in parallel, then collect in order).
 
 use chrono::NaiveDate;
 
@@ -26,6 +28,27 @@ pub fn numero(exercice: i32, n: u32) -> String {
     format!("AC-{exercice}-{n:05}")
 }
 
+/// Whether a member gets an appel: at least one non-zero quantity.
+#[must_use]
+pub fn is_billable(member: &Member) -> bool {
+    member.quantities.iter().any(|(_, q)| !q.is_zero())
+}
+
+/// The rank of each member's appel, or `None` for nothing to bill.
+#[must_use]
+pub fn assign(members: &[Member], first: u32) -> Vec<Option<u32>> {
+    let mut next = first;
+    members
+        .iter()
+        .map(|m| {
+            is_billable(m).then(|| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect()
+}
+
 /// What became of one roster member.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -34,6 +57,26 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    /// Builds the outcome of a priced member given its rank.
+    #[must_use]
+    pub fn new(membre: Member, priced: Priced, rang: Option<u32>, emission: &Emission) -> Outcome {
+        match rang {
+            Some(rang) if priced.is_billable() => Outcome::Billed(Box::new(Appel {
+                numero: numero(emission.exercice, rang),
+                rang,
+                exercice: emission.exercice,
+                date_emission: emission.date_emission,
+                date_echeance: emission.date_echeance,
+                membre,
+                placement: priced.placement,
+                lignes: priced.lignes,
+                totaux: priced.totaux,
+                mention_tva: emission.mention_tva.clone(),
+            })),
+            _ => Outcome::NothingToBill(Box::new(membre)),
+        }
+    }
+
     #[must_use]
     pub fn member(&self) -> &Member {
         match self {
@@ -51,30 +94,18 @@ impl Outcome {
     }
 }
 
-/// Numbers the billable members in roster order; members with nothing to
-/// bill consume no number.
+/// Numbers priced members in roster order (for callers that price first).
 #[must_use]
 pub fn number(priced: Vec<(Member, Priced)>, emission: &Emission) -> Vec<Outcome> {
     let mut next = emission.premier_numero;
     priced
         .into_iter()
         .map(|(membre, p)| {
-            if !p.is_billable() {
-                return Outcome::NothingToBill(Box::new(membre));
-            }
-            let appel = Appel {
-                numero: numero(emission.exercice, next),
-                exercice: emission.exercice,
-                date_emission: emission.date_emission,
-                date_echeance: emission.date_echeance,
-                membre,
-                placement: p.placement,
-                lignes: p.lignes,
-                totaux: p.totaux,
-                mention_tva: emission.mention_tva.clone(),
-            };
-            next += 1;
-            Outcome::Billed(Box::new(appel))
+            let rang = p.is_billable().then(|| {
+                next += 1;
+                next - 1
+            });
+            Outcome::new(membre, p, rang, emission)
         })
         .collect()
 }

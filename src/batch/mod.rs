@@ -1,10 +1,11 @@
 //! The batch around the pure core: parallel pricing (`plan`), the run
 //! summary, and the only code that writes files (`output`).
 
+pub mod manifest;
 pub mod output;
 pub mod plan;
 pub mod summary;
 
 pub use output::write_batch;
 pub use plan::plan;
-pub use summary::Summary;
+pub use summary::{Summary, SummaryBuilder};

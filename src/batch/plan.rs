@@ -1,30 +1,45 @@
-//! Prices every member in parallel, then numbers them in roster order.
+//! Prices members in parallel, with their ranks assigned beforehand.
 //!
 //! Parallelism is a rayon map with an ordered collect, so the result never
-//! depends on the number of threads; numbering is sequential and comes after.
+//! depends on the number of threads.
 
 use rayon::prelude::*;
 
 use crate::error::Error;
-use crate::numbering::{Emission, Outcome, number};
+use crate::numbering::{Emission, Outcome, assign};
 use crate::pricing::{PricingError, price};
 use crate::roster::Member;
 use crate::tariff::Grid;
 
-/// Prices and numbers `members`.
+/// Prices one member into its outcome.
 ///
 /// # Errors
 /// `Error::Overflow` if a line cannot be computed (validation prevents it).
-pub fn plan(members: Vec<Member>, grid: &Grid, emission: &Emission) -> Result<Vec<Outcome>, Error> {
-    let priced: Vec<_> = members
-        .into_par_iter()
-        .map(|m| match price(&m, grid) {
-            Ok(p) => Ok((m, p)),
-            Err(PricingError::Overflow { code }) => Err(Error::Overflow {
-                membre: m.id.clone(),
-                code,
-            }),
-        })
-        .collect::<Result<_, _>>()?;
-    Ok(number(priced, emission))
+pub fn outcome(
+    member: &Member,
+    rang: Option<u32>,
+    grid: &Grid,
+    emission: &Emission,
+) -> Result<Outcome, Error> {
+    match price(member, grid) {
+        Ok(p) => Ok(Outcome::new(member.clone(), p, rang, emission)),
+        Err(PricingError::Overflow { code }) => Err(Error::Overflow {
+            membre: member.id.clone(),
+            code,
+        }),
+    }
+}
+
+/// Prices and numbers all `members` (whole batch in memory: for `check`,
+/// tests and small rosters; the batch writer works by chunks).
+///
+/// # Errors
+/// `Error::Overflow` if a line cannot be computed.
+pub fn plan(members: &[Member], grid: &Grid, emission: &Emission) -> Result<Vec<Outcome>, Error> {
+    let ranks = assign(members, emission.premier_numero);
+    members
+        .par_iter()
+        .zip(ranks.par_iter())
+        .map(|(m, r)| outcome(m, *r, grid, emission))
+        .collect()
 }

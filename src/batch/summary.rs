@@ -40,8 +40,12 @@ pub struct Summary {
     pub exercice: i32,
     pub date_emission: NaiveDate,
     pub date_echeance: NaiveDate,
+    /// Roster rows read: `appels_emis + sans_appel + rejetes`.
+    pub lignes_lues: usize,
     pub membres_lus: usize,
     pub appels_emis: usize,
+    /// Rows set aside by `--skip-invalid` (see rejects.csv).
+    pub rejetes: usize,
     pub sans_appel: Vec<SansAppel>,
     pub premier_numero: Option<String>,
     pub dernier_numero: Option<String>,
@@ -60,6 +64,120 @@ fn as_string<S: serde::Serializer>(d: &Decimal, s: S) -> Result<S::Ok, S::Error>
     s.serialize_str(&d.to_string())
 }
 
+/// Accumulates a summary one outcome at a time, so a batch never needs
+/// all its appels in memory.
+#[derive(Debug, Clone)]
+pub struct SummaryBuilder<'g> {
+    grid: &'g Grid,
+    summary: Summary,
+    par_article: Vec<ItemTotal>,
+    ht: Montant,
+    tva: Montant,
+    ttc: Montant,
+}
+
+impl<'g> SummaryBuilder<'g> {
+    #[must_use]
+    pub fn new(
+        grid: &'g Grid,
+        exercice: i32,
+        date_emission: NaiveDate,
+        date_echeance: NaiveDate,
+    ) -> SummaryBuilder<'g> {
+        SummaryBuilder {
+            grid,
+            par_article: grid
+                .items()
+                .iter()
+                .map(|i| ItemTotal {
+                    code: i.code.clone(),
+                    libelle: i.libelle.clone(),
+                    appels: 0,
+                    quantite: Decimal::ZERO,
+                    montant_ht: Decimal::ZERO,
+                })
+                .collect(),
+            summary: Summary {
+                exercice,
+                date_emission,
+                date_echeance,
+                lignes_lues: 0,
+                membres_lus: 0,
+                appels_emis: 0,
+                rejetes: 0,
+                sans_appel: Vec::new(),
+                premier_numero: None,
+                dernier_numero: None,
+                lignes: 0,
+                par_article: Vec::new(),
+                total_ht: Decimal::ZERO,
+                total_tva: Decimal::ZERO,
+                total_ttc: Decimal::ZERO,
+            },
+            ht: Montant::ZERO,
+            tva: Montant::ZERO,
+            ttc: Montant::ZERO,
+        }
+    }
+
+    /// Counts one member's outcome.
+    pub fn add(&mut self, outcome: &Outcome) {
+        let s = &mut self.summary;
+        s.membres_lus += 1;
+        match outcome {
+            Outcome::Billed(a) => {
+                s.appels_emis += 1;
+                if s.premier_numero.is_none() {
+                    s.premier_numero = Some(a.numero.clone());
+                }
+                s.dernier_numero = Some(a.numero.clone());
+                for l in &a.lignes {
+                    s.lignes += 1;
+                    if let Some(t) = self
+                        .grid
+                        .find(&l.code)
+                        .and_then(|i| self.par_article.get_mut(i))
+                    {
+                        t.appels += 1;
+                        t.quantite += l.quantite;
+                        t.montant_ht += l.montant_ht.decimal();
+                    }
+                }
+                self.ht = self.ht + a.totaux.ht;
+                self.tva = self.tva + a.totaux.tva;
+                self.ttc = self.ttc + a.totaux.ttc;
+            }
+            Outcome::NothingToBill(m) => s.sans_appel.push(SansAppel {
+                ligne: m.line,
+                id: m.id.clone(),
+                nom: m.nom.clone(),
+                motif: "aucun service souscrit".into(),
+            }),
+        }
+    }
+
+    /// Counts rows set aside as invalid.
+    pub fn add_rejected(&mut self, rows: usize) {
+        self.summary.rejetes += rows;
+    }
+
+    /// The finished summary.
+    #[must_use]
+    pub fn finish(mut self) -> Summary {
+        self.summary.lignes_lues = self.summary.membres_lus + self.summary.rejetes;
+        self.par_article.retain(|t| t.appels > 0);
+        for t in &mut self.par_article {
+            t.quantite = t.quantite.normalize();
+            t.montant_ht = Montant::round_cent(t.montant_ht).decimal();
+        }
+        self.summary.par_article = self.par_article;
+        self.summary.total_ht = self.ht.decimal();
+        self.summary.total_tva = self.tva.decimal();
+        self.summary.total_ttc = self.ttc.decimal();
+        self.summary
+    }
+}
+
 impl Summary {
     /// Builds the summary of `outcomes`.
     #[must_use]
@@ -70,65 +188,11 @@ impl Summary {
         date_emission: NaiveDate,
         date_echeance: NaiveDate,
     ) -> Summary {
-        let mut par_article: Vec<ItemTotal> = grid
-            .items()
-            .iter()
-            .map(|i| ItemTotal {
-                code: i.code.clone(),
-                libelle: i.libelle.clone(),
-                appels: 0,
-                quantite: Decimal::ZERO,
-                montant_ht: Decimal::ZERO,
-            })
-            .collect();
-        let mut sans_appel = Vec::new();
-        let mut numeros = Vec::new();
-        let (mut ht, mut tva, mut ttc) = (Montant::ZERO, Montant::ZERO, Montant::ZERO);
-        let mut lignes = 0;
+        let mut b = SummaryBuilder::new(grid, exercice, date_emission, date_echeance);
         for o in outcomes {
-            match o {
-                Outcome::Billed(a) => {
-                    numeros.push(a.numero.clone());
-                    for l in &a.lignes {
-                        lignes += 1;
-                        if let Some(t) = grid.find(&l.code).and_then(|i| par_article.get_mut(i)) {
-                            t.appels += 1;
-                            t.quantite += l.quantite;
-                            t.montant_ht += l.montant_ht.decimal();
-                        }
-                    }
-                    ht = ht + a.totaux.ht;
-                    tva = tva + a.totaux.tva;
-                    ttc = ttc + a.totaux.ttc;
-                }
-                Outcome::NothingToBill(m) => sans_appel.push(SansAppel {
-                    ligne: m.line,
-                    id: m.id.clone(),
-                    nom: m.nom.clone(),
-                    motif: "aucun service souscrit".into(),
-                }),
-            }
+            b.add(o);
         }
-        par_article.retain(|t| t.appels > 0);
-        for t in &mut par_article {
-            t.quantite = t.quantite.normalize();
-            t.montant_ht = t.montant_ht.round_dp(2);
-        }
-        Summary {
-            exercice,
-            date_emission,
-            date_echeance,
-            membres_lus: outcomes.len(),
-            appels_emis: numeros.len(),
-            sans_appel,
-            premier_numero: numeros.first().cloned(),
-            dernier_numero: numeros.last().cloned(),
-            lignes,
-            par_article,
-            total_ht: ht.decimal(),
-            total_tva: tva.decimal(),
-            total_ttc: ttc.decimal(),
-        }
+        b.finish()
     }
 
     /// JSON form, deterministic (fields in declaration order).

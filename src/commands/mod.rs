@@ -5,26 +5,29 @@ pub mod check;
 pub mod quote;
 pub mod run;
 pub mod tarifs;
+pub mod verify;
 
 use std::fs;
 use std::path::Path;
 
 use crate::cli::{Cli, Command};
 use crate::emetteur::Emetteur;
-use crate::error::Error;
-use crate::roster::{self, Member, RosterError, RosterErrorKind, read::ReadError};
+use crate::error::{Error, exit};
+use crate::log::Log;
+use crate::roster::{self, Member, RawRoster, RosterError, RosterErrorKind, read::ReadError};
 use crate::tariff::Grid;
 
-/// Runs the parsed command line.
+/// Runs the parsed command line; returns the exit code.
 ///
 /// # Errors
 /// Whatever the command fails with.
-pub fn dispatch(cli: Cli) -> Result<(), Error> {
+pub fn dispatch(cli: Cli, log: Log) -> Result<i32, Error> {
     match cli.command {
-        Command::Run(a) => run::run(&a),
-        Command::Check(a) => check::run(&a),
-        Command::Quote(a) => quote::run(&a),
-        Command::Tarifs(a) => tarifs::run(&a),
+        Command::Run(a) => run::run(&a, log),
+        Command::Check(a) => check::run(&a, log).map(|()| exit::OK),
+        Command::Quote(a) => quote::run(&a).map(|()| exit::OK),
+        Command::Tarifs(a) => tarifs::run(&a).map(|()| exit::OK),
+        Command::Verify(a) => verify::run(&a, log).map(|()| exit::OK),
     }
 }
 
@@ -33,48 +36,48 @@ pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, Error> {
     fs::read(path).map_err(Error::io("lire le fichier", path))
 }
 
-/// Reads and validates the tariff grid.
-pub(crate) fn load_grid(path: &Path) -> Result<Grid, Error> {
-    let bytes = read_bytes(path)?;
-    let (text, _) = roster::read::decode(&bytes);
+/// Validates the tariff grid read from `path`.
+pub(crate) fn decode_grid(path: &Path, bytes: &[u8]) -> Result<Grid, Error> {
+    let (text, _) = roster::read::decode(bytes);
     Grid::parse(&text).map_err(|errors| Error::Grid {
         path: path.to_path_buf(),
         errors,
     })
 }
 
-/// Reads the issuer template.
-pub(crate) fn load_emetteur(path: &Path) -> Result<Emetteur, Error> {
-    let bytes = read_bytes(path)?;
-    let (text, _) = roster::read::decode(&bytes);
+/// Reads and validates the tariff grid.
+pub(crate) fn load_grid(path: &Path) -> Result<Grid, Error> {
+    decode_grid(path, &read_bytes(path)?)
+}
+
+/// Parses the issuer template read from `path`.
+pub(crate) fn load_emetteur(path: &Path, bytes: &[u8]) -> Result<Emetteur, Error> {
+    let (text, _) = roster::read::decode(bytes);
     Emetteur::parse(&text).map_err(|error| Error::Emetteur {
         path: path.to_path_buf(),
         error,
     })
 }
 
-/// Reads and validates the roster against the grid.
-pub(crate) fn load_roster(path: &Path, grid: &Grid) -> Result<Vec<Member>, Error> {
-    let bytes = read_bytes(path)?;
-    let roster_error = |kind| Error::Roster {
+/// Reads the roster's rows (no validation of values).
+pub(crate) fn decode_roster(path: &Path, bytes: &[u8]) -> Result<RawRoster, Error> {
+    let one = |line, kind| Error::Roster {
         path: path.to_path_buf(),
         errors: vec![RosterError {
-            line: 0,
+            line,
             column: None,
             kind,
         }],
     };
-    let raw = roster::read_roster(&bytes).map_err(|e| match e {
-        ReadError::Empty => roster_error(RosterErrorKind::EmptyFile),
-        ReadError::Csv { line, message } => Error::Roster {
-            path: path.to_path_buf(),
-            errors: vec![RosterError {
-                line,
-                column: None,
-                kind: RosterErrorKind::BrokenCsv { message },
-            }],
-        },
-    })?;
+    roster::read_roster(bytes).map_err(|e| match e {
+        ReadError::Empty => one(0, RosterErrorKind::EmptyFile),
+        ReadError::Csv { line, message } => one(line, RosterErrorKind::BrokenCsv { message }),
+    })
+}
+
+/// Reads and validates the roster against the grid.
+pub(crate) fn load_roster(path: &Path, grid: &Grid) -> Result<Vec<Member>, Error> {
+    let raw = decode_roster(path, &read_bytes(path)?)?;
     roster::validate(&raw, grid).map_err(|errors| Error::Roster {
         path: path.to_path_buf(),
         errors,

@@ -112,8 +112,9 @@ pub fn render(p: &Priced, mention_tva: Option<&str>) -> String {
     let _ = writeln!(s, "TVA           : {}", format_fr::montant(p.totaux.tva));
     let _ = writeln!(s, "Total à payer : {}", format_fr::montant(p.totaux.ttc));
     if let Some(m) = mention_tva
-        && p.totaux.tva.is_zero() {
-            let _ = writeln!(s, "{m}");
-        }
+        && p.totaux.tva.is_zero()
+    {
+        let _ = writeln!(s, "{m}");
+    }
     s
 }

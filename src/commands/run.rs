@@ -1,16 +1,26 @@
 //! `cotisations run`: the annual batch, from the input files to the
 //! published output folder.
 
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::path::Path;
+
 use chrono::{Datelike, Days, NaiveDate};
 
-use crate::batch::{self, Summary, output::OutputOptions};
+use crate::batch::manifest::{
+    DejaFacture, Entree, Entrees, MANIFEST_FILE, Manifest, Options, sha256_hex,
+};
+use crate::batch::output::{Batch, Extras, OutputLock, OutputOptions, check_destination};
+use crate::batch::write_batch;
 use crate::cli::{CsvFormatArg, RunArgs};
-use crate::error::Error;
+use crate::error::{Error, exit};
 use crate::ledger::CsvFormat;
+use crate::log::Log;
 use crate::numbering::Emission;
 use crate::render::Renderer;
+use crate::roster::{RosterError, RosterErrorKind, validate_rows};
 
-use super::{load_emetteur, load_grid, load_roster};
+use super::{decode_grid, decode_roster, load_emetteur, read_bytes};
 
 /// Parses a date typed by a person: `2027-01-15` or `15/01/2027`.
 ///
@@ -27,11 +37,74 @@ pub fn parse_date(text: &str, option: &str) -> Result<NaiveDate, Error> {
         })
 }
 
-/// Runs the batch.
+/// What a supplementary run inherits from the previous batch.
+struct Previous {
+    first_rank: u32,
+    billed: Vec<DejaFacture>,
+}
+
+fn load_previous(dir: &Path, exercice: i32) -> Result<Previous, Error> {
+    let previous = |reason: String| Error::Previous {
+        dir: dir.to_path_buf(),
+        reason,
+    };
+    // A supplementary run continues only a batch that is whole and intact.
+    super::verify::verify_dir(dir).map_err(|e| match e {
+        Error::Verify { problems, .. } => previous(format!(
+            "il n'est pas intact ({}) ; vérifiez-le avec « cotisations verify »",
+            problems.join(" ; ")
+        )),
+        other => other,
+    })?;
+    let manifest = Manifest::parse(&read_bytes(&dir.join(MANIFEST_FILE))?)
+        .map_err(|e| previous(format!("manifest.json illisible ({e})")))?;
+    if manifest.exercice != exercice {
+        return Err(previous(format!(
+            "il porte sur l'exercice {}, pas sur {exercice} : indiquez --exercice {}",
+            manifest.exercice, manifest.exercice
+        )));
+    }
+    let count = u32::try_from(manifest.appels.len()).unwrap_or(u32::MAX);
+    let first_rank = manifest.options.premier_rang.saturating_add(count);
+    let mut billed = manifest.deja_factures;
+    billed.extend(manifest.appels.into_iter().map(|a| DejaFacture {
+        membre_id: a.membre_id,
+        numero: a.numero,
+    }));
+    Ok(Previous { first_rank, billed })
+}
+
+/// `rejects.csv`: one line per rejected roster row, with every reason.
+fn rejects_csv(errors: &[RosterError], ids: &HashMap<u64, String>) -> Vec<u8> {
+    let mut by_line: Vec<(u64, Vec<String>)> = Vec::new();
+    for e in errors {
+        let reason = match &e.column {
+            Some((n, name)) => format!("colonne {n} « {name} » : {}", e.kind),
+            None => e.kind.to_string(),
+        };
+        match by_line.last_mut() {
+            Some((line, reasons)) if *line == e.line => reasons.push(reason),
+            _ => by_line.push((e.line, vec![reason])),
+        }
+    }
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let _ = w.write_record(["ligne", "id", "motifs"]);
+    for (line, reasons) in by_line {
+        let id = ids.get(&line).map_or("", String::as_str);
+        let _ = w.write_record([line.to_string().as_str(), id, &reasons.join(" | ")]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// Runs the batch; returns the exit code (0, or 5 for a partial run).
 ///
 /// # Errors
 /// Any input error (nothing written) or output error (nothing published).
-pub fn run(args: &RunArgs) -> Result<(), Error> {
+#[allow(clippy::too_many_lines)] // one linear story: read, check, write, report
+pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
     let date_emission = match &args.date_emission {
         Some(d) => parse_date(d, "--date-emission")?,
         // The only clock read of the program; the date is then an input.
@@ -43,54 +116,192 @@ pub fn run(args: &RunArgs) -> Result<(), Error> {
             "--exercice {exercice} invraisemblable : indiquez une année entre 2000 et 2100"
         )));
     }
-    let grid = load_grid(&args.grid.tariff)?;
-    let emetteur = load_emetteur(&args.emetteur)?;
-    let members = load_roster(&args.roster, &grid)?;
+    if args.threads == Some(0) {
+        return Err(Error::Usage("--threads doit valoir au moins 1".into()));
+    }
+    // Cheap checks first: a wrong output folder is reported before any work.
+    check_destination(&args.out, args.force)?;
+
+    let grid_bytes = read_bytes(&args.grid.tariff)?;
+    let grid = decode_grid(&args.grid.tariff, &grid_bytes)?;
+    let emetteur_bytes = read_bytes(&args.emetteur)?;
+    let emetteur = load_emetteur(&args.emetteur, &emetteur_bytes)?;
+    let roster_bytes = read_bytes(&args.roster)?;
+    let raw = decode_roster(&args.roster, &roster_bytes)?;
+    let roster_error = |errors| Error::Roster {
+        path: args.roster.clone(),
+        errors,
+    };
+    let (mut members, mut errors) = validate_rows(&raw, &grid).map_err(roster_error)?;
+
+    let previous = match &args.after {
+        Some(dir) => Some(load_previous(dir, exercice)?),
+        None => None,
+    };
+    if let Some(p) = &previous {
+        let billed: HashMap<&str, &str> = p
+            .billed
+            .iter()
+            .map(|b| (b.membre_id.as_str(), b.numero.as_str()))
+            .collect();
+        members.retain(|m| match billed.get(m.id.as_str()) {
+            Some(numero) => {
+                errors.push(RosterError {
+                    line: m.line,
+                    column: None,
+                    kind: RosterErrorKind::AlreadyBilled {
+                        id: m.id.clone(),
+                        numero: (*numero).to_string(),
+                    },
+                });
+                false
+            }
+            None => true,
+        });
+        errors.sort_by_key(|e| e.line);
+    }
+    let rejected_rows = {
+        let mut lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
+        lines.dedup();
+        lines.len()
+    };
+    if !errors.is_empty() && !args.skip_invalid {
+        return Err(roster_error(errors));
+    }
+    let rejects = args.skip_invalid.then(|| {
+        let id_col = raw
+            .headers
+            .iter()
+            .position(|h| crate::format_fr::fold_key(h) == "id");
+        let ids: HashMap<u64, String> = raw
+            .records
+            .iter()
+            .map(|r| {
+                (
+                    r.line,
+                    id_col
+                        .and_then(|c| r.fields.get(c))
+                        .cloned()
+                        .unwrap_or_default(),
+                )
+            })
+            .collect();
+        rejects_csv(&errors, &ids)
+    });
+
     let date_echeance = date_emission
         .checked_add_days(Days::new(u64::from(emetteur.delai_paiement_jours)))
         .ok_or_else(|| Error::Usage("délai de paiement trop long".into()))?;
-
+    let first_rank = previous.as_ref().map_or(1, |p| p.first_rank);
     let emission = Emission {
         exercice,
         date_emission,
         date_echeance,
         mention_tva: grid.mention_tva.clone(),
-        premier_numero: 1,
+        premier_numero: first_rank,
     };
-    let options = OutputOptions {
-        force: args.force,
-        csv_format: match args.csv_format {
-            CsvFormatArg::Francais => CsvFormat::Francais,
-            CsvFormatArg::Rfc4180 => CsvFormat::Rfc4180,
+    let csv_format = match args.csv_format {
+        CsvFormatArg::Francais => CsvFormat::Francais,
+        CsvFormatArg::Rfc4180 => CsvFormat::Rfc4180,
+    };
+    let entree = |path: &Path, bytes: &[u8]| Entree {
+        chemin: path.display().to_string(),
+        sha256: sha256_hex(bytes),
+    };
+    let batch = Batch {
+        members: &members,
+        grid: &grid,
+        emission: &emission,
+        entrees: Entrees {
+            role: entree(&args.roster, &roster_bytes),
+            grille: entree(&args.grid.tariff, &grid_bytes),
+            emetteur: entree(&args.emetteur, &emetteur_bytes),
         },
+        options: Options {
+            format_csv: match csv_format {
+                CsvFormat::Francais => "francais",
+                CsvFormat::Rfc4180 => "rfc4180",
+            }
+            .into(),
+            premier_rang: first_rank,
+            apres: args.after.as_ref().map(|p| p.display().to_string()),
+            ignorer_invalides: args.skip_invalid,
+        },
+        extras: Extras { rejects },
+        deja_factures: previous.map(|p| p.billed).unwrap_or_default(),
+        rejetes: rejected_rows,
     };
+
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = args.threads {
-        if n == 0 {
-            return Err(Error::Usage("--threads doit valoir au moins 1".into()));
-        }
         pool = pool.num_threads(n);
     }
     let pool = pool
         .build()
         .map_err(|e| Error::Usage(format!("impossible de démarrer les fils de calcul : {e}")))?;
 
-    let summary = pool.install(|| -> Result<Summary, Error> {
-        let outcomes = batch::plan(members, &grid, &emission)?;
-        let summary = Summary::of(&outcomes, &grid, exercice, date_emission, date_echeance);
+    let started = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
+    let _lock = OutputLock::acquire(&args.out, &started)?;
+    log.info(&format!(
+        "Traitement de {} adhérent{} (exercice {exercice})…",
+        members.len(),
+        if members.len() > 1 { "s" } else { "" }
+    ));
+    let bar = log.progress_allowed().then(|| {
+        let bar = indicatif::ProgressBar::new(members.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} adhérents ({eta} restantes)",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let progress = |n: usize| {
+        if let Some(b) = &bar {
+            b.inc(n as u64);
+        }
+    };
+    let options = OutputOptions {
+        force: args.force,
+        csv_format,
+    };
+    let summary = pool.install(|| -> Result<_, Error> {
         let renderer = Renderer::new()?;
-        batch::write_batch(
-            &args.out, &outcomes, &summary, &renderer, &emetteur, options,
-        )?;
-        Ok(summary)
+        write_batch(&args.out, &batch, &renderer, &emetteur, options, &progress)
     })?;
-
-    if !args.quiet {
-        eprint!("{}", summary.to_text());
-        let out = args.out.display();
-        eprintln!("Appels (PDF)         : {out}/appels/");
-        eprintln!("Journal comptable    : {out}/ledger.csv");
-        eprintln!("Bilan                : {out}/summary.json");
+    if let Some(b) = bar {
+        b.finish_and_clear();
     }
-    Ok(())
+
+    let mut report = summary.to_text();
+    if args.skip_invalid {
+        let _ = writeln!(
+            report,
+            "Lignes écartées      : {rejected_rows} (voir {}/rejects.csv)",
+            args.out.display()
+        );
+        let _ = writeln!(
+            report,
+            "Lignes lues          : {} = {} facturées + {} sans appel + {rejected_rows} écartées",
+            raw.records.len(),
+            summary.appels_emis,
+            summary.sans_appel.len()
+        );
+    }
+    let out = args.out.display();
+    let _ = writeln!(report, "Appels (PDF)         : {out}/appels/");
+    let _ = writeln!(report, "Journal comptable    : {out}/ledger.csv");
+    let _ = writeln!(report, "Bilan                : {out}/summary.json");
+    log.info(&report);
+    if rejected_rows > 0 {
+        log.warn(&format!(
+            "{rejected_rows} ligne{} du rôle écartée{} : traitement partiel (code de sortie {})",
+            if rejected_rows > 1 { "s" } else { "" },
+            if rejected_rows > 1 { "s" } else { "" },
+            exit::PARTIAL
+        ));
+        return Ok(exit::PARTIAL);
+    }
+    Ok(exit::OK)
 }

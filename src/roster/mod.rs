@@ -10,7 +10,7 @@ pub mod validate;
 use rust_decimal::Decimal;
 
 pub use read::{RawRoster, read_roster};
-pub use validate::{RosterError, RosterErrorKind, validate};
+pub use validate::{RosterError, RosterErrorKind, validate, validate_rows};
 
 /// The three kinds of member the convention knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -143,6 +143,11 @@ pub enum RosterErrorKind {
     Requires {
         any_of: Vec<String>,
     },
+    /// Billed already in a previous batch of the same exercice (`--after`).
+    AlreadyBilled {
+        id: String,
+        numero: String,
+    },
 }
 
 /// Why a SIRET is refused.
@@ -286,6 +291,10 @@ impl fmt::Display for RosterErrorKind {
                 "ce service nécessite au moins l'un des articles suivants : {} ; ajoutez-en un ou retirez ce service",
                 list_fr(any_of)
             ),
+            K::AlreadyBilled { id, numero } => write!(
+                f,
+                "l'adhérent « {id} » a déjà été facturé pour cet exercice (appel {numero}) : retirez-le du rôle complémentaire, ou émettez un avoir avant de le refacturer"
+            ),
         }
     }
 }
@@ -384,6 +393,23 @@ enum Column {
 /// # Errors
 /// Every error found in the file, in line order.
 pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterError>> {
+    let (members, errors) = validate_rows(raw, grid)?;
+    if errors.is_empty() {
+        Ok(members)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Validates row by row: the valid members and the errors of the others
+/// (for `--skip-invalid`). Header problems make every row unreadable.
+///
+/// # Errors
+/// Problems of the header line (unknown, duplicate or missing columns).
+pub fn validate_rows(
+    raw: &RawRoster,
+    grid: &Grid,
+) -> Result<(Vec<Member>, Vec<RosterError>), Vec<RosterError>> {
     let mut errors = Vec::new();
     let header_err = |col: usize, name: &str, kind| RosterError {
         line: 1,
@@ -507,23 +533,26 @@ pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterE
         let code_service = text(Field::CodeService, false);
         let engagement = text(Field::Engagement, false);
         if code_service.chars().count() > MAX_CODE_SERVICE
-            && let Some((c, _)) = cell(Field::CodeService) {
-                err(
-                    c,
-                    RosterErrorKind::TooLong {
-                        max: MAX_CODE_SERVICE,
-                    },
-                );
-            }
-        if !email.is_empty() && !email.contains('@')
-            && let Some((c, _)) = cell(Field::Email) {
-                err(
-                    c,
-                    RosterErrorKind::BadEmail {
-                        value: email.clone(),
-                    },
-                );
-            }
+            && let Some((c, _)) = cell(Field::CodeService)
+        {
+            err(
+                c,
+                RosterErrorKind::TooLong {
+                    max: MAX_CODE_SERVICE,
+                },
+            );
+        }
+        if !email.is_empty()
+            && !email.contains('@')
+            && let Some((c, _)) = cell(Field::Email)
+        {
+            err(
+                c,
+                RosterErrorKind::BadEmail {
+                    value: email.clone(),
+                },
+            );
+        }
         if !id.is_empty() {
             if let Some(&first_line) = ids.get(&id) {
                 if let Some((c, _)) = cell(Field::Id) {
@@ -723,31 +752,28 @@ pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterE
         }
 
         if errors.len() == before
-            && let Some(kind) = kind {
-                members.push(Member {
-                    line,
-                    id,
-                    nom,
-                    kind,
-                    population,
-                    agents,
-                    affiliee,
-                    siret,
-                    adresse,
-                    code_postal,
-                    ville,
-                    email,
-                    code_service,
-                    engagement,
-                    quantities: quantities.into_iter().map(|(i, q, _)| (i, q)).collect(),
-                });
-            }
+            && let Some(kind) = kind
+        {
+            members.push(Member {
+                line,
+                id,
+                nom,
+                kind,
+                population,
+                agents,
+                affiliee,
+                siret,
+                adresse,
+                code_postal,
+                ville,
+                email,
+                code_service,
+                engagement,
+                quantities: quantities.into_iter().map(|(i, q, _)| (i, q)).collect(),
+            });
+        }
     }
-    if errors.is_empty() {
-        Ok(members)
-    } else {
-        Err(errors)
-    }
+    Ok((members, errors))
 }
 
 #[cfg(test)]

@@ -592,10 +592,11 @@ impl Grid {
                 Some(&j) => {
                     let source = &raw.articles[j].get_ref();
                     if let (Pricing::PerTier(p), None) = (&items[j].pricing, &source.meme_prix_que)
-                        && !p.is_empty() {
-                            items[i].pricing = Pricing::PerTier(p.clone());
-                            continue;
-                        }
+                        && !p.is_empty()
+                    {
+                        items[i].pricing = Pricing::PerTier(p.clone());
+                        continue;
+                    }
                     c.push(
                         reference.span(),
                         GridErrorKind::SamePriceNotPerTier {

@@ -31,24 +31,26 @@ pub fn toml_message_fr(message: &str) -> String {
         rest.get(..end).map(str::to_string)
     };
     if message.starts_with("missing field")
-        && let Some(f) = ticked(message) {
-            return format!("le champ obligatoire « {f} » est absent : ajoutez-le");
-        }
+        && let Some(f) = ticked(message)
+    {
+        return format!("le champ obligatoire « {f} » est absent : ajoutez-le");
+    }
     if message.starts_with("unknown field")
-        && let Some(f) = ticked(message) {
-            let expected = message
-                .split_once("expected")
-                .map(|(_, e)| {
-                    e.trim()
-                        .trim_start_matches("one of")
-                        .trim()
-                        .replace('`', "")
-                })
-                .unwrap_or_default();
-            return format!(
-                "champ inconnu « {f} » : vérifiez l'orthographe (champs possibles : {expected})"
-            );
-        }
+        && let Some(f) = ticked(message)
+    {
+        let expected = message
+            .split_once("expected")
+            .map(|(_, e)| {
+                e.trim()
+                    .trim_start_matches("one of")
+                    .trim()
+                    .replace('`', "")
+            })
+            .unwrap_or_default();
+        return format!(
+            "champ inconnu « {f} » : vérifiez l'orthographe (champs possibles : {expected})"
+        );
+    }
     if message.starts_with("invalid type") {
         return format!("type de valeur inattendu ({message}) : vérifiez guillemets et crochets");
     }

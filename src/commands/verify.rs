@@ -1,0 +1,183 @@
+//! `cotisations verify DIR`: proves a batch folder is whole and untouched:
+//! every file's SHA-256 against the manifest, no file missing or extra, the
+//! ledger's totals equal to each appel's total, numbers contiguous.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+use rust_decimal::Decimal;
+
+use crate::batch::manifest::{MANIFEST_FILE, Manifest, sha256_hex};
+use crate::batch::output::{APPELS_DIR, LEDGER_FILE, SUMMARY_FILE};
+use crate::cli::VerifyArgs;
+use crate::error::Error;
+use crate::format_fr::{self, parse_nombre};
+use crate::log::Log;
+use crate::money::Montant;
+use crate::numbering::numero;
+
+/// Verifies and reports.
+///
+/// # Errors
+/// `Error::Verify` listing every problem found.
+pub fn run(args: &VerifyArgs, log: Log) -> Result<(), Error> {
+    let m = verify_dir(&args.dir)?;
+    let range = match (m.appels.first(), m.appels.last()) {
+        (Some(a), Some(b)) => format!("de {} à {}", a.numero, b.numero),
+        _ => "aucun appel".into(),
+    };
+    log.info(&format!(
+        "Lot « {} » intact : {} appel{} ({range}), total {} ; empreintes, totaux et numérotation vérifiés.",
+        args.dir.display(),
+        m.appels.len(),
+        if m.appels.len() > 1 { "s" } else { "" },
+        parse_nombre(&m.total_ttc)
+            .map(|d| format_fr::montant(Montant::round_cent(d)))
+            .unwrap_or(m.total_ttc.clone())
+    ));
+    Ok(())
+}
+
+/// Checks `dir` and returns its manifest.
+///
+/// # Errors
+/// `Error::Verify` with every problem found.
+pub fn verify_dir(dir: &Path) -> Result<Manifest, Error> {
+    let fail = |problems: Vec<String>| Error::Verify {
+        dir: dir.to_path_buf(),
+        problems,
+    };
+    let manifest_path = dir.join(MANIFEST_FILE);
+    let bytes = fs::read(&manifest_path).map_err(|e| {
+        fail(vec![format!(
+            "manifest.json illisible ({}) : ce dossier n'est pas un lot achevé",
+            e.kind()
+        )])
+    })?;
+    let m =
+        Manifest::parse(&bytes).map_err(|e| fail(vec![format!("manifest.json invalide ({e})")]))?;
+    let mut problems = Vec::new();
+
+    // Hashes of every listed file.
+    let check_hash =
+        |problems: &mut Vec<String>, rel: &str, expected: &str| match fs::read(dir.join(rel)) {
+            Ok(b) if sha256_hex(&b) == expected => {}
+            Ok(_) => problems.push(format!(
+                "« {rel} » a été modifié (empreinte SHA-256 différente)"
+            )),
+            Err(_) => problems.push(format!("« {rel} » est manquant ou illisible")),
+        };
+    for a in &m.appels {
+        check_hash(&mut problems, &a.fichier, &a.sha256);
+    }
+    for f in &m.fichiers {
+        check_hash(&mut problems, &f.chemin, &f.sha256);
+    }
+    // No unlisted PDF.
+    let listed: BTreeSet<&str> = m.appels.iter().map(|a| a.fichier.as_str()).collect();
+    if let Ok(entries) = fs::read_dir(dir.join(APPELS_DIR)) {
+        let mut extra: Vec<String> = entries
+            .flatten()
+            .map(|e| format!("{APPELS_DIR}/{}", e.file_name().to_string_lossy()))
+            .filter(|name| !listed.contains(name.as_str()))
+            .collect();
+        extra.sort();
+        for name in extra {
+            problems.push(format!("« {name} » ne fait pas partie du lot"));
+        }
+    }
+    // Contiguous numbers.
+    for (i, a) in m.appels.iter().enumerate() {
+        let expected = m
+            .options
+            .premier_rang
+            .saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
+        if a.rang != expected || a.numero != numero(m.exercice, a.rang) {
+            problems.push(format!(
+                "numérotation discontinue : {} trouvé là où {} était attendu",
+                a.numero,
+                numero(m.exercice, expected)
+            ));
+            break;
+        }
+    }
+    // Ledger totals per appel equal the appels' totals.
+    match ledger_totals(&dir.join(LEDGER_FILE), &m.options.format_csv) {
+        Ok(totals) => {
+            let mut grand = Decimal::ZERO;
+            for a in &m.appels {
+                let expected = parse_nombre(&a.total_ttc).unwrap_or_default();
+                match totals.get(&a.numero) {
+                    Some(t) if *t == expected => {}
+                    Some(t) => problems.push(format!(
+                        "{} : le journal totalise {t} € mais l'appel {expected} €",
+                        a.numero
+                    )),
+                    None => problems.push(format!("{} : absent du journal comptable", a.numero)),
+                }
+                grand += expected;
+            }
+            for n in totals.keys() {
+                if !m.appels.iter().any(|a| &a.numero == n) {
+                    problems.push(format!("{n} : dans le journal mais sans PDF"));
+                }
+            }
+            let ledger_total: Decimal = totals.values().sum();
+            if parse_nombre(&m.total_ttc).ok() != Some(ledger_total) || grand != ledger_total {
+                problems.push(format!(
+                    "total du journal ({ledger_total} €) différent du total du lot ({} €)",
+                    m.total_ttc
+                ));
+            }
+            if let Ok(summary) = fs::read(dir.join(SUMMARY_FILE)) {
+                let total = serde_json::from_slice::<serde_json::Value>(&summary)
+                    .ok()
+                    .and_then(|v| {
+                        v.get("total_ttc")
+                            .and_then(|t| t.as_str())
+                            .map(String::from)
+                    })
+                    .and_then(|t| parse_nombre(&t).ok());
+                if total != Some(ledger_total) {
+                    problems.push("summary.json : total différent de celui du journal".into());
+                }
+            }
+        }
+        Err(p) => problems.push(p),
+    }
+    if problems.is_empty() {
+        Ok(m)
+    } else {
+        Err(fail(problems))
+    }
+}
+
+/// Sum of `montant_ttc` per appel number in the ledger.
+fn ledger_totals(path: &Path, format: &str) -> Result<BTreeMap<String, Decimal>, String> {
+    let bytes = fs::read(path).map_err(|_| "ledger.csv est manquant ou illisible".to_string())?;
+    let delimiter = if format == "rfc4180" { b',' } else { b';' };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(bytes.as_slice());
+    let headers = reader
+        .headers()
+        .map_err(|e| format!("ledger.csv illisible ({e})"))?
+        .clone();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(num), Some(ttc)) = (col("numero"), col("montant_ttc")) else {
+        return Err("ledger.csv : colonnes numero / montant_ttc absentes".into());
+    };
+    let mut totals = BTreeMap::new();
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|e| format!("ledger.csv illisible ({e})"))?;
+        let amount = rec
+            .get(ttc)
+            .and_then(|v| parse_nombre(v).ok())
+            .ok_or_else(|| format!("ledger.csv, ligne {} : montant_ttc illisible", i + 2))?;
+        *totals
+            .entry(rec.get(num).unwrap_or_default().to_string())
+            .or_insert(Decimal::ZERO) += amount;
+    }
+    Ok(totals)
+}
