@@ -22,6 +22,8 @@ pub mod commands;
 pub mod emetteur;
 pub mod error;
 pub mod format_fr;
+#[cfg(test)]
+mod fuzz_tests;
 pub mod ledger;
 pub mod log;
 pub mod money;

@@ -163,6 +163,9 @@ pub enum GridErrorKind {
     PriceFractionOfCent {
         code: String,
     },
+    PriceTooLarge {
+        code: String,
+    },
     TierPriceCount {
         code: String,
         expected: usize,
@@ -256,6 +259,10 @@ impl fmt::Display for GridErrorKind {
             K::PriceNegative { code } => {
                 write!(f, "article « {code} » : un prix ne peut pas être négatif")
             }
+            K::PriceTooLarge { code } => write!(
+                f,
+                "article « {code} » : prix invraisemblable (plus d'un milliard d'euros) ; vérifiez la saisie"
+            ),
             K::PriceFractionOfCent { code } => write!(
                 f,
                 "article « {code} » : un prix s'exprime au centime près (deux décimales au plus)"
@@ -356,6 +363,16 @@ fn parse_price(c: &mut Collector<'_>, code: &str, value: &Spanned<toml::Value>) 
         c.push(
             span,
             GridErrorKind::PriceNegative {
+                code: code.to_string(),
+            },
+        );
+        return None;
+    }
+    // A cap far above any real price keeps every product and sum exact.
+    if number > Decimal::from(1_000_000_000u32) {
+        c.push(
+            span,
+            GridErrorKind::PriceTooLarge {
                 code: code.to_string(),
             },
         );
