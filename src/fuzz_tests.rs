@@ -65,11 +65,9 @@ fn grid() -> Grid {
 
 /// Runs the whole core on a roster text; must never panic.
 fn exercise(bytes: &[u8], grid: &Grid) {
-    if let Ok(raw) = read_roster(bytes) {
-        if let Ok(members) = validate(&raw, grid) {
-            for m in &members {
-                let _ = price(m, grid);
-            }
+    if let Ok(members) = read_roster(bytes).map(|raw| validate(&raw, grid)) {
+        for m in members.iter().flatten() {
+            let _ = price(m, grid);
         }
     }
 }
