@@ -24,4 +24,4 @@ look: sample
 
 # End-to-end benchmark on a synthetic roster of N members
 bench N="35000":
-    scripts/bench.sh {{N}}
+    scripts/bench.sh {{N}} --scaling

@@ -87,12 +87,17 @@ pub fn read_roster(bytes: &[u8]) -> Result<RawRoster, ReadError> {
         .flexible(true)
         .from_reader(text.as_bytes());
     // csv's own line counter is off after CR-only or CRLF endings: count
-    // newlines up to each record's byte offset instead (with CRLF, csv
-    // reports a record as starting on the LF that ended the previous one).
-    let newlines: Vec<usize> = text
-        .bytes()
+    // line breaks (LF, CRLF or a lone CR, as « CSV Macintosh » writes) up to
+    // each record's byte offset instead (with CRLF, csv reports a record as
+    // starting on the LF that ended the previous one).
+    let bytes = text.as_bytes();
+    let newlines: Vec<usize> = bytes
+        .iter()
         .enumerate()
-        .filter_map(|(i, b)| (b == b'\n').then_some(i))
+        .filter_map(|(i, &b)| {
+            let lone_cr = b == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+            (b == b'\n' || lone_cr).then_some(i)
+        })
         .collect();
     let line_of = |byte: u64| -> u64 {
         let byte = usize::try_from(byte).unwrap_or(usize::MAX);
@@ -173,6 +178,13 @@ mod tests {
         assert_eq!(read_roster(b"\xEF\xBB\xBF  \r\n"), Err(ReadError::Empty));
         let r = read_roster(b"id;nom\r\n").unwrap();
         assert!(r.records.is_empty());
+    }
+
+    #[test]
+    fn counts_lines_with_cr_only_endings() {
+        let r = read_roster(b"id;nom\rA;B\rC;D\r").unwrap();
+        assert_eq!(r.records.len(), 2);
+        assert_eq!(r.records[1].line, 3);
     }
 
     #[test]

@@ -88,6 +88,7 @@ pub enum RosterErrorKind {
     MissingColumn {
         name: String,
     },
+    UnnamedColumn,
     RaggedRow {
         expected: usize,
         found: usize,
@@ -203,6 +204,10 @@ impl fmt::Display for RosterErrorKind {
                     "colonne obligatoire « {name} » absente : ajoutez-la à l'en-tête"
                 )
             }
+            K::UnnamedColumn => write!(
+                f,
+                "cette colonne n'a pas de nom dans l'en-tête mais contient des valeurs : donnez-lui le code d'un service ou videz-la"
+            ),
             K::RaggedRow { expected, found } => write!(
                 f,
                 "la ligne a {found} cellules au lieu de {expected} : vérifiez les séparateurs et les guillemets"
@@ -428,6 +433,23 @@ pub fn validate_rows(
         .collect();
     for (col, name) in raw.headers.iter().enumerate() {
         let key = fold_key(name);
+        // Excel keeps trailing columns that once held something: an unnamed
+        // column is ignored while it is empty, refused once it holds data.
+        if key.is_empty() {
+            let used = raw
+                .records
+                .iter()
+                .find(|r| r.fields.get(col).is_some_and(|f| !f.is_empty()));
+            if let Some(r) = used {
+                errors.push(RosterError {
+                    line: r.line,
+                    column: Some((col + 1, name.clone())),
+                    kind: RosterErrorKind::UnnamedColumn,
+                });
+            }
+            columns.push(None);
+            continue;
+        }
         if let Some(&first) = seen.get(&key) {
             errors.push(header_err(
                 col,

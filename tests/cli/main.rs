@@ -1,0 +1,10 @@
+//! Integration tests of the `cotisations` binary: one test binary, one
+//! module per area. Every test runs the real executable in a temporary
+//! folder and checks its exit code and its French messages.
+
+mod util;
+
+mod commands;
+mod grid_errors;
+mod roster_errors;
+mod run;

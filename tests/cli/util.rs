@@ -1,0 +1,325 @@
+//! Test harness: a temporary folder to write inputs into, and a builder
+//! that runs the real `cotisations` binary and captures what it printed.
+
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use tempfile::TempDir;
+
+/// The binary under test, as Cargo built it.
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_cotisations");
+
+/// The emission date every `run` of the suite uses.
+pub(crate) const DATE_EMISSION: &str = "2027-01-15";
+
+/// The ledger header, exactly as the accounting import expects it.
+pub(crate) const LEDGER_HEADER: &str = "exercice;numero;date_emission;date_echeance;membre_id;membre_nom;siret;type;tranche;code;libelle;quantite;unite;prix_unitaire;montant_ht;taux_tva;montant_tva;montant_ttc;imputation";
+
+/// A path inside the crate (absolute, so the tests do not depend on the
+/// working directory).
+pub(crate) fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// The sample roster of `input-samples/`.
+pub(crate) fn sample_roster() -> PathBuf {
+    repo("input-samples/roster.csv")
+}
+
+/// The sample tariff grid of `input-samples/`.
+pub(crate) fn sample_grid() -> PathBuf {
+    repo("input-samples/grille-2027.toml")
+}
+
+/// The issuer template shipped in `templates/`.
+pub(crate) fn emetteur() -> PathBuf {
+    repo("templates/emetteur.toml")
+}
+
+/// The sample grid as text, to alter in grid tests.
+pub(crate) fn sample_grid_text() -> String {
+    fs::read_to_string(sample_grid()).expect("read the sample grid")
+}
+
+/// Replaces the no-break spaces (U+00A0, U+202F) the program prints
+/// between thousands by plain spaces.
+pub(crate) fn nbsp(text: &str) -> String {
+    text.replace(['\u{a0}', '\u{202f}'], " ")
+}
+
+/// A temporary working folder for one test.
+pub(crate) struct Dir {
+    tmp: TempDir,
+}
+
+impl Dir {
+    pub(crate) fn new() -> Dir {
+        Dir {
+            tmp: tempfile::Builder::new()
+                .prefix("cotisations-cli-")
+                .tempdir()
+                .expect("create a temporary folder"),
+        }
+    }
+
+    /// The folder itself.
+    pub(crate) fn path(&self) -> &Path {
+        self.tmp.path()
+    }
+
+    /// A path inside the folder (nothing is created).
+    pub(crate) fn join(&self, rel: impl AsRef<Path>) -> PathBuf {
+        self.path().join(rel)
+    }
+
+    /// Writes `contents` to `rel` (parents created) and returns its path.
+    pub(crate) fn write(&self, rel: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.join(rel);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).expect("create the parent folder");
+        }
+        fs::write(&path, contents).expect("write a test input");
+        path
+    }
+
+    /// The binary with `args`, run inside this folder.
+    pub(crate) fn cmd<I, S>(&self, args: I) -> Cmd
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        Cmd {
+            cwd: self.path().to_path_buf(),
+            args: args
+                .into_iter()
+                .map(|a| a.as_ref().to_os_string())
+                .collect(),
+        }
+    }
+
+    /// `run` with the given roster and grid into `out` (relative to this
+    /// folder), with the shipped issuer template and the suite's date.
+    pub(crate) fn run_batch(&self, roster: &Path, grid: &Path, out: &str) -> Cmd {
+        let out = self.join(out);
+        self.cmd(["run"])
+            .arg("--roster")
+            .arg(roster)
+            .arg("--tariff")
+            .arg(grid)
+            .arg("--out")
+            .arg(out)
+            .arg("--emetteur")
+            .arg(emetteur())
+            .args(["--date-emission", DATE_EMISSION])
+    }
+
+    /// `run` of `roster` with the sample grid into `out`.
+    pub(crate) fn run_roster(&self, roster: &Path, out: &str) -> Cmd {
+        self.run_batch(roster, &sample_grid(), out)
+    }
+
+    /// The names directly in this folder, sorted, except the `.NAME.lock`
+    /// files `run` keeps beside an output folder (an OS lock, by design).
+    pub(crate) fn entries(&self) -> Vec<String> {
+        entries_but_locks(self.path())
+    }
+}
+
+/// The names directly in `dir`, sorted.
+pub(crate) fn entries(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap_or_else(|e| panic!("list {}: {e}", dir.display()))
+        .map(|e| {
+            e.expect("read a folder entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// `entries` without the `.NAME.lock` files `run` keeps beside an output
+/// folder.
+pub(crate) fn entries_but_locks(dir: &Path) -> Vec<String> {
+    entries(dir)
+        .into_iter()
+        .filter(|n| !(n.starts_with('.') && n.ends_with(".lock")))
+        .collect()
+}
+
+/// Every file and folder under `root`, relative path → bytes (`None` for
+/// a folder), to compare two trees or check one was left untouched.
+pub(crate) fn snapshot(root: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
+    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Option<Vec<u8>>>) {
+        for entry in fs::read_dir(dir).expect("list a folder") {
+            let path = entry.expect("read a folder entry").path();
+            let rel = path.strip_prefix(root).expect("inside root").to_path_buf();
+            if path.is_dir() {
+                out.insert(rel, None);
+                walk(root, &path, out);
+            } else {
+                out.insert(rel, Some(fs::read(&path).expect("read a file")));
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(root, root, &mut out);
+    out
+}
+
+/// Asserts that the batch folder `out` holds (at least) `appels/`,
+/// `ledger.csv` and `summary.json`; other files (a manifest) may be there.
+#[track_caller]
+pub(crate) fn assert_batch_folder(out: &Path) {
+    let names = entries(out);
+    for expected in ["appels", "ledger.csv", "summary.json"] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} missing in {names:?}"
+        );
+    }
+    assert!(out.join("appels").is_dir());
+    assert!(out.join("ledger.csv").is_file());
+    assert!(out.join("summary.json").is_file());
+}
+
+/// Staging or backup folders the batch may leave next to its output.
+pub(crate) fn leftovers(dir: &Path) -> Vec<String> {
+    entries(dir)
+        .into_iter()
+        .filter(|n| n.starts_with('.') && (n.contains(".staging-") || n.contains(".ancien-")))
+        .collect()
+}
+
+/// A command about to run.
+#[must_use]
+pub(crate) struct Cmd {
+    cwd: PathBuf,
+    args: Vec<OsString>,
+}
+
+impl Cmd {
+    pub(crate) fn arg(mut self, arg: impl AsRef<OsStr>) -> Cmd {
+        self.args.push(arg.as_ref().to_os_string());
+        self
+    }
+
+    pub(crate) fn args<I, S>(mut self, args: I) -> Cmd
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
+        self
+    }
+
+    /// Runs the binary and captures its exit code and output.
+    pub(crate) fn run(self) -> Output {
+        let out = Command::new(BIN)
+            .args(&self.args)
+            .current_dir(&self.cwd)
+            .env_remove("RUST_BACKTRACE")
+            .env_remove("RAYON_NUM_THREADS")
+            .output()
+            .expect("start the cotisations binary");
+        Output {
+            command: self
+                .args
+                .iter()
+                .map(|a| a.to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join(" "),
+            code: out.status.code().expect("the binary exited (not killed)"),
+            stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+        }
+    }
+}
+
+/// What a run printed, and how it ended.
+#[derive(Debug)]
+pub(crate) struct Output {
+    pub(crate) command: String,
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+}
+
+impl Output {
+    fn describe(&self) -> String {
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "\n--- command: cotisations {}\n--- exit code: {}\n--- stdout:\n{}\n--- stderr:\n{}\n---",
+            self.command, self.code, self.stdout, self.stderr
+        );
+        s
+    }
+
+    /// Asserts the exit code; returns `self` for further checks.
+    #[track_caller]
+    pub(crate) fn code(self, expected: i32) -> Output {
+        assert_eq!(
+            self.code,
+            expected,
+            "unexpected exit code{}",
+            self.describe()
+        );
+        self
+    }
+
+    /// Asserts a successful `run`: exit 0, no error, and the French report
+    /// on stderr saying where the files went.
+    #[track_caller]
+    pub(crate) fn batch_ok(self) -> Output {
+        self.code(0)
+            .stderr_has(&[
+                "Appels émis          : ",
+                "Appels (PDF)         : ",
+                "Journal comptable    : ",
+                "Bilan                : ",
+            ])
+            .stderr_lacks(&["erreur"])
+    }
+
+    /// Asserts that stderr contains every one of `needles`.
+    #[track_caller]
+    pub(crate) fn stderr_has(self, needles: &[&str]) -> Output {
+        let text = nbsp(&self.stderr);
+        for n in needles {
+            assert!(text.contains(n), "stderr lacks {n:?}{}", self.describe());
+        }
+        self
+    }
+
+    /// Asserts that stdout contains every one of `needles`.
+    #[track_caller]
+    pub(crate) fn stdout_has(self, needles: &[&str]) -> Output {
+        let text = nbsp(&self.stdout);
+        for n in needles {
+            assert!(text.contains(n), "stdout lacks {n:?}{}", self.describe());
+        }
+        self
+    }
+
+    /// Asserts that stderr contains none of `needles`.
+    #[track_caller]
+    pub(crate) fn stderr_lacks(self, needles: &[&str]) -> Output {
+        let text = nbsp(&self.stderr);
+        for n in needles {
+            assert!(
+                !text.contains(n),
+                "stderr should not contain {n:?}{}",
+                self.describe()
+            );
+        }
+        self
+    }
+}
