@@ -5,6 +5,7 @@
 mod util;
 
 mod commands;
+mod cron;
 mod grid_errors;
 mod roster_errors;
 mod run;
