@@ -18,6 +18,10 @@ pub struct Appel {
     pub exercice: i32,
     pub date_emission: NaiveDate,
     pub date_echeance: NaiveDate,
+    /// Period of service billed: the exercice (1 January – 31 December),
+    /// or from the month of joining for a mid-year member.
+    pub periode_debut: NaiveDate,
+    pub periode_fin: NaiveDate,
     pub membre: Member,
     pub placement: Placement,
     pub lignes: Vec<Ligne>,

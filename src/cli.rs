@@ -72,6 +72,34 @@ pub enum Command {
     /// Vérifie qu'un lot est complet et intact (empreintes, totaux, numérotation).
     #[command(help_template = TEMPLATE, next_help_heading = "Options")]
     Verify(VerifyArgs),
+    /// Compare les journaux de deux exercices et explique l'écart, adhérent par adhérent.
+    #[command(help_template = TEMPLATE, next_help_heading = "Options", after_help = COMPARE_HELP)]
+    Compare(CompareArgs),
+}
+
+const COMPARE_HELP: &str = "Chaque journal est un fichier ledger.csv ou le dossier d'un lot (son ledger.csv est alors lu) ; les deux formats du journal (« ; » et virgule décimale, ou RFC 4180) sont reconnus à l'en-tête.
+
+Les montants comparés sont les montants HT, totalisés par adhérent et par article (lots complémentaires et avoirs compris) ; les totaux TTC sont affichés pour information.
+
+La variation totale est expliquée par : les nouveaux adhérents, les départs, les changements de tranche (articles à prix par tranche conservés par un adhérent qui a changé de tranche), puis les autres variations, article par article. La somme de ces parts est exactement la variation totale.
+
+Le journal ne contient ni la population ni le nombre d'agents : seuls les numéros de tranche sont comparés (« tranche 3 → 4 »).
+
+Le détail par adhérent affiche les 20 plus fortes variations ; --csv les écrit toutes.";
+
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// Journal de l'exercice précédent (N-1) : ledger.csv ou dossier du lot.
+    #[arg(long, visible_alias = "precedent", value_name = "JOURNAL_N-1")]
+    pub previous: PathBuf,
+
+    /// Journal de l'exercice actuel (N) : ledger.csv ou dossier du lot.
+    #[arg(long, visible_alias = "actuel", value_name = "JOURNAL_N")]
+    pub current: PathBuf,
+
+    /// Écrit aussi le détail complet (une ligne par adhérent et par article modifié, puis TOTAL) dans ce fichier CSV.
+    #[arg(long, value_name = "FICHIER")]
+    pub csv: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -118,6 +146,14 @@ pub struct RunArgs {
     #[arg(long = "csv-format", value_enum, default_value_t = CsvFormatArg::Francais)]
     pub csv_format: CsvFormatArg,
 
+    /// Format des appels : Factur-X (PDF/A-3 avec la facture structurée) ou PDF simple.
+    #[arg(long = "format", value_enum, default_value_t = PdfFormatArg::Facturx)]
+    pub format: PdfFormatArg,
+
+    /// Profil Factur-X de la facture structurée.
+    #[arg(long = "profil", value_enum, default_value_t = ProfilArg::En16931)]
+    pub profil: ProfilArg,
+
     /// Remplace un lot déjà présent dans le dossier de sortie.
     #[arg(long)]
     pub force: bool,
@@ -133,6 +169,22 @@ pub struct RunArgs {
     /// Facture les lignes valides, écarte les autres dans rejects.csv (code de sortie 5).
     #[arg(long = "skip-invalid")]
     pub skip_invalid: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PdfFormatArg {
+    /// PDF/A-3 avec la facture structurée factur-x.xml (EN 16931), lisible par Chorus Pro.
+    Facturx,
+    /// PDF simple, sans facture structurée.
+    Pdf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ProfilArg {
+    /// Profil EN 16931 (norme européenne complète).
+    En16931,
+    /// Profil BASIC.
+    Basic,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -189,9 +189,9 @@ mod tests {
             mention_tva: None,
             premier_numero: 7,
         };
-        match number(vec![(member, priced)], &emission).remove(0) {
+        match number(vec![(member, priced)], grid.seuil_recouvrement, &emission).remove(0) {
             Outcome::Billed(a) => *a,
-            Outcome::NothingToBill(_) => unreachable!(),
+            Outcome::BelowThreshold(..) | Outcome::NothingToBill(_) => unreachable!(),
         }
     }
 

@@ -19,8 +19,10 @@ pub mod appel;
 pub mod batch;
 pub mod cli;
 pub mod commands;
+pub mod compare;
 pub mod emetteur;
 pub mod error;
+pub mod facturx;
 pub mod format_fr;
 #[cfg(test)]
 mod fuzz_tests;

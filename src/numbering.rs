@@ -8,6 +8,7 @@
 use chrono::NaiveDate;
 
 use crate::appel::Appel;
+use crate::money::Montant;
 use crate::pricing::Priced;
 use crate::roster::Member;
 
@@ -28,20 +29,21 @@ pub fn numero(exercice: i32, n: u32) -> String {
     format!("AC-{exercice}-{n:05}")
 }
 
-/// Whether a member gets an appel: at least one non-zero quantity.
+/// Whether a priced member gets an appel: at least one line, and a total
+/// not below the recovery threshold (CGCT, article D1611-1).
 #[must_use]
-pub fn is_billable(member: &Member) -> bool {
-    member.quantities.iter().any(|(_, q)| !q.is_zero())
+pub fn is_billable(priced: &Priced, threshold: Montant) -> bool {
+    priced.is_billable() && priced.totaux.ttc >= threshold
 }
 
-/// The rank of each member's appel, or `None` for nothing to bill.
+/// The rank of each member's appel in roster order (`None`: no appel).
 #[must_use]
-pub fn assign(members: &[Member], first: u32) -> Vec<Option<u32>> {
+pub fn assign(billable: &[bool], first: u32) -> Vec<Option<u32>> {
     let mut next = first;
-    members
+    billable
         .iter()
-        .map(|m| {
-            is_billable(m).then(|| {
+        .map(|&b| {
+            b.then(|| {
                 next += 1;
                 next - 1
             })
@@ -53,6 +55,9 @@ pub fn assign(members: &[Member], first: u32) -> Vec<Option<u32>> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Billed(Box<Appel>),
+    /// Lines to bill, but a total below the recovery threshold: no appel,
+    /// no number; listed in `sous-seuil.csv` with the amount left out.
+    BelowThreshold(Box<Member>, Montant),
     NothingToBill(Box<Member>),
 }
 
@@ -67,12 +72,19 @@ impl Outcome {
                 exercice: emission.exercice,
                 date_emission: emission.date_emission,
                 date_echeance: emission.date_echeance,
+                periode_debut: NaiveDate::from_ymd_opt(emission.exercice, 1, 1)
+                    .unwrap_or(emission.date_emission),
+                periode_fin: NaiveDate::from_ymd_opt(emission.exercice, 12, 31)
+                    .unwrap_or(emission.date_emission),
                 membre,
                 placement: priced.placement,
                 lignes: priced.lignes,
                 totaux: priced.totaux,
                 mention_tva: emission.mention_tva.clone(),
             })),
+            _ if priced.is_billable() => {
+                Outcome::BelowThreshold(Box::new(membre), priced.totaux.ttc)
+            }
             _ => Outcome::NothingToBill(Box::new(membre)),
         }
     }
@@ -81,7 +93,7 @@ impl Outcome {
     pub fn member(&self) -> &Member {
         match self {
             Outcome::Billed(a) => &a.membre,
-            Outcome::NothingToBill(m) => m,
+            Outcome::BelowThreshold(m, _) | Outcome::NothingToBill(m) => m,
         }
     }
 
@@ -89,24 +101,27 @@ impl Outcome {
     pub fn appel(&self) -> Option<&Appel> {
         match self {
             Outcome::Billed(a) => Some(a),
-            Outcome::NothingToBill(_) => None,
+            Outcome::BelowThreshold(..) | Outcome::NothingToBill(_) => None,
         }
     }
 }
 
 /// Numbers priced members in roster order (for callers that price first).
 #[must_use]
-pub fn number(priced: Vec<(Member, Priced)>, emission: &Emission) -> Vec<Outcome> {
-    let mut next = emission.premier_numero;
+pub fn number(
+    priced: Vec<(Member, Priced)>,
+    threshold: Montant,
+    emission: &Emission,
+) -> Vec<Outcome> {
+    let billable: Vec<bool> = priced
+        .iter()
+        .map(|(_, p)| is_billable(p, threshold))
+        .collect();
+    let ranks = assign(&billable, emission.premier_numero);
     priced
         .into_iter()
-        .map(|(membre, p)| {
-            let rang = p.is_billable().then(|| {
-                next += 1;
-                next - 1
-            });
-            Outcome::new(membre, p, rang, emission)
-        })
+        .zip(ranks)
+        .map(|((membre, p), rang)| Outcome::new(membre, p, rang, emission))
         .collect()
 }
 
@@ -118,5 +133,76 @@ mod tests {
     fn numbers_are_zero_padded() {
         assert_eq!(numero(2027, 1), "AC-2027-00001");
         assert_eq!(numero(2027, 12345), "AC-2027-12345");
+    }
+}
+
+#[cfg(test)]
+mod threshold_tests {
+    use super::*;
+    use crate::pricing::price;
+    use crate::roster::MemberKind;
+    use crate::tariff::Grid;
+    use rust_decimal::Decimal;
+
+    fn member(grid: &Grid, id: &str, items: &[(&str, i64)]) -> Member {
+        Member {
+            line: 2,
+            id: id.into(),
+            nom: id.into(),
+            kind: MemberKind::Commune,
+            population: Some(100),
+            agents: None,
+            affiliee: true,
+            siret: "21140001500015".into(),
+            adresse: String::new(),
+            code_postal: String::new(),
+            ville: String::new(),
+            email: String::new(),
+            code_service: String::new(),
+            engagement: String::new(),
+            quantities: items
+                .iter()
+                .map(|(c, q)| (grid.find(c).unwrap(), Decimal::from(*q)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn below_threshold_gets_no_number_and_numbers_stay_contiguous() {
+        let grid = Grid::parse(include_str!("../input-samples/grille-2027.toml")).unwrap();
+        assert_eq!(grid.seuil_recouvrement.decimal(), Decimal::from(15));
+        let members = vec![
+            member(&grid, "A", &[("certificat", 1)]), // 80,00 €
+            member(&grid, "B", &[("messagerie_quota_10go", 2)]), // 10,00 € < 15
+            member(&grid, "C", &[]),                  // nothing
+            member(&grid, "D", &[("nom_domaine", 1)]), // 15,00 €: exactly the threshold
+        ];
+        let priced = members
+            .into_iter()
+            .map(|m| {
+                let p = price(&m, &grid).unwrap();
+                (m, p)
+            })
+            .collect();
+        let emission = Emission {
+            exercice: 2027,
+            date_emission: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
+            date_echeance: NaiveDate::from_ymd_opt(2027, 2, 14).unwrap(),
+            mention_tva: None,
+            premier_numero: 1,
+        };
+        let out = number(priced, grid.seuil_recouvrement, &emission);
+        let numbers: Vec<Option<&str>> = out
+            .iter()
+            .map(|o| o.appel().map(|a| a.numero.as_str()))
+            .collect();
+        assert_eq!(
+            numbers,
+            vec![Some("AC-2027-00001"), None, None, Some("AC-2027-00002")]
+        );
+        assert!(
+            matches!(&out[1], Outcome::BelowThreshold(m, t) if m.id == "B" && t.decimal() == Decimal::from(10))
+        );
+        assert!(matches!(&out[2], Outcome::NothingToBill(_)));
     }
 }

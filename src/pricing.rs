@@ -33,6 +33,8 @@ pub struct Ligne {
     pub montant_tva: Montant,
     pub montant_ttc: Montant,
     pub imputation: String,
+    /// UN/ECE Recommendation 20 unit code, for Factur-X.
+    pub code_unite: String,
 }
 
 /// Sums of the lines.
@@ -153,6 +155,7 @@ pub fn price(member: &Member, grid: &Grid) -> Result<Priced, PricingError> {
             montant_tva,
             montant_ttc,
             imputation: item.imputation.clone(),
+            code_unite: item.code_unite.clone(),
         });
     }
     let totaux = Totaux::of(&lignes);

@@ -47,6 +47,8 @@ pub struct Entrees {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Options {
     pub format_csv: String,
+    /// `facturx-en16931`, `facturx-basic` or `pdf`.
+    pub format_pdf: String,
     /// Number of the first appel (1 unless a supplementary run).
     pub premier_rang: u32,
     /// Previous batch folder continued by this one, if any.

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 use crate::appel::Appel;
 use crate::emetteur::Emetteur;
 use crate::error::Error;
+use crate::facturx::Profile;
 use crate::ledger::{CsvFormat, LedgerWriter};
 use crate::render::Renderer;
 
@@ -22,9 +23,9 @@ use sha2::{Digest, Sha256};
 use super::manifest::{
     AppelEntry, DejaFacture, Entrees, Fichier, MANIFEST_FILE, Manifest, Options, hex, sha256_hex,
 };
-use super::plan::outcome;
+use super::plan::{outcome, ranks};
 use super::summary::{Summary, SummaryBuilder};
-use crate::numbering::{Emission, assign};
+use crate::numbering::Emission;
 use crate::roster::Member;
 use crate::tariff::Grid;
 
@@ -33,12 +34,35 @@ pub const APPELS_DIR: &str = "appels";
 pub const LEDGER_FILE: &str = "ledger.csv";
 pub const SUMMARY_FILE: &str = "summary.json";
 pub const REJECTS_FILE: &str = "rejects.csv";
+pub const SOUS_SEUIL_FILE: &str = "sous-seuil.csv";
 
 /// How to write the batch.
 #[derive(Debug, Clone, Copy)]
 pub struct OutputOptions {
     pub force: bool,
     pub csv_format: CsvFormat,
+    pub pdf: PdfFormat,
+}
+
+/// What kind of PDF each appel is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PdfFormat {
+    /// PDF/A-3 with the embedded Factur-X XML.
+    FacturX(Profile),
+    /// A plain PDF.
+    Plain,
+}
+
+impl PdfFormat {
+    /// The name recorded in the manifest.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            PdfFormat::FacturX(Profile::En16931) => "facturx-en16931",
+            PdfFormat::FacturX(Profile::Basic) => "facturx-basic",
+            PdfFormat::Plain => "pdf",
+        }
+    }
 }
 
 /// Extra files of a batch, already rendered by the caller.
@@ -280,7 +304,7 @@ fn fill_staging(
     // Numbers first, then a parallel map per chunk with an ordered collect:
     // each worker prices, renders, writes and hashes its own PDF; the
     // ledger and the summary are then fed sequentially in roster order.
-    let ranks = assign(batch.members, e.premier_numero);
+    let ranks = ranks(batch.members, batch.grid, e.premier_numero)?;
     let mut appels = Vec::new();
     for (members, ranks) in batch.members.chunks(CHUNK).zip(ranks.chunks(CHUNK)) {
         let done: Vec<_> = members
@@ -289,7 +313,13 @@ fn fill_staging(
             .map(|(member, rang)| {
                 let o = outcome(member, *rang, batch.grid, e)?;
                 let entry = match o.appel() {
-                    Some(appel) => Some(write_pdf(&appels_dir, appel, renderer, emetteur)?),
+                    Some(appel) => Some(write_pdf(
+                        &appels_dir,
+                        appel,
+                        renderer,
+                        emetteur,
+                        options.pdf,
+                    )?),
                     None => None,
                 };
                 Ok((o, entry))
@@ -329,6 +359,12 @@ fn fill_staging(
         chemin: SUMMARY_FILE.into(),
         sha256: sha256_hex(&summary_json),
     });
+    let below = summary.sous_seuil_csv();
+    write_file(&staging.join(SOUS_SEUIL_FILE), &below)?;
+    fichiers.push(Fichier {
+        chemin: SOUS_SEUIL_FILE.into(),
+        sha256: sha256_hex(&below),
+    });
     if let Some(rejects) = &batch.extras.rejects {
         write_file(&staging.join(REJECTS_FILE), rejects)?;
         fichiers.push(Fichier {
@@ -364,8 +400,12 @@ fn write_pdf(
     appel: &Appel,
     renderer: &Renderer,
     emetteur: &Emetteur,
+    format: PdfFormat,
 ) -> Result<AppelEntry, Error> {
-    let bytes = renderer.render(appel, emetteur)?;
+    let bytes = match format {
+        // Factur-X embedding lands with `Renderer::render_facturx` (in progress).
+        PdfFormat::FacturX(_) | PdfFormat::Plain => renderer.render(appel, emetteur)?,
+    };
     let name = pdf_name(appel);
     write_file(&dir.join(&name), &bytes)?;
     Ok(AppelEntry {

@@ -6,7 +6,7 @@
 use rayon::prelude::*;
 
 use crate::error::Error;
-use crate::numbering::{Emission, Outcome, assign};
+use crate::numbering::{Emission, Outcome, assign, is_billable};
 use crate::pricing::{PricingError, price};
 use crate::roster::Member;
 use crate::tariff::Grid;
@@ -30,13 +30,33 @@ pub fn outcome(
     }
 }
 
-/// Prices and numbers all `members` (whole batch in memory: for `check`,
-/// tests and small rosters; the batch writer works by chunks).
+/// The rank of every member's appel, in roster order: a parallel pricing
+/// pass decides who is billable (lines, and a total not below the recovery
+/// threshold), then numbers are given sequentially.
+///
+/// # Errors
+/// `Error::Overflow` if a line cannot be computed.
+pub fn ranks(members: &[Member], grid: &Grid, first: u32) -> Result<Vec<Option<u32>>, Error> {
+    let billable: Vec<bool> = members
+        .par_iter()
+        .map(|m| match price(m, grid) {
+            Ok(p) => Ok(is_billable(&p, grid.seuil_recouvrement)),
+            Err(PricingError::Overflow { code }) => Err(Error::Overflow {
+                membre: m.id.clone(),
+                code,
+            }),
+        })
+        .collect::<Result<_, _>>()?;
+    Ok(assign(&billable, first))
+}
+
+/// Prices and numbers all `members` (whole batch in memory: for tests and
+/// small rosters; the batch writer works by chunks).
 ///
 /// # Errors
 /// `Error::Overflow` if a line cannot be computed.
 pub fn plan(members: &[Member], grid: &Grid, emission: &Emission) -> Result<Vec<Outcome>, Error> {
-    let ranks = assign(members, emission.premier_numero);
+    let ranks = ranks(members, grid, emission.premier_numero)?;
     members
         .par_iter()
         .zip(ranks.par_iter())

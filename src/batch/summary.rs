@@ -34,6 +34,17 @@ pub struct SansAppel {
     pub motif: String,
 }
 
+/// A member whose total is below the recovery threshold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SousSeuil {
+    pub ligne: u64,
+    pub id: String,
+    pub nom: String,
+    pub siret: String,
+    #[serde(serialize_with = "as_string")]
+    pub montant: Decimal,
+}
+
 /// What a run did; written as `summary.json` and printed on stderr.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Summary {
@@ -47,6 +58,14 @@ pub struct Summary {
     /// Rows set aside by `--skip-invalid` (see rejects.csv).
     pub rejetes: usize,
     pub sans_appel: Vec<SansAppel>,
+    /// Recovery threshold applied (CGCT, article D1611-1).
+    #[serde(serialize_with = "as_string")]
+    pub seuil_recouvrement: Decimal,
+    /// Members with lines to bill but a total below the threshold.
+    pub sous_seuil: Vec<SousSeuil>,
+    /// Sum left out because below the threshold.
+    #[serde(serialize_with = "as_string")]
+    pub total_sous_seuil: Decimal,
     pub premier_numero: Option<String>,
     pub dernier_numero: Option<String>,
     pub lignes: usize,
@@ -106,6 +125,9 @@ impl<'g> SummaryBuilder<'g> {
                 appels_emis: 0,
                 rejetes: 0,
                 sans_appel: Vec::new(),
+                seuil_recouvrement: grid.seuil_recouvrement.decimal(),
+                sous_seuil: Vec::new(),
+                total_sous_seuil: Decimal::ZERO,
                 premier_numero: None,
                 dernier_numero: None,
                 lignes: 0,
@@ -146,6 +168,16 @@ impl<'g> SummaryBuilder<'g> {
                 self.ht = self.ht + a.totaux.ht;
                 self.tva = self.tva + a.totaux.tva;
                 self.ttc = self.ttc + a.totaux.ttc;
+            }
+            Outcome::BelowThreshold(m, total) => {
+                s.total_sous_seuil += total.decimal();
+                s.sous_seuil.push(SousSeuil {
+                    ligne: m.line,
+                    id: m.id.clone(),
+                    nom: m.nom.clone(),
+                    siret: m.siret.clone(),
+                    montant: total.decimal(),
+                });
             }
             Outcome::NothingToBill(m) => s.sans_appel.push(SansAppel {
                 ligne: m.line,
@@ -195,6 +227,26 @@ impl Summary {
         b.finish()
     }
 
+    /// `sous-seuil.csv`: the members left out by the recovery threshold.
+    #[must_use]
+    pub fn sous_seuil_csv(&self) -> Vec<u8> {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        let _ = w.write_record(["ligne", "membre_id", "membre_nom", "siret", "montant_ttc"]);
+        for x in &self.sous_seuil {
+            let _ = w.write_record([
+                x.ligne.to_string().as_str(),
+                &x.id,
+                &x.nom,
+                &x.siret,
+                &format!("{:.2}", x.montant).replace('.', ","),
+            ]);
+        }
+        w.into_inner().unwrap_or_default()
+    }
+
     /// JSON form, deterministic (fields in declaration order).
     #[must_use]
     pub fn to_json(&self) -> Vec<u8> {
@@ -228,6 +280,26 @@ impl Summary {
                 "  - ligne {} : {} ({}) : {}",
                 x.ligne, x.nom, x.id, x.motif
             );
+        }
+        if !self.sous_seuil.is_empty() {
+            let _ = writeln!(
+                s,
+                "Sous le seuil de {} : {} adhérent{}, {} non mis en recouvrement (voir sous-seuil.csv)",
+                m(self.seuil_recouvrement),
+                self.sous_seuil.len(),
+                if self.sous_seuil.len() > 1 { "s" } else { "" },
+                m(self.total_sous_seuil)
+            );
+            for x in &self.sous_seuil {
+                let _ = writeln!(
+                    s,
+                    "  - ligne {} : {} ({}) : {}",
+                    x.ligne,
+                    x.nom,
+                    x.id,
+                    m(x.montant)
+                );
+            }
         }
         if !self.par_article.is_empty() {
             let _ = writeln!(s, "Total par article :");

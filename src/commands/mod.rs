@@ -2,6 +2,7 @@
 //! pure core. Also the shared loaders that read the input files.
 
 pub mod check;
+pub mod compare;
 pub mod quote;
 pub mod run;
 pub mod tarifs;
@@ -28,6 +29,7 @@ pub fn dispatch(cli: Cli, log: Log) -> Result<i32, Error> {
         Command::Quote(a) => quote::run(&a).map(|()| exit::OK),
         Command::Tarifs(a) => tarifs::run(&a).map(|()| exit::OK),
         Command::Verify(a) => verify::run(&a, log).map(|()| exit::OK),
+        Command::Compare(a) => compare::run(&a, log).map(|()| exit::OK),
     }
 }
 

@@ -10,10 +10,13 @@ use chrono::{Datelike, Days, NaiveDate};
 use crate::batch::manifest::{
     DejaFacture, Entree, Entrees, MANIFEST_FILE, Manifest, Options, sha256_hex,
 };
-use crate::batch::output::{Batch, Extras, OutputLock, OutputOptions, check_destination};
+use crate::batch::output::{
+    Batch, Extras, OutputLock, OutputOptions, PdfFormat, check_destination,
+};
 use crate::batch::write_batch;
-use crate::cli::{CsvFormatArg, RunArgs};
+use crate::cli::{CsvFormatArg, PdfFormatArg, ProfilArg, RunArgs};
 use crate::error::{Error, exit};
+use crate::facturx::Profile;
 use crate::ledger::CsvFormat;
 use crate::log::Log;
 use crate::numbering::Emission;
@@ -204,6 +207,11 @@ pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
         CsvFormatArg::Francais => CsvFormat::Francais,
         CsvFormatArg::Rfc4180 => CsvFormat::Rfc4180,
     };
+    let pdf_format = match (args.format, args.profil) {
+        (PdfFormatArg::Pdf, _) => PdfFormat::Plain,
+        (PdfFormatArg::Facturx, ProfilArg::En16931) => PdfFormat::FacturX(Profile::En16931),
+        (PdfFormatArg::Facturx, ProfilArg::Basic) => PdfFormat::FacturX(Profile::Basic),
+    };
     let entree = |path: &Path, bytes: &[u8]| Entree {
         chemin: path.display().to_string(),
         sha256: sha256_hex(bytes),
@@ -218,6 +226,7 @@ pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
             emetteur: entree(&args.emetteur, &emetteur_bytes),
         },
         options: Options {
+            format_pdf: pdf_format.code().into(),
             format_csv: match csv_format {
                 CsvFormat::Francais => "francais",
                 CsvFormat::Rfc4180 => "rfc4180",
@@ -265,6 +274,7 @@ pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
     let options = OutputOptions {
         force: args.force,
         csv_format,
+        pdf: pdf_format,
     };
     let summary = pool.install(|| -> Result<_, Error> {
         let renderer = Renderer::new()?;

@@ -1,27 +1,14 @@
-//! TEMPORARY STUB (lead engineer) so the rest of the crate compiles while the
-//! renderer is being written in /tmp/pdfscratch: overwrite this file freely.
-use std::fmt;
-#[derive(Debug)]
-pub enum RenderError {
-    Pdf(String),
-}
-impl fmt::Display for RenderError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RenderError::Pdf(m) => write!(f, "{m}"),
-        }
-    }
-}
-pub struct Renderer;
-impl Renderer {
-    pub fn new() -> Result<Renderer, RenderError> {
-        Ok(Renderer)
-    }
-    pub fn render(
-        &self,
-        appel: &crate::appel::Appel,
-        _e: &crate::emetteur::Emetteur,
-    ) -> Result<Vec<u8>, RenderError> {
-        Ok(appel.numero.as_bytes().to_vec())
-    }
-}
+//! Rendering: one appel and its issuer in, the bytes of its PDF out.
+//!
+//! Owns the page layout (`layout`: positions, wrapping, pagination) and the
+//! PDF bytes (`pdf`: printpdf + lopdf, fonts prepared once per batch in
+//! `fonts`). Does no file I/O: the caller decides where the bytes go.
+
+mod fonts;
+mod layout;
+mod pdf;
+
+#[cfg(test)]
+mod tests;
+
+pub use pdf::{RenderError, Renderer};

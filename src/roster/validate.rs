@@ -22,6 +22,8 @@ const MAX_COUNT: u32 = 100_000_000;
 const MAX_TEXT: usize = 300;
 /// Longest `code_service` Chorus Pro accepts.
 const MAX_CODE_SERVICE: usize = 100;
+/// Longest numéro d'engagement Chorus Pro accepts.
+const MAX_ENGAGEMENT: usize = 50;
 
 /// The identity columns of the roster.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -89,6 +91,8 @@ pub enum RosterErrorKind {
         name: String,
     },
     UnnamedColumn,
+    MissingEngagement,
+    MissingCodeService,
     RaggedRow {
         expected: usize,
         found: usize,
@@ -204,6 +208,14 @@ impl fmt::Display for RosterErrorKind {
                     "colonne obligatoire « {name} » absente : ajoutez-la à l'en-tête"
                 )
             }
+            K::MissingEngagement => write!(
+                f,
+                "cet adhérent exige un numéro d'engagement juridique sur ses factures (grille, section [chorus]) : renseignez la colonne « engagement »"
+            ),
+            K::MissingCodeService => write!(
+                f,
+                "cet adhérent exige un code service sur ses factures (grille, section [chorus]) : renseignez la colonne « code_service »"
+            ),
             K::UnnamedColumn => write!(
                 f,
                 "cette colonne n'a pas de nom dans l'en-tête mais contient des valeurs : donnez-lui le code d'un service ou videz-la"
@@ -681,6 +693,30 @@ pub fn validate_rows(
             }),
             None => String::new(),
         };
+        // Chorus Pro: some members require these references on their invoices.
+        let chorus_col = |field: Field| cell(field).or_else(|| cell(Field::Id)).map(|(c, _)| c);
+        if engagement.chars().count() > MAX_ENGAGEMENT
+            && let Some(c) = chorus_col(Field::Engagement)
+        {
+            err(
+                c,
+                RosterErrorKind::TooLong {
+                    max: MAX_ENGAGEMENT,
+                },
+            );
+        }
+        if engagement.is_empty()
+            && grid.requires_engagement(&id, &siret)
+            && let Some(c) = chorus_col(Field::Engagement)
+        {
+            err(c, RosterErrorKind::MissingEngagement);
+        }
+        if code_service.is_empty()
+            && grid.requires_code_service(&id, &siret)
+            && let Some(c) = chorus_col(Field::CodeService)
+        {
+            err(c, RosterErrorKind::MissingCodeService);
+        }
 
         // Quantities, in grid order.
         let mut quantities: Vec<(usize, Decimal, usize)> = Vec::new();
@@ -1042,6 +1078,51 @@ mod tests {
                 found: 3
             }
         ));
+    }
+
+    #[test]
+    fn chorus_references_required_by_the_grid() {
+        let text = GRID
+            .replace(
+                "engagement_obligatoire = []",
+                "engagement_obligatoire = [\"A\"]",
+            )
+            .replace(
+                "code_service_obligatoire = []",
+                "code_service_obligatoire = [\"211 400 015 00015\"]",
+            );
+        let grid = Grid::parse(&text).unwrap();
+        let head = "id;nom;type;population;siret;code_service;engagement;forfait_metiers\n";
+        let raw = read_roster(format!("{head}A;X;commune;10;{SIRET};;;1\n").as_bytes()).unwrap();
+        let e = validate(&raw, &grid).unwrap_err();
+        let kinds: Vec<_> = e
+            .iter()
+            .map(|e| (e.column.clone().unwrap().1, e.kind.clone()))
+            .collect();
+        assert_eq!(
+            kinds,
+            vec![
+                ("engagement".to_string(), RosterErrorKind::MissingEngagement),
+                (
+                    "code_service".to_string(),
+                    RosterErrorKind::MissingCodeService
+                ),
+            ]
+        );
+        let raw = read_roster(
+            format!("{head}A;X;commune;10;{SIRET};FIN;EJ-1;1\nB;Y;commune;10;21140001500023;;;1\n")
+                .as_bytes(),
+        )
+        .unwrap();
+        assert!(validate(&raw, &grid).is_ok());
+        // Without the columns at all, the error points at the id column.
+        let raw = read_roster(
+            format!("id;nom;type;population;siret\nA;X;commune;10;{SIRET}\n").as_bytes(),
+        )
+        .unwrap();
+        let e = validate(&raw, &grid).unwrap_err();
+        assert_eq!(e[0].column.as_ref().unwrap().1, "id");
+        assert_eq!(e[0].kind, RosterErrorKind::MissingEngagement);
     }
 
     #[test]

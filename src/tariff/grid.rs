@@ -92,6 +92,8 @@ pub struct Item {
     pub imputation: String,
     /// VAT rate in percent.
     pub taux_tva: Decimal,
+    /// UN/ECE Recommendation 20 unit code (Factur-X), e.g. C62, DAY, E34.
+    pub code_unite: String,
 }
 
 /// The validated tariff grid.
@@ -100,6 +102,12 @@ pub struct Grid {
     pub titre: String,
     pub annexe: String,
     pub mention_tva: Option<String>,
+    /// Claims below this total are not put into recovery (CGCT D1611-1).
+    pub seuil_recouvrement: Montant,
+    /// Member ids or SIRETs that require a numéro d'engagement.
+    pub engagement_obligatoire: Vec<String>,
+    /// Member ids or SIRETs that require a code service.
+    pub code_service_obligatoire: Vec<String>,
     tranches: Vec<Tranche>,
     non_affiliee: u8,
     items: Vec<Item>,
@@ -411,6 +419,21 @@ fn parse_rate(c: &mut Collector<'_>, value: &Spanned<toml::Value>) -> Option<Dec
     }
 }
 
+/// Ids are kept as typed; SIRETs lose their spaces.
+fn normalize_ids(ids: &[String]) -> Vec<String> {
+    ids.iter()
+        .map(|i| {
+            let t = i.trim();
+            let digits: String = t.chars().filter(|c| !c.is_whitespace()).collect();
+            if digits.len() == 14 && digits.chars().all(|c| c.is_ascii_digit()) {
+                digits
+            } else {
+                t.to_string()
+            }
+        })
+        .collect()
+}
+
 fn valid_code(code: &str) -> bool {
     !code.is_empty()
         && code
@@ -500,6 +523,13 @@ impl Grid {
         };
         let tier_count = raw.tranches.liste.len();
 
+        // The legal recovery threshold (CGCT, article D1611-1): 15 € unless set.
+        let seuil_recouvrement = raw
+            .convention
+            .seuil_recouvrement
+            .as_ref()
+            .and_then(|v| parse_price(&mut c, "seuil_recouvrement", v))
+            .unwrap_or_else(|| Montant::round_cent(Decimal::from(15)));
         let default_rate = raw
             .convention
             .taux_tva
@@ -585,6 +615,7 @@ impl Grid {
                 requiert_un_de,
                 imputation: a.imputation.clone(),
                 taux_tva,
+                code_unite: a.code_unite.clone().unwrap_or_else(|| "C62".into()),
             });
         }
 
@@ -638,6 +669,9 @@ impl Grid {
                 titre: raw.convention.titre,
                 annexe: raw.convention.annexe,
                 mention_tva: raw.convention.mention_tva.filter(|m| !m.trim().is_empty()),
+                seuil_recouvrement,
+                engagement_obligatoire: normalize_ids(&raw.chorus.engagement_obligatoire),
+                code_service_obligatoire: normalize_ids(&raw.chorus.code_service_obligatoire),
                 tranches,
                 non_affiliee,
                 items,
@@ -748,6 +782,22 @@ impl Grid {
                 Pricing::Unit(Montant::ZERO)
             }
         }
+    }
+
+    /// Whether the member `id` / `siret` must give a numéro d'engagement.
+    #[must_use]
+    pub fn requires_engagement(&self, id: &str, siret: &str) -> bool {
+        self.engagement_obligatoire
+            .iter()
+            .any(|x| x == id || x == siret)
+    }
+
+    /// Whether the member `id` / `siret` must give a code service.
+    #[must_use]
+    pub fn requires_code_service(&self, id: &str, siret: &str) -> bool {
+        self.code_service_obligatoire
+            .iter()
+            .any(|x| x == id || x == siret)
     }
 
     /// The tiers, in order.

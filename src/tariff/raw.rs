@@ -10,6 +10,8 @@ use toml::Spanned;
 #[serde(deny_unknown_fields)]
 pub struct RawGrid {
     pub convention: RawConvention,
+    #[serde(default)]
+    pub chorus: RawChorus,
     pub tranches: RawTranches,
     #[serde(default)]
     pub articles: Vec<Spanned<RawArticle>>,
@@ -25,6 +27,20 @@ pub struct RawConvention {
     pub mention_tva: Option<String>,
     #[serde(default)]
     pub taux_tva: Option<Spanned<toml::Value>>,
+    #[serde(default)]
+    pub seuil_recouvrement: Option<Spanned<toml::Value>>,
+}
+
+/// Chorus Pro requirements of some members.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChorus {
+    /// Member ids or SIRETs whose appels must carry a numéro d'engagement.
+    #[serde(default)]
+    pub engagement_obligatoire: Vec<String>,
+    /// Member ids or SIRETs whose appels must carry a code service.
+    #[serde(default)]
+    pub code_service_obligatoire: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,4 +85,7 @@ pub struct RawArticle {
     pub imputation: String,
     #[serde(default)]
     pub taux_tva: Option<Spanned<toml::Value>>,
+    /// UN/ECE Recommendation 20 unit code for Factur-X (default C62, « un »).
+    #[serde(default)]
+    pub code_unite: Option<String>,
 }

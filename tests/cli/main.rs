@@ -5,6 +5,8 @@
 mod util;
 
 mod commands;
+mod compare;
+mod compliance;
 mod cron;
 mod grid_errors;
 mod roster_errors;

@@ -1,0 +1,93 @@
+//! `cotisations compare`: reads two ledgers, prints the year-over-year
+//! report on stdout and, with `--csv`, writes the full detail. The logic is
+//! in `crate::compare`.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::batch::output::LEDGER_FILE;
+use crate::cli::CompareArgs;
+use crate::compare::{Ledger, compare, parse_ledger, render_csv, render_text};
+use crate::error::Error;
+use crate::log::Log;
+
+use super::read_bytes;
+
+/// Members listed on the terminal (per list); the CSV holds them all.
+const TOP: usize = 20;
+
+/// A batch folder stands for its `ledger.csv`.
+fn ledger_path(arg: &Path) -> PathBuf {
+    if arg.is_dir() {
+        arg.join(LEDGER_FILE)
+    } else {
+        arg.to_path_buf()
+    }
+}
+
+fn load(path: &Path) -> Result<Ledger, Error> {
+    parse_ledger(&read_bytes(path)?)
+        .map_err(|e| Error::Usage(format!("journal « {} », {e}", path.display())))
+}
+
+/// Whether `a` and `b` are the same existing file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    matches!((fs::canonicalize(a), fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
+}
+
+/// Compares, prints the report, writes the CSV.
+///
+/// # Errors
+/// A ledger that cannot be read or parsed, or a CSV that cannot be written.
+pub fn run(args: &CompareArgs, log: Log) -> Result<(), Error> {
+    let previous_path = ledger_path(&args.previous);
+    let current_path = ledger_path(&args.current);
+    let previous = load(&previous_path)?;
+    let current = load(&current_path)?;
+    if let ([p], [c]) = (
+        Vec::from_iter(&previous.exercices).as_slice(),
+        Vec::from_iter(&current.exercices).as_slice(),
+    ) && p.parse::<i32>().ok() > c.parse::<i32>().ok()
+    {
+        log.warn(&format!(
+            "le journal précédent porte sur l'exercice {p} et l'actuel sur {c} : --previous et --current sont-ils inversés ?"
+        ));
+    }
+    let comparison = compare(&previous, &current);
+    if let Some(out) = &args.csv {
+        if let Some(input) = [&previous_path, &current_path]
+            .into_iter()
+            .find(|p| same_file(out, p))
+        {
+            return Err(Error::Usage(format!(
+                "--csv « {} » désigne le journal « {} » : choisissez un autre fichier, le journal ne doit pas être écrasé",
+                out.display(),
+                input.display()
+            )));
+        }
+        fs::write(out, render_csv(&comparison)).map_err(Error::io("écrire le fichier", out))?;
+    }
+    print!(
+        "{}",
+        render_text(
+            &comparison,
+            &previous_path.display().to_string(),
+            &current_path.display().to_string(),
+            TOP
+        )
+    );
+    if let Some(out) = &args.csv {
+        let rows: usize = comparison
+            .members
+            .iter()
+            .map(|m| m.lignes_csv().count())
+            .sum();
+        log.info(&format!(
+            "Détail par adhérent et par article : « {} » ({} ligne{} et TOTAL).",
+            out.display(),
+            rows,
+            if rows > 1 { "s" } else { "" }
+        ));
+    }
+    Ok(())
+}

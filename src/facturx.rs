@@ -1,0 +1,359 @@
+//! Factur-X: the structured invoice (UN/CEFACT Cross Industry Invoice, EN
+//! 16931 profile by default, BASIC on request) embedded in each appel PDF as
+//! `factur-x.xml`, so a member's software reads the appel without retyping.
+//!
+//! Pure: an `Appel` and the issuer in, XML text out. Amounts come from the
+//! same lines and totals as the PDF and the ledger, so they agree to the cent.
+
+use std::fmt::Write as _;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::appel::Appel;
+use crate::emetteur::Emetteur;
+use crate::money::Montant;
+
+/// The Factur-X profile written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Profile {
+    /// EN 16931 (« COMFORT »): the full European semantic model.
+    #[default]
+    En16931,
+    /// BASIC: lines without the less common EN 16931 details.
+    Basic,
+}
+
+impl Profile {
+    /// The guideline identifier (BT-24).
+    #[must_use]
+    pub fn guideline(self) -> &'static str {
+        match self {
+            Profile::En16931 => "urn:cen.eu:en16931:2017",
+            Profile::Basic => "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic",
+        }
+    }
+
+    /// The `fx:ConformanceLevel` of the XMP metadata.
+    #[must_use]
+    pub fn conformance_level(self) -> &'static str {
+        match self {
+            Profile::En16931 => "EN 16931",
+            Profile::Basic => "BASIC",
+        }
+    }
+}
+
+/// Name of the embedded file, fixed by the Factur-X specification.
+pub const XML_FILE_NAME: &str = "factur-x.xml";
+
+/// Escapes text for XML content and attributes.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            // Control characters are not allowed in XML 1.0.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn date(d: NaiveDate) -> String {
+    d.format("%Y%m%d").to_string()
+}
+
+fn amount(m: Montant) -> String {
+    format!("{:.2}", m.decimal())
+}
+
+fn quantity(q: Decimal) -> String {
+    let n = q.normalize();
+    if n.scale() == 0 {
+        format!("{n}")
+    } else {
+        format!("{n:.4}")
+    }
+}
+
+fn digits(text: &str) -> String {
+    text.chars().filter(char::is_ascii_alphanumeric).collect()
+}
+
+fn address(x: &mut String, lines: &[&str], postcode: &str, city: &str) {
+    x.push_str("<ram:PostalTradeAddress>");
+    if !postcode.is_empty() {
+        let _ = write!(x, "<ram:PostcodeCode>{}</ram:PostcodeCode>", esc(postcode));
+    }
+    for (tag, line) in ["LineOne", "LineTwo", "LineThree"]
+        .iter()
+        .zip(lines.iter().filter(|l| !l.is_empty()))
+    {
+        let _ = write!(x, "<ram:{tag}>{}</ram:{tag}>", esc(line));
+    }
+    if !city.is_empty() {
+        let _ = write!(x, "<ram:CityName>{}</ram:CityName>", esc(city));
+    }
+    x.push_str("<ram:CountryID>FR</ram:CountryID></ram:PostalTradeAddress>");
+}
+
+/// The CII XML of one appel.
+#[must_use]
+pub fn cii_xml(appel: &Appel, emetteur: &Emetteur, profile: Profile) -> String {
+    let mut x = String::with_capacity(4096 + appel.lignes.len() * 900);
+    x.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
+    x.push('\n');
+    x.push_str(concat!(
+        r#"<rsm:CrossIndustryInvoice"#,
+        r#" xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100""#,
+        r#" xmlns:qdt="urn:un:unece:uncefact:data:standard:QualifiedDataType:100""#,
+        r#" xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100""#,
+        r#" xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">"#
+    ));
+    let _ = write!(
+        x,
+        "<rsm:ExchangedDocumentContext><ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>{}</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter></rsm:ExchangedDocumentContext>",
+        profile.guideline()
+    );
+    let _ = write!(
+        x,
+        "<rsm:ExchangedDocument><ram:ID>{}</ram:ID><ram:TypeCode>380</ram:TypeCode><ram:IssueDateTime><udt:DateTimeString format=\"102\">{}</udt:DateTimeString></ram:IssueDateTime>",
+        esc(&appel.numero),
+        date(appel.date_emission)
+    );
+    let _ = write!(
+        x,
+        "<ram:IncludedNote><ram:Content>Appel de cotisation {} – {} – tranche {} ({})</ram:Content></ram:IncludedNote>",
+        appel.exercice,
+        esc(&emetteur.nom),
+        appel.placement.tranche,
+        esc(&appel.placement.motif)
+    );
+    x.push_str("</rsm:ExchangedDocument><rsm:SupplyChainTradeTransaction>");
+
+    // One line item per appel line.
+    let exempt = appel.totaux.tva.is_zero();
+    for (i, l) in appel.lignes.iter().enumerate() {
+        let _ = write!(
+            x,
+            "<ram:IncludedSupplyChainTradeLineItem><ram:AssociatedDocumentLineDocument><ram:LineID>{}</ram:LineID></ram:AssociatedDocumentLineDocument>",
+            i + 1
+        );
+        let _ = write!(
+            x,
+            "<ram:SpecifiedTradeProduct><ram:SellerAssignedID>{}</ram:SellerAssignedID><ram:Name>{}</ram:Name></ram:SpecifiedTradeProduct>",
+            esc(&l.code),
+            esc(&l.libelle)
+        );
+        let _ = write!(
+            x,
+            "<ram:SpecifiedLineTradeAgreement><ram:NetPriceProductTradePrice><ram:ChargeAmount>{}</ram:ChargeAmount></ram:NetPriceProductTradePrice></ram:SpecifiedLineTradeAgreement>",
+            amount(l.prix_unitaire)
+        );
+        let _ = write!(
+            x,
+            "<ram:SpecifiedLineTradeDelivery><ram:BilledQuantity unitCode=\"{}\">{}</ram:BilledQuantity></ram:SpecifiedLineTradeDelivery>",
+            esc(&l.code_unite),
+            quantity(l.quantite)
+        );
+        x.push_str("<ram:SpecifiedLineTradeSettlement>");
+        tax_line(&mut x, l.taux_tva, exempt);
+        let _ = write!(
+            x,
+            "<ram:SpecifiedTradeSettlementLineMonetarySummation><ram:LineTotalAmount>{}</ram:LineTotalAmount></ram:SpecifiedTradeSettlementLineMonetarySummation></ram:SpecifiedLineTradeSettlement></ram:IncludedSupplyChainTradeLineItem>",
+            amount(l.montant_ht)
+        );
+    }
+
+    // Seller and buyer.
+    x.push_str("<ram:ApplicableHeaderTradeAgreement>");
+    let m = &appel.membre;
+    if !m.code_service.is_empty() {
+        let _ = write!(
+            x,
+            "<ram:BuyerReference>{}</ram:BuyerReference>",
+            esc(&m.code_service)
+        );
+    }
+    let _ = write!(
+        x,
+        "<ram:SellerTradeParty><ram:Name>{}</ram:Name>",
+        esc(&emetteur.nom)
+    );
+    let _ = write!(
+        x,
+        "<ram:SpecifiedLegalOrganization><ram:ID schemeID=\"0009\">{}</ram:ID></ram:SpecifiedLegalOrganization>",
+        esc(&digits(&emetteur.siret))
+    );
+    if profile == Profile::En16931 && (!emetteur.telephone.is_empty() || !emetteur.email.is_empty())
+    {
+        x.push_str("<ram:DefinedTradeContact>");
+        if !emetteur.service.is_empty() {
+            let _ = write!(
+                x,
+                "<ram:DepartmentName>{}</ram:DepartmentName>",
+                esc(&emetteur.service)
+            );
+        }
+        if !emetteur.telephone.is_empty() {
+            let _ = write!(
+                x,
+                "<ram:TelephoneUniversalCommunication><ram:CompleteNumber>{}</ram:CompleteNumber></ram:TelephoneUniversalCommunication>",
+                esc(&emetteur.telephone)
+            );
+        }
+        if !emetteur.email.is_empty() {
+            let _ = write!(
+                x,
+                "<ram:EmailURIUniversalCommunication><ram:URIID>{}</ram:URIID></ram:EmailURIUniversalCommunication>",
+                esc(&emetteur.email)
+            );
+        }
+        x.push_str("</ram:DefinedTradeContact>");
+    }
+    let lines: Vec<&str> = emetteur.adresse.iter().map(String::as_str).collect();
+    address(&mut x, &lines, &emetteur.code_postal, &emetteur.ville);
+    x.push_str("</ram:SellerTradeParty>");
+    let _ = write!(
+        x,
+        "<ram:BuyerTradeParty><ram:Name>{}</ram:Name>",
+        esc(&m.nom)
+    );
+    let _ = write!(
+        x,
+        "<ram:SpecifiedLegalOrganization><ram:ID schemeID=\"0009\">{}</ram:ID></ram:SpecifiedLegalOrganization>",
+        esc(&m.siret)
+    );
+    address(&mut x, &[m.adresse.as_str()], &m.code_postal, &m.ville);
+    if !m.email.is_empty() {
+        let _ = write!(
+            x,
+            "<ram:URIUniversalCommunication><ram:URIID schemeID=\"EM\">{}</ram:URIID></ram:URIUniversalCommunication>",
+            esc(&m.email)
+        );
+    }
+    x.push_str("</ram:BuyerTradeParty>");
+    if !m.engagement.is_empty() {
+        let _ = write!(
+            x,
+            "<ram:BuyerOrderReferencedDocument><ram:IssuerAssignedID>{}</ram:IssuerAssignedID></ram:BuyerOrderReferencedDocument>",
+            esc(&m.engagement)
+        );
+    }
+    x.push_str("</ram:ApplicableHeaderTradeAgreement><ram:ApplicableHeaderTradeDelivery/>");
+
+    // Settlement: payment means, VAT breakdown, period, terms, totals.
+    let _ = write!(
+        x,
+        "<ram:ApplicableHeaderTradeSettlement><ram:PaymentReference>{}</ram:PaymentReference><ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>",
+        esc(&appel.numero)
+    );
+    let iban = digits(&emetteur.paiement.iban);
+    if !iban.is_empty() {
+        let _ = write!(
+            x,
+            "<ram:SpecifiedTradeSettlementPaymentMeans><ram:TypeCode>30</ram:TypeCode><ram:PayeePartyCreditorFinancialAccount><ram:IBANID>{}</ram:IBANID></ram:PayeePartyCreditorFinancialAccount>",
+            esc(&iban)
+        );
+        let bic = digits(&emetteur.paiement.bic);
+        if profile == Profile::En16931 && !bic.is_empty() {
+            let _ = write!(
+                x,
+                "<ram:PayeeSpecifiedCreditorFinancialInstitution><ram:BICID>{}</ram:BICID></ram:PayeeSpecifiedCreditorFinancialInstitution>",
+                esc(&bic)
+            );
+        }
+        x.push_str("</ram:SpecifiedTradeSettlementPaymentMeans>");
+    }
+    // VAT breakdown: one group per rate (or one « not subject » group).
+    let mut rates: Vec<Decimal> = appel
+        .lignes
+        .iter()
+        .map(|l| l.taux_tva.normalize())
+        .collect();
+    rates.sort();
+    rates.dedup();
+    for rate in rates {
+        let group = appel
+            .lignes
+            .iter()
+            .filter(|l| l.taux_tva.normalize() == rate);
+        let (basis, tax): (Montant, Montant) = group
+            .fold((Montant::ZERO, Montant::ZERO), |(b, t), l| {
+                (b + l.montant_ht, t + l.montant_tva)
+            });
+        let _ = write!(
+            x,
+            "<ram:ApplicableTradeTax><ram:CalculatedAmount>{}</ram:CalculatedAmount><ram:TypeCode>VAT</ram:TypeCode>",
+            amount(tax)
+        );
+        if exempt {
+            let reason = appel
+                .mention_tva
+                .as_deref()
+                .unwrap_or("Non soumis à la TVA");
+            let _ = write!(
+                x,
+                "<ram:ExemptionReason>{}</ram:ExemptionReason>",
+                esc(reason)
+            );
+        }
+        let _ = write!(x, "<ram:BasisAmount>{}</ram:BasisAmount>", amount(basis));
+        if exempt {
+            x.push_str("<ram:CategoryCode>O</ram:CategoryCode>");
+        } else {
+            let _ = write!(
+                x,
+                "<ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>{}</ram:RateApplicablePercent>",
+                rate
+            );
+        }
+        x.push_str("</ram:ApplicableTradeTax>");
+    }
+    let _ = write!(
+        x,
+        "<ram:BillingSpecifiedPeriod><ram:StartDateTime><udt:DateTimeString format=\"102\">{}</udt:DateTimeString></ram:StartDateTime><ram:EndDateTime><udt:DateTimeString format=\"102\">{}</udt:DateTimeString></ram:EndDateTime></ram:BillingSpecifiedPeriod>",
+        date(appel.periode_debut),
+        date(appel.periode_fin)
+    );
+    x.push_str("<ram:SpecifiedTradePaymentTerms>");
+    let terms = if emetteur.paiement.modalites.is_empty() {
+        format!("Paiement à {} jours", emetteur.delai_paiement_jours)
+    } else {
+        emetteur.paiement.modalites.clone()
+    };
+    let _ = write!(x, "<ram:Description>{}</ram:Description>", esc(&terms));
+    let _ = write!(
+        x,
+        "<ram:DueDateDateTime><udt:DateTimeString format=\"102\">{}</udt:DateTimeString></ram:DueDateDateTime></ram:SpecifiedTradePaymentTerms>",
+        date(appel.date_echeance)
+    );
+    let t = &appel.totaux;
+    let _ = write!(
+        x,
+        "<ram:SpecifiedTradeSettlementHeaderMonetarySummation><ram:LineTotalAmount>{ht}</ram:LineTotalAmount><ram:TaxBasisTotalAmount>{ht}</ram:TaxBasisTotalAmount><ram:TaxTotalAmount currencyID=\"EUR\">{tva}</ram:TaxTotalAmount><ram:GrandTotalAmount>{ttc}</ram:GrandTotalAmount><ram:DuePayableAmount>{ttc}</ram:DuePayableAmount></ram:SpecifiedTradeSettlementHeaderMonetarySummation>",
+        ht = amount(t.ht),
+        tva = amount(t.tva),
+        ttc = amount(t.ttc)
+    );
+    x.push_str("</ram:ApplicableHeaderTradeSettlement></rsm:SupplyChainTradeTransaction></rsm:CrossIndustryInvoice>\n");
+    x
+}
+
+fn tax_line(x: &mut String, rate: Decimal, exempt: bool) {
+    if exempt {
+        x.push_str("<ram:ApplicableTradeTax><ram:TypeCode>VAT</ram:TypeCode><ram:CategoryCode>O</ram:CategoryCode></ram:ApplicableTradeTax>");
+    } else {
+        let _ = write!(
+            x,
+            "<ram:ApplicableTradeTax><ram:TypeCode>VAT</ram:TypeCode><ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>{}</ram:RateApplicablePercent></ram:ApplicableTradeTax>",
+            rate.normalize()
+        );
+    }
+}

@@ -1,0 +1,326 @@
+//! The two embedded faces (Liberation Sans Regular and Bold, SIL OFL 1.1, see
+//! `fonts/LICENSE`), prepared once per batch: subset to the characters an appel
+//! can print, TrueType hinting stripped (screens and printers render these
+//! outlines well without it, and it is half the glyph data), then parsed back
+//! for metrics and embedding.
+
+use std::collections::BTreeMap;
+
+use printpdf::ParsedFont;
+
+use super::layout::FontMetrics;
+
+const REGULAR_TTF: &[u8] = include_bytes!("../../fonts/LiberationSans-Regular.ttf");
+const BOLD_TTF: &[u8] = include_bytes!("../../fonts/LiberationSans-Bold.ttf");
+
+/// Characters beyond printable ASCII and Latin-1 that French administrative
+/// text uses: œ/Œ, Ÿ, €, typographic quotes, dashes, ellipsis, bullet, the
+/// narrow no-break space, per mille, trade mark.
+const EXTRA: &str = "ŒœŸ€‘’‚“”„–—…•‹›\u{202f}‰™";
+
+/// Every character an appel can print; anything else is replaced before
+/// layout (see `layout::FontMetrics::printable`).
+pub(crate) fn charset() -> Vec<char> {
+    (0x20_u32..0x7f)
+        .chain(0xa0..0x100)
+        .filter_map(char::from_u32)
+        .chain(EXTRA.chars())
+        .collect()
+}
+
+/// One face, ready for every document of the batch.
+pub(crate) struct PreparedFont {
+    /// The subset, unhinted face (what the documents embed and reference).
+    pub(crate) parsed: ParsedFont,
+    /// Advance widths for layout, in the same 1/1000 em units as the PDF `/W`.
+    pub(crate) metrics: FontMetrics,
+    /// The font program the documents embed: the same face without its
+    /// `name` table (PDF readers take the name from the font dictionary).
+    pub(crate) program: Vec<u8>,
+}
+
+/// Which face failed, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FontError {
+    pub(crate) face: &'static str,
+    pub(crate) reason: String,
+}
+
+pub(crate) fn regular() -> Result<PreparedFont, FontError> {
+    prepare("LiberationSans-Regular", REGULAR_TTF)
+}
+
+pub(crate) fn bold() -> Result<PreparedFont, FontError> {
+    prepare("LiberationSans-Bold", BOLD_TTF)
+}
+
+fn prepare(face: &'static str, bytes: &[u8]) -> Result<PreparedFont, FontError> {
+    let fail = |reason: String| FontError { face, reason };
+    let full = ParsedFont::from_bytes(bytes, 0, &mut Vec::new())
+        .ok_or_else(|| fail("police illisible".to_string()))?;
+    let mut wanted = BTreeMap::new();
+    for c in charset() {
+        let gid = full
+            .lookup_glyph_index(u32::from(c))
+            .filter(|&g| g != 0)
+            .ok_or_else(|| fail(format!("caractère absent de la police : {c:?}")))?;
+        wanted.insert(gid, c.to_string());
+    }
+    let subset = printpdf::subset_font(&full, &wanted).map_err(fail)?;
+    let unhinted = strip_hinting(&subset.bytes, &[]).map_err(fail)?;
+    let program = strip_hinting(&subset.bytes, &[b"name"]).map_err(fail)?;
+    let parsed = ParsedFont::from_bytes(&unhinted, 0, &mut Vec::new())
+        .ok_or_else(|| fail("sous-ensemble illisible".to_string()))?;
+    let units_per_em = u32::from(parsed.pdf_font_metrics.units_per_em.max(1));
+    let mut widths = Vec::with_capacity(wanted.len());
+    for c in charset() {
+        let gid = parsed
+            .lookup_glyph_index(u32::from(c))
+            .filter(|&g| g != 0)
+            .ok_or_else(|| fail(format!("caractère perdu au sous-ensemble : {c:?}")))?;
+        // Same integer rounding as the `/W` array printpdf writes, so what
+        // layout measures is exactly what viewers advance.
+        let width = u32::from(parsed.get_horizontal_advance(gid)) * 1000 / units_per_em;
+        widths.push((c, u16::try_from(width).unwrap_or(u16::MAX)));
+    }
+    Ok(PreparedFont {
+        parsed,
+        metrics: FontMetrics::new(widths),
+        program,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// TrueType hinting removal: drops `fpgm`, `prep` and `cvt `, empties every
+// glyph's instructions and resets the hinting limits in `maxp`.
+
+const DROPPED_TABLES: [&[u8; 4]; 6] = [b"fpgm", b"prep", b"cvt ", b"hdmx", b"LTSH", b"VDMX"];
+
+fn be16(data: &[u8], at: usize) -> Result<u16, String> {
+    data.get(at..at + 2)
+        .map(|b| u16::from_be_bytes([b[0], b[1]]))
+        .ok_or_else(|| "police tronquée".to_string())
+}
+
+fn be32(data: &[u8], at: usize) -> Result<u32, String> {
+    data.get(at..at + 4)
+        .map(|b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]))
+        .ok_or_else(|| "police tronquée".to_string())
+}
+
+fn slice(data: &[u8], start: usize, len: usize) -> Result<&[u8], String> {
+    data.get(start..start + len)
+        .ok_or_else(|| "police tronquée".to_string())
+}
+
+/// Returns the same font without TrueType hinting, nor the tables in `drop`.
+fn strip_hinting(font: &[u8], drop: &[&[u8; 4]]) -> Result<Vec<u8>, String> {
+    let num_tables = usize::from(be16(font, 4)?);
+    let mut tables: BTreeMap<[u8; 4], Vec<u8>> = BTreeMap::new();
+    for i in 0..num_tables {
+        let rec = 12 + 16 * i;
+        let tag: [u8; 4] = slice(font, rec, 4)?
+            .try_into()
+            .map_err(|_| "police tronquée".to_string())?;
+        let offset = be32(font, rec + 8)? as usize;
+        let len = be32(font, rec + 12)? as usize;
+        tables.insert(tag, slice(font, offset, len)?.to_vec());
+    }
+    for tag in DROPPED_TABLES.iter().chain(drop) {
+        tables.remove(*tag);
+    }
+
+    let head = tables.get(b"head").ok_or("table head absente")?;
+    let long_loca = be16(head, 50)? != 0;
+    let num_glyphs = usize::from(be16(tables.get(b"maxp").ok_or("table maxp absente")?, 4)?);
+    let loca = tables.get(b"loca").ok_or("table loca absente")?;
+    let glyf = tables.get(b"glyf").ok_or("table glyf absente")?;
+
+    let mut new_glyf = Vec::with_capacity(glyf.len());
+    let mut new_loca = Vec::with_capacity(loca.len());
+    let push_offset = |loca: &mut Vec<u8>, at: usize| -> Result<(), String> {
+        if long_loca {
+            let v = u32::try_from(at).map_err(|_| "glyf trop grande".to_string())?;
+            loca.extend_from_slice(&v.to_be_bytes());
+        } else {
+            let v = u16::try_from(at / 2).map_err(|_| "glyf trop grande".to_string())?;
+            loca.extend_from_slice(&v.to_be_bytes());
+        }
+        Ok(())
+    };
+    let offset_at = |i: usize| -> Result<usize, String> {
+        if long_loca {
+            Ok(be32(loca, 4 * i)? as usize)
+        } else {
+            Ok(usize::from(be16(loca, 2 * i)?) * 2)
+        }
+    };
+    for gid in 0..num_glyphs {
+        push_offset(&mut new_loca, new_glyf.len())?;
+        let start = offset_at(gid)?;
+        let end = offset_at(gid + 1)?;
+        if end > start {
+            let glyph = glyf
+                .get(start..end)
+                .ok_or_else(|| "glyf tronquée".to_string())?;
+            strip_glyph(glyph, &mut new_glyf)?;
+            if new_glyf.len() % 2 == 1 {
+                new_glyf.push(0);
+            }
+        }
+    }
+    push_offset(&mut new_loca, new_glyf.len())?;
+    tables.insert(*b"glyf", new_glyf);
+    tables.insert(*b"loca", new_loca);
+
+    if let Some(maxp) = tables.get_mut(b"maxp")
+        && maxp.len() >= 32
+    {
+        // maxZones 1; maxTwilightPoints, maxStorage, maxFunctionDefs,
+        // maxInstructionDefs, maxStackElements, maxSizeOfInstructions 0.
+        maxp[14..16].copy_from_slice(&1_u16.to_be_bytes());
+        maxp[16..28].fill(0);
+    }
+
+    Ok(assemble(font, &mut tables))
+}
+
+/// Appends `glyph` without its instructions.
+fn strip_glyph(glyph: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+    let contours = be16(glyph, 0)?.cast_signed();
+    if contours >= 0 {
+        let n = usize::try_from(contours).map_err(|_| "glyphe invalide".to_string())?;
+        let ilen_at = 10 + 2 * n;
+        let ilen = usize::from(be16(glyph, ilen_at)?);
+        let rest = glyph
+            .get(ilen_at + 2 + ilen..)
+            .ok_or_else(|| "glyphe tronqué".to_string())?;
+        out.extend_from_slice(slice(glyph, 0, ilen_at)?);
+        out.extend_from_slice(&[0, 0]);
+        out.extend_from_slice(rest);
+        return Ok(());
+    }
+    // Composite: copy the components, clearing WE_HAVE_INSTRUCTIONS, and drop
+    // the trailing instructions.
+    const ARGS_ARE_WORDS: u16 = 0x0001;
+    const HAVE_SCALE: u16 = 0x0008;
+    const MORE_COMPONENTS: u16 = 0x0020;
+    const HAVE_XY_SCALE: u16 = 0x0040;
+    const HAVE_2X2: u16 = 0x0080;
+    const HAVE_INSTRUCTIONS: u16 = 0x0100;
+    out.extend_from_slice(slice(glyph, 0, 10)?);
+    let mut at = 10;
+    loop {
+        let flags = be16(glyph, at)?;
+        let mut len = 4 + if flags & ARGS_ARE_WORDS != 0 { 4 } else { 2 };
+        if flags & HAVE_SCALE != 0 {
+            len += 2;
+        } else if flags & HAVE_XY_SCALE != 0 {
+            len += 4;
+        } else if flags & HAVE_2X2 != 0 {
+            len += 8;
+        }
+        let component = slice(glyph, at, len)?;
+        out.extend_from_slice(&(flags & !HAVE_INSTRUCTIONS).to_be_bytes());
+        out.extend_from_slice(&component[2..]);
+        at += len;
+        if flags & MORE_COMPONENTS == 0 {
+            return Ok(());
+        }
+    }
+}
+
+fn checksum(data: &[u8]) -> u32 {
+    data.chunks(4).fold(0_u32, |sum, chunk| {
+        let mut word = [0_u8; 4];
+        word[..chunk.len()].copy_from_slice(chunk);
+        sum.wrapping_add(u32::from_be_bytes(word))
+    })
+}
+
+/// Writes an sfnt from its tables (sorted by tag, 4-byte aligned, with
+/// checksums and `head.checkSumAdjustment`).
+fn assemble(original: &[u8], tables: &mut BTreeMap<[u8; 4], Vec<u8>>) -> Vec<u8> {
+    if let Some(head) = tables.get_mut(b"head")
+        && head.len() >= 12
+    {
+        head[8..12].fill(0);
+    }
+    let count = tables.len();
+    let count16 = u16::try_from(count).unwrap_or(u16::MAX);
+    let mut power = 1_u16;
+    let mut log2 = 0_u16;
+    while power.saturating_mul(2) <= count16 {
+        power *= 2;
+        log2 += 1;
+    }
+    let search_range = power.saturating_mul(16);
+    let mut out = Vec::new();
+    out.extend_from_slice(original.get(0..4).unwrap_or(&[0, 1, 0, 0]));
+    out.extend_from_slice(&count16.to_be_bytes());
+    out.extend_from_slice(&search_range.to_be_bytes());
+    out.extend_from_slice(&log2.to_be_bytes());
+    out.extend_from_slice(&(count16.saturating_mul(16).saturating_sub(search_range)).to_be_bytes());
+    let mut offset = 12 + 16 * count;
+    let mut body = Vec::new();
+    let mut head_at = None;
+    for (tag, data) in tables.iter() {
+        out.extend_from_slice(tag);
+        out.extend_from_slice(&checksum(data).to_be_bytes());
+        out.extend_from_slice(&u32::try_from(offset).unwrap_or(0).to_be_bytes());
+        out.extend_from_slice(&u32::try_from(data.len()).unwrap_or(0).to_be_bytes());
+        if tag == b"head" {
+            head_at = Some(offset);
+        }
+        body.extend_from_slice(data);
+        while body.len() % 4 != 0 {
+            body.push(0);
+        }
+        offset = 12 + 16 * count + body.len();
+    }
+    out.extend_from_slice(&body);
+    if let Some(at) = head_at {
+        let adjustment = 0xB1B0_AFBA_u32.wrapping_sub(checksum(&out));
+        out[at + 8..at + 12].copy_from_slice(&adjustment.to_be_bytes());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_printable_character_survives_subsetting() {
+        for font in [regular().unwrap(), bold().unwrap()] {
+            for c in charset() {
+                assert!(font.metrics.printable(c), "{c:?}");
+                assert!(font.metrics.width(c) > 0 || c == '\u{ad}', "{c:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn stripping_hinting_shrinks_the_font_and_keeps_it_readable() {
+        let full = ParsedFont::from_bytes(REGULAR_TTF, 0, &mut Vec::new()).unwrap();
+        let mut wanted = BTreeMap::new();
+        for c in charset() {
+            wanted.insert(
+                full.lookup_glyph_index(u32::from(c)).unwrap(),
+                c.to_string(),
+            );
+        }
+        let subset = printpdf::subset_font(&full, &wanted).unwrap();
+        let unhinted = strip_hinting(&subset.bytes, &[]).unwrap();
+        assert!(
+            unhinted.len() * 10 < subset.bytes.len() * 8,
+            "{} vs {}",
+            unhinted.len(),
+            subset.bytes.len()
+        );
+        let parsed = ParsedFont::from_bytes(&unhinted, 0, &mut Vec::new()).unwrap();
+        assert!(usize::from(parsed.num_glyphs) > wanted.len());
+        // whole-font checksum is the magic number
+        assert_eq!(checksum(&unhinted), 0xB1B0_AFBA);
+    }
+}

@@ -1,0 +1,1029 @@
+//! Layout: one appel and its issuer in, A4 pages of positioned text, rules
+//! and fills out.
+//!
+//! Pure: no I/O, no PDF types. Text is measured with the advance widths of
+//! the embedded faces (`FontMetrics`, filled by `fonts`), wrapped greedily at
+//! spaces (never at the no-break spaces `format_fr` puts inside amounts), and
+//! paginated: the table flows onto as many pages as needed with its header
+//! repeated, totals and payment details stay together on the last page, and
+//! every page gets the footer and « Page n / N ».
+//!
+//! Coordinates are PDF points with the origin at the bottom left of the page.
+
+// Coordinates, not money: every float here is a position or a size in points.
+#![allow(clippy::float_arithmetic)]
+
+use rust_decimal::Decimal;
+
+use crate::appel::Appel;
+use crate::emetteur::Emetteur;
+use crate::format_fr;
+
+/// A4 portrait, in points.
+pub(crate) const PAGE_WIDTH: f32 = 595.28;
+pub(crate) const PAGE_HEIGHT: f32 = 841.89;
+
+const MM: f32 = 72.0 / 25.4;
+const LEFT: f32 = 20.0 * MM;
+const RIGHT: f32 = PAGE_WIDTH - 20.0 * MM;
+const CONTENT_WIDTH: f32 = RIGHT - LEFT;
+const TOP: f32 = 15.0 * MM;
+/// Left edge of the right-hand column: references, address (where a
+/// windowed envelope shows it), totals, signature.
+const RIGHT_COLUMN: f32 = 110.0 * MM;
+/// Baseline of the « Page n / N » line, from the top of the page.
+const FOOTER_BASELINE: f32 = PAGE_HEIGHT - 10.0 * MM;
+
+/// Black, and the greys used for secondary text, rules and the table header.
+const INK: f32 = 0.0;
+const MUTED: f32 = 0.3;
+const RULE: f32 = 0.55;
+const HAIRLINE: f32 = 0.78;
+const SHADE: f32 = 0.9;
+
+/// One of the two embedded faces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Face {
+    Regular,
+    Bold,
+}
+
+/// Something drawn on a page.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Item {
+    /// One line of text; `y` is its baseline, `grey` its fill (0 = black).
+    Text {
+        x: f32,
+        y: f32,
+        size: f32,
+        face: Face,
+        grey: f32,
+        text: String,
+    },
+    /// A straight stroke.
+    Rule {
+        x1: f32,
+        y1: f32,
+        x2: f32,
+        y2: f32,
+        width: f32,
+        grey: f32,
+    },
+    /// A filled rectangle (`x`, `y` is its lower left corner).
+    Fill {
+        x: f32,
+        y: f32,
+        width: f32,
+        height: f32,
+        grey: f32,
+    },
+}
+
+impl Item {
+    /// The same item `by` points lower on the page.
+    fn lowered(&self, by: f32) -> Item {
+        let mut item = self.clone();
+        match &mut item {
+            Item::Text { y, .. } | Item::Fill { y, .. } => *y -= by,
+            Item::Rule { y1, y2, .. } => {
+                *y1 -= by;
+                *y2 -= by;
+            }
+        }
+        item
+    }
+}
+
+/// One page, drawn in item order.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub(crate) struct Page {
+    pub(crate) items: Vec<Item>,
+}
+
+// ---------------------------------------------------------------------------
+// Metrics
+
+/// Advance widths of one face, in 1/1000 em, for the characters it can print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FontMetrics {
+    /// U+0000..U+00FF, direct.
+    latin: Vec<Option<u16>>,
+    /// Everything else, sorted by character.
+    other: Vec<(char, u16)>,
+}
+
+impl FontMetrics {
+    pub(crate) fn new(widths: Vec<(char, u16)>) -> FontMetrics {
+        let mut latin = vec![None; 256];
+        let mut other = Vec::new();
+        for (c, w) in widths {
+            match usize::try_from(u32::from(c)) {
+                Ok(i) if i < 256 => latin[i] = Some(w),
+                _ => other.push((c, w)),
+            }
+        }
+        other.sort_unstable();
+        other.dedup_by_key(|e| e.0);
+        FontMetrics { latin, other }
+    }
+
+    fn get(&self, c: char) -> Option<u16> {
+        match usize::try_from(u32::from(c)) {
+            Ok(i) if i < 256 => self.latin[i],
+            _ => self
+                .other
+                .binary_search_by_key(&c, |e| e.0)
+                .ok()
+                .map(|i| self.other[i].1),
+        }
+    }
+
+    /// Whether the face has a glyph for `c`.
+    pub(crate) fn printable(&self, c: char) -> bool {
+        self.get(c).is_some()
+    }
+
+    /// Advance of `c` in 1/1000 em (0 when not printable).
+    pub(crate) fn width(&self, c: char) -> u16 {
+        self.get(c).unwrap_or(0)
+    }
+}
+
+/// Both faces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Metrics {
+    pub(crate) regular: FontMetrics,
+    pub(crate) bold: FontMetrics,
+}
+
+/// Base letters of U+0100..U+017F (Latin Extended-A), for names the
+/// embedded subset cannot print: « Łódź » prints as « Lodz », not as boxes.
+const LATIN_EXTENDED_A_BASE: &[u8; 128] = b"AaAaAaCcCcCcCcDdDdEeEeEeEeEeGgGgGgGgHhHhIiIiIiIiIiJjJjKkkLlLlLlLlLlNnNnNnnNnOoOoOoOoRrRrRrSsSsSsSsTtTtTtUuUuUuUuUuUuWwYyYZzZzZzs";
+
+impl Metrics {
+    fn face(&self, face: Face) -> &FontMetrics {
+        match face {
+            Face::Regular => &self.regular,
+            Face::Bold => &self.bold,
+        }
+    }
+
+    /// Width of `text` in points (`text` already cleaned).
+    pub(crate) fn text_width(&self, text: &str, face: Face, size: f32) -> f32 {
+        let metrics = self.face(face);
+        let units: u32 = text.chars().map(|c| u32::from(metrics.width(c))).sum();
+        // u32 → f32 is exact below 2^24 units, i.e. 16 000 em of text.
+        #[allow(clippy::cast_precision_loss)]
+        let units = units as f32;
+        units * size / 1000.0
+    }
+
+    /// `text` with every character both faces can print; the others become
+    /// their base letter, a space or `?`. Runs of white space collapse.
+    pub(crate) fn clean(&self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len());
+        for c in text.trim().chars() {
+            let c = if self.regular.printable(c) && self.bold.printable(c) {
+                c
+            } else if c.is_whitespace() {
+                ' '
+            } else {
+                match c {
+                    '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2212}' => '-',
+                    '\u{2032}' => '’',
+                    '\u{0100}'..='\u{017f}' => {
+                        let i = usize::try_from(u32::from(c) - 0x100).unwrap_or(0);
+                        char::from(LATIN_EXTENDED_A_BASE[i])
+                    }
+                    c if c.is_control() => continue,
+                    _ => '?',
+                }
+            };
+            if c == ' ' && out.ends_with(' ') {
+                continue;
+            }
+            out.push(c);
+        }
+        out
+    }
+
+    /// Greedy wrap of cleaned `text` into lines no wider than `width`:
+    /// breaks at ASCII spaces (except before « » : ; ! ? » and after « « »,
+    /// as French typography wants), and inside a word only when the word
+    /// alone is wider than a line: after a hyphen if it has one, else where
+    /// it overflows.
+    pub(crate) fn wrap(&self, text: &str, face: Face, size: f32, width: f32) -> Vec<String> {
+        let metrics = self.face(face);
+        let units = |s: &str| -> u32 { s.chars().map(|c| u32::from(metrics.width(c))).sum() };
+        #[allow(clippy::cast_precision_loss)]
+        let fits = |units: u32| units as f32 * size / 1000.0 <= width;
+        let space = u32::from(metrics.width(' '));
+        let mut lines = Vec::new();
+        let mut line = String::new();
+        let mut line_units = 0_u32;
+        for word in words(text) {
+            let word_units = units(word);
+            if !line.is_empty() && fits(line_units + space + word_units) {
+                line.push(' ');
+                line.push_str(word);
+                line_units += space + word_units;
+                continue;
+            }
+            if !line.is_empty() {
+                lines.push(std::mem::take(&mut line));
+                line_units = 0;
+            }
+            if fits(word_units) {
+                line.push_str(word);
+                line_units = word_units;
+                continue;
+            }
+            // A word wider than the line: break after its hyphens, and cut
+            // what is still too wide where it overflows.
+            for piece in word.split_inclusive('-') {
+                let piece_units = units(piece);
+                if !line.is_empty() && !fits(line_units + piece_units) {
+                    lines.push(std::mem::take(&mut line));
+                    line_units = 0;
+                }
+                if fits(line_units + piece_units) {
+                    line.push_str(piece);
+                    line_units += piece_units;
+                    continue;
+                }
+                for c in piece.chars() {
+                    let c_units = u32::from(metrics.width(c));
+                    if !line.is_empty() && !fits(line_units + c_units) {
+                        lines.push(std::mem::take(&mut line));
+                        line_units = 0;
+                    }
+                    line.push(c);
+                    line_units += c_units;
+                }
+            }
+        }
+        if !line.is_empty() || lines.is_empty() {
+            lines.push(line);
+        }
+        lines
+    }
+}
+
+/// The unbreakable pieces of `text`: runs between ASCII spaces, where a
+/// piece starting with closing punctuation (« » », « : », « ; », « ! »,
+/// « ? ») stays with the one before, and a piece ending with « « » with the
+/// one after.
+fn words(text: &str) -> Vec<&str> {
+    let mut words: Vec<&str> = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut glue_next = false;
+    let mut at = 0;
+    for piece in text.split(' ') {
+        let end = at + piece.len();
+        if !piece.is_empty() {
+            let glue_prev = piece.starts_with(['»', ':', ';', '!', '?']);
+            match start {
+                Some(s) if glue_prev || glue_next => {
+                    if let Some(last) = words.last_mut() {
+                        *last = &text[s..end];
+                    }
+                }
+                _ => {
+                    start = Some(at);
+                    words.push(piece);
+                }
+            }
+            glue_next = piece.ends_with('«');
+        }
+        at = end + 1;
+    }
+    words
+}
+
+// ---------------------------------------------------------------------------
+// Drawing helpers: positions are given from the top of the page and turned
+// into PDF coordinates here.
+
+#[derive(Debug, Clone, Copy)]
+struct Style {
+    face: Face,
+    size: f32,
+    grey: f32,
+}
+
+impl Style {
+    const fn new(face: Face, size: f32, grey: f32) -> Style {
+        Style { face, size, grey }
+    }
+
+    const fn bold(self) -> Style {
+        Style::new(Face::Bold, self.size, self.grey)
+    }
+
+    const fn muted(self) -> Style {
+        Style::new(self.face, self.size, MUTED)
+    }
+
+    /// Line height.
+    fn leading(self) -> f32 {
+        self.size * 1.25
+    }
+}
+
+const BODY: Style = Style::new(Face::Regular, 9.0, INK);
+const SMALL: Style = Style::new(Face::Regular, 8.0, INK);
+const TINY: Style = Style::new(Face::Regular, 7.0, MUTED);
+
+struct Canvas<'m> {
+    metrics: &'m Metrics,
+    items: Vec<Item>,
+}
+
+impl<'m> Canvas<'m> {
+    fn new(metrics: &'m Metrics) -> Canvas<'m> {
+        Canvas {
+            metrics,
+            items: Vec::with_capacity(128),
+        }
+    }
+
+    /// Baseline of a line whose box starts at `top`.
+    fn baseline(top: f32, style: Style) -> f32 {
+        top + style.leading() - style.size * 0.3
+    }
+
+    fn width(&self, text: &str, style: Style) -> f32 {
+        self.metrics.text_width(text, style.face, style.size)
+    }
+
+    /// Draws an already cleaned line with its left edge at `x`.
+    fn put(&mut self, x: f32, top: f32, style: Style, text: String) {
+        if text.is_empty() {
+            return;
+        }
+        self.items.push(Item::Text {
+            x,
+            y: PAGE_HEIGHT - Canvas::baseline(top, style),
+            size: style.size,
+            face: style.face,
+            grey: style.grey,
+            text,
+        });
+    }
+
+    /// Draws one line (cleaned here) from `x`; returns its right edge.
+    fn line(&mut self, x: f32, top: f32, style: Style, text: &str) -> f32 {
+        let text = self.metrics.clean(text);
+        let right = x + self.width(&text, style);
+        self.put(x, top, style, text);
+        right
+    }
+
+    /// Draws one line ending at `right`, shrinking it if it is wider than
+    /// `max_width` (amounts never wrap).
+    fn line_right(&mut self, right: f32, top: f32, style: Style, max_width: f32, text: &str) {
+        let text = self.metrics.clean(text);
+        let mut width = self.width(&text, style);
+        if width > max_width && width > 0.0 {
+            let size = style.size * max_width / width;
+            width = self.width(&text, Style { size, ..style });
+            // Keep the line box (and so the baseline) of the original size.
+            self.items.push(Item::Text {
+                x: right - width,
+                y: PAGE_HEIGHT - Canvas::baseline(top, style),
+                size,
+                face: style.face,
+                grey: style.grey,
+                text,
+            });
+            return;
+        }
+        self.put(right - width, top, style, text);
+    }
+
+    /// Wraps `text` into `width` and draws it; returns the top of the next line.
+    fn paragraph(&mut self, x: f32, top: f32, width: f32, style: Style, text: &str) -> f32 {
+        let mut top = top;
+        for line in self.lines(text, width, style) {
+            self.put(x, top, style, line);
+            top += style.leading();
+        }
+        top
+    }
+
+    fn lines(&self, text: &str, width: f32, style: Style) -> Vec<String> {
+        let text = self.metrics.clean(text);
+        self.metrics.wrap(&text, style.face, style.size, width)
+    }
+
+    fn hrule(&mut self, x1: f32, x2: f32, top: f32, width: f32, grey: f32) {
+        self.items.push(Item::Rule {
+            x1,
+            y1: PAGE_HEIGHT - top,
+            x2,
+            y2: PAGE_HEIGHT - top,
+            width,
+            grey,
+        });
+    }
+
+    fn vrule(&mut self, x: f32, top: f32, bottom: f32, width: f32, grey: f32) {
+        self.items.push(Item::Rule {
+            x1: x,
+            y1: PAGE_HEIGHT - top,
+            x2: x,
+            y2: PAGE_HEIGHT - bottom,
+            width,
+            grey,
+        });
+    }
+
+    fn fill(&mut self, x: f32, top: f32, width: f32, height: f32, grey: f32) {
+        self.items.push(Item::Fill {
+            x,
+            y: PAGE_HEIGHT - top - height,
+            width,
+            height,
+            grey,
+        });
+    }
+
+    fn frame(&mut self, x: f32, top: f32, width: f32, height: f32, grey: f32) {
+        let (right, bottom) = (x + width, top + height);
+        self.hrule(x, right, top, 0.5, grey);
+        self.hrule(x, right, bottom, 0.5, grey);
+        self.vrule(x, top, bottom, 0.5, grey);
+        self.vrule(right, top, bottom, 0.5, grey);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The appel
+
+/// Table columns: left edge, width, right-aligned.
+struct Column {
+    x: f32,
+    width: f32,
+    right: bool,
+}
+
+const PAD: f32 = 1.8 * MM;
+const ROW_PAD: f32 = 1.3 * MM;
+
+fn columns() -> [Column; 5] {
+    // Quantité, Unité, Prix unitaire, Montant HT; Désignation takes the rest.
+    let widths = [17.0 * MM, 27.0 * MM, 25.0 * MM, 27.0 * MM];
+    let designation = CONTENT_WIDTH - widths.iter().sum::<f32>();
+    let quantite = LEFT + designation;
+    let unite = quantite + widths[0];
+    let prix = unite + widths[1];
+    let montant = prix + widths[2];
+    [
+        Column {
+            x: LEFT,
+            width: designation,
+            right: false,
+        },
+        Column {
+            x: quantite,
+            width: widths[0],
+            right: true,
+        },
+        Column {
+            x: unite,
+            width: widths[1],
+            right: false,
+        },
+        Column {
+            x: prix,
+            width: widths[2],
+            right: true,
+        },
+        Column {
+            x: montant,
+            width: widths[3],
+            right: true,
+        },
+    ]
+}
+
+const HEADERS: [&str; 5] = [
+    "Désignation",
+    "Quantité",
+    "Unité",
+    "Prix unitaire",
+    "Montant HT",
+];
+const TABLE_HEAD: Style = Style::new(Face::Bold, 8.5, INK);
+
+/// A table row, wrapped and measured.
+struct Row {
+    cells: [Vec<String>; 5],
+    height: f32,
+}
+
+fn rows(canvas: &Canvas<'_>, appel: &Appel) -> Vec<Row> {
+    let cols = columns();
+    appel
+        .lignes
+        .iter()
+        .map(|ligne| {
+            let texts = [
+                ligne.libelle.clone(),
+                format_fr::quantite(ligne.quantite),
+                ligne.unite.clone(),
+                format_fr::montant(ligne.prix_unitaire),
+                format_fr::montant(ligne.montant_ht),
+            ];
+            let cells = std::array::from_fn(|i| {
+                if cols[i].right {
+                    vec![canvas.metrics.clean(&texts[i])]
+                } else {
+                    canvas.lines(&texts[i], cols[i].width - 2.0 * PAD, BODY)
+                }
+            });
+            let lines = cells.iter().map(Vec::len).max().unwrap_or(1).max(1);
+            #[allow(clippy::cast_precision_loss)]
+            let height = lines as f32 * BODY.leading() + 2.0 * ROW_PAD;
+            Row { cells, height }
+        })
+        .collect()
+}
+
+fn table_header_height() -> f32 {
+    TABLE_HEAD.leading() + 2.0 * ROW_PAD
+}
+
+fn draw_table_header(canvas: &mut Canvas<'_>, top: f32) -> f32 {
+    let height = table_header_height();
+    canvas.fill(LEFT, top, CONTENT_WIDTH, height, SHADE);
+    for (col, label) in columns().iter().zip(HEADERS) {
+        if col.right {
+            canvas.line_right(
+                col.x + col.width - PAD,
+                top + ROW_PAD,
+                TABLE_HEAD,
+                col.width,
+                label,
+            );
+        } else {
+            canvas.line(col.x + PAD, top + ROW_PAD, TABLE_HEAD, label);
+        }
+    }
+    canvas.hrule(LEFT, RIGHT, top, 0.8, INK);
+    canvas.hrule(LEFT, RIGHT, top + height, 0.5, RULE);
+    top + height
+}
+
+fn draw_row(canvas: &mut Canvas<'_>, top: f32, row: &Row, last: bool) -> f32 {
+    for (col, cell) in columns().iter().zip(&row.cells) {
+        let mut line_top = top + ROW_PAD;
+        for line in cell {
+            if col.right {
+                canvas.line_right(
+                    col.x + col.width - PAD,
+                    line_top,
+                    BODY,
+                    col.width - 2.0 * PAD,
+                    line,
+                );
+            } else {
+                canvas.put(col.x + PAD, line_top, BODY, line.clone());
+            }
+            line_top += BODY.leading();
+        }
+    }
+    let bottom = top + row.height;
+    if last {
+        canvas.hrule(LEFT, RIGHT, bottom, 0.8, INK);
+    } else {
+        canvas.hrule(LEFT, RIGHT, bottom, 0.4, HAIRLINE);
+    }
+    bottom
+}
+
+/// Everything printed once, after the table: totals, VAT mention, payment,
+/// signature. Measured by drawing it on a scratch canvas.
+fn draw_closing(canvas: &mut Canvas<'_>, top: f32, appel: &Appel, emetteur: &Emetteur) -> f32 {
+    // Totals, right-aligned block.
+    let x = RIGHT_COLUMN;
+    let width = RIGHT - x;
+    let value_right = RIGHT - PAD;
+    let mut y = top + 2.0 * MM;
+    let tva_label = single_rate(appel).map_or_else(
+        || "TVA".to_string(),
+        |rate| format!("TVA ({})", format_fr::taux(rate)),
+    );
+    for (label, amount) in [
+        ("Total HT".to_string(), appel.totaux.ht),
+        (tva_label, appel.totaux.tva),
+    ] {
+        canvas.line(x + PAD, y + 0.5 * MM, BODY, &label);
+        canvas.line_right(
+            value_right,
+            y + 0.5 * MM,
+            BODY,
+            width / 2.0,
+            &format_fr::montant(amount),
+        );
+        y += BODY.leading() + 1.0 * MM;
+        canvas.hrule(x, RIGHT, y, 0.4, HAIRLINE);
+    }
+    let total = Style::new(Face::Bold, 10.5, INK);
+    let band = total.leading() + 2.4 * MM;
+    canvas.fill(x, y, width, band, SHADE);
+    canvas.hrule(x, RIGHT, y, 0.8, INK);
+    canvas.hrule(x, RIGHT, y + band, 0.8, INK);
+    canvas.line(x + PAD, y + 1.2 * MM, total, "Total à payer");
+    canvas.line_right(
+        value_right,
+        y + 1.2 * MM,
+        total,
+        width / 2.0,
+        &format_fr::montant(appel.totaux.ttc),
+    );
+    y += band + 1.5 * MM;
+    if let Some(mention) = appel
+        .mention_tva
+        .as_deref()
+        .filter(|m| !m.trim().is_empty())
+    {
+        for line in canvas.lines(mention, CONTENT_WIDTH - PAD, SMALL.muted()) {
+            let line_width = canvas.width(&line, SMALL);
+            canvas.put(value_right - line_width, y, SMALL.muted(), line);
+            y += SMALL.leading();
+        }
+    }
+
+    // Payment box.
+    y += 6.0 * MM;
+    let box_top = y;
+    let inner = LEFT + 3.5 * MM;
+    let inner_width = CONTENT_WIDTH - 7.0 * MM;
+    y += 2.5 * MM;
+    canvas.line(inner, y, BODY.bold(), "Modalités de paiement");
+    y += BODY.leading() + 1.0 * MM;
+    let paiement = &emetteur.paiement;
+    if !paiement.modalites.trim().is_empty() {
+        y = canvas.paragraph(inner, y, inner_width, SMALL, &paiement.modalites);
+        y += 1.2 * MM;
+    }
+    let label_width = 34.0 * MM;
+    let value_x = inner + label_width;
+    let value_width = inner_width - label_width;
+    let echeance = format_fr::date_longue(appel.date_echeance);
+    let mut pairs: Vec<(&str, String, Style)> = vec![("Date d'échéance", echeance, SMALL.bold())];
+    for (label, value) in [
+        ("Comptable", &paiement.comptable),
+        ("Titulaire du compte", &paiement.titulaire),
+    ] {
+        if !value.trim().is_empty() {
+            pairs.push((label, value.clone(), SMALL));
+        }
+    }
+    pairs.push(("IBAN", paiement.iban.clone(), SMALL.bold()));
+    if !paiement.bic.trim().is_empty() {
+        pairs.push(("BIC", paiement.bic.clone(), SMALL.bold()));
+    }
+    for (label, value, style) in &pairs {
+        canvas.line(inner, y, SMALL.muted(), label);
+        y = canvas.paragraph(value_x, y, value_width, *style, value);
+    }
+    y += 1.2 * MM;
+    y = canvas.paragraph(
+        inner,
+        y,
+        inner_width,
+        SMALL.bold(),
+        &format!(
+            "Merci de rappeler le numéro de l'appel {} lors de votre règlement.",
+            appel.numero
+        ),
+    );
+    y += 2.5 * MM;
+    canvas.frame(LEFT, box_top, CONTENT_WIDTH, y - box_top, RULE);
+
+    // Signature, right half.
+    y += 7.0 * MM;
+    let sign_x = RIGHT_COLUMN;
+    let sign_width = RIGHT - sign_x;
+    let date = format_fr::date_longue(appel.date_emission);
+    let fait = if emetteur.lieu.trim().is_empty() {
+        format!("Fait le {date}")
+    } else {
+        format!("Fait à {}, le {date}", emetteur.lieu.trim())
+    };
+    y = canvas.paragraph(sign_x, y, sign_width, BODY, &fait);
+    if !emetteur.signataire.trim().is_empty() {
+        y += 1.5 * MM;
+        y = canvas.paragraph(sign_x, y, sign_width, BODY.bold(), &emetteur.signataire);
+    }
+    y
+}
+
+/// The VAT rate shared by every line, when there is exactly one and it is
+/// not zero.
+fn single_rate(appel: &Appel) -> Option<Decimal> {
+    let first = appel.lignes.first()?.taux_tva;
+    (!first.is_zero() && appel.lignes.iter().all(|l| l.taux_tva == first)).then_some(first)
+}
+
+/// « 12345678900012 » → « 123 456 789 00012 »; anything else as given.
+fn siret(raw: &str) -> String {
+    let digits: String = raw.chars().filter(|c| !c.is_whitespace()).collect();
+    if digits.len() == 14 && digits.chars().all(|c| c.is_ascii_digit()) {
+        format!(
+            "{} {} {} {}",
+            &digits[0..3],
+            &digits[3..6],
+            &digits[6..9],
+            &digits[9..14]
+        )
+    } else {
+        raw.trim().to_string()
+    }
+}
+
+/// First-page header: issuer, title and references, member address, object.
+/// Returns where the table starts.
+fn draw_first_header(canvas: &mut Canvas<'_>, appel: &Appel, emetteur: &Emetteur) -> f32 {
+    // Issuer, top left.
+    let issuer_width = 88.0 * MM;
+    let mut y = TOP;
+    y = canvas.paragraph(
+        LEFT,
+        y,
+        issuer_width,
+        Style::new(Face::Bold, 10.5, INK),
+        &emetteur.nom,
+    );
+    if !emetteur.service.trim().is_empty() {
+        y = canvas.paragraph(LEFT, y, issuer_width, BODY, &emetteur.service);
+    }
+    y += 1.0 * MM;
+    for line in &emetteur.adresse {
+        y = canvas.paragraph(LEFT, y, issuer_width, SMALL, line);
+    }
+    let ville = format!("{} {}", emetteur.code_postal.trim(), emetteur.ville.trim());
+    y = canvas.paragraph(LEFT, y, issuer_width, SMALL, &ville);
+    y += 1.0 * MM;
+    let contacts = [
+        ("SIRET", emetteur.siret.as_str()),
+        ("Tél.", emetteur.telephone.as_str()),
+        ("Courriel", emetteur.email.as_str()),
+        ("Site", emetteur.site.as_str()),
+    ];
+    for (label, value) in contacts {
+        if !value.trim().is_empty() {
+            y = canvas.paragraph(
+                LEFT,
+                y,
+                issuer_width,
+                SMALL.muted(),
+                &format!("{label} : {}", value.trim()),
+            );
+        }
+    }
+    let issuer_bottom = y;
+
+    // Title and references, top right.
+    let block_x = RIGHT_COLUMN;
+    let title = Style::new(Face::Bold, 15.0, INK);
+    canvas.line_right(
+        RIGHT,
+        TOP - 1.0 * MM,
+        title,
+        RIGHT - block_x,
+        "APPEL DE COTISATION",
+    );
+    let mut y = TOP + title.leading() + 1.5 * MM;
+    canvas.hrule(block_x, RIGHT, y, 0.8, INK);
+    y += 1.2 * MM;
+    let references = [
+        ("N° d'appel", appel.numero.clone(), BODY.bold()),
+        ("Exercice", appel.exercice.to_string(), BODY),
+        (
+            "Date d'émission",
+            format_fr::date_courte(appel.date_emission),
+            BODY,
+        ),
+        (
+            "Date d'échéance",
+            format_fr::date_courte(appel.date_echeance),
+            BODY.bold(),
+        ),
+    ];
+    for (label, value, style) in references {
+        canvas.line(block_x, y, BODY.muted(), label);
+        canvas.line_right(RIGHT, y, style, RIGHT - block_x - 30.0 * MM, &value);
+        y += BODY.leading();
+    }
+
+    // Member, where an envelope window shows it.
+    let member = &appel.membre;
+    let address_x = RIGHT_COLUMN;
+    let address_width = RIGHT - address_x;
+    let mut y = (y + 6.0 * MM).max(52.0 * MM);
+    let name = Style::new(Face::Bold, 10.5, INK);
+    y = canvas.paragraph(address_x, y, address_width, name, &member.nom);
+    let address = Style::new(Face::Regular, 10.0, INK);
+    if !member.adresse.trim().is_empty() {
+        y = canvas.paragraph(address_x, y, address_width, address, &member.adresse);
+    }
+    let ville = format!("{} {}", member.code_postal.trim(), member.ville.trim());
+    y = canvas.paragraph(address_x, y, address_width, address, &ville);
+    y += 3.0 * MM;
+    let mut refs = vec![
+        ("SIRET", siret(&member.siret)),
+        ("Identifiant adhérent", member.id.clone()),
+    ];
+    if !member.code_service.trim().is_empty() {
+        refs.push(("Code service", member.code_service.clone()));
+    }
+    if !member.engagement.trim().is_empty() {
+        refs.push(("N° d'engagement", member.engagement.clone()));
+    }
+    for (label, value) in refs {
+        y = canvas.paragraph(
+            address_x,
+            y,
+            address_width,
+            SMALL.muted(),
+            &format!("{label} : {}", value.trim()),
+        );
+    }
+
+    // Object.
+    let mut y = y.max(issuer_bottom) + 8.0 * MM;
+    let object = Style::new(Face::Regular, 10.0, INK);
+    let label_right = canvas.line(LEFT, y, object.bold(), "Objet :");
+    let text_x = label_right + 1.5 * MM;
+    let text_width = RIGHT - text_x;
+    y = canvas.paragraph(
+        text_x,
+        y,
+        text_width,
+        object,
+        &format!(
+            "cotisation {} – Convention cadre « Accompagnement numérique »",
+            appel.exercice
+        ),
+    );
+    y = canvas.paragraph(
+        text_x,
+        y,
+        text_width,
+        object,
+        &format!(
+            "Tranche {} — {}",
+            appel.placement.tranche, appel.placement.motif
+        ),
+    );
+    y + 5.0 * MM
+}
+
+/// Continuation-page header. Returns where the table starts.
+fn draw_next_header(canvas: &mut Canvas<'_>, appel: &Appel) -> f32 {
+    let style = Style::new(Face::Bold, 10.0, INK);
+    let right = canvas.line(
+        LEFT,
+        TOP,
+        style,
+        &format!("Appel de cotisation n° {}", appel.numero),
+    );
+    let name_x = right + 8.0 * MM;
+    let lines = canvas.lines(&appel.membre.nom, RIGHT - name_x, BODY.muted());
+    let mut y = TOP + (style.leading() - BODY.leading());
+    for line in lines {
+        let width = canvas.width(&line, BODY);
+        canvas.put(RIGHT - width, y, BODY.muted(), line);
+        y += BODY.leading();
+    }
+    let y = y.max(TOP + style.leading()) + 1.5 * MM;
+    canvas.hrule(LEFT, RIGHT, y, 0.5, RULE);
+    y + 5.0 * MM
+}
+
+/// Footer lines (mentions), wrapped once for every page.
+fn footer_lines(canvas: &Canvas<'_>, emetteur: &Emetteur) -> Vec<String> {
+    emetteur
+        .mentions
+        .iter()
+        .filter(|m| !m.trim().is_empty())
+        .flat_map(|m| canvas.lines(m, CONTENT_WIDTH, TINY))
+        .collect()
+}
+
+/// Top of the footer: the body must end above it.
+fn footer_top(lines: usize) -> f32 {
+    #[allow(clippy::cast_precision_loss)]
+    let mentions = lines as f32 * TINY.leading();
+    FOOTER_BASELINE - TINY.size - 2.0 * MM - mentions - 2.0 * MM
+}
+
+fn draw_footer(
+    canvas: &mut Canvas<'_>,
+    lines: &[String],
+    appel: &Appel,
+    page: usize,
+    pages: usize,
+) {
+    let top = footer_top(lines.len());
+    canvas.hrule(LEFT, RIGHT, top, 0.4, RULE);
+    let mut y = top + 1.5 * MM;
+    for line in lines {
+        canvas.put(LEFT, y, TINY, line.clone());
+        y += TINY.leading();
+    }
+    let page_style = Style::new(Face::Regular, 7.5, MUTED);
+    let line_top = FOOTER_BASELINE - page_style.leading() + page_style.size * 0.3;
+    canvas.line(
+        LEFT,
+        line_top,
+        page_style,
+        &format!("Appel de cotisation n° {}", appel.numero),
+    );
+    canvas.line_right(
+        RIGHT,
+        line_top,
+        page_style,
+        CONTENT_WIDTH / 2.0,
+        &format!("Page {page} / {pages}"),
+    );
+}
+
+/// Lays out one appel: one or more A4 pages.
+pub(crate) fn layout(appel: &Appel, emetteur: &Emetteur, metrics: &Metrics) -> Vec<Page> {
+    // The closing block is drawn once, at the top of its own canvas, then
+    // moved under the table of the last page.
+    let mut closing = Canvas::new(metrics);
+    let closing_height = draw_closing(&mut closing, 0.0, appel, emetteur);
+    let footer = footer_lines(&closing, emetteur);
+    let bottom = footer_top(footer.len()) - 4.0 * MM;
+
+    let mut first = Canvas::new(metrics);
+    let first_top = draw_first_header(&mut first, appel, emetteur);
+    let mut next = Canvas::new(metrics);
+    let next_top = draw_next_header(&mut next, appel);
+    let rows = rows(&closing, appel);
+    let header = table_header_height();
+
+    // Pagination: which rows go on which page, and where the closing goes.
+    let mut pages: Vec<Vec<usize>> = vec![Vec::new()];
+    let mut y = first_top + header;
+    for (i, row) in rows.iter().enumerate() {
+        let current = pages.len() - 1;
+        if y + row.height > bottom && !pages[current].is_empty() {
+            pages.push(Vec::new());
+            y = next_top + header;
+        }
+        let current = pages.len() - 1;
+        pages[current].push(i);
+        y += row.height;
+    }
+    if y + closing_height > bottom {
+        // Carry the last row over with the totals, so they never stand alone,
+        // when that fits; otherwise the closing gets a page of its own.
+        let current = pages.len() - 1;
+        let last_height = pages[current].last().map_or(0.0, |&i| rows[i].height);
+        if pages[current].len() >= 2 && next_top + header + last_height + closing_height <= bottom {
+            let moved = pages[current].pop().unwrap_or_default();
+            pages.push(vec![moved]);
+        } else {
+            pages.push(Vec::new());
+        }
+    }
+
+    let count = pages.len();
+    let mut out = Vec::with_capacity(count);
+    let mut first = Some(first);
+    for (index, page_rows) in pages.iter().enumerate() {
+        let (mut canvas, mut y) = match first.take() {
+            Some(canvas) => (canvas, first_top),
+            None => (
+                Canvas {
+                    metrics,
+                    items: next.items.clone(),
+                },
+                next_top,
+            ),
+        };
+        if !page_rows.is_empty() {
+            y = draw_table_header(&mut canvas, y);
+            for (position, &i) in page_rows.iter().enumerate() {
+                let last_on_page = position + 1 == page_rows.len();
+                y = draw_row(&mut canvas, y, &rows[i], last_on_page);
+            }
+        }
+        if index + 1 == count {
+            canvas
+                .items
+                .extend(closing.items.iter().map(|item| item.lowered(y)));
+        }
+        draw_footer(&mut canvas, &footer, appel, index + 1, count);
+        out.push(Page {
+            items: canvas.items,
+        });
+    }
+    out
+}

@@ -1,0 +1,547 @@
+//! End-to-end tests of the renderer: the text is read back from the PDF bytes
+//! through the fonts' ToUnicode maps with lopdf (no external tool), the way a
+//! viewer's copy-paste or a search would see it.
+
+// Coordinates, not money: the floats here are positions in points.
+#![allow(clippy::float_arithmetic)]
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+use chrono::NaiveDate;
+use lopdf::content::Content;
+use lopdf::{Document, Encoding, Object};
+use rust_decimal::Decimal;
+
+use super::Renderer;
+use super::fonts;
+use super::layout::{self, Face, Item, Metrics};
+use crate::appel::Appel;
+use crate::emetteur::Emetteur;
+use crate::format_fr;
+use crate::money::Montant;
+use crate::pricing::{Ligne, Placement, Totaux};
+use crate::roster::{Member, MemberKind};
+
+fn renderer() -> &'static Renderer {
+    static RENDERER: OnceLock<Renderer> = OnceLock::new();
+    RENDERER.get_or_init(|| Renderer::new().expect("fonts"))
+}
+
+fn emetteur() -> Emetteur {
+    Emetteur::parse(include_str!("../../templates/emetteur.toml")).expect("template")
+}
+
+fn d(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+fn ligne(code: &str, libelle: &str, quantite: &str, unite: &str, prix: &str, taux: &str) -> Ligne {
+    let quantite = d(quantite);
+    let prix_unitaire = Montant::round_cent(d(prix));
+    let montant_ht = Montant::round_cent(quantite * prix_unitaire.decimal());
+    let montant_tva = Montant::round_cent(montant_ht.decimal() * d(taux) / Decimal::ONE_HUNDRED);
+    Ligne {
+        code: code.to_string(),
+        libelle: libelle.to_string(),
+        quantite,
+        unite: unite.to_string(),
+        prix_unitaire,
+        montant_ht,
+        taux_tva: d(taux),
+        montant_tva,
+        montant_ttc: montant_ht + montant_tva,
+        imputation: "7062".to_string(),
+        code_unite: "C62".to_string(),
+    }
+}
+
+fn appel(lignes: Vec<Ligne>, mention_tva: Option<&str>) -> Appel {
+    let totaux = Totaux::of(&lignes);
+    Appel {
+        numero: "AC-2027-00007".to_string(),
+        rang: 7,
+        exercice: 2027,
+        date_emission: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
+        date_echeance: NaiveDate::from_ymd_opt(2027, 2, 14).unwrap(),
+        periode_debut: NaiveDate::from_ymd_opt(2027, 1, 1).unwrap(),
+        periode_fin: NaiveDate::from_ymd_opt(2027, 12, 31).unwrap(),
+        membre: Member {
+            line: 8,
+            id: "C0007".to_string(),
+            nom: "Commune de Saint-Aubin-d’Arquenay".to_string(),
+            kind: MemberKind::Commune,
+            population: Some(812),
+            agents: None,
+            affiliee: true,
+            siret: "21140024300014".to_string(),
+            adresse: "Mairie – 1 place de l’Église".to_string(),
+            code_postal: "14970".to_string(),
+            ville: "Saint-Aubin-d’Arquenay".to_string(),
+            email: "mairie@saint-aubin.fr".to_string(),
+            code_service: "FIN-01".to_string(),
+            engagement: String::new(),
+            quantities: Vec::new(),
+        },
+        placement: Placement {
+            tranche: 3,
+            motif: "commune de 812 habitants".to_string(),
+        },
+        lignes,
+        totaux,
+        mention_tva: mention_tva.map(str::to_string),
+    }
+}
+
+fn one_page() -> Appel {
+    appel(
+        vec![
+            ligne(
+                "COT",
+                "Cotisation annuelle – socle de services",
+                "1",
+                "forfait",
+                "1119",
+                "0",
+            ),
+            ligne("MSG", "Messagerie sécurisée", "12", "boîte", "18.5", "0"),
+            ligne(
+                "FOR",
+                "Formation « Œuvre numérique » à façon",
+                "0.5",
+                "jour",
+                "650",
+                "0",
+            ),
+        ],
+        Some("TVA non applicable, article 256 B du code général des impôts"),
+    )
+}
+
+fn forty_lines() -> Appel {
+    let lignes = (1..=40)
+        .map(|i| {
+            ligne(
+                &format!("L{i:02}"),
+                &format!("Prestation numéro {i}"),
+                &i.to_string(),
+                "unité",
+                "12.5",
+                "0",
+            )
+        })
+        .collect();
+    appel(
+        lignes,
+        Some("TVA non applicable, article 256 B du code général des impôts"),
+    )
+}
+
+/// Every text run (one `Tj`/`TJ`) of every page, decoded through the font's
+/// ToUnicode map, with no-break spaces turned into spaces.
+fn page_texts(pdf: &[u8]) -> Vec<Vec<String>> {
+    let doc = Document::load_mem(pdf).expect("lopdf reads the PDF");
+    doc.get_pages()
+        .values()
+        .map(|&page| {
+            let encodings: BTreeMap<Vec<u8>, Encoding<'_>> = doc
+                .get_page_fonts(page)
+                .unwrap()
+                .into_iter()
+                .map(|(name, font)| (name, font.get_font_encoding(&doc).unwrap()))
+                .collect();
+            let content = Content::decode(&doc.get_page_content(page)).unwrap();
+            let mut font = None;
+            let mut runs = Vec::new();
+            for op in &content.operations {
+                match op.operator.as_str() {
+                    "Tf" => font = Some(op.operands[0].as_name().unwrap().to_vec()),
+                    "Tj" | "TJ" => {
+                        let encoding = &encodings[font.as_ref().expect("font set")];
+                        let strings: Vec<&Object> = match &op.operands[0] {
+                            Object::Array(items) => items.iter().collect(),
+                            other => vec![other],
+                        };
+                        let mut run = String::new();
+                        for s in strings {
+                            if let Ok(bytes) = s.as_str() {
+                                run.push_str(&encoding.bytes_to_string(bytes).unwrap());
+                            }
+                        }
+                        runs.push(run.replace('\u{a0}', " "));
+                    }
+                    _ => {}
+                }
+            }
+            runs
+        })
+        .collect()
+}
+
+fn fr(m: Montant) -> String {
+    format_fr::montant(m).replace('\u{a0}', " ")
+}
+
+fn has(runs: &[String], text: &str) -> bool {
+    runs.iter().any(|r| r == text)
+}
+
+#[test]
+fn one_page_appel_reads_back_in_french() {
+    let appel = one_page();
+    let pdf = renderer().render(&appel, &emetteur()).unwrap();
+    let pages = page_texts(&pdf);
+    assert_eq!(pages.len(), 1);
+    let runs = &pages[0];
+    let all = runs.join("\n");
+
+    assert!(has(runs, "APPEL DE COTISATION"), "{all}");
+    assert!(has(runs, "AC-2027-00007"), "{all}");
+    assert!(has(runs, "Commune de Saint-Aubin-d’Arquenay"), "{all}");
+    assert!(has(runs, "Mairie – 1 place de l’Église"), "{all}");
+    assert!(has(runs, "14970 Saint-Aubin-d’Arquenay"), "{all}");
+    assert!(has(runs, "SIRET : 211 400 243 00014"), "{all}");
+    assert!(has(runs, "Identifiant adhérent : C0007"), "{all}");
+    assert!(has(runs, "Code service : FIN-01"), "{all}");
+    assert!(
+        !all.contains("N° d'engagement"),
+        "empty engagement is not printed"
+    );
+    assert!(
+        has(
+            runs,
+            "cotisation 2027 – Convention cadre « Accompagnement numérique »"
+        ),
+        "{all}"
+    );
+    assert!(has(runs, "Tranche 3 — commune de 812 habitants"), "{all}");
+    for l in &appel.lignes {
+        assert!(has(runs, &l.libelle), "{}: {all}", l.libelle);
+        assert!(has(runs, &format_fr::quantite(l.quantite)), "{all}");
+        assert!(has(runs, &fr(l.prix_unitaire)), "{all}");
+        assert!(has(runs, &fr(l.montant_ht)), "{all}");
+    }
+    assert!(has(runs, "1 119,00 €"), "{all}");
+    assert!(has(runs, "0,5"), "{all}");
+    assert_eq!(appel.totaux.ttc, Montant::round_cent(d("1666")));
+    assert!(has(runs, "Total à payer"), "{all}");
+    assert!(has(runs, "1 666,00 €"), "{all}");
+    assert!(
+        has(
+            runs,
+            "TVA non applicable, article 256 B du code général des impôts"
+        ),
+        "{all}"
+    );
+    assert!(has(runs, "FR76 3000 1003 2800 0000 0000 123"), "{all}");
+    assert!(has(runs, "14 février 2027"), "{all}");
+    assert!(
+        has(
+            runs,
+            "Merci de rappeler le numéro de l'appel AC-2027-00007 lors de votre règlement."
+        ),
+        "{all}"
+    );
+    assert!(
+        has(runs, "Fait à Hérouville-Saint-Clair, le 15 janvier 2027"),
+        "{all}"
+    );
+    assert!(has(runs, "Le Président du Centre de Gestion"), "{all}");
+    assert!(all.contains("délai de deux mois"), "mentions: {all}");
+    assert!(has(runs, "Page 1 / 1"), "{all}");
+}
+
+#[test]
+fn lopdf_plain_extraction_agrees() {
+    let pdf = renderer().render(&one_page(), &emetteur()).unwrap();
+    let doc = Document::load_mem(&pdf).unwrap();
+    let text = doc.extract_text(&[1]).unwrap().replace('\u{a0}', " ");
+    for needle in [
+        "Commune de Saint-Aubin-d’Arquenay",
+        "Tranche 3 — commune de 812 habitants",
+        "Œuvre",
+        "1 666,00 €",
+    ] {
+        assert!(text.contains(needle), "{needle}: {text}");
+    }
+}
+
+#[test]
+fn forty_lines_flow_onto_a_second_page() {
+    let appel = forty_lines();
+    let pdf = renderer().render(&appel, &emetteur()).unwrap();
+    let pages = page_texts(&pdf);
+    assert_eq!(pages.len(), 2);
+    assert!(has(&pages[0], "Page 1 / 2"));
+    assert!(has(&pages[1], "Page 2 / 2"));
+    for page in &pages {
+        assert!(has(page, "Désignation"), "table header on every page");
+        assert!(has(page, "Montant HT"));
+    }
+    assert!(
+        !has(&pages[0], "Total à payer"),
+        "totals on the last page only"
+    );
+    assert!(has(&pages[1], "Total à payer"));
+    assert!(has(&pages[1], "Modalités de paiement"));
+    for i in 1..=40 {
+        let libelle = format!("Prestation numéro {i}");
+        let count: usize = pages
+            .iter()
+            .map(|p| p.iter().filter(|r| **r == libelle).count())
+            .sum();
+        assert_eq!(count, 1, "{libelle}");
+    }
+    // 12,5 € × (1 + … + 40) = 10 250 €
+    assert!(has(&pages[1], "10 250,00 €"), "{:?}", pages[1]);
+}
+
+#[test]
+fn same_appel_same_bytes_on_any_thread() {
+    let appel = forty_lines();
+    let emetteur = emetteur();
+    let first = renderer().render(&appel, &emetteur).unwrap();
+    let second = renderer().render(&appel, &emetteur).unwrap();
+    assert!(first == second, "two renders differ");
+    let elsewhere = std::thread::scope(|s| {
+        s.spawn(|| {
+            // a thread whose compressor already served another document
+            renderer().render(&one_page(), &emetteur).unwrap();
+            renderer().render(&appel, &emetteur).unwrap()
+        })
+        .join()
+        .unwrap()
+    });
+    assert!(first == elsewhere, "another thread renders other bytes");
+    let fresh = Renderer::new().unwrap().render(&appel, &emetteur).unwrap();
+    assert!(first == fresh, "another renderer renders other bytes");
+}
+
+#[test]
+fn metadata_and_id_come_from_the_appel() {
+    let appel = one_page();
+    let pdf = renderer().render(&appel, &emetteur()).unwrap();
+    let doc = Document::load_mem(&pdf).unwrap();
+    let info = doc
+        .get_dictionary(doc.trailer.get(b"Info").unwrap().as_reference().unwrap())
+        .unwrap();
+    assert_eq!(
+        info.get(b"CreationDate").unwrap().as_str().unwrap(),
+        b"D:20270115000000+00'00'"
+    );
+    let id = doc.trailer.get(b"ID").unwrap().as_array().unwrap().clone();
+    let mut other = appel.clone();
+    other.numero = "AC-2027-00008".to_string();
+    let other_pdf = renderer().render(&other, &emetteur()).unwrap();
+    let other_doc = Document::load_mem(&other_pdf).unwrap();
+    assert_ne!(
+        &id,
+        other_doc.trailer.get(b"ID").unwrap().as_array().unwrap()
+    );
+}
+
+#[test]
+fn fonts_are_embedded_subsets_with_unicode_maps() {
+    let pdf = renderer().render(&one_page(), &emetteur()).unwrap();
+    let doc = Document::load_mem(&pdf).unwrap();
+    let page = *doc.get_pages().values().next().unwrap();
+    let fonts = doc.get_page_fonts(page).unwrap();
+    assert_eq!(fonts.len(), 2);
+    for font in fonts.values() {
+        let name = font.get(b"BaseFont").unwrap().as_name().unwrap();
+        assert!(
+            name.starts_with(b"CGAPP") && name[6] == b'+',
+            "{}",
+            String::from_utf8_lossy(name)
+        );
+        assert!(font.get(b"ToUnicode").is_ok());
+        let descendant = font.get(b"DescendantFonts").unwrap().as_array().unwrap()[0]
+            .as_dict()
+            .unwrap();
+        let descriptor = doc
+            .get_dictionary(
+                descendant
+                    .get(b"FontDescriptor")
+                    .unwrap()
+                    .as_reference()
+                    .unwrap(),
+            )
+            .unwrap();
+        let program = doc
+            .get_object(
+                descriptor
+                    .get(b"FontFile2")
+                    .unwrap()
+                    .as_reference()
+                    .unwrap(),
+            )
+            .unwrap()
+            .as_stream()
+            .unwrap();
+        let bytes = program.decompressed_content().unwrap();
+        assert_eq!(
+            i64::try_from(bytes.len()).unwrap(),
+            program.dict.get(b"Length1").unwrap().as_i64().unwrap()
+        );
+        assert_eq!(&bytes[..4], &[0, 1, 0, 0], "a TrueType program");
+    }
+}
+
+#[test]
+fn a_one_page_appel_stays_small() {
+    let pdf = renderer().render(&one_page(), &emetteur()).unwrap();
+    assert!(pdf.len() <= 30 * 1024, "{} bytes", pdf.len());
+}
+
+#[test]
+fn long_names_wrap_and_odd_characters_do_not_break_the_document() {
+    let mut appel = one_page();
+    appel.membre.nom = "Syndicat intercommunal à vocation multiple de la Vallée de l’Orne et du \
+                        Pré-Bocage pour l’œuvre sociale, la culture et les écoles — Łódź 漢"
+        .to_string();
+    appel.membre.engagement = "ENG-2027-0042".to_string();
+    let pdf = renderer().render(&appel, &emetteur()).unwrap();
+    let pages = page_texts(&pdf);
+    let runs = &pages[0];
+    let all = runs.join("\n");
+    assert!(
+        runs.iter().any(|r| r.starts_with("Syndicat intercommunal")),
+        "{all}"
+    );
+    assert!(all.contains("Lódz ?"), "{all}");
+    assert!(has(runs, "N° d'engagement : ENG-2027-0042"), "{all}");
+}
+
+fn metrics() -> Metrics {
+    Metrics {
+        regular: fonts::regular().unwrap().metrics,
+        bold: fonts::bold().unwrap().metrics,
+    }
+}
+
+/// Approximate ink box of a text item: (left, bottom, right, top).
+fn text_box(metrics: &Metrics, item: &Item) -> Option<(f32, f32, f32, f32)> {
+    match item {
+        Item::Text {
+            x,
+            y,
+            size,
+            face,
+            text,
+            ..
+        } => {
+            let width = metrics.text_width(text, *face, *size);
+            Some((*x, *y - 0.2 * size, *x + width, *y + 0.75 * size))
+        }
+        _ => None,
+    }
+}
+
+#[test]
+fn nothing_overlaps_and_everything_stays_inside_the_margins() {
+    let metrics = metrics();
+    let mut long_name = one_page();
+    long_name.membre.nom = "Syndicat intercommunal à vocation multiple de la Vallée de l’Orne \
+                            et du Pré-Bocage pour l’œuvre sociale"
+        .to_string();
+    long_name.lignes[0].libelle = "Cotisation annuelle au socle commun de services numériques \
+                                   mutualisés, y compris l’assistance téléphonique et la \
+                                   maintenance des logiciels métiers"
+        .to_string();
+    for appel in [one_page(), forty_lines(), long_name] {
+        let pages = layout::layout(&appel, &emetteur(), &metrics);
+        for (p, page) in pages.iter().enumerate() {
+            let boxes: Vec<_> = page
+                .items
+                .iter()
+                .filter_map(|i| text_box(&metrics, i))
+                .collect();
+            for (i, a) in boxes.iter().enumerate() {
+                assert!(
+                    a.0 >= 56.0 && a.2 <= 539.0,
+                    "page {p} outside margins: {:?}",
+                    page.items[i]
+                );
+                assert!(
+                    a.1 >= 20.0 && a.3 <= 800.0,
+                    "page {p} outside margins: {a:?}"
+                );
+                for b in &boxes[i + 1..] {
+                    let apart = a.2 <= b.0 || b.2 <= a.0 || a.3 <= b.1 || b.3 <= a.1;
+                    assert!(apart, "page {p}: {a:?} overlaps {b:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn wrapping_fits_the_width_and_keeps_french_punctuation_attached() {
+    let metrics = metrics();
+    let text = metrics
+        .clean("Formation des agents à l’outil « Œuvre numérique » : deux sessions ; combien ?");
+    for width in [60.0, 90.0, 140.0, 200.0] {
+        let lines = metrics.wrap(&text, Face::Regular, 9.0, width);
+        assert_eq!(lines.join(" "), text);
+        for line in &lines {
+            assert!(
+                metrics.text_width(line, Face::Regular, 9.0) <= width,
+                "{line:?}"
+            );
+            assert!(!line.starts_with(['»', ':', ';', '?']), "{line:?}");
+            assert!(!line.ends_with('«'), "{line:?}");
+        }
+    }
+    // Amounts never break: their spaces are no-break spaces.
+    let amount = format_fr::montant(Montant::round_cent(d("1234567.89")));
+    let width = metrics.text_width(&amount, Face::Regular, 9.0) + 1.0;
+    let lines = metrics.wrap(&format!("Total {amount}"), Face::Regular, 9.0, width);
+    assert_eq!(lines, vec!["Total".to_string(), amount]);
+}
+
+#[test]
+fn odd_inputs_still_render() {
+    // No line at all (pricing never sends one, but the renderer must not care).
+    let empty = appel(Vec::new(), None);
+    let pages = page_texts(&renderer().render(&empty, &emetteur()).unwrap());
+    assert_eq!(pages.len(), 1);
+    assert!(has(&pages[0], "0,00 €"));
+    // An amount far wider than its column shrinks instead of overflowing.
+    let huge = appel(
+        vec![ligne(
+            "BIG",
+            "Très gros montant",
+            "1000",
+            "jour",
+            "987654321.99",
+            "0",
+        )],
+        None,
+    );
+    let pages = page_texts(&renderer().render(&huge, &emetteur()).unwrap());
+    assert!(has(&pages[0], "987 654 321 990,00 €"), "{:?}", pages[0]);
+}
+
+#[test]
+fn overlong_words_break_after_their_hyphens() {
+    let metrics = metrics();
+    let width = metrics.text_width("demi-journée", Face::Regular, 9.0) - 1.0;
+    assert_eq!(
+        metrics.wrap("demi-journée", Face::Regular, 9.0, width),
+        vec!["demi-".to_string(), "journée".to_string()]
+    );
+    let lines = metrics.wrap("anticonstitutionnellement", Face::Regular, 9.0, 40.0);
+    assert!(lines.len() > 1);
+    assert_eq!(lines.concat(), "anticonstitutionnellement");
+}
+
+#[test]
+fn unprintable_characters_are_replaced_not_dropped() {
+    let metrics = metrics();
+    assert_eq!(metrics.clean("  Łódź\tŠibenik  漢字 "), "Lódz Sibenik ??");
+    assert_eq!(
+        metrics.clean("Œuvre « été » 12\u{a0}€ – ½ m²"),
+        "Œuvre « été » 12\u{a0}€ – ½ m²"
+    );
+}
