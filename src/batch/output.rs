@@ -91,12 +91,25 @@ pub fn pdf_name(appel: &Appel) -> String {
     format!("{}_{id}.pdf", appel.numero)
 }
 
+/// Creates and writes a file of the staging folder. Not flushed one by one:
+/// `sync_filesystem` flushes the whole staging folder once, before the
+/// manifest is written and the folder is published (an fsync per PDF costs
+/// more than rendering it).
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let mut f = File::create_new(path).map_err(Error::io("créer le fichier", path))?;
     f.write_all(bytes)
-        .map_err(Error::io("écrire le fichier", path))?;
-    f.sync_all()
-        .map_err(Error::io("enregistrer sur disque le fichier", path))
+        .map_err(Error::io("écrire le fichier", path))
+}
+
+/// Flushes every file written so far on the staging folder's file system
+/// (`syncfs`), so all of them are on disk before the manifest says the
+/// batch is whole.
+fn sync_filesystem(dir: &Path) -> Result<(), Error> {
+    let d = File::open(dir).map_err(Error::io("ouvrir le dossier", dir))?;
+    rustix::fs::syncfs(&d)
+        .map_err(|e| Error::io("enregistrer sur disque le dossier", dir)(e.into()))?;
+    d.sync_all()
+        .map_err(Error::io("enregistrer sur disque le dossier", dir))
 }
 
 fn sync_dir(path: &Path) -> Result<(), Error> {
@@ -336,7 +349,6 @@ fn fill_staging(
         }
         progress(members.len());
     }
-    sync_dir(&appels_dir)?;
     let hashing = ledger
         .finish()
         .map_err(Error::io("écrire le fichier", &ledger_path))?;
@@ -345,8 +357,7 @@ fn fill_staging(
         .inner
         .into_inner()
         .map_err(|e| Error::io("écrire le fichier", &ledger_path)(e.into_error()))?;
-    file.sync_all()
-        .map_err(Error::io("enregistrer sur disque le fichier", &ledger_path))?;
+    drop(file);
     let summary = summary.finish();
 
     let mut fichiers = vec![Fichier {
@@ -389,7 +400,12 @@ fn fill_staging(
         deja_factures: batch.deja_factures.clone(),
     };
     // The manifest is written last: its presence means the batch is whole.
-    write_file(&staging.join(MANIFEST_FILE), &manifest.to_json())?;
+    sync_filesystem(staging)?;
+    let manifest_path = staging.join(MANIFEST_FILE);
+    write_file(&manifest_path, &manifest.to_json())?;
+    File::open(&manifest_path)
+        .and_then(|f| f.sync_all())
+        .map_err(Error::io("enregistrer sur disque le fichier", &manifest_path))?;
     sync_dir(staging)?;
     Ok(summary)
 }

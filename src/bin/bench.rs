@@ -58,8 +58,8 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// Writes files of the given sizes like the batch does: create_new, write,
-/// fsync each, fsync the folder, then rename the folder into place.
+/// Writes files of the given sizes like the batch does: create_new and write
+/// each, one syncfs for all, fsync the folder, then rename it into place.
 fn floor(dir: &Path, sizes: &[u64], threads: usize) -> Duration {
     let staging = dir.with_extension("staging");
     let _ = fs::remove_dir_all(dir);
@@ -77,12 +77,12 @@ fn floor(dir: &Path, sizes: &[u64], threads: usize) -> Duration {
             let path = staging.join("appels").join(format!("AC-2027-{i:06}.pdf"));
             let mut f = File::create_new(&path).unwrap_or_else(|e| die(&e.to_string()));
             f.write_all(&bytes).unwrap_or_else(|e| die(&e.to_string()));
-            f.sync_all().unwrap_or_else(|e| die(&e.to_string()));
         });
     });
-    File::open(staging.join("appels"))
-        .and_then(|d| d.sync_all())
-        .unwrap_or_else(|e| die(&e.to_string()));
+    // The same durability as the batch: one syncfs, then the folder.
+    let d = File::open(staging.join("appels")).unwrap_or_else(|e| die(&e.to_string()));
+    rustix::fs::syncfs(&d).unwrap_or_else(|e| die(&e.to_string()));
+    d.sync_all().unwrap_or_else(|e| die(&e.to_string()));
     fs::rename(&staging, dir).unwrap_or_else(|e| die(&e.to_string()));
     let t = start.elapsed();
     let _ = fs::remove_dir_all(dir);

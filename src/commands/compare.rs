@@ -30,6 +30,14 @@ fn load(path: &Path) -> Result<Ledger, Error> {
         .map_err(|e| Error::Usage(format!("journal « {} », {e}", path.display())))
 }
 
+/// The ledger's fiscal year, when it has exactly one.
+fn exercice(ledger: &Ledger) -> Option<i32> {
+    match ledger.exercices.iter().collect::<Vec<_>>().as_slice() {
+        [one] => one.parse().ok(),
+        _ => None,
+    }
+}
+
 /// Whether `a` and `b` are the same existing file.
 fn same_file(a: &Path, b: &Path) -> bool {
     matches!((fs::canonicalize(a), fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
@@ -44,10 +52,8 @@ pub fn run(args: &CompareArgs, log: Log) -> Result<(), Error> {
     let current_path = ledger_path(&args.current);
     let previous = load(&previous_path)?;
     let current = load(&current_path)?;
-    if let ([p], [c]) = (
-        Vec::from_iter(&previous.exercices).as_slice(),
-        Vec::from_iter(&current.exercices).as_slice(),
-    ) && p.parse::<i32>().ok() > c.parse::<i32>().ok()
+    if let (Some(p), Some(c)) = (exercice(&previous), exercice(&current))
+        && p > c
     {
         log.warn(&format!(
             "le journal précédent porte sur l'exercice {p} et l'actuel sur {c} : --previous et --current sont-ils inversés ?"

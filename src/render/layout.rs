@@ -879,7 +879,18 @@ fn draw_first_header(canvas: &mut Canvas<'_>, appel: &Appel, emetteur: &Emetteur
             appel.placement.tranche, appel.placement.motif
         ),
     );
+    // Period of service: a mandatory mention of an invoice.
+    y = canvas.paragraph(text_x, y, text_width, object, &periode(appel));
     y + 5.0 * MM
+}
+
+/// « Période : du 1er janvier 2027 au 31 décembre 2027 ».
+fn periode(appel: &Appel) -> String {
+    format!(
+        "Période : du {} au {}",
+        format_fr::date_longue(appel.periode_debut),
+        format_fr::date_longue(appel.periode_fin)
+    )
 }
 
 /// Continuation-page header. Returns where the table starts.

@@ -23,8 +23,10 @@ use printpdf::{
 
 use super::fonts::{self, FontError};
 use super::layout::{self, Face, Item, Metrics, Page};
+use super::pdfa;
 use crate::appel::Appel;
 use crate::emetteur::Emetteur;
+use crate::facturx::{self, Profile};
 
 /// Why an appel could not be rendered.
 #[derive(Debug)]
@@ -117,6 +119,8 @@ pub struct Renderer {
     metrics: Metrics,
     regular: EmbeddedFont,
     bold: EmbeddedFont,
+    /// The sRGB profile of the PDF/A OutputIntent, zlib-compressed once.
+    icc: Vec<u8>,
 }
 
 // The batch shares one renderer across rayon threads.
@@ -128,6 +132,37 @@ const _: () = {
 impl fmt::Debug for Renderer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Renderer").finish_non_exhaustive()
+    }
+}
+
+/// `/Creator` of the Info dictionary (`xmp:CreatorTool` in the XMP).
+const CREATOR: &str = "cotisations";
+/// `/Producer` of the Info dictionary (`pdf:Producer` in the XMP).
+const PRODUCER: &str = "cotisations (printpdf)";
+
+/// The document's descriptive metadata, written both in the Info
+/// dictionary and, for PDF/A, in the XMP packet: the two must agree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct DocInfo {
+    pub(super) title: String,
+    pub(super) author: String,
+    pub(super) subject: String,
+    pub(super) creator: &'static str,
+    pub(super) producer: &'static str,
+    /// Creation and modification date: the date of issue, midnight UTC.
+    pub(super) date: chrono::NaiveDate,
+}
+
+impl DocInfo {
+    fn of(appel: &Appel, emetteur: &Emetteur) -> DocInfo {
+        DocInfo {
+            title: format!("Appel de cotisation {}", appel.numero),
+            author: emetteur.nom.clone(),
+            subject: format!("Cotisation {} – {}", appel.exercice, appel.membre.nom),
+            creator: CREATOR,
+            producer: PRODUCER,
+            date: appel.date_emission,
+        }
     }
 }
 
@@ -150,25 +185,65 @@ impl Renderer {
             },
             regular: EmbeddedFont::new("F1", "CGAPPR", regular)?,
             bold: EmbeddedFont::new("F2", "CGAPPB", bold)?,
+            icc: deflate(pdfa::SRGB_ICC, flate2::Compression::best())?,
         })
     }
 
-    /// Renders one appel to the bytes of a PDF file.
+    /// Renders one appel to the bytes of a plain PDF file.
     ///
     /// # Errors
     /// `RenderError` if printpdf or lopdf fail to build or write the document.
     pub fn render(&self, appel: &Appel, emetteur: &Emetteur) -> Result<Vec<u8>, RenderError> {
+        let info = DocInfo::of(appel, emetteur);
+        let mut lo = self.document(appel, emetteur, &info)?;
+        save(&mut lo)
+    }
+
+    /// Renders one appel to the bytes of a Factur-X invoice: the same pages
+    /// as [`Renderer::render`], as a PDF/A-3B file with the CII XML of
+    /// `profile` embedded as `factur-x.xml` (see `pdfa`).
+    ///
+    /// # Errors
+    /// `RenderError` if printpdf or lopdf fail to build or write the document.
+    pub fn render_facturx(
+        &self,
+        appel: &Appel,
+        emetteur: &Emetteur,
+        profile: Profile,
+    ) -> Result<Vec<u8>, RenderError> {
+        let info = DocInfo::of(appel, emetteur);
+        let mut lo = self.document(appel, emetteur, &info)?;
+        let xml = facturx::cii_xml(appel, emetteur, profile);
+        pdfa::make_facturx(
+            &mut lo,
+            &info,
+            xml.as_bytes(),
+            profile,
+            &pdfa::Icc {
+                compressed: &self.icc,
+            },
+        )?;
+        save(&mut lo)
+    }
+
+    /// The lopdf document of one appel, post-processed (see `finish`).
+    fn document(
+        &self,
+        appel: &Appel,
+        emetteur: &Emetteur,
+        doc_info: &DocInfo,
+    ) -> Result<lopdf::Document, RenderError> {
         let pages = layout::layout(appel, emetteur, &self.metrics);
-        let mut doc = PdfDocument::new(&format!("Appel de cotisation {}", appel.numero));
+        let mut doc = PdfDocument::new(&doc_info.title);
         let date = pdf_date(appel);
         let info = &mut doc.metadata.info;
         info.creation_date = date;
         info.modification_date = date;
         info.metadata_date = date;
-        info.author.clone_from(&emetteur.nom);
-        info.subject = format!("Cotisation {} – {}", appel.exercice, appel.membre.nom);
-        info.creator = "cotisations".to_string();
-        info.producer = "cotisations (printpdf)".to_string();
+        info.author.clone_from(&doc_info.author);
+        info.subject.clone_from(&doc_info.subject);
+        info.creator = CREATOR.to_string();
+        info.producer = PRODUCER.to_string();
         info.identifier.clone_from(&appel.numero);
         for font in [&self.regular, &self.bold] {
             let meta = PrintpdfFontMeta {
@@ -198,17 +273,7 @@ impl Renderer {
             return Err(RenderError::Construction(error.msg.clone()));
         }
         self.finish(&mut lo, appel)?;
-        let mut bytes = Vec::with_capacity(32 * 1024);
-        // Object and cross-reference streams (PDF 1.5): the dictionaries (font
-        // widths, page, info) are compressed too.
-        let save = lopdf::SaveOptions::builder()
-            .use_object_streams(true)
-            .use_xref_streams(true)
-            .compression_level(CONTENT_COMPRESSION)
-            .build();
-        lo.save_with_options(&mut bytes, save)
-            .map_err(|e| RenderError::Ecriture(e.to_string()))?;
-        Ok(bytes)
+        Ok(lo)
     }
 
     fn handle(&self, face: Face) -> PdfFontHandle {
@@ -333,6 +398,7 @@ impl Renderer {
                 }
             }
         }
+        drop_empty_resources(doc);
         // Empty entries printpdf always writes.
         if let Ok(info) = doc.trailer.get(b"Info").and_then(Object::as_reference)
             && let Ok(Object::Dictionary(info)) = doc.get_object_mut(info)
@@ -403,6 +469,68 @@ impl Renderer {
     }
 }
 
+/// Removes what printpdf writes on every page whether used or not: empty
+/// `/Annots` arrays and the empty `/XObject`, `/ExtGState` and `/Shading`
+/// resource dictionaries (and their objects, once nothing refers to them).
+fn drop_empty_resources(doc: &mut lopdf::Document) {
+    let is_empty_dict = |doc: &lopdf::Document, value: &Object| match value {
+        Object::Reference(id) => matches!(doc.objects.get(id), Some(Object::Dictionary(d)) if d.is_empty()),
+        Object::Dictionary(d) => d.is_empty(),
+        _ => false,
+    };
+    let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
+    let mut dropped = Vec::new();
+    for page in pages {
+        let resources = match doc.get_dictionary_mut(page) {
+            Ok(dict) => {
+                if dict
+                    .get(b"Annots")
+                    .and_then(Object::as_array)
+                    .is_ok_and(Vec::is_empty)
+                {
+                    dict.remove(b"Annots");
+                }
+                dict.get(b"Resources").and_then(Object::as_reference).ok()
+            }
+            Err(_) => None,
+        };
+        let Some(resources) = resources else { continue };
+        let Ok(dict) = doc.get_dictionary(resources) else {
+            continue;
+        };
+        let empty: Vec<(Vec<u8>, Option<ObjectId>)> = [&b"XObject"[..], b"ExtGState", b"Shading"]
+            .into_iter()
+            .filter_map(|key| {
+                let value = dict.get(key).ok()?;
+                is_empty_dict(doc, value).then(|| (key.to_vec(), value.as_reference().ok()))
+            })
+            .collect();
+        if let Ok(dict) = doc.get_dictionary_mut(resources) {
+            for (key, id) in empty {
+                dict.remove(&key);
+                dropped.extend(id);
+            }
+        }
+    }
+    dropped.sort_unstable();
+    dropped.dedup();
+    dropped.retain(|id| !doc.objects.values().any(|o| refers_to(o, *id)));
+    for id in dropped {
+        doc.objects.remove(&id);
+    }
+}
+
+/// Whether `object` holds a reference to `id` (directly or nested).
+fn refers_to(object: &Object, id: ObjectId) -> bool {
+    match object {
+        Object::Reference(r) => *r == id,
+        Object::Array(items) => items.iter().any(|o| refers_to(o, id)),
+        Object::Dictionary(dict) => dict.iter().any(|(_, o)| refers_to(o, id)),
+        Object::Stream(stream) => stream.dict.iter().any(|(_, o)| refers_to(o, id)),
+        _ => false,
+    }
+}
+
 fn pt(v: f32) -> Pt {
     // Two decimals are a hundredth of a point: plenty, and shorter streams.
     Pt((v * 100.0).round() / 100.0)
@@ -441,7 +569,7 @@ thread_local! {
     );
 }
 
-fn deflate_content(data: &[u8]) -> Result<Vec<u8>, RenderError> {
+pub(super) fn deflate_content(data: &[u8]) -> Result<Vec<u8>, RenderError> {
     CONTENT_DEFLATE.with(|compress| {
         let mut compress = compress.borrow_mut();
         compress.reset();
@@ -465,6 +593,21 @@ fn deflate_with(compress: &mut flate2::Compress, data: &[u8]) -> Result<Vec<u8>,
             }
         }
     }
+}
+
+/// The bytes of the finished document.
+fn save(doc: &mut lopdf::Document) -> Result<Vec<u8>, RenderError> {
+    let mut bytes = Vec::with_capacity(40 * 1024);
+    // Object and cross-reference streams (PDF 1.5): the dictionaries (font
+    // widths, page, info) are compressed too.
+    let save = lopdf::SaveOptions::builder()
+        .use_object_streams(true)
+        .use_xref_streams(true)
+        .compression_level(CONTENT_COMPRESSION)
+        .build();
+    doc.save_with_options(&mut bytes, save)
+        .map_err(|e| RenderError::Ecriture(e.to_string()))?;
+    Ok(bytes)
 }
 
 /// Creation and modification date: the appel's date of issue, at midnight UTC.

@@ -224,6 +224,29 @@ fn compare_reports_unreadable_ledgers_in_french() {
 }
 
 #[test]
+fn compare_warns_when_the_years_look_swapped() {
+    let dir = Dir::new();
+    dir.write("n.csv", small_ledger("1467,00"));
+    dir.write("n-1.csv", small_ledger("1000,00").replace("2027", "2026"));
+    let o = dir
+        .cmd(["compare", "--previous", "n.csv", "--current", "n-1.csv"])
+        .run()
+        .code(0)
+        .stderr_has(&[
+            "le journal précédent porte sur l'exercice 2027 et l'actuel sur 2026 : --previous et --current sont-ils inversés ?",
+        ]);
+    assert!(
+        squeeze(&o.stdout).contains("Total HT 2 586,00 € 2 119,00 € -467,00 € -18,1 %"),
+        "{}",
+        o.stdout
+    );
+    dir.cmd(["compare", "--previous", "n-1.csv", "--current", "n.csv"])
+        .run()
+        .code(0)
+        .stderr_lacks(&["inversés"]);
+}
+
+#[test]
 fn compare_help_says_what_is_compared() {
     Dir::new()
         .cmd(["compare", "--help"])
