@@ -24,6 +24,7 @@ Utilisation : {usage}
     disable_version_flag = true,
     disable_help_subcommand = true,
     subcommand_help_heading = "Commandes",
+    subcommand_value_name = "COMMANDE",
     next_help_heading = "Options"
 )]
 pub struct Cli {
@@ -42,8 +43,8 @@ pub struct Cli {
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
 
-    /// Format du journal d'exécution sur la sortie d'erreur.
-    #[arg(long = "log-format", value_enum, default_value_t = LogFormat::Texte, global = true)]
+    /// Format du journal d'exécution sur la sortie d'erreur : texte (par défaut) ou json (une ligne JSON par événement).
+    #[arg(long = "log-format", value_enum, default_value_t = LogFormat::Texte, global = true, value_name = "FORMAT", hide_possible_values = true, hide_default_value = true)]
     pub log_format: LogFormat,
 }
 
@@ -130,8 +131,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "DOSSIER")]
     pub out: PathBuf,
 
-    /// Identité du Centre émetteur (fichier TOML).
-    #[arg(long, value_name = "MODELE", default_value = "templates/emetteur.toml")]
+    /// Identité du Centre émetteur (fichier TOML ; par défaut templates/emetteur.toml).
+    #[arg(
+        long,
+        value_name = "MODELE",
+        default_value = "templates/emetteur.toml",
+        hide_default_value = true
+    )]
     pub emetteur: PathBuf,
 
     /// Exercice facturé (par défaut : l'année de la date d'émission).
@@ -142,16 +148,16 @@ pub struct RunArgs {
     #[arg(long = "date-emission", value_name = "DATE")]
     pub date_emission: Option<String>,
 
-    /// Format du journal comptable.
-    #[arg(long = "csv-format", value_enum, default_value_t = CsvFormatArg::Francais)]
+    /// Format du journal comptable : francais (par défaut : « ; » et virgule décimale) ou rfc4180 (« , » et point décimal).
+    #[arg(long = "csv-format", value_enum, default_value_t = CsvFormatArg::Francais, value_name = "FORMAT", hide_possible_values = true, hide_default_value = true)]
     pub csv_format: CsvFormatArg,
 
-    /// Format des appels : Factur-X (PDF/A-3 avec la facture structurée) ou PDF simple.
-    #[arg(long = "format", value_enum, default_value_t = PdfFormatArg::Facturx)]
+    /// Format des appels : facturx (par défaut : PDF/A-3 avec la facture structurée factur-x.xml) ou pdf (PDF simple).
+    #[arg(long = "format", value_enum, default_value_t = PdfFormatArg::Facturx, value_name = "FORMAT", hide_possible_values = true, hide_default_value = true)]
     pub format: PdfFormatArg,
 
-    /// Profil Factur-X de la facture structurée.
-    #[arg(long = "profil", value_enum, default_value_t = ProfilArg::En16931)]
+    /// Profil Factur-X de la facture structurée : en16931 (par défaut) ou basic.
+    #[arg(long = "profil", value_enum, default_value_t = ProfilArg::En16931, value_name = "PROFIL", hide_possible_values = true, hide_default_value = true)]
     pub profil: ProfilArg,
 
     /// Remplace un lot déjà présent dans le dossier de sortie.

@@ -145,10 +145,18 @@ pub fn cii_xml(appel: &Appel, emetteur: &Emetteur, profile: Profile) -> String {
             "<ram:IncludedSupplyChainTradeLineItem><ram:AssociatedDocumentLineDocument><ram:LineID>{}</ram:LineID></ram:AssociatedDocumentLineDocument>",
             i + 1
         );
+        // BT-155, the seller's item identifier: not in the BASIC profile.
+        x.push_str("<ram:SpecifiedTradeProduct>");
+        if profile == Profile::En16931 {
+            let _ = write!(
+                x,
+                "<ram:SellerAssignedID>{}</ram:SellerAssignedID>",
+                esc(&l.code)
+            );
+        }
         let _ = write!(
             x,
-            "<ram:SpecifiedTradeProduct><ram:SellerAssignedID>{}</ram:SellerAssignedID><ram:Name>{}</ram:Name></ram:SpecifiedTradeProduct>",
-            esc(&l.code),
+            "<ram:Name>{}</ram:Name></ram:SpecifiedTradeProduct>",
             esc(&l.libelle)
         );
         let _ = write!(

@@ -179,6 +179,7 @@ mod tests {
             email: String::new(),
             code_service: String::new(),
             engagement: String::new(),
+            date_adhesion: None,
             quantities: vec![q("forfait_metiers", "1"), q("formation_jours", "0.5")],
         };
         let priced = price(&member, &grid).unwrap();

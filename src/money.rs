@@ -38,6 +38,22 @@ impl Montant {
         quantity.checked_mul(unit_price.0).map(Montant::round_cent)
     }
 
+    /// `quantity × unit price × numerator / denominator`, rounded once to the
+    /// cent (a prorated yearly line). `None` on overflow or a zero denominator.
+    #[must_use]
+    pub fn line_prorata(
+        quantity: Decimal,
+        unit_price: Montant,
+        numerator: u32,
+        denominator: u32,
+    ) -> Option<Montant> {
+        quantity
+            .checked_mul(unit_price.0)?
+            .checked_mul(Decimal::from(numerator))?
+            .checked_div(Decimal::from(denominator))
+            .map(Montant::round_cent)
+    }
+
     /// `self × rate / 100`, rounded once to the cent (VAT on a line).
     #[must_use]
     pub fn percent(self, rate: Decimal) -> Option<Montant> {

@@ -72,8 +72,10 @@ impl Outcome {
                 exercice: emission.exercice,
                 date_emission: emission.date_emission,
                 date_echeance: emission.date_echeance,
-                periode_debut: NaiveDate::from_ymd_opt(emission.exercice, 1, 1)
-                    .unwrap_or(emission.date_emission),
+                periode_debut: priced.debut.unwrap_or_else(|| {
+                    NaiveDate::from_ymd_opt(emission.exercice, 1, 1)
+                        .unwrap_or(emission.date_emission)
+                }),
                 periode_fin: NaiveDate::from_ymd_opt(emission.exercice, 12, 31)
                     .unwrap_or(emission.date_emission),
                 membre,
@@ -160,6 +162,7 @@ mod threshold_tests {
             email: String::new(),
             code_service: String::new(),
             engagement: String::new(),
+            date_adhesion: None,
             quantities: items
                 .iter()
                 .map(|(c, q)| (grid.find(c).unwrap(), Decimal::from(*q)))

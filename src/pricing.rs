@@ -4,11 +4,12 @@
 //! cent (`Montant::line`); totals are sums of lines. Numbering and dates are
 //! added afterwards by `numbering`, so pricing never depends on roster order.
 
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use crate::money::Montant;
 use crate::roster::{Member, MemberKind};
-use crate::tariff::{Grid, Pricing as ItemPricing};
+use crate::tariff::{Grid, Pricing as ItemPricing, Prorata};
 
 /// Where a member sits in the grid, and why (printed on the appel).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +36,8 @@ pub struct Ligne {
     pub imputation: String,
     /// UN/ECE Recommendation 20 unit code, for Factur-X.
     pub code_unite: String,
+    /// Share of the year charged (e.g. 7/12) for a mid-year join.
+    pub prorata: Option<(u32, u32)>,
 }
 
 /// Sums of the lines.
@@ -60,6 +63,8 @@ impl Totaux {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Priced {
     pub placement: Placement,
+    /// Start of the period billed when the member joined during the year.
+    pub debut: Option<NaiveDate>,
     pub lignes: Vec<Ligne>,
     pub totaux: Totaux,
 }
@@ -76,6 +81,25 @@ impl Priced {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PricingError {
     Overflow { code: String },
+}
+
+/// The share of the year a member who joined on `date` pays for yearly
+/// items under `rule`, or `None` for the whole year.
+#[must_use]
+pub fn prorata(date: Option<NaiveDate>, rule: Prorata) -> Option<(u32, u32)> {
+    let date = date?;
+    let (paid, whole) = match rule {
+        Prorata::Aucun => return None,
+        // The month of joining counts: joined on 15 June ⇒ 7/12.
+        Prorata::Mois => (12 - date.month0(), 12),
+        Prorata::Jour => {
+            let last = NaiveDate::from_ymd_opt(date.year(), 12, 31)?;
+            let first = NaiveDate::from_ymd_opt(date.year(), 1, 1)?;
+            let days = |a: NaiveDate, b: NaiveDate| u32::try_from((b - a).num_days() + 1).ok();
+            (days(date, last)?, days(first, last)?)
+        }
+    };
+    (paid < whole).then_some((paid, whole))
 }
 
 /// Places a member in its tier.
@@ -123,6 +147,7 @@ pub fn place(member: &Member, grid: &Grid) -> Placement {
 /// `PricingError::Overflow` if a quantity times its price does not fit.
 pub fn price(member: &Member, grid: &Grid) -> Result<Priced, PricingError> {
     let placement = place(member, grid);
+    let share = prorata(member.date_adhesion, grid.prorata);
     let mut lignes = Vec::with_capacity(member.quantities.len());
     for &(index, quantity) in &member.quantities {
         if quantity.is_zero() {
@@ -141,12 +166,28 @@ pub fn price(member: &Member, grid: &Grid) -> Result<Priced, PricingError> {
                 Montant::from_exact_cents(quantity).ok_or_else(overflow)?,
             ),
         };
-        let montant_ht = Montant::line(quantite, prix_unitaire).ok_or_else(overflow)?;
+        // Yearly items are charged pro rata for a mid-year join, and say so.
+        let (montant_ht, prorata, libelle) = match share {
+            Some((n, d)) if item.annuel => (
+                Montant::line_prorata(quantite, prix_unitaire, n, d).ok_or_else(overflow)?,
+                Some((n, d)),
+                if d == 12 {
+                    format!("{} (prorata {n}/{d})", item.libelle)
+                } else {
+                    format!("{} (prorata {n}/{d} jours)", item.libelle)
+                },
+            ),
+            _ => (
+                Montant::line(quantite, prix_unitaire).ok_or_else(overflow)?,
+                None,
+                item.libelle.clone(),
+            ),
+        };
         let montant_tva = montant_ht.percent(item.taux_tva).ok_or_else(overflow)?;
         let montant_ttc = montant_ht.checked_add(montant_tva).ok_or_else(overflow)?;
         lignes.push(Ligne {
             code: item.code.clone(),
-            libelle: item.libelle.clone(),
+            libelle,
             quantite,
             unite: item.unite.clone(),
             prix_unitaire,
@@ -156,11 +197,18 @@ pub fn price(member: &Member, grid: &Grid) -> Result<Priced, PricingError> {
             montant_ttc,
             imputation: item.imputation.clone(),
             code_unite: item.code_unite.clone(),
+            prorata,
         });
     }
     let totaux = Totaux::of(&lignes);
+    let debut = match (share, member.date_adhesion, grid.prorata) {
+        (Some(_), Some(d), Prorata::Mois) => d.with_day(1),
+        (Some(_), Some(d), _) => Some(d),
+        _ => None,
+    };
     Ok(Priced {
         placement,
+        debut,
         lignes,
         totaux,
     })
@@ -197,6 +245,7 @@ mod tests {
             email: String::new(),
             code_service: String::new(),
             engagement: String::new(),
+            date_adhesion: None,
             quantities: Vec::new(),
         }
     }
@@ -469,6 +518,103 @@ mod tests {
         let p = price(&m, &g).unwrap();
         // 1.65 × 20 % = 0.33.
         assert_eq!(p.lignes[0].montant_tva.decimal(), d("0.33"));
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(y, m, d)
+    }
+
+    #[test]
+    fn prorata_by_month_counts_the_month_of_joining() {
+        assert_eq!(prorata(date(2027, 6, 15), Prorata::Mois), Some((7, 12)));
+        assert_eq!(prorata(date(2027, 6, 1), Prorata::Mois), Some((7, 12)));
+        assert_eq!(prorata(date(2027, 12, 31), Prorata::Mois), Some((1, 12)));
+        assert_eq!(prorata(date(2027, 2, 1), Prorata::Mois), Some((11, 12)));
+        // Joining in January is the whole year: no prorata line.
+        assert_eq!(prorata(date(2027, 1, 1), Prorata::Mois), None);
+        assert_eq!(prorata(date(2027, 1, 31), Prorata::Mois), None);
+        assert_eq!(prorata(None, Prorata::Mois), None);
+        assert_eq!(prorata(date(2027, 6, 15), Prorata::Aucun), None);
+    }
+
+    #[test]
+    fn prorata_by_day_knows_leap_years() {
+        assert_eq!(prorata(date(2027, 1, 1), Prorata::Jour), None);
+        assert_eq!(prorata(date(2027, 1, 2), Prorata::Jour), Some((364, 365)));
+        assert_eq!(prorata(date(2027, 12, 31), Prorata::Jour), Some((1, 365)));
+        assert_eq!(prorata(date(2028, 12, 31), Prorata::Jour), Some((1, 366)));
+        assert_eq!(prorata(date(2028, 3, 1), Prorata::Jour), Some((306, 366)));
+        assert_eq!(prorata(date(2027, 3, 1), Prorata::Jour), Some((306, 365)));
+    }
+
+    #[test]
+    fn prorated_lines_are_rounded_once_and_only_yearly_items_are_prorated() {
+        let g = grid();
+        let mut m = with(
+            &g,
+            member(MemberKind::Commune, Some(300), None),
+            &[
+                ("forfait_metiers", "1"),
+                ("formation_jours", "1"),
+                ("certificat", "1"),
+            ],
+        );
+        m.date_adhesion = date(2027, 6, 15);
+        let p = price(&m, &g).unwrap();
+        // 1 467 × 7/12 = 855,75 ; 80 × 7/12 = 46,666… → 46,67 ; a training day is not prorated.
+        let lines: Vec<(&str, Decimal, Option<(u32, u32)>)> = p
+            .lignes
+            .iter()
+            .map(|l| (l.libelle.as_str(), l.montant_ht.decimal(), l.prorata))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                ("Forfait Métiers (prorata 7/12)", d("855.75"), Some((7, 12))),
+                (
+                    "Certificat électronique (coût unitaire par an) (prorata 7/12)",
+                    d("46.67"),
+                    Some((7, 12))
+                ),
+                ("Formation sur site ou à distance", d("400"), None),
+            ]
+        );
+        assert_eq!(p.lignes[0].prix_unitaire.decimal(), d("1467"));
+        assert_eq!(p.totaux.ht.decimal(), d("1302.42"));
+        assert_eq!(p.debut, date(2027, 6, 1));
+        // 1 119 × 1/12 = 93,25 (31 December, by month).
+        let mut m = with(
+            &g,
+            member(MemberKind::Commune, Some(10), None),
+            &[("forfait_metiers", "1")],
+        );
+        m.date_adhesion = date(2027, 12, 31);
+        assert_eq!(price(&m, &g).unwrap().totaux.ht.decimal(), d("93.25"));
+    }
+
+    #[test]
+    fn prorata_by_day_is_a_grid_setting() {
+        let text = GRID.replace(
+            "seuil_recouvrement = \"15,00\"",
+            "seuil_recouvrement = \"15,00\"\nprorata = \"jour\"",
+        );
+        let g = Grid::parse(&text).unwrap();
+        let mut m = with(
+            &g,
+            member(MemberKind::Commune, Some(10), None),
+            &[("forfait_metiers", "1")],
+        );
+        m.date_adhesion = date(2028, 12, 31);
+        let p = price(&m, &g).unwrap();
+        // 1 119 / 366 = 3,0573… → 3,06 ; the line says so.
+        assert_eq!(p.totaux.ht.decimal(), d("3.06"));
+        assert_eq!(p.lignes[0].libelle, "Forfait Métiers (prorata 1/366 jours)");
+        assert_eq!(p.debut, date(2028, 12, 31));
+        let bad = GRID.replace(
+            "seuil_recouvrement = \"15,00\"",
+            "seuil_recouvrement = \"15,00\"\nprorata = \"semaine\"",
+        );
+        assert!(Grid::parse(&bad).is_err());
     }
 
     #[test]

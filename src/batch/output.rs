@@ -405,7 +405,10 @@ fn fill_staging(
     write_file(&manifest_path, &manifest.to_json())?;
     File::open(&manifest_path)
         .and_then(|f| f.sync_all())
-        .map_err(Error::io("enregistrer sur disque le fichier", &manifest_path))?;
+        .map_err(Error::io(
+            "enregistrer sur disque le fichier",
+            &manifest_path,
+        ))?;
     sync_dir(staging)?;
     Ok(summary)
 }

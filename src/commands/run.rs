@@ -135,7 +135,8 @@ pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
         path: args.roster.clone(),
         errors,
     };
-    let (mut members, mut errors) = validate_rows(&raw, &grid).map_err(roster_error)?;
+    let (mut members, mut errors) =
+        validate_rows(&raw, &grid, Some(exercice)).map_err(roster_error)?;
 
     let previous = match &args.after {
         Some(dir) => Some(load_previous(dir, exercice)?),

@@ -214,15 +214,7 @@ impl Renderer {
         let info = DocInfo::of(appel, emetteur);
         let mut lo = self.document(appel, emetteur, &info)?;
         let xml = facturx::cii_xml(appel, emetteur, profile);
-        pdfa::make_facturx(
-            &mut lo,
-            &info,
-            xml.as_bytes(),
-            profile,
-            &pdfa::Icc {
-                compressed: &self.icc,
-            },
-        )?;
+        pdfa::make_facturx(&mut lo, &info, xml.as_bytes(), profile, &self.icc)?;
         save(&mut lo)
     }
 
@@ -474,7 +466,9 @@ impl Renderer {
 /// resource dictionaries (and their objects, once nothing refers to them).
 fn drop_empty_resources(doc: &mut lopdf::Document) {
     let is_empty_dict = |doc: &lopdf::Document, value: &Object| match value {
-        Object::Reference(id) => matches!(doc.objects.get(id), Some(Object::Dictionary(d)) if d.is_empty()),
+        Object::Reference(id) => {
+            matches!(doc.objects.get(id), Some(Object::Dictionary(d)) if d.is_empty())
+        }
         Object::Dictionary(d) => d.is_empty(),
         _ => false,
     };

@@ -19,6 +19,7 @@ use super::fonts;
 use super::layout::{self, Face, Item, Metrics};
 use crate::appel::Appel;
 use crate::emetteur::Emetteur;
+use crate::facturx::{Profile, cii_xml};
 use crate::format_fr;
 use crate::money::Montant;
 use crate::pricing::{Ligne, Placement, Totaux};
@@ -54,6 +55,7 @@ fn ligne(code: &str, libelle: &str, quantite: &str, unite: &str, prix: &str, tau
         montant_ttc: montant_ht + montant_tva,
         imputation: "7062".to_string(),
         code_unite: "C62".to_string(),
+        prorata: None,
     }
 }
 
@@ -82,6 +84,7 @@ fn appel(lignes: Vec<Ligne>, mention_tva: Option<&str>) -> Appel {
             email: "mairie@saint-aubin.fr".to_string(),
             code_service: "FIN-01".to_string(),
             engagement: String::new(),
+            date_adhesion: None,
             quantities: Vec::new(),
         },
         placement: Placement {
@@ -544,4 +547,309 @@ fn unprintable_characters_are_replaced_not_dropped() {
         metrics.clean("Œuvre « été » 12\u{a0}€ – ½ m²"),
         "Œuvre « été » 12\u{a0}€ – ½ m²"
     );
+}
+
+// ---------------------------------------------------------------------------
+// Factur-X (PDF/A-3B with the CII XML embedded)
+
+fn facturx(appel: &Appel, profile: Profile) -> Vec<u8> {
+    renderer()
+        .render_facturx(appel, &emetteur(), profile)
+        .unwrap()
+}
+
+fn name_is(dict: &lopdf::Dictionary, key: &[u8], value: &[u8]) -> bool {
+    dict.get(key)
+        .and_then(Object::as_name)
+        .is_ok_and(|n| n == value)
+}
+
+/// The file specification of `factur-x.xml`, through the EmbeddedFiles tree,
+/// checked to be the one the catalog's `/AF` lists.
+fn facturx_filespec(doc: &Document) -> &lopdf::Dictionary {
+    let catalog = doc.catalog().unwrap();
+    let names = catalog.get(b"Names").unwrap().as_dict().unwrap();
+    let tree = names.get(b"EmbeddedFiles").unwrap().as_dict().unwrap();
+    let entries = tree.get(b"Names").unwrap().as_array().unwrap();
+    assert_eq!(entries.len(), 2, "one embedded file");
+    assert_eq!(entries[0].as_str().unwrap(), b"factur-x.xml");
+    let spec_id = entries[1].as_reference().unwrap();
+    let af = catalog.get(b"AF").unwrap().as_array().unwrap();
+    assert_eq!(af.len(), 1);
+    assert_eq!(af[0].as_reference().unwrap(), spec_id, "/AF → the Filespec");
+    doc.get_dictionary(spec_id).unwrap()
+}
+
+fn embedded_xml(doc: &Document) -> String {
+    let spec = facturx_filespec(doc);
+    let ef = spec.get(b"EF").unwrap().as_dict().unwrap();
+    let id = ef.get(b"F").unwrap().as_reference().unwrap();
+    assert_eq!(ef.get(b"UF").unwrap().as_reference().unwrap(), id);
+    let stream = doc.get_object(id).unwrap().as_stream().unwrap();
+    assert!(name_is(&stream.dict, b"Type", b"EmbeddedFile"));
+    assert!(name_is(&stream.dict, b"Subtype", b"text/xml"));
+    let xml = stream.decompressed_content().unwrap();
+    let params = stream.dict.get(b"Params").unwrap().as_dict().unwrap();
+    assert_eq!(
+        params.get(b"Size").unwrap().as_i64().unwrap(),
+        i64::try_from(xml.len()).unwrap()
+    );
+    assert_eq!(
+        params.get(b"ModDate").unwrap().as_str().unwrap(),
+        b"D:20270115000000+00'00'"
+    );
+    String::from_utf8(xml).unwrap()
+}
+
+fn xmp_of(doc: &Document) -> String {
+    let catalog = doc.catalog().unwrap();
+    let id = catalog.get(b"Metadata").unwrap().as_reference().unwrap();
+    let stream = doc.get_object(id).unwrap().as_stream().unwrap();
+    assert!(name_is(&stream.dict, b"Type", b"Metadata"));
+    assert!(name_is(&stream.dict, b"Subtype", b"XML"));
+    assert!(stream.dict.get(b"Filter").is_err(), "XMP left uncompressed");
+    String::from_utf8(stream.content.clone()).unwrap()
+}
+
+#[test]
+fn facturx_embeds_the_cii_xml_as_an_associated_file() {
+    let appel = one_page();
+    for profile in [Profile::En16931, Profile::Basic] {
+        let pdf = facturx(&appel, profile);
+        let doc = Document::load_mem(&pdf).unwrap();
+        let spec = facturx_filespec(&doc);
+        assert!(name_is(spec, b"Type", b"Filespec"));
+        assert_eq!(spec.get(b"F").unwrap().as_str().unwrap(), b"factur-x.xml");
+        assert_eq!(spec.get(b"UF").unwrap().as_str().unwrap(), b"factur-x.xml");
+        assert!(name_is(spec, b"AFRelationship", b"Alternative"));
+        let xml = embedded_xml(&doc);
+        assert_eq!(xml, cii_xml(&appel, &emetteur(), profile));
+        let total = format!(
+            "<ram:GrandTotalAmount>{:.2}</ram:GrandTotalAmount>",
+            appel.totaux.ttc.decimal()
+        );
+        assert!(xml.contains(&total), "{total}");
+        assert_eq!(appel.totaux.ttc, Montant::round_cent(d("1666")));
+        assert!(xml.contains("<ram:GrandTotalAmount>1666.00</ram:GrandTotalAmount>"));
+    }
+}
+
+#[test]
+fn facturx_is_pdfa_3b_with_xmp_and_an_srgb_output_intent() {
+    let appel = one_page();
+    let pdf = facturx(&appel, Profile::En16931);
+    assert!(pdf.starts_with(b"%PDF-1.7\n%"), "PDF 1.7 header");
+    assert!(pdf[10..14].iter().all(|&b| b > 127), "binary comment line");
+    let doc = Document::load_mem(&pdf).unwrap();
+    assert!(doc.trailer.get(b"Encrypt").is_err());
+    assert!(doc.trailer.get(b"ID").is_ok());
+
+    let xmp = xmp_of(&doc);
+    for needle in [
+        "<pdfaid:part>3</pdfaid:part>",
+        "<pdfaid:conformance>B</pdfaid:conformance>",
+        "<pdfaSchema:namespaceURI>urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#</pdfaSchema:namespaceURI>",
+        "<pdfaSchema:prefix>fx</pdfaSchema:prefix>",
+        "<pdfaProperty:name>DocumentType</pdfaProperty:name>",
+        "<pdfaProperty:name>DocumentFileName</pdfaProperty:name>",
+        "<pdfaProperty:name>Version</pdfaProperty:name>",
+        "<pdfaProperty:name>ConformanceLevel</pdfaProperty:name>",
+        "<fx:DocumentType>INVOICE</fx:DocumentType>",
+        "<fx:DocumentFileName>factur-x.xml</fx:DocumentFileName>",
+        "<fx:Version>1.0</fx:Version>",
+        "<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>",
+        "<xmp:CreateDate>2027-01-15T00:00:00+00:00</xmp:CreateDate>",
+        "<xmp:ModifyDate>2027-01-15T00:00:00+00:00</xmp:ModifyDate>",
+        "<rdf:li xml:lang=\"x-default\">Appel de cotisation AC-2027-00007</rdf:li>",
+        "<rdf:li>Centre de Gestion de la Fonction Publique Territoriale du Calvados</rdf:li>",
+        "<pdf:Producer>cotisations (printpdf)</pdf:Producer>",
+        "<xmp:CreatorTool>cotisations</xmp:CreatorTool>",
+    ] {
+        assert!(xmp.contains(needle), "{needle}\n{xmp}");
+    }
+    let basic = Document::load_mem(&facturx(&appel, Profile::Basic)).unwrap();
+    assert!(xmp_of(&basic).contains("<fx:ConformanceLevel>BASIC</fx:ConformanceLevel>"));
+
+    // Info says what the XMP says, and nothing else.
+    let info = doc
+        .get_dictionary(doc.trailer.get(b"Info").unwrap().as_reference().unwrap())
+        .unwrap();
+    let text = |key: &[u8]| lopdf::decode_text_string(info.get(key).unwrap()).unwrap();
+    assert_eq!(text(b"Title"), "Appel de cotisation AC-2027-00007");
+    assert_eq!(text(b"Producer"), "cotisations (printpdf)");
+    assert_eq!(text(b"Creator"), "cotisations");
+    assert_eq!(
+        text(b"Subject"),
+        "Cotisation 2027 – Commune de Saint-Aubin-d’Arquenay"
+    );
+    assert!(xmp.contains("Cotisation 2027 – Commune de Saint-Aubin-d’Arquenay"));
+    assert_eq!(text(b"CreationDate"), "D:20270115000000+00'00'");
+    assert_eq!(text(b"ModDate"), "D:20270115000000+00'00'");
+    let mut keys: Vec<&[u8]> = info.iter().map(|(k, _)| k.as_slice()).collect();
+    keys.sort_unstable();
+    assert_eq!(
+        keys,
+        [
+            &b"Author"[..],
+            b"CreationDate",
+            b"Creator",
+            b"ModDate",
+            b"Producer",
+            b"Subject",
+            b"Title"
+        ]
+    );
+
+    // Output intent with an embedded RGB ICC profile.
+    let catalog = doc.catalog().unwrap();
+    let intents = catalog.get(b"OutputIntents").unwrap().as_array().unwrap();
+    assert_eq!(intents.len(), 1);
+    let intent = intents[0].as_dict().unwrap();
+    assert!(name_is(intent, b"Type", b"OutputIntent"));
+    assert!(name_is(intent, b"S", b"GTS_PDFA1"));
+    let icc = doc
+        .get_object(
+            intent
+                .get(b"DestOutputProfile")
+                .unwrap()
+                .as_reference()
+                .unwrap(),
+        )
+        .unwrap()
+        .as_stream()
+        .unwrap();
+    assert_eq!(icc.dict.get(b"N").unwrap().as_i64().unwrap(), 3);
+    let profile = icc.decompressed_content().unwrap();
+    assert_eq!(&profile[36..40], b"acsp", "an ICC profile");
+    assert_eq!(&profile[12..20], b"mntrRGB ", "a display RGB profile");
+
+    // No annotation, no transparency group, fonts embedded with ToUnicode.
+    for (_, &page) in doc.get_pages().iter() {
+        let page_dict = doc.get_dictionary(page).unwrap();
+        assert!(page_dict.get(b"Annots").is_err());
+        assert!(page_dict.get(b"Group").is_err());
+        for font in doc.get_page_fonts(page).unwrap().values() {
+            assert!(font.get(b"ToUnicode").is_ok());
+            let cid = font.get(b"DescendantFonts").unwrap().as_array().unwrap()[0]
+                .as_dict()
+                .unwrap();
+            assert!(name_is(cid, b"CIDToGIDMap", b"Identity"));
+        }
+    }
+}
+
+#[test]
+fn facturx_renders_the_same_page_deterministically() {
+    let appel = forty_lines();
+    let first = facturx(&appel, Profile::En16931);
+    let second = facturx(&appel, Profile::En16931);
+    assert!(first == second, "two renders differ");
+    let elsewhere = std::thread::scope(|s| {
+        s.spawn(|| {
+            facturx(&one_page(), Profile::Basic);
+            facturx(&appel, Profile::En16931)
+        })
+        .join()
+        .unwrap()
+    });
+    assert!(first == elsewhere, "another thread renders other bytes");
+    assert!(first != facturx(&appel, Profile::Basic));
+
+    let plain = page_texts(&renderer().render(&appel, &emetteur()).unwrap());
+    assert_eq!(page_texts(&first), plain, "same text, same pages");
+    assert_eq!(plain.len(), 2);
+    assert!(has(
+        &plain[0],
+        "Période : du 1er janvier 2027 au 31 décembre 2027"
+    ));
+}
+
+#[test]
+fn the_period_of_service_is_printed_under_the_object() {
+    let mut appel = one_page();
+    let pages = page_texts(&facturx(&appel, Profile::En16931));
+    let runs = &pages[0];
+    let all = runs.join("\n");
+    assert!(
+        has(runs, "Période : du 1er janvier 2027 au 31 décembre 2027"),
+        "{all}"
+    );
+    let tranche = runs
+        .iter()
+        .position(|r| r.starts_with("Tranche 3"))
+        .unwrap();
+    assert!(
+        runs[tranche + 1].starts_with("Période"),
+        "right under the object"
+    );
+    // A member who joined during the year.
+    appel.periode_debut = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+    let pages = page_texts(&renderer().render(&appel, &emetteur()).unwrap());
+    assert!(
+        has(&pages[0], "Période : du 1er mars 2027 au 31 décembre 2027"),
+        "{:?}",
+        pages[0]
+    );
+}
+
+#[test]
+fn a_one_page_facturx_appel_stays_small() {
+    let plain = renderer().render(&one_page(), &emetteur()).unwrap();
+    let pdf = facturx(&one_page(), Profile::En16931);
+    // The extras: sRGB profile (≈ 2.5 KB compressed), XMP (≈ 3 KB, left
+    // uncompressed), the XML (≈ 1.5 KB compressed) and a few dictionaries.
+    assert!(
+        pdf.len() <= plain.len() + 8 * 1024,
+        "{} vs {}",
+        pdf.len(),
+        plain.len()
+    );
+    assert!(pdf.len() <= 36 * 1024, "{} bytes", pdf.len());
+}
+
+/// Renders the sample batch (input-samples/, templates/emetteur.toml) in
+/// both profiles into `$FACTURX_SAMPLES`, for the external checkers:
+/// `FACTURX_SAMPLES=/tmp/fx cargo test write_facturx_samples -- --ignored`.
+#[test]
+#[ignore = "writes files for facturx-check, qpdf and pdftoppm"]
+fn write_facturx_samples() {
+    let dir = std::path::PathBuf::from(std::env::var("FACTURX_SAMPLES").expect("FACTURX_SAMPLES"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let grid = crate::tariff::Grid::parse(
+        &std::fs::read_to_string(root.join("input-samples/grille-2027.toml")).unwrap(),
+    )
+    .unwrap();
+    let raw =
+        crate::roster::read_roster(&std::fs::read(root.join("input-samples/roster.csv")).unwrap())
+            .unwrap();
+    let members = crate::roster::validate(&raw, &grid).unwrap();
+    let emetteur = emetteur();
+    let date_emission = NaiveDate::from_ymd_opt(2027, 1, 15).unwrap();
+    let emission = crate::numbering::Emission {
+        exercice: 2027,
+        date_emission,
+        date_echeance: date_emission + chrono::Days::new(u64::from(emetteur.delai_paiement_jours)),
+        mention_tva: grid.mention_tva.clone(),
+        premier_numero: 1,
+    };
+    let outcomes = crate::batch::plan(&members, &grid, &emission).unwrap();
+    let appels: Vec<&Appel> = outcomes.iter().filter_map(|o| o.appel()).collect();
+    for (profile, tag) in [(Profile::En16931, "en16931"), (Profile::Basic, "basic")] {
+        for appel in &appels {
+            let pdf = renderer()
+                .render_facturx(appel, &emetteur, profile)
+                .unwrap();
+            std::fs::write(dir.join(format!("{}-{tag}.pdf", appel.numero)), pdf).unwrap();
+        }
+    }
+    for appel in [one_page(), forty_lines()] {
+        let pdf = renderer()
+            .render_facturx(&appel, &emetteur, Profile::En16931)
+            .unwrap();
+        let lines = appel.lignes.len();
+        std::fs::write(dir.join(format!("test-{lines}-lignes.pdf")), pdf).unwrap();
+        let plain = renderer().render(&appel, &emetteur).unwrap();
+        std::fs::write(dir.join(format!("test-{lines}-lignes-plain.pdf")), plain).unwrap();
+    }
 }

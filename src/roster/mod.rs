@@ -90,6 +90,8 @@ pub struct Member {
     pub email: String,
     pub code_service: String,
     pub engagement: String,
+    /// Date of joining, for a member who joined during the exercice.
+    pub date_adhesion: Option<chrono::NaiveDate>,
     /// Non-zero quantities, as (grid item index, quantity), in grid order.
     pub quantities: Vec<(usize, Decimal)>,
 }

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
 use super::read::RawRoster;
@@ -41,6 +42,7 @@ enum Field {
     Email,
     CodeService,
     Engagement,
+    DateAdhesion,
 }
 
 const FIELDS: &[(&str, Field)] = &[
@@ -57,6 +59,7 @@ const FIELDS: &[(&str, Field)] = &[
     ("email", Field::Email),
     ("code_service", Field::CodeService),
     ("engagement", Field::Engagement),
+    ("date_adhesion", Field::DateAdhesion),
 ];
 
 const REQUIRED: &[Field] = &[Field::Id, Field::Nom, Field::Type, Field::Siret];
@@ -91,6 +94,13 @@ pub enum RosterErrorKind {
         name: String,
     },
     UnnamedColumn,
+    BadDate {
+        value: String,
+    },
+    DateOutsideExercice {
+        value: String,
+        exercice: i32,
+    },
     MissingEngagement,
     MissingCodeService,
     RaggedRow {
@@ -208,6 +218,14 @@ impl fmt::Display for RosterErrorKind {
                     "colonne obligatoire « {name} » absente : ajoutez-la à l'en-tête"
                 )
             }
+            K::BadDate { value } => write!(
+                f,
+                "date « {value} » illisible : écrivez-la JJ/MM/AAAA ou AAAA-MM-JJ, par exemple 15/06/2027"
+            ),
+            K::DateOutsideExercice { value, exercice } => write!(
+                f,
+                "date d'adhésion « {value} » hors de l'exercice {exercice} : elle doit tomber entre le 1er janvier et le 31 décembre {exercice} (videz la cellule pour un adhérent présent toute l'année)"
+            ),
             K::MissingEngagement => write!(
                 f,
                 "cet adhérent exige un numéro d'engagement juridique sur ses factures (grille, section [chorus]) : renseignez la colonne « engagement »"
@@ -385,6 +403,13 @@ fn parse_count(text: &str) -> Result<u32, ()> {
         .ok_or(())
 }
 
+/// A date as Excel writes it in France (`15/06/2027`), or ISO (`2027-06-15`).
+fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+        .ok()
+}
+
 /// Levenshtein distance, for « did you mean » on unknown columns.
 fn distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
@@ -410,7 +435,7 @@ enum Column {
 /// # Errors
 /// Every error found in the file, in line order.
 pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterError>> {
-    let (members, errors) = validate_rows(raw, grid)?;
+    let (members, errors) = validate_rows(raw, grid, None)?;
     if errors.is_empty() {
         Ok(members)
     } else {
@@ -426,6 +451,7 @@ pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterE
 pub fn validate_rows(
     raw: &RawRoster,
     grid: &Grid,
+    exercice: Option<i32>,
 ) -> Result<(Vec<Member>, Vec<RosterError>), Vec<RosterError>> {
     let mut errors = Vec::new();
     let header_err = |col: usize, name: &str, kind| RosterError {
@@ -693,6 +719,31 @@ pub fn validate_rows(
             }),
             None => String::new(),
         };
+        let date_adhesion = match cell(Field::DateAdhesion) {
+            Some((_, "")) | None => None,
+            Some((c, v)) => match parse_date(v) {
+                Some(d) if exercice.is_none_or(|y| d.year() == y) => Some(d),
+                Some(_) => {
+                    err(
+                        c,
+                        RosterErrorKind::DateOutsideExercice {
+                            value: v.to_string(),
+                            exercice: exercice.unwrap_or_default(),
+                        },
+                    );
+                    None
+                }
+                None => {
+                    err(
+                        c,
+                        RosterErrorKind::BadDate {
+                            value: v.to_string(),
+                        },
+                    );
+                    None
+                }
+            },
+        };
         // Chorus Pro: some members require these references on their invoices.
         let chorus_col = |field: Field| cell(field).or_else(|| cell(Field::Id)).map(|(c, _)| c);
         if engagement.chars().count() > MAX_ENGAGEMENT
@@ -827,6 +878,7 @@ pub fn validate_rows(
                 email,
                 code_service,
                 engagement,
+                date_adhesion,
                 quantities: quantities.into_iter().map(|(i, q, _)| (i, q)).collect(),
             });
         }
@@ -1123,6 +1175,29 @@ mod tests {
         let e = validate(&raw, &grid).unwrap_err();
         assert_eq!(e[0].column.as_ref().unwrap().1, "id");
         assert_eq!(e[0].kind, RosterErrorKind::MissingEngagement);
+    }
+
+    #[test]
+    fn date_adhesion_must_be_a_date_within_the_exercice() {
+        let grid = Grid::parse(GRID).unwrap();
+        let head = "id;nom;type;population;siret;date_adhesion;forfait_metiers\n";
+        let rows = |d: &str| {
+            read_roster(format!("{head}A;X;commune;10;{SIRET};{d};1\n").as_bytes()).unwrap()
+        };
+        let ok = validate_rows(&rows("15/06/2027"), &grid, Some(2027)).unwrap();
+        assert_eq!(ok.0[0].date_adhesion, NaiveDate::from_ymd_opt(2027, 6, 15));
+        assert!(ok.1.is_empty());
+        let ok = validate_rows(&rows("2027-12-31"), &grid, Some(2027)).unwrap();
+        assert!(ok.1.is_empty());
+        let (_, e) = validate_rows(&rows("31/12/2026"), &grid, Some(2027)).unwrap();
+        assert_eq!(e[0].column.as_ref().unwrap().1, "date_adhesion");
+        assert!(matches!(
+            e[0].kind,
+            RosterErrorKind::DateOutsideExercice { exercice: 2027, .. }
+        ));
+        let (_, e) = validate_rows(&rows("31/02/2027"), &grid, Some(2027)).unwrap();
+        assert!(matches!(e[0].kind, RosterErrorKind::BadDate { .. }));
+        assert!(e[0].to_string().contains("JJ/MM/AAAA"));
     }
 
     #[test]

@@ -41,6 +41,17 @@ pub struct Tranche {
     pub libelle: String,
 }
 
+/// How yearly items are charged to a member who joins during the exercice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prorata {
+    /// By whole months remaining, the month of joining included.
+    Mois,
+    /// By days remaining, the day of joining included.
+    Jour,
+    /// The whole year whatever the date.
+    Aucun,
+}
+
 /// How an item's quantity may be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum QuantityKind {
@@ -104,6 +115,8 @@ pub struct Grid {
     pub mention_tva: Option<String>,
     /// Claims below this total are not put into recovery (CGCT D1611-1).
     pub seuil_recouvrement: Montant,
+    /// How yearly items are charged to mid-year joins.
+    pub prorata: Prorata,
     /// Member ids or SIRETs that require a numéro d'engagement.
     pub engagement_obligatoire: Vec<String>,
     /// Member ids or SIRETs that require a code service.
@@ -173,6 +186,9 @@ pub enum GridErrorKind {
     },
     PriceTooLarge {
         code: String,
+    },
+    UnknownProrata {
+        value: String,
     },
     TierPriceCount {
         code: String,
@@ -267,6 +283,10 @@ impl fmt::Display for GridErrorKind {
             K::PriceNegative { code } => {
                 write!(f, "article « {code} » : un prix ne peut pas être négatif")
             }
+            K::UnknownProrata { value } => write!(
+                f,
+                "prorata « {value} » inconnu ; valeurs possibles : \"mois\", \"jour\", \"aucun\""
+            ),
             K::PriceTooLarge { code } => write!(
                 f,
                 "article « {code} » : prix invraisemblable (plus d'un milliard d'euros) ; vérifiez la saisie"
@@ -530,6 +550,25 @@ impl Grid {
             .as_ref()
             .and_then(|v| parse_price(&mut c, "seuil_recouvrement", v))
             .unwrap_or_else(|| Montant::round_cent(Decimal::from(15)));
+        let prorata = match raw
+            .convention
+            .prorata
+            .as_ref()
+            .map(|p| (p.get_ref().as_str(), p.span()))
+        {
+            None | Some(("mois", _)) => Prorata::Mois,
+            Some(("jour", _)) => Prorata::Jour,
+            Some(("aucun", _)) => Prorata::Aucun,
+            Some((other, span)) => {
+                c.push(
+                    span,
+                    GridErrorKind::UnknownProrata {
+                        value: other.to_string(),
+                    },
+                );
+                Prorata::Mois
+            }
+        };
         let default_rate = raw
             .convention
             .taux_tva
@@ -670,6 +709,7 @@ impl Grid {
                 annexe: raw.convention.annexe,
                 mention_tva: raw.convention.mention_tva.filter(|m| !m.trim().is_empty()),
                 seuil_recouvrement,
+                prorata,
                 engagement_obligatoire: normalize_ids(&raw.chorus.engagement_obligatoire),
                 code_service_obligatoire: normalize_ids(&raw.chorus.code_service_obligatoire),
                 tranches,

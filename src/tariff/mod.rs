@@ -7,7 +7,7 @@
 pub mod grid;
 pub mod raw;
 
-pub use grid::{Grid, GridError, GridErrorKind, Item, Pricing, QuantityKind, Tranche};
+pub use grid::{Grid, GridError, GridErrorKind, Item, Pricing, Prorata, QuantityKind, Tranche};
 
 /// 1-based (line, column) of a byte offset in `text`; column counts chars.
 #[must_use]

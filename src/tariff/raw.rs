@@ -29,6 +29,9 @@ pub struct RawConvention {
     pub taux_tva: Option<Spanned<toml::Value>>,
     #[serde(default)]
     pub seuil_recouvrement: Option<Spanned<toml::Value>>,
+    /// Prorata rule for mid-year joins: "mois", "jour" or "aucun".
+    #[serde(default)]
+    pub prorata: Option<Spanned<String>>,
 }
 
 /// Chorus Pro requirements of some members.

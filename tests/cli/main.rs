@@ -4,6 +4,7 @@
 
 mod util;
 
+mod billing_year;
 mod commands;
 mod compare;
 mod compliance;
