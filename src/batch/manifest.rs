@@ -57,6 +57,26 @@ pub struct Options {
     pub ignorer_invalides: bool,
 }
 
+/// Who an appel was addressed to, as printed on it: what a credit note
+/// (`cotisations avoir`) needs to address the same member, whatever the
+/// roster has become since.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Destinataire {
+    pub nom: String,
+    pub type_membre: String,
+    pub siret: String,
+    pub adresse: String,
+    pub code_postal: String,
+    pub ville: String,
+    pub email: String,
+    pub code_service: String,
+    pub engagement: String,
+    pub tranche: u8,
+    pub motif_tranche: String,
+    pub periode_debut: String,
+    pub periode_fin: String,
+}
+
 /// One appel of the batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppelEntry {
@@ -66,6 +86,7 @@ pub struct AppelEntry {
     pub fichier: String,
     pub sha256: String,
     pub total_ttc: String,
+    pub destinataire: Destinataire,
 }
 
 /// A member billed by an earlier batch of the same exercice.

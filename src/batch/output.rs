@@ -21,7 +21,8 @@ use crate::render::Renderer;
 use sha2::{Digest, Sha256};
 
 use super::manifest::{
-    AppelEntry, DejaFacture, Entrees, Fichier, MANIFEST_FILE, Manifest, Options, hex, sha256_hex,
+    AppelEntry, DejaFacture, Destinataire, Entrees, Fichier, MANIFEST_FILE, Manifest, Options, hex,
+    sha256_hex,
 };
 use super::plan::{outcome, ranks};
 use super::summary::{Summary, SummaryBuilder};
@@ -422,8 +423,8 @@ fn write_pdf(
     format: PdfFormat,
 ) -> Result<AppelEntry, Error> {
     let bytes = match format {
-        // Factur-X embedding lands with `Renderer::render_facturx` (in progress).
-        PdfFormat::FacturX(_) | PdfFormat::Plain => renderer.render(appel, emetteur)?,
+        PdfFormat::FacturX(profile) => renderer.render_facturx(appel, emetteur, profile)?,
+        PdfFormat::Plain => renderer.render(appel, emetteur)?,
     };
     let name = pdf_name(appel);
     write_file(&dir.join(&name), &bytes)?;
@@ -434,6 +435,21 @@ fn write_pdf(
         fichier: format!("{APPELS_DIR}/{name}"),
         sha256: sha256_hex(&bytes),
         total_ttc: appel.totaux.ttc.to_string(),
+        destinataire: Destinataire {
+            nom: appel.membre.nom.clone(),
+            type_membre: appel.membre.kind.code().into(),
+            siret: appel.membre.siret.clone(),
+            adresse: appel.membre.adresse.clone(),
+            code_postal: appel.membre.code_postal.clone(),
+            ville: appel.membre.ville.clone(),
+            email: appel.membre.email.clone(),
+            code_service: appel.membre.code_service.clone(),
+            engagement: appel.membre.engagement.clone(),
+            tranche: appel.placement.tranche,
+            motif_tranche: appel.placement.motif.clone(),
+            periode_debut: appel.periode_debut.to_string(),
+            periode_fin: appel.periode_fin.to_string(),
+        },
     })
 }
 

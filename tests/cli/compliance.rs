@@ -93,3 +93,111 @@ fn a_member_requiring_an_engagement_number_without_one_is_rejected() {
     );
     dir.run_batch(&roster, &grid, "lot").run().batch_ok();
 }
+
+/// The `factur-x.xml` embedded in a PDF, through the catalog's name tree.
+fn embedded_xml(pdf: &[u8]) -> Option<String> {
+    let doc = lopdf::Document::load_mem(pdf).expect("a readable PDF");
+    let catalog = doc.catalog().ok()?;
+    let names = catalog.get(b"Names").ok()?.as_dict().ok()?;
+    let tree = names.get(b"EmbeddedFiles").ok()?.as_dict().ok()?;
+    let entries = tree.get(b"Names").ok()?.as_array().ok()?;
+    assert_eq!(entries[0].as_str().ok()?, b"factur-x.xml");
+    let spec = doc.get_dictionary(entries[1].as_reference().ok()?).ok()?;
+    let ef = spec.get(b"EF").ok()?.as_dict().ok()?;
+    let stream = doc
+        .get_object(ef.get(b"F").ok()?.as_reference().ok()?)
+        .ok()?
+        .as_stream()
+        .ok()?;
+    String::from_utf8(stream.decompressed_content().ok()?).ok()
+}
+
+/// Every value of `<ram:TAG ...>value</ram:TAG>` in document order.
+fn values<'a>(xml: &'a str, tag: &str) -> Vec<&'a str> {
+    let open = format!("<ram:{tag}");
+    let close = format!("</ram:{tag}>");
+    let mut out = Vec::new();
+    let mut rest = xml;
+    while let Some(i) = rest.find(&open) {
+        let after = &rest[i + open.len()..];
+        let Some(gt) = after.find('>') else { break };
+        let body = &after[gt + 1..];
+        let Some(end) = body.find(&close) else { break };
+        out.push(&body[..end]);
+        rest = &body[end..];
+    }
+    out
+}
+
+#[test]
+fn every_sample_appel_embeds_factur_x_whose_amounts_equal_the_ledger() {
+    use rust_decimal::Decimal;
+    use std::collections::BTreeMap;
+    use std::str::FromStr;
+
+    let dir = Dir::new();
+    dir.run_roster(&crate::util::sample_roster(), "lot")
+        .run()
+        .batch_ok();
+    // Ledger: per appel, the line amounts (HT) in order and the total (TTC).
+    let ledger = fs::read_to_string(dir.join("lot/ledger.csv")).unwrap();
+    let mut by_appel: BTreeMap<String, (Vec<Decimal>, Decimal)> = BTreeMap::new();
+    for row in ledger.lines().skip(1) {
+        let f: Vec<&str> = row.split(';').collect();
+        let n = |s: &str| Decimal::from_str(&s.replace(',', ".")).unwrap();
+        let e = by_appel.entry(f[1].to_string()).or_default();
+        e.0.push(n(f[14]));
+        e.1 += n(f[17]);
+    }
+    let mut seen = 0;
+    for entry in fs::read_dir(dir.join("lot/appels")).unwrap() {
+        let path = entry.unwrap().path();
+        let xml = embedded_xml(&fs::read(&path).unwrap()).expect("factur-x.xml embedded");
+        let numero = values(&xml, "ID")[1].to_string(); // [0] is the guideline
+        let (lines, total) = &by_appel[&numero];
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        let xml_lines: Vec<Decimal> = values(&xml, "LineTotalAmount")
+            .iter()
+            .map(|v| d(v))
+            .collect();
+        // Line totals, then the header's LineTotalAmount (sum of lines).
+        assert_eq!(&xml_lines[..lines.len()], &lines[..], "{numero}");
+        assert_eq!(
+            xml_lines[lines.len()],
+            lines.iter().sum::<Decimal>(),
+            "{numero}"
+        );
+        assert_eq!(d(values(&xml, "GrandTotalAmount")[0]), *total, "{numero}");
+        assert_eq!(d(values(&xml, "DuePayableAmount")[0]), *total, "{numero}");
+        assert!(xml.contains("<ram:TypeCode>380</ram:TypeCode>"));
+        seen += 1;
+    }
+    assert_eq!(seen, by_appel.len());
+
+    // --format pdf: plain PDFs, no embedded invoice.
+    dir.run_roster(&crate::util::sample_roster(), "plain")
+        .args(["--format", "pdf"])
+        .run()
+        .batch_ok();
+    let one = fs::read_dir(dir.join("plain/appels"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert!(embedded_xml(&fs::read(one).unwrap()).is_none());
+}
+
+#[test]
+fn code_service_and_engagement_reach_the_factur_x_xml() {
+    let dir = Dir::new();
+    let roster = dir.write(
+        "r.csv",
+        format!("{HEAD}A;Ablon;commune;1166;;21140001500015;Mairie;14600;Ablon;FIN-INFO;EJ-2027-42;1;;\r\n"),
+    );
+    dir.run_roster(&roster, "lot").run().batch_ok();
+    let xml = embedded_xml(&fs::read(dir.join("lot/appels/AC-2027-00001_A.pdf")).unwrap()).unwrap();
+    assert_eq!(values(&xml, "BuyerReference"), vec!["FIN-INFO"]);
+    assert_eq!(values(&xml, "IssuerAssignedID"), vec!["EJ-2027-42"]);
+    assert!(xml.contains("<ram:ID schemeID=\"0009\">21140001500015</ram:ID>"));
+}
