@@ -594,10 +594,7 @@ mod tests {
 
     #[test]
     fn prorata_by_day_is_a_grid_setting() {
-        let text = GRID.replace(
-            "seuil_recouvrement = \"15,00\"",
-            "seuil_recouvrement = \"15,00\"\nprorata = \"jour\"",
-        );
+        let text = GRID.replace("prorata = \"mois\"", "prorata = \"jour\"");
         let g = Grid::parse(&text).unwrap();
         let mut m = with(
             &g,
@@ -610,10 +607,7 @@ mod tests {
         assert_eq!(p.totaux.ht.decimal(), d("3.06"));
         assert_eq!(p.lignes[0].libelle, "Forfait Métiers (prorata 1/366 jours)");
         assert_eq!(p.debut, date(2028, 12, 31));
-        let bad = GRID.replace(
-            "seuil_recouvrement = \"15,00\"",
-            "seuil_recouvrement = \"15,00\"\nprorata = \"semaine\"",
-        );
+        let bad = GRID.replace("prorata = \"mois\"", "prorata = \"semaine\"");
         assert!(Grid::parse(&bad).is_err());
     }
 
