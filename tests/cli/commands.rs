@@ -421,7 +421,7 @@ fn other_command_line_errors_are_french() {
     dir.cmd(Vec::<&str>::new())
         .run()
         .code(2)
-        .stderr_has(&["indiquez une commande : run, check, quote ou tarifs"]);
+        .stderr_has(&["indiquez une commande : run, check, quote, tarifs, verify ou compare"]);
     dir.cmd(["facturer"])
         .run()
         .code(2)
