@@ -7,7 +7,8 @@
 //! printpdf does no per-document subsetting), then swaps in the shared
 //! compressed font program, compresses the small per-document streams at a
 //! fast level and sets the trailer ID and dates from the appel itself: the
-//! same appel always gives the same bytes.
+//! same appel always gives the same bytes. `Renderer::render_facturx` builds
+//! the same document, then lets `pdfa` make it a PDF/A-3B Factur-X invoice.
 
 // Coordinates, not money: every float here is a position or a size in points.
 #![allow(clippy::float_arithmetic)]
@@ -234,8 +235,8 @@ impl Renderer {
         info.metadata_date = date;
         info.author.clone_from(&doc_info.author);
         info.subject.clone_from(&doc_info.subject);
-        info.creator = CREATOR.to_string();
-        info.producer = PRODUCER.to_string();
+        info.creator = doc_info.creator.to_string();
+        info.producer = doc_info.producer.to_string();
         info.identifier.clone_from(&appel.numero);
         for font in [&self.regular, &self.bold] {
             let meta = PrintpdfFontMeta {

@@ -29,10 +29,10 @@ pub(super) const SRGB_ICC: &[u8] = include_bytes!("../../assets/sRGB.icc");
 /// Namespace of the Factur-X XMP properties.
 pub(super) const FX_NAMESPACE: &str = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#";
 
-/// `/AFRelationship` of `factur-x.xml`. The Factur-X specification (§ 7,
-/// « Embedding the XML ») asks for `/Alternative` when the XML is a full
-/// representation of the invoice — BASIC, EN 16931 and EXTENDED in France —
-/// and `/Data` only for MINIMUM and BASIC WL, which are not invoices.
+/// `/AFRelationship` of `factur-x.xml`. The Factur-X specification asks,
+/// in France, for `/Alternative` when the XML is a full representation of
+/// the invoice (BASIC, EN 16931, EXTENDED) and `/Data` only for MINIMUM and
+/// BASIC WL, which are not invoices; `facturx-check` enforces the same.
 fn af_relationship(profile: Profile) -> &'static str {
     match profile {
         Profile::En16931 | Profile::Basic => "Alternative",
