@@ -156,32 +156,19 @@ mod tests {
     use super::*;
     use crate::numbering::{Emission, Outcome, number};
     use crate::pricing::price;
-    use crate::roster::{Member, MemberKind};
-    use crate::tariff::Grid;
+    use crate::roster::MemberKind;
+    use crate::testing::{grid, member, with};
     use chrono::NaiveDate;
-    use std::str::FromStr;
 
     fn appel() -> Appel {
-        let grid = Grid::parse(include_str!("../input-samples/grille-2027.toml")).unwrap();
-        let q = |code: &str, v: &str| (grid.find(code).unwrap(), Decimal::from_str(v).unwrap());
-        let member = Member {
-            line: 2,
-            id: "C-14001".into(),
-            nom: "Saint-Germain-d'Ectot; « les Bruyères »".into(),
-            kind: MemberKind::Commune,
-            population: Some(1166),
-            agents: None,
-            affiliee: true,
-            siret: "21140001500015".into(),
-            adresse: String::new(),
-            code_postal: String::new(),
-            ville: String::new(),
-            email: String::new(),
-            code_service: String::new(),
-            engagement: String::new(),
-            date_adhesion: None,
-            quantities: vec![q("forfait_metiers", "1"), q("formation_jours", "0.5")],
-        };
+        let grid = grid();
+        let mut member = with(
+            &grid,
+            member(MemberKind::Commune, Some(1166), None),
+            &[("forfait_metiers", "1"), ("formation_jours", "0.5")],
+        );
+        member.id = "C-14001".into();
+        member.nom = "Saint-Germain-d'Ectot; « les Bruyères »".into();
         let priced = price(&member, &grid).unwrap();
         let emission = Emission {
             exercice: 2027,

@@ -32,5 +32,8 @@ pub mod money;
 pub mod numbering;
 pub mod pricing;
 pub mod render;
+pub mod report;
 pub mod roster;
 pub mod tariff;
+#[cfg(test)]
+mod testing;

@@ -144,41 +144,29 @@ mod threshold_tests {
     use crate::pricing::price;
     use crate::roster::MemberKind;
     use crate::tariff::Grid;
+    use crate::testing::{self, with};
     use rust_decimal::Decimal;
 
-    fn member(grid: &Grid, id: &str, items: &[(&str, i64)]) -> Member {
-        Member {
-            line: 2,
-            id: id.into(),
-            nom: id.into(),
-            kind: MemberKind::Commune,
-            population: Some(100),
-            agents: None,
-            affiliee: true,
-            siret: "21140001500015".into(),
-            adresse: String::new(),
-            code_postal: String::new(),
-            ville: String::new(),
-            email: String::new(),
-            code_service: String::new(),
-            engagement: String::new(),
-            date_adhesion: None,
-            quantities: items
-                .iter()
-                .map(|(c, q)| (grid.find(c).unwrap(), Decimal::from(*q)))
-                .collect(),
-        }
+    fn member(grid: &Grid, id: &str, items: &[(&str, &str)]) -> Member {
+        let mut m = with(
+            grid,
+            testing::member(MemberKind::Commune, Some(100), None),
+            items,
+        );
+        m.id = id.into();
+        m.nom = id.into();
+        m
     }
 
     #[test]
     fn below_threshold_gets_no_number_and_numbers_stay_contiguous() {
-        let grid = Grid::parse(include_str!("../input-samples/grille-2027.toml")).unwrap();
+        let grid = testing::grid();
         assert_eq!(grid.seuil_recouvrement.decimal(), Decimal::from(15));
         let members = vec![
-            member(&grid, "A", &[("certificat", 1)]), // 80,00 €
-            member(&grid, "B", &[("messagerie_quota_10go", 2)]), // 10,00 € < 15
-            member(&grid, "C", &[]),                  // nothing
-            member(&grid, "D", &[("nom_domaine", 1)]), // 15,00 €: exactly the threshold
+            member(&grid, "A", &[("certificat", "1")]), // 80,00 €
+            member(&grid, "B", &[("messagerie_quota_10go", "2")]), // 10,00 € < 15
+            member(&grid, "C", &[]),                    // nothing
+            member(&grid, "D", &[("nom_domaine", "1")]), // 15,00 €: exactly the threshold
         ];
         let priced = members
             .into_iter()

@@ -217,47 +217,8 @@ pub fn price(member: &Member, grid: &Grid) -> Result<Priced, PricingError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::str::FromStr;
 
-    const GRID: &str = include_str!("../input-samples/grille-2027.toml");
-
-    fn grid() -> Grid {
-        Grid::parse(GRID).expect("the shipped grid is valid")
-    }
-
-    fn d(s: &str) -> Decimal {
-        Decimal::from_str(s).unwrap()
-    }
-
-    fn member(kind: MemberKind, population: Option<u32>, agents: Option<u32>) -> Member {
-        Member {
-            line: 2,
-            id: "X".into(),
-            nom: "Test".into(),
-            kind,
-            population,
-            agents,
-            affiliee: true,
-            siret: "00000000000000".into(),
-            adresse: String::new(),
-            code_postal: String::new(),
-            ville: String::new(),
-            email: String::new(),
-            code_service: String::new(),
-            engagement: String::new(),
-            date_adhesion: None,
-            quantities: Vec::new(),
-        }
-    }
-
-    fn with(grid: &Grid, mut m: Member, items: &[(&str, &str)]) -> Member {
-        m.quantities = items
-            .iter()
-            .map(|(code, q)| (grid.find(code).unwrap(), d(q)))
-            .collect();
-        m.quantities.sort_by_key(|(i, _)| *i);
-        m
-    }
+    use crate::testing::{GRID_TEXT as GRID, d, grid, member, with};
 
     #[test]
     fn every_commune_tier_boundary() {
@@ -562,7 +523,8 @@ mod tests {
         m.date_adhesion = date(2027, 6, 15);
         let p = price(&m, &g).unwrap();
         // 1 467 × 7/12 = 855,75 ; 80 × 7/12 = 46,666… → 46,67 ; a training day is not prorated.
-        let lines: Vec<(&str, Decimal, Option<(u32, u32)>)> = p
+        type Row<'a> = (&'a str, Decimal, Option<(u32, u32)>);
+        let lines: Vec<Row<'_>> = p
             .lignes
             .iter()
             .map(|l| (l.libelle.as_str(), l.montant_ht.decimal(), l.prorata))
