@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::cli::TarifsArgs;
 use crate::error::Error;
 use crate::format_fr;
-use crate::tariff::{Grid, Pricing};
+use crate::tariff::{Grid, Pricing, Prorata};
 
 use super::load_grid;
 
@@ -143,6 +143,28 @@ pub fn render(grid: &Grid) -> String {
     }
     if let Some(m) = &grid.mention_tva {
         let _ = writeln!(s, "\nMention TVA : {m}");
+    }
+    let _ = writeln!(
+        s,
+        "Seuil de mise en recouvrement : {}",
+        format_fr::montant(grid.seuil_recouvrement)
+    );
+    let _ = writeln!(
+        s,
+        "Adhésion en cours d'année : {}",
+        match grid.prorata {
+            Prorata::Mois => "articles annuels au prorata des mois restants, mois d'adhésion compris",
+            Prorata::Jour => "articles annuels au prorata des jours restants, jour d'adhésion compris",
+            Prorata::Aucun => "articles annuels facturés pour l'année entière",
+        }
+    );
+    for (label, list) in [
+        ("numéro d'engagement", &grid.engagement_obligatoire),
+        ("code service", &grid.code_service_obligatoire),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(s, "Chorus Pro, {label} exigé pour : {}", list.join(", "));
+        }
     }
     s
 }
