@@ -76,6 +76,69 @@ pub enum Command {
     /// Compare les journaux de deux exercices et explique l'écart, adhérent par adhérent.
     #[command(help_template = TEMPLATE, next_help_heading = "Options", after_help = COMPARE_HELP)]
     Compare(CompareArgs),
+    /// Émet un avoir qui annule tout ou partie de l'appel d'un adhérent (un appel émis n'est jamais modifié).
+    #[command(help_template = TEMPLATE, next_help_heading = "Options", after_help = AVOIR_HELP)]
+    Avoir(AvoirArgs),
+}
+
+const AVOIR_HELP: &str = "L'avoir annule l'appel de l'adhérent dans le lot LOT (lot principal ou complémentaire, vérifié comme par « cotisations verify ») : tout l'appel, ou seulement les articles nommés avec --lignes (codes de la grille, séparés par des espaces ou des virgules). Les lignes et le montant sont repris du journal du lot ; l'adhérent est désigné tel que l'appel l'imprime.
+
+Les avoirs ont leur propre numérotation continue, AV-<exercice>-00001. Le premier avoir de l'exercice s'émet sans --after ; chaque avoir suivant s'émet avec --after DOSSIER_DE_L_AVOIR_PRECEDENT : il poursuit la numérotation et refuse toute ligne déjà créditée par un avoir de la série.
+
+Le dossier de sortie reçoit avoirs/AV-<exercice>-00001_<id>.pdf, ledger.csv (mêmes colonnes que le journal des appels, montants négatifs), summary.json et manifest.json ; « cotisations verify DOSSIER » le vérifie. Un avoir émis n'est jamais remplacé : le dossier de sortie doit être vide ou absent.
+
+Refus (code de sortie 2, rien n'est écrit) : adhérent sans appel dans le lot, article inconnu ou absent de l'appel, article nommé deux fois ou déjà crédité, motif vide, plus que le montant facturé.";
+
+#[derive(Debug, Args)]
+pub struct AvoirArgs {
+    /// Dossier du lot qui contient l'appel à annuler.
+    #[arg(long, visible_alias = "lot", value_name = "LOT")]
+    pub batch: PathBuf,
+
+    /// Identifiant de l'adhérent dont l'appel est annulé.
+    #[arg(long, value_name = "ID")]
+    pub membre: String,
+
+    /// Codes des articles à créditer (par défaut : tout l'appel).
+    #[arg(long, value_name = "CODE", num_args = 1.., value_delimiter = ',')]
+    pub lignes: Vec<String>,
+
+    /// Motif de l'avoir, imprimé sur l'avoir (obligatoire).
+    #[arg(long, value_name = "TEXTE")]
+    pub motif: String,
+
+    /// Dossier de sortie (vide ou absent) : y seront créés avoirs/, ledger.csv, summary.json et manifest.json.
+    #[arg(long, value_name = "DOSSIER")]
+    pub out: PathBuf,
+
+    /// Dossier de l'avoir précédent de l'exercice : poursuit sa numérotation et refuse les lignes déjà créditées.
+    #[arg(
+        long = "after",
+        visible_alias = "apres",
+        value_name = "AVOIR_PRECEDENT"
+    )]
+    pub after: Option<PathBuf>,
+
+    /// Date d'émission de l'avoir, AAAA-MM-JJ (par défaut : aujourd'hui).
+    #[arg(long = "date-emission", value_name = "DATE")]
+    pub date_emission: Option<String>,
+
+    /// Format de l'avoir : facturx (par défaut : PDF/A-3 avec la facture structurée factur-x.xml, avoir de type 381) ou pdf (PDF simple).
+    #[arg(long = "format", value_enum, default_value_t = PdfFormatArg::Facturx, value_name = "FORMAT", hide_possible_values = true, hide_default_value = true)]
+    pub format: PdfFormatArg,
+
+    /// Identité du Centre émetteur (fichier TOML ; par défaut templates/emetteur.toml).
+    #[arg(
+        long,
+        value_name = "MODELE",
+        default_value = "templates/emetteur.toml",
+        hide_default_value = true
+    )]
+    pub emetteur: PathBuf,
+
+    /// Grille tarifaire du lot : seulement pour un lot émis en PDF simple (--format pdf), d'où reprendre la mention de TVA et les unités.
+    #[arg(long = "tariff", visible_alias = "tarif", value_name = "GRILLE")]
+    pub tariff: Option<PathBuf>,
 }
 
 const COMPARE_HELP: &str = "Chaque journal est un fichier ledger.csv ou le dossier d'un lot (son ledger.csv est alors lu) ; les deux formats du journal (« ; » et virgule décimale, ou RFC 4180) sont reconnus à l'en-tête.

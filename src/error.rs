@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use crate::emetteur::EmetteurError;
 use crate::render::RenderError;
+use crate::report::ReportError;
 use crate::roster::RosterError;
 use crate::tariff::GridError;
 
@@ -60,6 +61,8 @@ pub enum Error {
         path: PathBuf,
     },
     Render(RenderError),
+    /// The batch report (`rapport.pdf`) could not be built.
+    Report(ReportError),
     /// Another run holds the lock on the output location.
     Locked {
         path: PathBuf,
@@ -80,6 +83,10 @@ pub enum Error {
         membre: String,
         code: String,
     },
+    /// A credit note (`cotisations avoir`) that cannot be issued.
+    Avoir {
+        reason: String,
+    },
 }
 
 impl Error {
@@ -93,8 +100,8 @@ impl Error {
             Error::Io { .. } => exit::IO,
             Error::Locked { .. } => exit::LOCKED,
             Error::Verify { .. } => exit::VERIFY,
-            Error::Previous { .. } => exit::USAGE,
-            Error::Render(_) | Error::Overflow { .. } => exit::INTERNAL,
+            Error::Previous { .. } | Error::Avoir { .. } => exit::USAGE,
+            Error::Render(_) | Error::Report(_) | Error::Overflow { .. } => exit::INTERNAL,
         }
     }
 
@@ -194,6 +201,7 @@ impl fmt::Display for Error {
                 path.display()
             ),
             Error::Render(e) => write!(f, "échec de la mise en page d'un appel : {e}"),
+            Error::Report(e) => write!(f, "échec de la mise en page du rapport du lot : {e}"),
             Error::Locked { path, holder } => write!(
                 f,
                 "un autre traitement écrit déjà dans « {} » ({}) : attendez qu'il se termine, puis relancez",
@@ -224,6 +232,9 @@ impl fmt::Display for Error {
                 "impossible de poursuivre le lot précédent « {} » : {reason}",
                 dir.display()
             ),
+            Error::Avoir { reason } => {
+                write!(f, "avoir refusé, rien n'a été écrit : {reason}")
+            }
             Error::Overflow { membre, code } => write!(
                 f,
                 "montant hors limites pour l'adhérent « {membre} », article « {code} » : vérifiez la quantité"
@@ -235,5 +246,11 @@ impl fmt::Display for Error {
 impl From<RenderError> for Error {
     fn from(e: RenderError) -> Error {
         Error::Render(e)
+    }
+}
+
+impl From<ReportError> for Error {
+    fn from(e: ReportError) -> Error {
+        Error::Report(e)
     }
 }

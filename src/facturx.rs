@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::appel::Appel;
+use crate::avoir::Correction;
 use crate::emetteur::Emetteur;
 use crate::money::Montant;
 
@@ -106,6 +107,31 @@ fn address(x: &mut String, lines: &[&str], postcode: &str, city: &str) {
 /// The CII XML of one appel.
 #[must_use]
 pub fn cii_xml(appel: &Appel, emetteur: &Emetteur, profile: Profile) -> String {
+    cii(appel, None, emetteur, profile)
+}
+
+/// The CII XML of one credit note (`crate::avoir`): type 381, the credited
+/// lines and totals as positive amounts (`document` as billed, as EN 16931
+/// wants a credit note), the appel it corrects as the preceding invoice
+/// reference (BT-25, BT-26), and no payment asked.
+#[must_use]
+pub fn cii_xml_avoir(
+    document: &Appel,
+    correction: &Correction,
+    emetteur: &Emetteur,
+    profile: Profile,
+) -> String {
+    cii(document, Some(correction), emetteur, profile)
+}
+
+/// The XML of an appel (`correction` is `None`) or of a credit note.
+#[allow(clippy::too_many_lines)] // one linear document, element after element
+fn cii(
+    appel: &Appel,
+    correction: Option<&Correction>,
+    emetteur: &Emetteur,
+    profile: Profile,
+) -> String {
     let mut x = String::with_capacity(4096 + appel.lignes.len() * 900);
     x.push_str(r#"<?xml version="1.0" encoding="UTF-8"?>"#);
     x.push('\n');
@@ -123,18 +149,36 @@ pub fn cii_xml(appel: &Appel, emetteur: &Emetteur, profile: Profile) -> String {
     );
     let _ = write!(
         x,
-        "<rsm:ExchangedDocument><ram:ID>{}</ram:ID><ram:TypeCode>380</ram:TypeCode><ram:IssueDateTime><udt:DateTimeString format=\"102\">{}</udt:DateTimeString></ram:IssueDateTime>",
+        "<rsm:ExchangedDocument><ram:ID>{}</ram:ID><ram:TypeCode>{}</ram:TypeCode><ram:IssueDateTime><udt:DateTimeString format=\"102\">{}</udt:DateTimeString></ram:IssueDateTime>",
         esc(&appel.numero),
+        // 380: commercial invoice; 381: credit note.
+        if correction.is_some() { "381" } else { "380" },
         date(appel.date_emission)
     );
-    let _ = write!(
-        x,
-        "<ram:IncludedNote><ram:Content>Appel de cotisation {} – {} – tranche {} ({})</ram:Content></ram:IncludedNote>",
-        appel.exercice,
-        esc(&emetteur.nom),
-        appel.placement.tranche,
-        esc(&appel.placement.motif)
-    );
+    match correction {
+        None => {
+            let _ = write!(
+                x,
+                "<ram:IncludedNote><ram:Content>Appel de cotisation {} – {} – tranche {} ({})</ram:Content></ram:IncludedNote>",
+                appel.exercice,
+                esc(&emetteur.nom),
+                appel.placement.tranche,
+                esc(&appel.placement.motif)
+            );
+        }
+        Some(c) => {
+            let _ = write!(
+                x,
+                "<ram:IncludedNote><ram:Content>Avoir sur l'appel de cotisation {} (exercice {}) – {} – tranche {} ({})</ram:Content></ram:IncludedNote><ram:IncludedNote><ram:Content>Motif : {}</ram:Content></ram:IncludedNote>",
+                esc(&c.appel_numero),
+                appel.exercice,
+                esc(&emetteur.nom),
+                appel.placement.tranche,
+                esc(&appel.placement.motif),
+                esc(&c.motif)
+            );
+        }
+    }
     x.push_str("</rsm:ExchangedDocument><rsm:SupplyChainTradeTransaction>");
 
     // One line item per appel line.
@@ -257,13 +301,18 @@ pub fn cii_xml(appel: &Appel, emetteur: &Emetteur, profile: Profile) -> String {
     x.push_str("</ram:ApplicableHeaderTradeAgreement><ram:ApplicableHeaderTradeDelivery/>");
 
     // Settlement: payment means, VAT breakdown, period, terms, totals.
-    let _ = write!(
-        x,
-        "<ram:ApplicableHeaderTradeSettlement><ram:PaymentReference>{}</ram:PaymentReference><ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>",
-        esc(&appel.numero)
-    );
+    // A credit note asks for no payment: no remittance reference, no means.
+    x.push_str("<ram:ApplicableHeaderTradeSettlement>");
+    if correction.is_none() {
+        let _ = write!(
+            x,
+            "<ram:PaymentReference>{}</ram:PaymentReference>",
+            esc(&appel.numero)
+        );
+    }
+    x.push_str("<ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>");
     let iban = digits(&emetteur.paiement.iban);
-    if !iban.is_empty() {
+    if !iban.is_empty() && correction.is_none() {
         let _ = write!(
             x,
             "<ram:SpecifiedTradeSettlementPaymentMeans><ram:TypeCode>30</ram:TypeCode><ram:PayeePartyCreditorFinancialAccount><ram:IBANID>{}</ram:IBANID></ram:PayeePartyCreditorFinancialAccount>",
@@ -331,17 +380,26 @@ pub fn cii_xml(appel: &Appel, emetteur: &Emetteur, profile: Profile) -> String {
         date(appel.periode_fin)
     );
     x.push_str("<ram:SpecifiedTradePaymentTerms>");
-    let terms = if emetteur.paiement.modalites.is_empty() {
-        format!("Paiement à {} jours", emetteur.delai_paiement_jours)
+    if let Some(c) = correction {
+        // BT-20 (BR-CO-25: terms or a due date when an amount is due).
+        let _ = write!(
+            x,
+            "<ram:Description>{}</ram:Description></ram:SpecifiedTradePaymentTerms>",
+            esc(&c.modalites())
+        );
     } else {
-        emetteur.paiement.modalites.clone()
-    };
-    let _ = write!(x, "<ram:Description>{}</ram:Description>", esc(&terms));
-    let _ = write!(
-        x,
-        "<ram:DueDateDateTime><udt:DateTimeString format=\"102\">{}</udt:DateTimeString></ram:DueDateDateTime></ram:SpecifiedTradePaymentTerms>",
-        date(appel.date_echeance)
-    );
+        let terms = if emetteur.paiement.modalites.is_empty() {
+            format!("Paiement à {} jours", emetteur.delai_paiement_jours)
+        } else {
+            emetteur.paiement.modalites.clone()
+        };
+        let _ = write!(x, "<ram:Description>{}</ram:Description>", esc(&terms));
+        let _ = write!(
+            x,
+            "<ram:DueDateDateTime><udt:DateTimeString format=\"102\">{}</udt:DateTimeString></ram:DueDateDateTime></ram:SpecifiedTradePaymentTerms>",
+            date(appel.date_echeance)
+        );
+    }
     let t = &appel.totaux;
     let _ = write!(
         x,
@@ -350,6 +408,15 @@ pub fn cii_xml(appel: &Appel, emetteur: &Emetteur, profile: Profile) -> String {
         tva = amount(t.tva),
         ttc = amount(t.ttc)
     );
+    if let Some(c) = correction {
+        // BG-3: the invoice this credit note corrects (BT-25, BT-26).
+        let _ = write!(
+            x,
+            "<ram:InvoiceReferencedDocument><ram:IssuerAssignedID>{}</ram:IssuerAssignedID><ram:FormattedIssueDateTime><qdt:DateTimeString format=\"102\">{}</qdt:DateTimeString></ram:FormattedIssueDateTime></ram:InvoiceReferencedDocument>",
+            esc(&c.appel_numero),
+            date(c.appel_date)
+        );
+    }
     x.push_str("</ram:ApplicableHeaderTradeSettlement></rsm:SupplyChainTradeTransaction></rsm:CrossIndustryInvoice>\n");
     x
 }

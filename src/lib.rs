@@ -11,11 +11,12 @@
 //!                                                                       └──► batch (the only file writer)
 //! ```
 //!
-//! The core (`tariff`, `roster`, `pricing`, `numbering`, `render`, `ledger`)
-//! does no file I/O, reads no clock and starts no thread pool; `batch` and
-//! `commands` sit around it.
+//! The core (`tariff`, `roster`, `pricing`, `numbering`, `avoir`, `render`,
+//! `ledger`) does no file I/O, reads no clock and starts no thread pool;
+//! `batch` and `commands` sit around it.
 
 pub mod appel;
+pub mod avoir;
 pub mod batch;
 pub mod cli;
 pub mod commands;

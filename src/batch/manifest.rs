@@ -124,6 +124,67 @@ pub struct Manifest {
     pub deja_factures: Vec<DejaFacture>,
 }
 
+/// Number series of the appels, written by no batch manifest: a manifest
+/// without `serie` is a batch of appels.
+pub const SERIE_APPELS: &str = "AC";
+
+fn serie_appels() -> String {
+    SERIE_APPELS.into()
+}
+
+/// A line credited by a credit note (`cotisations avoir`), carried from one
+/// credit note folder to the next (`--after`) like `deja_factures`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DejaCredite {
+    /// The appel the line belongs to.
+    pub appel: String,
+    pub membre_id: String,
+    /// Item code of the line.
+    pub code: String,
+    /// The credit note that credited it.
+    pub avoir: String,
+    /// Amount credited, TTC, as billed (positive).
+    pub montant_ttc: String,
+}
+
+/// The manifest of any folder `verify` knows: a batch of appels, or a
+/// folder of credit notes (`serie` `AV`). The manifest's own fields are
+/// flattened, so a credit note folder's `manifest.json` is a batch manifest
+/// with three more fields, and a batch manifest reads as series `AC`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DossierManifest {
+    /// `AC` (appels) or `AV` (credit notes): the prefix of the numbers.
+    #[serde(default = "serie_appels")]
+    pub serie: String,
+    #[serde(flatten)]
+    pub manifest: Manifest,
+    /// Credit notes: the `manifest.json` of the batch holding the appel.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lot: Option<Entree>,
+    /// Credit notes: every line credited by this folder and the earlier
+    /// ones of its chain (`--after`), cumulative.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deja_credites: Vec<DejaCredite>,
+}
+
+impl DossierManifest {
+    /// Pretty JSON with a final newline.
+    #[must_use]
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).unwrap_or_default();
+        v.push(b'\n');
+        v
+    }
+
+    /// Parses the manifest of a batch or of a credit note folder.
+    ///
+    /// # Errors
+    /// The JSON error, as text.
+    pub fn parse(bytes: &[u8]) -> Result<DossierManifest, String> {
+        serde_json::from_slice(bytes).map_err(|e| e.to_string())
+    }
+}
+
 impl Manifest {
     /// Pretty JSON with a final newline.
     #[must_use]
@@ -145,6 +206,57 @@ impl Manifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_batch_manifest_reads_as_series_ac_and_round_trips() {
+        let m = Manifest {
+            programme: "cotisations".into(),
+            version: "0".into(),
+            exercice: 2027,
+            date_emission: "2027-01-15".into(),
+            date_echeance: "2027-02-14".into(),
+            entrees: Entrees {
+                role: Entree {
+                    chemin: "r".into(),
+                    sha256: "0".into(),
+                },
+                grille: Entree {
+                    chemin: "g".into(),
+                    sha256: "1".into(),
+                },
+                emetteur: Entree {
+                    chemin: "e".into(),
+                    sha256: "2".into(),
+                },
+            },
+            options: Options {
+                format_csv: "francais".into(),
+                format_pdf: "pdf".into(),
+                premier_rang: 1,
+                apres: None,
+                ignorer_invalides: false,
+            },
+            premier_rang: None,
+            dernier_rang: None,
+            total_ttc: "0.00".into(),
+            appels: Vec::new(),
+            fichiers: Vec::new(),
+            deja_factures: Vec::new(),
+        };
+        let d = DossierManifest::parse(&m.to_json()).unwrap();
+        assert_eq!(d.serie, SERIE_APPELS);
+        assert_eq!(d.manifest, m);
+        assert!(d.lot.is_none() && d.deja_credites.is_empty());
+        let avoirs = DossierManifest {
+            serie: "AV".into(),
+            lot: Some(d.manifest.entrees.role.clone()),
+            ..d
+        };
+        let json = avoirs.to_json();
+        assert_eq!(DossierManifest::parse(&json).unwrap(), avoirs);
+        // A credit note folder's manifest is still a manifest.
+        assert_eq!(Manifest::parse(&json).unwrap(), m);
+    }
 
     #[test]
     fn sha256_of_abc() {

@@ -10,6 +10,7 @@ use serde::Serialize;
 use crate::format_fr;
 use crate::money::Montant;
 use crate::numbering::Outcome;
+use crate::roster::MemberKind;
 use crate::tariff::Grid;
 
 /// Totals of one item over the batch.
@@ -24,6 +25,48 @@ pub struct ItemTotal {
     #[serde(serialize_with = "as_string")]
     pub montant_ht: Decimal,
 }
+
+/// Totals of one tier (« tranche ») over the batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrancheTotal {
+    /// Tier number, 1-based as in the annex.
+    pub tranche: u8,
+    /// Lower bounds of the tier (inclusive), as in the grid.
+    pub population_min: u32,
+    pub agents_min: u32,
+    /// Number of appels placed in this tier.
+    pub appels: usize,
+    #[serde(serialize_with = "as_string")]
+    pub montant_ht: Decimal,
+}
+
+/// Totals of one kind of member over the batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TypeTotal {
+    /// Machine code, as in the ledger's `type` column.
+    #[serde(rename = "type")]
+    pub code: String,
+    /// French label, lower case.
+    pub libelle: String,
+    pub appels: usize,
+    #[serde(serialize_with = "as_string")]
+    pub montant_ht: Decimal,
+}
+
+/// One of the largest appels of the batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GrosAppel {
+    pub numero: String,
+    pub rang: u32,
+    pub membre_id: String,
+    pub membre_nom: String,
+    pub tranche: u8,
+    #[serde(serialize_with = "as_string")]
+    pub montant_ttc: Decimal,
+}
+
+/// How many appels `Summary::plus_gros_appels` lists.
+pub const PLUS_GROS_APPELS: usize = 10;
 
 /// A member that got no appel, and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,6 +113,14 @@ pub struct Summary {
     pub dernier_numero: Option<String>,
     pub lignes: usize,
     pub par_article: Vec<ItemTotal>,
+    /// Tier of the collectivités not affiliated to the Centre.
+    pub tranche_non_affiliee: u8,
+    /// Every tier of the grid, in order (empty tiers included).
+    pub par_tranche: Vec<TrancheTotal>,
+    /// Communes, établissements publics, budgets annexes (empty kinds included).
+    pub par_type: Vec<TypeTotal>,
+    /// The largest appels by total TTC, largest first; ties in number order.
+    pub plus_gros_appels: Vec<GrosAppel>,
     #[serde(serialize_with = "as_string")]
     pub total_ht: Decimal,
     #[serde(serialize_with = "as_string")]
@@ -90,6 +141,9 @@ pub struct SummaryBuilder<'g> {
     grid: &'g Grid,
     summary: Summary,
     par_article: Vec<ItemTotal>,
+    /// Per tier and per kind: (appels, total HT), exact cents.
+    par_tranche: Vec<(u8, usize, Montant)>,
+    par_type: [(usize, Montant); 3],
     ht: Montant,
     tva: Montant,
     ttc: Montant,
@@ -132,10 +186,20 @@ impl<'g> SummaryBuilder<'g> {
                 dernier_numero: None,
                 lignes: 0,
                 par_article: Vec::new(),
+                tranche_non_affiliee: grid.tranche_non_affiliee(),
+                par_tranche: Vec::new(),
+                par_type: Vec::new(),
+                plus_gros_appels: Vec::new(),
                 total_ht: Decimal::ZERO,
                 total_tva: Decimal::ZERO,
                 total_ttc: Decimal::ZERO,
             },
+            par_tranche: grid
+                .tranches()
+                .iter()
+                .map(|t| (t.numero, 0, Montant::ZERO))
+                .collect(),
+            par_type: [(0, Montant::ZERO); 3],
             ht: Montant::ZERO,
             tva: Montant::ZERO,
             ttc: Montant::ZERO,
@@ -168,6 +232,18 @@ impl<'g> SummaryBuilder<'g> {
                 self.ht = self.ht + a.totaux.ht;
                 self.tva = self.tva + a.totaux.tva;
                 self.ttc = self.ttc + a.totaux.ttc;
+                let tranche = a.placement.tranche;
+                match self.par_tranche.iter_mut().find(|t| t.0 == tranche) {
+                    Some(t) => {
+                        t.1 += 1;
+                        t.2 = t.2 + a.totaux.ht;
+                    }
+                    None => self.par_tranche.push((tranche, 1, a.totaux.ht)),
+                }
+                let kind = &mut self.par_type[kind_index(a.membre.kind)];
+                kind.0 += 1;
+                kind.1 = kind.1 + a.totaux.ht;
+                keep_if_largest(&mut s.plus_gros_appels, a);
             }
             Outcome::BelowThreshold(m, total) => {
                 s.total_sous_seuil += total.decimal();
@@ -203,11 +279,78 @@ impl<'g> SummaryBuilder<'g> {
             t.montant_ht = Montant::round_cent(t.montant_ht).decimal();
         }
         self.summary.par_article = self.par_article;
+        let tranches = self.grid.tranches();
+        self.par_tranche.sort_by_key(|t| t.0);
+        self.summary.par_tranche = self
+            .par_tranche
+            .iter()
+            .map(|&(tranche, appels, ht)| {
+                let grid_tier = tranches.iter().find(|t| t.numero == tranche);
+                TrancheTotal {
+                    tranche,
+                    population_min: grid_tier.map_or(0, |t| t.population_min),
+                    agents_min: grid_tier.map_or(0, |t| t.agents_min),
+                    appels,
+                    montant_ht: ht.decimal(),
+                }
+            })
+            .collect();
+        self.summary.par_type = KINDS
+            .iter()
+            .zip(self.par_type)
+            .map(|(kind, (appels, ht))| TypeTotal {
+                code: kind.code().into(),
+                libelle: kind.label().into(),
+                appels,
+                montant_ht: ht.decimal(),
+            })
+            .collect();
         self.summary.total_ht = self.ht.decimal();
         self.summary.total_tva = self.tva.decimal();
         self.summary.total_ttc = self.ttc.decimal();
         self.summary
     }
+}
+
+/// The kinds of member, in the order of `Summary::par_type`.
+const KINDS: [MemberKind; 3] = [
+    MemberKind::Commune,
+    MemberKind::EtablissementPublic,
+    MemberKind::BudgetAnnexe,
+];
+
+fn kind_index(kind: MemberKind) -> usize {
+    match kind {
+        MemberKind::Commune => 0,
+        MemberKind::EtablissementPublic => 1,
+        MemberKind::BudgetAnnexe => 2,
+    }
+}
+
+/// Inserts `appel` into `list` (largest total TTC first, then by number) if
+/// it is among the `PLUS_GROS_APPELS` largest seen so far.
+fn keep_if_largest(list: &mut Vec<GrosAppel>, appel: &crate::appel::Appel) {
+    let ttc = appel.totaux.ttc.decimal();
+    let before = |g: &GrosAppel| {
+        g.montant_ttc > ttc
+            || (g.montant_ttc == ttc && (g.rang, g.numero.as_str()) < (appel.rang, &appel.numero))
+    };
+    let at = list.partition_point(before);
+    if at >= PLUS_GROS_APPELS {
+        return;
+    }
+    list.insert(
+        at,
+        GrosAppel {
+            numero: appel.numero.clone(),
+            rang: appel.rang,
+            membre_id: appel.membre.id.clone(),
+            membre_nom: appel.membre.nom.clone(),
+            tranche: appel.placement.tranche,
+            montant_ttc: ttc,
+        },
+    );
+    list.truncate(PLUS_GROS_APPELS);
 }
 
 impl Summary {

@@ -2,11 +2,32 @@
 //!
 //! Generates a synthetic roster of N members (`gen_roster`, fixed seed),
 //! runs the real release binary on it several times into a folder on the
-//! work disk, and prints the median wall time, appels per second, mean PDF
-//! size and peak RSS (from `wait4`). In the same run and the same folder it
-//! measures the floor: creating, writing and fsyncing the same number of
-//! files with the same sizes on the same number of threads, and prints our
-//! time as a multiple of it. `--scaling` also runs on 1 and 2 threads.
+//! work disk, and prints the median wall time, appels per second, time and
+//! CPU per appel, mean PDF size and peak RSS (from `wait4`). In the same run
+//! and the same folder it measures the floor: creating, writing and
+//! flushing (`syncfs`) the same number of files with the same sizes on the
+//! same number of threads, and prints our time as a multiple of it.
+//!
+//! Every timed run, ours and the floor's, writes into a folder of its own
+//! that does not exist yet, and nothing is deleted until all measurements
+//! are done: the work disk is ext4 without a journal, where the kernel
+//! avoids reusing an inode for 60 s after its file was deleted (5 minutes
+//! while its inode table block is not yet written back), and every file
+//! created meanwhile in the same block group first skips, one lookup each,
+//! all those recently freed inodes. Creating 10 000 files right after
+//! deleting 10 000 costs about 2 s more of system time, and the penalty
+//! grows with the square of the count: it would swamp what we measure.
+//! Leftovers of an earlier bench are moved aside and deleted at the end
+//! with the rest; the bench waits, if needed, until 60 s have passed since
+//! the last cleanup (`bench-out/.nettoyage`).
+//!
+//! Replacing an existing batch (`--force` over the last run's output,
+//! which also removes the old files) is timed once, last, and printed
+//! apart. `--scaling` also runs on 1 and 2 threads.
+//!
+//! The machine is shared and noisy: each figure is the median of `--runs`
+//! runs (3 by default); the CPU time per appel (user + system, of the whole
+//! process) varies much less than the wall time.
 //!
 //! Usage: `cargo run --release --bin bench -- N [--runs R] [--threads T] [--scaling]`
 
@@ -23,6 +44,8 @@ use rayon::prelude::*;
 
 struct Measure {
     wall: Duration,
+    /// User + system CPU time of the process.
+    cpu: Duration,
     max_rss_kb: i64,
 }
 
@@ -31,7 +54,13 @@ fn die(message: &str) -> ! {
     std::process::exit(2);
 }
 
-/// Spawns `cmd`, waits for it with `wait4` and returns wall time and peak RSS.
+fn timeval(t: libc::timeval) -> Duration {
+    Duration::from_secs(u64::try_from(t.tv_sec).unwrap_or(0))
+        + Duration::from_micros(u64::try_from(t.tv_usec).unwrap_or(0))
+}
+
+/// Spawns `cmd`, waits for it with `wait4` and returns wall time, CPU time
+/// and peak RSS.
 fn measure(cmd: &mut Command) -> Measure {
     let start = Instant::now();
     // Reaped by `wait4` below, which also gives the peak RSS.
@@ -49,6 +78,7 @@ fn measure(cmd: &mut Command) -> Measure {
     }
     Measure {
         wall,
+        cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
         max_rss_kb: usage.ru_maxrss,
     }
 }
@@ -59,11 +89,10 @@ fn median(mut v: Vec<Duration>) -> Duration {
 }
 
 /// Writes files of the given sizes like the batch does: create_new and write
-/// each, one syncfs for all, fsync the folder, then rename it into place.
+/// each, one syncfs for all, fsync the folder, then rename it into place
+/// (`dir`, which must not exist yet).
 fn floor(dir: &Path, sizes: &[u64], threads: usize) -> Duration {
     let staging = dir.with_extension("staging");
-    let _ = fs::remove_dir_all(dir);
-    let _ = fs::remove_dir_all(&staging);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -84,9 +113,7 @@ fn floor(dir: &Path, sizes: &[u64], threads: usize) -> Duration {
     rustix::fs::syncfs(&d).unwrap_or_else(|e| die(&e.to_string()));
     d.sync_all().unwrap_or_else(|e| die(&e.to_string()));
     fs::rename(&staging, dir).unwrap_or_else(|e| die(&e.to_string()));
-    let t = start.elapsed();
-    let _ = fs::remove_dir_all(dir);
-    t
+    start.elapsed()
 }
 
 struct Args {
@@ -149,6 +176,116 @@ fn run_batch(bin: &Path, roster: &Path, out: &Path, threads: usize) -> Measure {
     )
 }
 
+/// Folders of this bench, each new (see the module documentation); all
+/// deleted by `cleanup` once the measurements are done.
+struct Folders {
+    work: PathBuf,
+    created: Vec<PathBuf>,
+    /// Leftovers of an earlier bench, moved aside.
+    trash: Vec<PathBuf>,
+}
+
+/// When the last bench deleted its folders.
+const CLEANUP_MARK: &str = ".nettoyage";
+/// How long the kernel avoids reusing a deleted file's inode once its
+/// inode table block is written back (ext4 without journal: `RECENTCY_MIN`).
+const INODE_REUSE_DELAY: Duration = Duration::from_secs(61);
+
+impl Folders {
+    fn new(work: &Path) -> Folders {
+        let mut trash = Vec::new();
+        if let Ok(entries) = fs::read_dir(work) {
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if entry.path().is_dir()
+                    && (name.starts_with("lot-")
+                        || name.starts_with("plancher-")
+                        || name.starts_with(".lot-")
+                        || name.starts_with(".corbeille-"))
+                {
+                    let aside =
+                        work.join(format!(".corbeille-{}-{}", std::process::id(), trash.len()));
+                    if fs::rename(entry.path(), &aside).is_ok() {
+                        trash.push(aside);
+                    }
+                }
+            }
+        }
+        // Let the inodes freed by the last cleanup become reusable.
+        if let Some(age) = fs::metadata(work.join(CLEANUP_MARK))
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            && age < INODE_REUSE_DELAY
+        {
+            let wait = INODE_REUSE_DELAY - age;
+            eprintln!(
+                "bench : attente de {} s (inodes libérés par le dernier nettoyage)",
+                wait.as_secs()
+            );
+            std::thread::sleep(wait);
+        }
+        Folders {
+            work: work.to_path_buf(),
+            created: Vec::new(),
+            trash,
+        }
+    }
+
+    /// A folder name not used yet.
+    fn next(&mut self, prefix: &str) -> PathBuf {
+        let path = self
+            .work
+            .join(format!("{prefix}-{}", self.created.len() + 1));
+        self.created.push(path.clone());
+        path
+    }
+
+    /// Deletes every folder of the bench (and the leftovers), from several
+    /// threads, then flushes and marks the time.
+    fn cleanup(self) {
+        let mut files = Vec::new();
+        let mut dirs = Vec::new();
+        for dir in self.created.iter().chain(&self.trash) {
+            let mut stack = vec![dir.clone()];
+            while let Some(d) = stack.pop() {
+                if let Ok(entries) = fs::read_dir(&d) {
+                    for e in entries.flatten() {
+                        if e.file_type().is_ok_and(|t| t.is_dir()) {
+                            stack.push(e.path());
+                        } else {
+                            files.push(e.path());
+                        }
+                    }
+                }
+            }
+            dirs.push(dir.clone());
+        }
+        // Unlinking waits on the device (the disk is mounted with
+        // `discard`): many threads, as `cotisations` itself does.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(16)
+            .build()
+            .unwrap_or_else(|e| die(&e.to_string()));
+        pool.install(|| {
+            files.par_iter().for_each(|f| {
+                let _ = fs::remove_file(f);
+            });
+        });
+        for d in dirs {
+            if let Some(name) = d.file_name() {
+                let _ =
+                    fs::remove_file(self.work.join(format!(".{}.lock", name.to_string_lossy())));
+            }
+            let _ = fs::remove_dir_all(d);
+        }
+        let _ = File::create(self.work.join(CLEANUP_MARK));
+        if let Ok(d) = File::open(&self.work) {
+            let _ = rustix::fs::syncfs(&d);
+        }
+    }
+}
+
 fn main() {
     let a = args();
     let target =
@@ -170,16 +307,22 @@ fn main() {
                 .stdout(out),
         );
     }
-    let out = work.join(format!("lot-{}", a.members));
+    let mut folders = Folders::new(&work);
+    let lot = format!("lot-{}", a.members);
 
     let mut walls = Vec::new();
+    let mut cpus = Vec::new();
     let mut rss = 0;
+    let mut out = PathBuf::new();
     for _ in 0..a.runs {
+        out = folders.next(&lot);
         let m = run_batch(&bin, &roster, &out, a.threads);
         walls.push(m.wall);
+        cpus.push(m.cpu);
         rss = rss.max(m.max_rss_kb);
     }
     let wall = median(walls);
+    let cpu = median(cpus);
 
     let mut sizes = Vec::new();
     for e in fs::read_dir(out.join("appels"))
@@ -192,16 +335,22 @@ fn main() {
     let total: u64 = sizes.iter().sum();
     let floor_time = median(
         (0..a.runs)
-            .map(|_| floor(&work.join("floor"), &sizes, a.threads))
+            .map(|_| floor(&folders.next("plancher"), &sizes, a.threads))
             .collect(),
     );
 
     let secs = wall.as_secs_f64();
+    let per_appel = |d: Duration| d.as_secs_f64() * 1e6 / appels.max(1) as f64;
     println!("membres        {}", a.members);
     println!("appels         {appels}");
     println!("fils           {}", a.threads);
     println!("temps (médiane de {}) {secs:.2} s", a.runs);
     println!("appels/s       {:.0}", appels as f64 / secs);
+    println!(
+        "par appel      {:.0} µs de temps, {:.0} µs de CPU (utilisateur + système)",
+        per_appel(wall),
+        per_appel(cpu)
+    );
     println!(
         "taille moyenne {:.1} Ko",
         total as f64 / appels.max(1) as f64 / 1024.0
@@ -217,16 +366,15 @@ fn main() {
     );
 
     if a.scaling {
-        let one = median(
-            (0..a.runs)
-                .map(|_| run_batch(&bin, &roster, &out, 1).wall)
-                .collect(),
-        );
-        let two = median(
-            (0..a.runs)
-                .map(|_| run_batch(&bin, &roster, &out, 2).wall)
-                .collect(),
-        );
+        let mut scaled = |threads: usize| {
+            median(
+                (0..a.runs)
+                    .map(|_| run_batch(&bin, &roster, &folders.next(&lot), threads).wall)
+                    .collect(),
+            )
+        };
+        let one = scaled(1);
+        let two = scaled(2);
         println!(
             "échelle        1 fil {:.2} s, 2 fils {:.2} s : × {:.2}",
             one.as_secs_f64(),
@@ -234,4 +382,14 @@ fn main() {
             one.as_secs_f64() / two.as_secs_f64()
         );
     }
+
+    // Last (it deletes files): `--force` over the batch of the last main
+    // run, i.e. the same work plus removing the old files once the new batch is
+    // in place.
+    let replace = run_batch(&bin, &roster, &out, a.threads);
+    println!(
+        "remplacement   {:.2} s (--force sur un lot existant, suppression de l'ancien comprise)",
+        replace.wall.as_secs_f64()
+    );
+    folders.cleanup();
 }

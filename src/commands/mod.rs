@@ -1,6 +1,7 @@
 //! One file per subcommand: glue between the CLI, the file system and the
 //! pure core. Also the shared loaders that read the input files.
 
+pub mod avoir;
 pub mod check;
 pub mod compare;
 pub mod quote;
@@ -30,6 +31,7 @@ pub fn dispatch(cli: Cli, log: Log) -> Result<i32, Error> {
         Command::Tarifs(a) => tarifs::run(&a).map(|()| exit::OK),
         Command::Verify(a) => verify::run(&a, log).map(|()| exit::OK),
         Command::Compare(a) => compare::run(&a, log).map(|()| exit::OK),
+        Command::Avoir(a) => avoir::run(&a, log).map(|()| exit::OK),
     }
 }
 

@@ -304,6 +304,7 @@ pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
     let _ = writeln!(report, "Appels (PDF)         : {out}/appels/");
     let _ = writeln!(report, "Journal comptable    : {out}/ledger.csv");
     let _ = writeln!(report, "Bilan                : {out}/summary.json");
+    let _ = writeln!(report, "Rapport imprimable   : {out}/rapport.pdf");
     log.info(&report);
     if rejected_rows > 0 {
         log.warn(&format!(

@@ -153,8 +153,10 @@ pub fn render(grid: &Grid) -> String {
         s,
         "Adhésion en cours d'année : {}",
         match grid.prorata {
-            Prorata::Mois => "articles annuels au prorata des mois restants, mois d'adhésion compris",
-            Prorata::Jour => "articles annuels au prorata des jours restants, jour d'adhésion compris",
+            Prorata::Mois =>
+                "articles annuels au prorata des mois restants, mois d'adhésion compris",
+            Prorata::Jour =>
+                "articles annuels au prorata des jours restants, jour d'adhésion compris",
             Prorata::Aucun => "articles annuels facturés pour l'année entière",
         }
     );

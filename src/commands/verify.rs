@@ -1,6 +1,8 @@
 //! `cotisations verify DIR`: proves a batch folder is whole and untouched:
 //! every file's SHA-256 against the manifest, no file missing or extra, the
 //! ledger's totals equal to each appel's total, numbers contiguous.
+//! A folder of credit notes (`cotisations avoir`, series `AV`) is checked
+//! the same way, its PDFs in `avoirs/`.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -8,7 +10,8 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 
-use crate::batch::manifest::{MANIFEST_FILE, Manifest, sha256_hex};
+use crate::avoir;
+use crate::batch::manifest::{DossierManifest, MANIFEST_FILE, Manifest, SERIE_APPELS, sha256_hex};
 use crate::batch::output::{APPELS_DIR, LEDGER_FILE, SUMMARY_FILE};
 use crate::cli::VerifyArgs;
 use crate::error::Error;
@@ -17,18 +20,28 @@ use crate::log::Log;
 use crate::money::Montant;
 use crate::numbering::numero;
 
+use super::avoir::AVOIRS_DIR;
+
 /// Verifies and reports.
 ///
 /// # Errors
 /// `Error::Verify` listing every problem found.
 pub fn run(args: &VerifyArgs, log: Log) -> Result<(), Error> {
-    let m = verify_dir(&args.dir)?;
+    let d = verify_folder(&args.dir)?;
+    let m = &d.manifest;
+    let (folder, document) = if d.serie == avoir::SERIE {
+        ("Dossier d'avoirs", "avoir")
+    } else {
+        ("Lot", "appel")
+    };
     let range = match (m.appels.first(), m.appels.last()) {
+        // A credit note folder holds one credit note.
+        (Some(a), Some(b)) if a.numero == b.numero && d.serie == avoir::SERIE => a.numero.clone(),
         (Some(a), Some(b)) => format!("de {} à {}", a.numero, b.numero),
-        _ => "aucun appel".into(),
+        _ => format!("aucun {document}"),
     };
     log.info(&format!(
-        "Lot « {} » intact : {} appel{} ({range}), total {} ; empreintes, totaux et numérotation vérifiés.",
+        "{folder} « {} » intact : {} {document}{} ({range}), total {} ; empreintes, totaux et numérotation vérifiés.",
         args.dir.display(),
         m.appels.len(),
         if m.appels.len() > 1 { "s" } else { "" },
@@ -39,11 +52,31 @@ pub fn run(args: &VerifyArgs, log: Log) -> Result<(), Error> {
     Ok(())
 }
 
-/// Checks `dir` and returns its manifest.
+/// Checks the batch of appels `dir` and returns its manifest.
+///
+/// # Errors
+/// `Error::Verify` with every problem found, or if `dir` holds credit
+/// notes rather than appels.
+pub fn verify_dir(dir: &Path) -> Result<Manifest, Error> {
+    let d = verify_folder(dir)?;
+    if d.serie != SERIE_APPELS {
+        return Err(Error::Verify {
+            dir: dir.to_path_buf(),
+            problems: vec![format!(
+                "ce dossier contient des avoirs (série {}), pas un lot d'appels",
+                d.serie
+            )],
+        });
+    }
+    Ok(d.manifest)
+}
+
+/// Checks a batch of appels or a folder of credit notes and returns its
+/// manifest.
 ///
 /// # Errors
 /// `Error::Verify` with every problem found.
-pub fn verify_dir(dir: &Path) -> Result<Manifest, Error> {
+pub fn verify_folder(dir: &Path) -> Result<DossierManifest, Error> {
     let fail = |problems: Vec<String>| Error::Verify {
         dir: dir.to_path_buf(),
         problems,
@@ -55,8 +88,19 @@ pub fn verify_dir(dir: &Path) -> Result<Manifest, Error> {
             e.kind()
         )])
     })?;
-    let m =
-        Manifest::parse(&bytes).map_err(|e| fail(vec![format!("manifest.json invalide ({e})")]))?;
+    let d = DossierManifest::parse(&bytes)
+        .map_err(|e| fail(vec![format!("manifest.json invalide ({e})")]))?;
+    let m = &d.manifest;
+    // Each series has its number format and its folder of PDFs.
+    let (pdf_dir, numero): (&str, fn(i32, u32) -> String) = match d.serie.as_str() {
+        SERIE_APPELS => (APPELS_DIR, numero),
+        avoir::SERIE => (AVOIRS_DIR, avoir::numero),
+        other => {
+            return Err(fail(vec![format!(
+                "manifest.json : série de numéros « {other} » inconnue (AC ou AV attendue)"
+            )]));
+        }
+    };
     let mut problems = Vec::new();
 
     // Hashes of every listed file.
@@ -76,10 +120,10 @@ pub fn verify_dir(dir: &Path) -> Result<Manifest, Error> {
     }
     // No unlisted PDF.
     let listed: BTreeSet<&str> = m.appels.iter().map(|a| a.fichier.as_str()).collect();
-    if let Ok(entries) = fs::read_dir(dir.join(APPELS_DIR)) {
+    if let Ok(entries) = fs::read_dir(dir.join(pdf_dir)) {
         let mut extra: Vec<String> = entries
             .flatten()
-            .map(|e| format!("{APPELS_DIR}/{}", e.file_name().to_string_lossy()))
+            .map(|e| format!("{pdf_dir}/{}", e.file_name().to_string_lossy()))
             .filter(|name| !listed.contains(name.as_str()))
             .collect();
         extra.sort();
@@ -147,7 +191,7 @@ pub fn verify_dir(dir: &Path) -> Result<Manifest, Error> {
         Err(p) => problems.push(p),
     }
     if problems.is_empty() {
-        Ok(m)
+        Ok(d)
     } else {
         Err(fail(problems))
     }

@@ -2,7 +2,8 @@
 //! `fonts/LICENSE`), prepared once per batch: subset to the characters an appel
 //! can print, TrueType hinting stripped (screens and printers render these
 //! outlines well without it, and it is half the glyph data), then parsed back
-//! for metrics and embedding.
+//! for metrics. What every document embeds (program, glyph ids, widths,
+//! descriptor values) is computed here once; `pdf` only copies it.
 
 use std::collections::BTreeMap;
 
@@ -13,10 +14,17 @@ use super::layout::FontMetrics;
 const REGULAR_TTF: &[u8] = include_bytes!("../../fonts/LiberationSans-Regular.ttf");
 const BOLD_TTF: &[u8] = include_bytes!("../../fonts/LiberationSans-Bold.ttf");
 
+/// Latin-1 characters an appel does not print: symbols and letters foreign
+/// to French administrative text, each a glyph outline of its own (the
+/// accented letters are composites of glyphs kept anyway, a few bytes
+/// each, so they all stay). Dropping these takes a fifth off every
+/// embedded font; layout prints them as `?` (`Metrics::clean`).
+const LATIN1_DROPPED: &str = "¡¢£¤¥¦§¨©ª¬®¯±³´µ¶¸¹º¼¾¿ÆÐ×ØÞßæð÷øþ";
+
 /// Characters beyond printable ASCII and Latin-1 that French administrative
-/// text uses: œ/Œ, Ÿ, €, typographic quotes, dashes, ellipsis, bullet, the
-/// narrow no-break space, per mille, trade mark.
-const EXTRA: &str = "ŒœŸ€‘’‚“”„–—…•‹›\u{202f}‰™";
+/// text uses: œ/Œ, Ÿ, €, typographic quotes and apostrophe, dashes,
+/// ellipsis, the narrow no-break space.
+const EXTRA: &str = "ŒœŸ€‘’“”–—…\u{202f}";
 
 /// Every character an appel can print; anything else is replaced before
 /// layout (see `layout::FontMetrics::printable`).
@@ -24,19 +32,37 @@ pub(crate) fn charset() -> Vec<char> {
     (0x20_u32..0x7f)
         .chain(0xa0..0x100)
         .filter_map(char::from_u32)
+        .filter(|c| !LATIN1_DROPPED.contains(*c))
         .chain(EXTRA.chars())
         .collect()
 }
 
+/// FontDescriptor values, in 1/1000 em.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Descriptor {
+    pub(crate) ascent: i32,
+    pub(crate) descent: i32,
+    pub(crate) cap_height: i32,
+    pub(crate) stem_v: i32,
+    pub(crate) bbox: [i32; 4],
+}
+
 /// One face, ready for every document of the batch.
 pub(crate) struct PreparedFont {
-    /// The subset, unhinted face (what the documents embed and reference).
-    pub(crate) parsed: ParsedFont,
+    /// PostScript name (`LiberationSans-Bold`).
+    pub(crate) name: String,
     /// Advance widths for layout, in the same 1/1000 em units as the PDF `/W`.
     pub(crate) metrics: FontMetrics,
-    /// The font program the documents embed: the same face without its
-    /// `name` table (PDF readers take the name from the font dictionary).
+    /// The font program the documents embed: the subset, unhinted face
+    /// without its `name` table (PDF readers take the name from the font
+    /// dictionary).
     pub(crate) program: Vec<u8>,
+    /// Glyph id in `program` of each printable character, by character.
+    pub(crate) glyphs: Vec<(char, u16)>,
+    /// Advance of every glyph of `program`, by glyph id, in 1/1000 em
+    /// (the `/W` array).
+    pub(crate) widths: Vec<u16>,
+    pub(crate) descriptor: Descriptor,
 }
 
 /// Which face failed, and why.
@@ -52,6 +78,18 @@ pub(crate) fn regular() -> Result<PreparedFont, FontError> {
 
 pub(crate) fn bold() -> Result<PreparedFont, FontError> {
     prepare("LiberationSans-Bold", BOLD_TTF)
+}
+
+/// 1/1000 em from font units, rounded.
+fn per_mille(value: i32, units_per_em: i32) -> i32 {
+    let scaled = i64::from(value) * 1000;
+    let upem = i64::from(units_per_em.max(1));
+    let rounded = if scaled >= 0 {
+        (scaled + upem / 2) / upem
+    } else {
+        (scaled - upem / 2) / upem
+    };
+    i32::try_from(rounded).unwrap_or(0)
 }
 
 fn prepare(face: &'static str, bytes: &[u8]) -> Result<PreparedFont, FontError> {
@@ -71,22 +109,64 @@ fn prepare(face: &'static str, bytes: &[u8]) -> Result<PreparedFont, FontError> 
     let program = strip_hinting(&subset.bytes, &[b"name"]).map_err(fail)?;
     let parsed = ParsedFont::from_bytes(&unhinted, 0, &mut Vec::new())
         .ok_or_else(|| fail("sous-ensemble illisible".to_string()))?;
-    let units_per_em = u32::from(parsed.pdf_font_metrics.units_per_em.max(1));
-    let mut widths = Vec::with_capacity(wanted.len());
+    let upem = u32::from(parsed.pdf_font_metrics.units_per_em.max(1));
+    // Same integer rounding for layout and for `/W`, so what layout
+    // measures is exactly what viewers advance.
+    let width = |gid: u16| {
+        let w = u32::from(parsed.get_horizontal_advance(gid)) * 1000 / upem;
+        u16::try_from(w).unwrap_or(u16::MAX)
+    };
+    let mut glyphs = Vec::with_capacity(wanted.len());
+    let mut metrics = Vec::with_capacity(wanted.len());
     for c in charset() {
         let gid = parsed
             .lookup_glyph_index(u32::from(c))
             .filter(|&g| g != 0)
             .ok_or_else(|| fail(format!("caractère perdu au sous-ensemble : {c:?}")))?;
-        // Same integer rounding as the `/W` array printpdf writes, so what
-        // layout measures is exactly what viewers advance.
-        let width = u32::from(parsed.get_horizontal_advance(gid)) * 1000 / units_per_em;
-        widths.push((c, u16::try_from(width).unwrap_or(u16::MAX)));
+        glyphs.push((c, gid));
+        metrics.push((c, width(gid)));
     }
+    glyphs.sort_unstable();
+    let widths = (0..parsed.num_glyphs).map(width).collect();
+
+    // Descriptor values from the full face (the subset has no OS/2 table).
+    let m = &full.pdf_font_metrics;
+    let full_upem = i32::from(m.units_per_em.max(1));
+    let scale = |v: i16| per_mille(i32::from(v), full_upem);
+    let ascent = scale(m.ascender);
+    // CapHeight from OS/2 when there; `cap_height` is already a float in
+    // font units, and a whole number for these faces.
+    #[allow(clippy::cast_possible_truncation, clippy::float_arithmetic)]
+    let cap_height = full
+        .font_metrics
+        .cap_height
+        .map_or(ascent, |c| per_mille(c.round() as i32, full_upem));
+    // StemV, as PDF producers estimate it from the weight class (~88 at
+    // 400, ~166 at 700).
+    let weight = i32::from(m.us_weight_class);
+    let stem_v = if weight == 0 {
+        80
+    } else {
+        50 + (weight * weight + 65 * 65 / 2) / (65 * 65)
+    };
     Ok(PreparedFont {
-        parsed,
-        metrics: FontMetrics::new(widths),
+        name: full.font_name.clone().unwrap_or_else(|| face.to_string()),
+        metrics: FontMetrics::new(metrics),
         program,
+        glyphs,
+        widths,
+        descriptor: Descriptor {
+            ascent,
+            descent: scale(m.descender),
+            cap_height,
+            stem_v,
+            bbox: [
+                scale(m.x_min),
+                scale(m.y_min),
+                scale(m.x_max),
+                scale(m.y_max),
+            ],
+        },
     })
 }
 
@@ -136,18 +216,6 @@ fn strip_hinting(font: &[u8], drop: &[&[u8; 4]]) -> Result<Vec<u8>, String> {
     let loca = tables.get(b"loca").ok_or("table loca absente")?;
     let glyf = tables.get(b"glyf").ok_or("table glyf absente")?;
 
-    let mut new_glyf = Vec::with_capacity(glyf.len());
-    let mut new_loca = Vec::with_capacity(loca.len());
-    let push_offset = |loca: &mut Vec<u8>, at: usize| -> Result<(), String> {
-        if long_loca {
-            let v = u32::try_from(at).map_err(|_| "glyf trop grande".to_string())?;
-            loca.extend_from_slice(&v.to_be_bytes());
-        } else {
-            let v = u16::try_from(at / 2).map_err(|_| "glyf trop grande".to_string())?;
-            loca.extend_from_slice(&v.to_be_bytes());
-        }
-        Ok(())
-    };
     let offset_at = |i: usize| -> Result<usize, String> {
         if long_loca {
             Ok(be32(loca, 4 * i)? as usize)
@@ -155,8 +223,10 @@ fn strip_hinting(font: &[u8], drop: &[&[u8; 4]]) -> Result<Vec<u8>, String> {
             Ok(usize::from(be16(loca, 2 * i)?) * 2)
         }
     };
+    let mut new_glyf = Vec::with_capacity(glyf.len());
+    let mut offsets = Vec::with_capacity(num_glyphs + 1);
     for gid in 0..num_glyphs {
-        push_offset(&mut new_loca, new_glyf.len())?;
+        offsets.push(new_glyf.len());
         let start = offset_at(gid)?;
         let end = offset_at(gid + 1)?;
         if end > start {
@@ -169,9 +239,28 @@ fn strip_hinting(font: &[u8], drop: &[&[u8; 4]]) -> Result<Vec<u8>, String> {
             }
         }
     }
-    push_offset(&mut new_loca, new_glyf.len())?;
+    offsets.push(new_glyf.len());
+    // Short offsets (half the `loca` table) whenever the glyphs fit in
+    // 128 KB, which a subset always does; every glyph starts on an even byte.
+    let short = new_glyf.len() < 0x2_0000;
+    let mut new_loca = Vec::with_capacity(offsets.len() * if short { 2 } else { 4 });
+    for at in offsets {
+        if short {
+            let v = u16::try_from(at / 2).map_err(|_| "glyf trop grande".to_string())?;
+            new_loca.extend_from_slice(&v.to_be_bytes());
+        } else {
+            let v = u32::try_from(at).map_err(|_| "glyf trop grande".to_string())?;
+            new_loca.extend_from_slice(&v.to_be_bytes());
+        }
+    }
     tables.insert(*b"glyf", new_glyf);
     tables.insert(*b"loca", new_loca);
+    if let Some(head) = tables.get_mut(b"head")
+        && head.len() >= 54
+    {
+        // indexToLocFormat: 0 short, 1 long.
+        head[50..52].copy_from_slice(&u16::from(!short).to_be_bytes());
+    }
 
     if let Some(maxp) = tables.get_mut(b"maxp")
         && maxp.len() >= 32

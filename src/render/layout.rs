@@ -13,9 +13,12 @@
 // Coordinates, not money: every float here is a position or a size in points.
 #![allow(clippy::float_arithmetic)]
 
+use std::cell::RefCell;
+
 use rust_decimal::Decimal;
 
 use crate::appel::Appel;
+use crate::avoir::Correction;
 use crate::emetteur::Emetteur;
 use crate::format_fr;
 
@@ -602,9 +605,16 @@ fn draw_row(canvas: &mut Canvas<'_>, top: f32, row: &Row, last: bool) -> f32 {
     bottom
 }
 
-/// Everything printed once, after the table: totals, VAT mention, payment,
-/// signature. Measured by drawing it on a scratch canvas.
-fn draw_closing(canvas: &mut Canvas<'_>, top: f32, appel: &Appel, emetteur: &Emetteur) -> f32 {
+/// Everything printed once, after the table: totals, VAT mention, payment
+/// (for a credit note: what to do with it), signature. Measured by drawing
+/// it on a scratch canvas.
+fn draw_closing(
+    canvas: &mut Canvas<'_>,
+    top: f32,
+    appel: &Appel,
+    emetteur: &Emetteur,
+    correction: Option<&Correction>,
+) -> f32 {
     // Totals, right-aligned block.
     let x = RIGHT_COLUMN;
     let width = RIGHT - x;
@@ -634,7 +644,11 @@ fn draw_closing(canvas: &mut Canvas<'_>, top: f32, appel: &Appel, emetteur: &Eme
     canvas.fill(x, y, width, band, SHADE);
     canvas.hrule(x, RIGHT, y, 0.8, INK);
     canvas.hrule(x, RIGHT, y + band, 0.8, INK);
-    canvas.line(x + PAD, y + 1.2 * MM, total, "Total à payer");
+    let total_label = match correction {
+        None => "Total à payer",
+        Some(_) => "Total de l'avoir",
+    };
+    canvas.line(x + PAD, y + 1.2 * MM, total, total_label);
     canvas.line_right(
         value_right,
         y + 1.2 * MM,
@@ -658,9 +672,38 @@ fn draw_closing(canvas: &mut Canvas<'_>, top: f32, appel: &Appel, emetteur: &Eme
     // Payment box.
     y += 6.0 * MM;
     let box_top = y;
+    y += 2.5 * MM;
+    y = match correction {
+        None => draw_payment(canvas, y, appel, emetteur),
+        Some(c) => draw_no_payment(canvas, y, appel, c),
+    };
+    y += 2.5 * MM;
+    canvas.frame(LEFT, box_top, CONTENT_WIDTH, y - box_top, RULE);
+
+    // Signature, right half.
+    y += 7.0 * MM;
+    let sign_x = RIGHT_COLUMN;
+    let sign_width = RIGHT - sign_x;
+    let date = format_fr::date_longue(appel.date_emission);
+    let fait = if emetteur.lieu.trim().is_empty() {
+        format!("Fait le {date}")
+    } else {
+        format!("Fait à {}, le {date}", emetteur.lieu.trim())
+    };
+    y = canvas.paragraph(sign_x, y, sign_width, BODY, &fait);
+    if !emetteur.signataire.trim().is_empty() {
+        y += 1.5 * MM;
+        y = canvas.paragraph(sign_x, y, sign_width, BODY.bold(), &emetteur.signataire);
+    }
+    y
+}
+
+/// Inside of the payment box of an appel: terms, due date, account.
+/// Returns the bottom of its text.
+fn draw_payment(canvas: &mut Canvas<'_>, top: f32, appel: &Appel, emetteur: &Emetteur) -> f32 {
     let inner = LEFT + 3.5 * MM;
     let inner_width = CONTENT_WIDTH - 7.0 * MM;
-    y += 2.5 * MM;
+    let mut y = top;
     canvas.line(inner, y, BODY.bold(), "Modalités de paiement");
     y += BODY.leading() + 1.0 * MM;
     let paiement = &emetteur.paiement;
@@ -690,7 +733,7 @@ fn draw_closing(canvas: &mut Canvas<'_>, top: f32, appel: &Appel, emetteur: &Eme
         y = canvas.paragraph(value_x, y, value_width, *style, value);
     }
     y += 1.2 * MM;
-    y = canvas.paragraph(
+    canvas.paragraph(
         inner,
         y,
         inner_width,
@@ -699,26 +742,34 @@ fn draw_closing(canvas: &mut Canvas<'_>, top: f32, appel: &Appel, emetteur: &Eme
             "Merci de rappeler le numéro de l'appel {} lors de votre règlement.",
             appel.numero
         ),
-    );
-    y += 2.5 * MM;
-    canvas.frame(LEFT, box_top, CONTENT_WIDTH, y - box_top, RULE);
+    )
+}
 
-    // Signature, right half.
-    y += 7.0 * MM;
-    let sign_x = RIGHT_COLUMN;
-    let sign_width = RIGHT - sign_x;
-    let date = format_fr::date_longue(appel.date_emission);
-    let fait = if emetteur.lieu.trim().is_empty() {
-        format!("Fait le {date}")
-    } else {
-        format!("Fait à {}, le {date}", emetteur.lieu.trim())
-    };
-    y = canvas.paragraph(sign_x, y, sign_width, BODY, &fait);
-    if !emetteur.signataire.trim().is_empty() {
-        y += 1.5 * MM;
-        y = canvas.paragraph(sign_x, y, sign_width, BODY.bold(), &emetteur.signataire);
-    }
-    y
+/// Inside of the box of a credit note, where an appel has its payment
+/// details: nothing is due, the amount comes off the appel.
+fn draw_no_payment(
+    canvas: &mut Canvas<'_>,
+    top: f32,
+    appel: &Appel,
+    correction: &Correction,
+) -> f32 {
+    let inner = LEFT + 3.5 * MM;
+    let inner_width = CONTENT_WIDTH - 7.0 * MM;
+    let mut y = top;
+    canvas.line(inner, y, BODY.bold(), "Règlement");
+    y += BODY.leading() + 1.0 * MM;
+    y = canvas.paragraph(inner, y, inner_width, SMALL.bold(), &correction.modalites());
+    y += 1.2 * MM;
+    canvas.paragraph(
+        inner,
+        y,
+        inner_width,
+        SMALL,
+        &format!(
+            "Merci de rappeler le numéro de l'avoir {} et celui de l'appel {} dans toute correspondance.",
+            appel.numero, correction.appel_numero
+        ),
+    )
 }
 
 /// The VAT rate shared by every line, when there is exactly one and it is
@@ -746,7 +797,13 @@ fn siret(raw: &str) -> String {
 
 /// First-page header: issuer, title and references, member address, object.
 /// Returns where the table starts.
-fn draw_first_header(canvas: &mut Canvas<'_>, appel: &Appel, emetteur: &Emetteur) -> f32 {
+#[allow(clippy::too_many_lines)] // one page region after the other
+fn draw_first_header(
+    canvas: &mut Canvas<'_>,
+    appel: &Appel,
+    emetteur: &Emetteur,
+    correction: Option<&Correction>,
+) -> f32 {
     // Issuer, top left.
     let issuer_width = 88.0 * MM;
     let mut y = TOP;
@@ -794,24 +851,38 @@ fn draw_first_header(canvas: &mut Canvas<'_>, appel: &Appel, emetteur: &Emetteur
         TOP - 1.0 * MM,
         title,
         RIGHT - block_x,
-        "APPEL DE COTISATION",
+        match correction {
+            None => "APPEL DE COTISATION",
+            Some(_) => "AVOIR",
+        },
     );
     let mut y = TOP + title.leading() + 1.5 * MM;
     canvas.hrule(block_x, RIGHT, y, 0.8, INK);
     y += 1.2 * MM;
+    // A credit note is due at no date: its last reference is the appel.
+    let (number_label, last) = match correction {
+        None => (
+            "N° d'appel",
+            (
+                "Date d'échéance",
+                format_fr::date_courte(appel.date_echeance),
+                BODY.bold(),
+            ),
+        ),
+        Some(c) => (
+            "N° d'avoir",
+            ("Appel concerné", c.appel_numero.clone(), BODY.bold()),
+        ),
+    };
     let references = [
-        ("N° d'appel", appel.numero.clone(), BODY.bold()),
+        (number_label, appel.numero.clone(), BODY.bold()),
         ("Exercice", appel.exercice.to_string(), BODY),
         (
             "Date d'émission",
             format_fr::date_courte(appel.date_emission),
             BODY,
         ),
-        (
-            "Date d'échéance",
-            format_fr::date_courte(appel.date_echeance),
-            BODY.bold(),
-        ),
+        last,
     ];
     for (label, value, style) in references {
         canvas.line(block_x, y, BODY.muted(), label);
@@ -865,10 +936,25 @@ fn draw_first_header(canvas: &mut Canvas<'_>, appel: &Appel, emetteur: &Emetteur
         text_width,
         object,
         &format!(
-            "cotisation {} – Convention cadre « Accompagnement numérique »",
+            "{}cotisation {} – Convention cadre « Accompagnement numérique »",
+            if correction.is_some() {
+                "avoir sur la "
+            } else {
+                ""
+            },
             appel.exercice
         ),
     );
+    if let Some(c) = correction {
+        y = canvas.paragraph(text_x, y, text_width, object.bold(), &c.annule());
+        y = canvas.paragraph(
+            text_x,
+            y,
+            text_width,
+            object,
+            &format!("Motif : {}", c.motif),
+        );
+    }
     y = canvas.paragraph(
         text_x,
         y,
@@ -894,13 +980,17 @@ fn periode(appel: &Appel) -> String {
 }
 
 /// Continuation-page header. Returns where the table starts.
-fn draw_next_header(canvas: &mut Canvas<'_>, appel: &Appel) -> f32 {
+fn draw_next_header(
+    canvas: &mut Canvas<'_>,
+    appel: &Appel,
+    correction: Option<&Correction>,
+) -> f32 {
     let style = Style::new(Face::Bold, 10.0, INK);
     let right = canvas.line(
         LEFT,
         TOP,
         style,
-        &format!("Appel de cotisation n° {}", appel.numero),
+        &format!("{} n° {}", document_name(correction), appel.numero),
     );
     let name_x = right + 8.0 * MM;
     let lines = canvas.lines(&appel.membre.nom, RIGHT - name_x, BODY.muted());
@@ -936,6 +1026,7 @@ fn draw_footer(
     canvas: &mut Canvas<'_>,
     lines: &[String],
     appel: &Appel,
+    correction: Option<&Correction>,
     page: usize,
     pages: usize,
 ) {
@@ -952,7 +1043,7 @@ fn draw_footer(
         LEFT,
         line_top,
         page_style,
-        &format!("Appel de cotisation n° {}", appel.numero),
+        &format!("{} n° {}", document_name(correction), appel.numero),
     );
     canvas.line_right(
         RIGHT,
@@ -963,19 +1054,96 @@ fn draw_footer(
     );
 }
 
-/// Lays out one appel: one or more A4 pages.
+/// « Appel de cotisation » or « Avoir », as in « … n° AC-2027-00001 ».
+fn document_name(correction: Option<&Correction>) -> &'static str {
+    match correction {
+        None => "Appel de cotisation",
+        Some(_) => "Avoir",
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Credit notes
+//
+// `Renderer` (in `pdf`) lays out every document with `layout(appel, …)`. A
+// credit note goes through the same renderer, as an `Appel` with its own
+// number and signed amounts; what makes it a credit note (the appel it
+// corrects, the motif) is handed beside it, for the duration of one render
+// on the current thread, by `render::avoir_pdf`.
+
+thread_local! {
+    /// The credit note being rendered on this thread: its number, its
+    /// correction, and whether `layout` has used it.
+    static CORRECTION: RefCell<Option<(String, Correction, bool)>> = const { RefCell::new(None) };
+}
+
+/// While alive, the document numbered `numero` is laid out as a credit
+/// note on this thread; every other document, as an appel.
+pub(crate) struct CorrectionScope {
+    /// Not `Send`: the scope belongs to the thread that renders.
+    _thread: std::marker::PhantomData<*const ()>,
+}
+
+impl CorrectionScope {
+    pub(crate) fn enter(numero: &str, correction: &Correction) -> CorrectionScope {
+        CORRECTION
+            .with(|c| *c.borrow_mut() = Some((numero.to_string(), correction.clone(), false)));
+        CorrectionScope {
+            _thread: std::marker::PhantomData,
+        }
+    }
+
+    /// Whether a document has been laid out as this credit note.
+    pub(crate) fn used(&self) -> bool {
+        CORRECTION.with(|c| c.borrow().as_ref().is_some_and(|(_, _, used)| *used))
+    }
+}
+
+impl Drop for CorrectionScope {
+    fn drop(&mut self) {
+        CORRECTION.with(|c| c.borrow_mut().take());
+    }
+}
+
+/// The correction of `appel` if it is the credit note being rendered.
+fn correction_for(appel: &Appel) -> Option<Correction> {
+    CORRECTION.with(|c| {
+        c.borrow_mut()
+            .as_mut()
+            .filter(|(numero, ..)| *numero == appel.numero)
+            .map(|(_, correction, used)| {
+                *used = true;
+                correction.clone()
+            })
+    })
+}
+
+/// Lays out one appel (or the credit note being rendered, see
+/// `CorrectionScope`): one or more A4 pages.
 pub(crate) fn layout(appel: &Appel, emetteur: &Emetteur, metrics: &Metrics) -> Vec<Page> {
+    let correction = correction_for(appel);
+    layout_document(appel, correction.as_ref(), emetteur, metrics)
+}
+
+/// Lays out an appel, or with `correction` a credit note (`appel` then
+/// holds its number, date and signed lines): one or more A4 pages.
+pub(crate) fn layout_document(
+    appel: &Appel,
+    correction: Option<&Correction>,
+    emetteur: &Emetteur,
+    metrics: &Metrics,
+) -> Vec<Page> {
     // The closing block is drawn once, at the top of its own canvas, then
     // moved under the table of the last page.
     let mut closing = Canvas::new(metrics);
-    let closing_height = draw_closing(&mut closing, 0.0, appel, emetteur);
+    let closing_height = draw_closing(&mut closing, 0.0, appel, emetteur, correction);
     let footer = footer_lines(&closing, emetteur);
     let bottom = footer_top(footer.len()) - 4.0 * MM;
 
     let mut first = Canvas::new(metrics);
-    let first_top = draw_first_header(&mut first, appel, emetteur);
+    let first_top = draw_first_header(&mut first, appel, emetteur, correction);
     let mut next = Canvas::new(metrics);
-    let next_top = draw_next_header(&mut next, appel);
+    let next_top = draw_next_header(&mut next, appel, correction);
     let rows = rows(&closing, appel);
     let header = table_header_height();
 
@@ -1031,10 +1199,169 @@ pub(crate) fn layout(appel: &Appel, emetteur: &Emetteur, metrics: &Metrics) -> V
                 .items
                 .extend(closing.items.iter().map(|item| item.lowered(y)));
         }
-        draw_footer(&mut canvas, &footer, appel, index + 1, count);
+        draw_footer(&mut canvas, &footer, appel, correction, index + 1, count);
         out.push(Page {
             items: canvas.items,
         });
     }
     out
+}
+
+#[cfg(test)]
+mod credit_note_tests {
+    use std::collections::BTreeSet;
+
+    use chrono::NaiveDate;
+
+    use super::*;
+    use crate::avoir::{Avoir, Request, credit};
+    use crate::money::Montant;
+    use crate::numbering::{Emission, Outcome, number};
+    use crate::pricing::price;
+    use crate::roster::MemberKind;
+    use crate::testing::{d, grid, member, with};
+
+    fn metrics() -> Metrics {
+        Metrics {
+            regular: super::super::fonts::regular().unwrap().metrics,
+            bold: super::super::fonts::bold().unwrap().metrics,
+        }
+    }
+
+    fn emetteur() -> Emetteur {
+        Emetteur::parse(include_str!("../../templates/emetteur.toml")).unwrap()
+    }
+
+    /// AC-2027-00012 of 15 January 2027: 1 119,00 + 200,00 + 80,00.
+    fn appel() -> Appel {
+        let grid = grid();
+        let m = with(
+            &grid,
+            member(MemberKind::Commune, Some(44), None),
+            &[
+                ("forfait_metiers", "1"),
+                ("formation_jours", "0.5"),
+                ("certificat", "1"),
+            ],
+        );
+        let priced = price(&m, &grid).unwrap();
+        let emission = Emission {
+            exercice: 2027,
+            date_emission: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
+            date_echeance: NaiveDate::from_ymd_opt(2027, 2, 14).unwrap(),
+            mention_tva: grid.mention_tva.clone(),
+            premier_numero: 12,
+        };
+        match number(vec![(m, priced)], grid.seuil_recouvrement, &emission).remove(0) {
+            Outcome::Billed(a) => *a,
+            Outcome::BelowThreshold(..) | Outcome::NothingToBill(_) => unreachable!(),
+        }
+    }
+
+    fn avoir(codes: &[&str]) -> Avoir {
+        let codes: Vec<String> = codes.iter().map(|c| (*c).to_string()).collect();
+        let request = Request {
+            codes: &codes,
+            motif: "Adhésion résiliée",
+            rang: 1,
+            date: NaiveDate::from_ymd_opt(2027, 3, 1).unwrap(),
+        };
+        credit(&appel(), &request, &BTreeSet::new(), &[]).unwrap()
+    }
+
+    fn text(pages: &[Page]) -> String {
+        let mut out = String::new();
+        for page in pages {
+            for item in &page.items {
+                if let Item::Text { text, .. } = item {
+                    out.push_str(text);
+                    out.push('\n');
+                }
+            }
+        }
+        out
+    }
+
+    fn euros(amount: &str) -> String {
+        format_fr::montant(Montant::round_cent(d(amount)))
+    }
+
+    #[test]
+    fn a_credit_note_is_titled_avoir_and_asks_for_no_payment() {
+        let a = avoir(&[]);
+        let signed = a.signed();
+        let t = text(&layout_document(
+            &signed,
+            Some(&a.correction),
+            &emetteur(),
+            &metrics(),
+        ));
+        for expected in [
+            "AVOIR\n",
+            "N° d'avoir\n",
+            "AV-2027-00001\n",
+            "Appel concerné\nAC-2027-00012\n",
+            "Annule l'appel n° AC-2027-00012 du 15 janvier 2027\n",
+            "Motif : Adhésion résiliée\n",
+            "Total de l'avoir\n",
+            &format!("{}\n", euros("-1119")),
+            &format!("{}\n", euros("-1399")),
+            "-0,5\n",
+            "Montant à déduire de l'appel n° AC-2027-00012 du 15 janvier 2027 ; aucun paiement n'est demandé.",
+            "TVA non applicable, article 256 B du CGI",
+            "Avoir n° AV-2027-00001\n",
+            // The same legal mentions as the appel.
+            "En cas de contestation",
+        ] {
+            assert!(t.contains(expected), "{expected:?} missing in:\n{t}");
+        }
+        for absent in [
+            "APPEL DE COTISATION",
+            "Total à payer",
+            "Modalités de paiement",
+            "IBAN",
+            "Date d'échéance",
+            "Annule partiellement",
+        ] {
+            assert!(!t.contains(absent), "{absent:?} printed in:\n{t}");
+        }
+    }
+
+    #[test]
+    fn a_partial_credit_note_says_so() {
+        let a = avoir(&["certificat"]);
+        let t = text(&layout_document(
+            &a.signed(),
+            Some(&a.correction),
+            &emetteur(),
+            &metrics(),
+        ));
+        assert!(t.contains("Annule partiellement l'appel n° AC-2027-00012 du 15 janvier 2027\n"));
+        assert!(t.contains(&format!("Total de l'avoir\n{}\n", euros("-80"))));
+    }
+
+    #[test]
+    fn only_the_credit_note_in_scope_is_laid_out_as_one() {
+        let (appel, a, e, m) = (appel(), avoir(&[]), emetteur(), metrics());
+        let signed = a.signed();
+        let as_appel = layout_document(&appel, None, &e, &m);
+        assert_eq!(layout(&appel, &e, &m), as_appel);
+        assert!(text(&as_appel).contains("APPEL DE COTISATION\n"));
+        {
+            let scope = CorrectionScope::enter(&signed.numero, &a.correction);
+            // Another number: an appel, untouched.
+            assert_eq!(layout(&appel, &e, &m), as_appel);
+            assert!(!scope.used());
+            assert_eq!(
+                layout(&signed, &e, &m),
+                layout_document(&signed, Some(&a.correction), &e, &m)
+            );
+            assert!(scope.used());
+        }
+        // The scope is gone with its guard.
+        assert_eq!(
+            layout(&signed, &e, &m),
+            layout_document(&signed, None, &e, &m)
+        );
+    }
 }

@@ -1,28 +1,36 @@
-//! PDF bytes from laid-out pages, with printpdf.
+//! PDF bytes from laid-out pages.
 //!
-//! `Renderer::new` prepares the two faces once per batch (subset, unhinted,
-//! font program compressed at the best level). `Renderer::render` lays out
-//! one appel, turns its pages into printpdf operations, lets printpdf build
-//! the lopdf document (fonts registered as already-subset « full » faces, so
-//! printpdf does no per-document subsetting), then swaps in the shared
-//! compressed font program, compresses the small per-document streams at a
-//! fast level and sets the trailer ID and dates from the appel itself: the
-//! same appel always gives the same bytes. `Renderer::render_facturx` builds
-//! the same document, then lets `pdfa` make it a PDF/A-3B Factur-X invoice.
+//! Performance shapes this file: a batch renders tens of thousands of
+//! appels, and each one differs from the next only by its page content, its
+//! metadata and (Factur-X) its XML. So:
+//!
+//! - `Renderer::new` prepares the two faces once (subset, unhinted; see
+//!   `fonts`) and serialises, once, everything every document carries: the
+//!   font programs, ToUnicode maps, font and descriptor dictionaries, the
+//!   page resources and (Factur-X) the sRGB profile — compressed at the best
+//!   level, in a `Shared` block of bytes with fixed object numbers.
+//! - `Renderer::render` lays out one appel, writes its page content with the
+//!   glyph ids already known (no per-document font work, no generic object
+//!   model), compresses the few per-document streams with a reused
+//!   compressor at a fast level, puts the small dictionaries in one
+//!   compressed object stream and ends with a cross-reference stream.
+//!
+//! printpdf (0.12, `subset_font`, `ParsedFont`) prepares the faces; lopdf
+//! reads the files back in the tests. The output is a plain PDF 1.7 with
+//! object and cross-reference streams: every object number, offset and byte
+//! derives from the appel, so the same appel always gives the same bytes, on
+//! any thread. `Renderer::render_facturx` writes the same pages as a
+//! PDF/A-3B Factur-X invoice; `pdfa` provides its extra objects.
 
 // Coordinates, not money: every float here is a position or a size in points.
 #![allow(clippy::float_arithmetic)]
 
+use std::cell::RefCell;
 use std::fmt;
 
-use lopdf::{Dictionary, Object, ObjectId, Stream, StringFormat};
-use printpdf::{
-    Color, FontEmbeddingMode, FontId, Greyscale, Line, LinePoint, OffsetDateTime, Op, PaintMode,
-    ParsedFont, PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfParseErrorSeverity,
-    PdfSaveOptions, Point, PrintpdfFontMeta, Pt, Rect, TextItem, TextMatrix,
-};
+use sha2::{Digest, Sha256};
 
-use super::fonts::{self, FontError};
+use super::fonts::{self, FontError, PreparedFont};
 use super::layout::{self, Face, Item, Metrics, Page};
 use super::pdfa;
 use crate::appel::Appel;
@@ -37,7 +45,7 @@ pub enum RenderError {
         police: &'static str,
         raison: String,
     },
-    /// printpdf refused to build the document.
+    /// The document could not be built.
     Construction(String),
     /// Compressing or serialising the document failed.
     Ecriture(String),
@@ -65,74 +73,6 @@ impl From<FontError> for RenderError {
             police: e.face,
             raison: e.reason,
         }
-    }
-}
-
-/// One face as every document embeds it.
-struct EmbeddedFont {
-    /// Resource name in the page dictionaries (`/F1`, `/F2`).
-    id: FontId,
-    /// The subset face printpdf encodes text and writes widths with.
-    parsed: ParsedFont,
-    /// PostScript name printpdf writes (`LiberationSans-Bold`).
-    name: Vec<u8>,
-    /// The same with a subset tag (`CGAPPB+LiberationSans-Bold`).
-    tagged_name: Vec<u8>,
-    /// Font program, zlib-compressed once.
-    program: Vec<u8>,
-    /// Uncompressed size of the program (`/Length1`).
-    program_len: usize,
-}
-
-impl EmbeddedFont {
-    fn new(id: &str, tag: &str, font: fonts::PreparedFont) -> Result<EmbeddedFont, RenderError> {
-        let name = font
-            .parsed
-            .font_name
-            .clone()
-            .unwrap_or_else(|| id.to_string())
-            .into_bytes();
-        let mut tagged_name = format!("{tag}+").into_bytes();
-        tagged_name.extend_from_slice(&name);
-        Ok(EmbeddedFont {
-            id: FontId(id.to_string()),
-            parsed: font.parsed,
-            name,
-            tagged_name,
-            program: deflate(&font.program, flate2::Compression::best())?,
-            program_len: font.program.len(),
-        })
-    }
-
-    fn program_stream(&self) -> Stream {
-        let mut dict = Dictionary::new();
-        dict.set(
-            "Length1",
-            i64::try_from(self.program_len).unwrap_or(i64::MAX),
-        );
-        dict.set("Filter", "FlateDecode");
-        Stream::new(dict, self.program.clone()).with_compression(false)
-    }
-}
-
-/// Renders appels to PDF; build once per batch and share (it is `Send + Sync`).
-pub struct Renderer {
-    metrics: Metrics,
-    regular: EmbeddedFont,
-    bold: EmbeddedFont,
-    /// The sRGB profile of the PDF/A OutputIntent, zlib-compressed once.
-    icc: Vec<u8>,
-}
-
-// The batch shares one renderer across rayon threads.
-const _: () = {
-    const fn assert_send_sync<T: Send + Sync>() {}
-    assert_send_sync::<Renderer>();
-};
-
-impl fmt::Debug for Renderer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Renderer").finish_non_exhaustive()
     }
 }
 
@@ -167,37 +107,151 @@ impl DocInfo {
     }
 }
 
-/// Compression level of the per-document streams (page content, ToUnicode):
-/// small streams, where the best level costs time and saves a few bytes.
-const CONTENT_COMPRESSION: u32 = 3;
+// ---------------------------------------------------------------------------
+// Fonts
+
+/// Resource names of the two faces in the page resources.
+const FONT_NAMES: [&[u8]; 2] = [b"F1", b"F2"];
+/// Subset tags (six capitals, PDF 32000-1 9.6.4) of the two faces.
+const SUBSET_TAGS: [&str; 2] = ["CGAPPR", "CGAPPB"];
+
+/// Glyph ids of one face, by character: what the page content shows.
+struct Encoding {
+    /// U+0000..U+00FF, direct; 0 when the face has no glyph for it.
+    latin: [u16; 256],
+    /// Everything else, sorted by character.
+    other: Vec<(char, u16)>,
+    /// The glyph of `?`, for a character layout did not clean (never
+    /// happens: `Metrics::clean` only keeps what both faces print).
+    fallback: u16,
+}
+
+impl Encoding {
+    fn new(glyphs: &[(char, u16)]) -> Encoding {
+        let mut latin = [0_u16; 256];
+        let mut other = Vec::new();
+        for &(c, gid) in glyphs {
+            match usize::try_from(u32::from(c)) {
+                Ok(i) if i < 256 => latin[i] = gid,
+                _ => other.push((c, gid)),
+            }
+        }
+        other.sort_unstable();
+        Encoding {
+            fallback: latin[usize::from(b'?')],
+            latin,
+            other,
+        }
+    }
+
+    fn gid(&self, c: char) -> u16 {
+        let gid = match usize::try_from(u32::from(c)) {
+            Ok(i) if i < 256 => self.latin[i],
+            _ => self
+                .other
+                .binary_search_by_key(&c, |e| e.0)
+                .map_or(0, |i| self.other[i].1),
+        };
+        if gid == 0 { self.fallback } else { gid }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The renderer
+
+/// Renders appels to PDF; build once per batch and share (it is `Send + Sync`).
+pub struct Renderer {
+    metrics: Metrics,
+    /// Regular, bold.
+    encodings: [Encoding; 2],
+    plain: Shared,
+    facturx: Shared,
+}
+
+// The batch shares one renderer across rayon threads.
+const _: () = {
+    const fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Renderer>();
+};
+
+impl fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Renderer").finish_non_exhaustive()
+    }
+}
+
+/// Compression level of the per-document streams (page content, the
+/// XML): a few kilobytes each, where miniz's default level 6 takes twice
+/// the time of level 2 for 5 % fewer bytes (compression was half the time
+/// of a render at level 6). Level 1 is a little faster still but misses a
+/// fifth of the matches in a content stream.
+const CONTENT_COMPRESSION: u32 = 2;
+
+/// Compression level of the object stream of a document's dictionaries:
+/// a kilobyte, where levels 1 and 2 give the same bytes.
+const FAST_COMPRESSION: u32 = 1;
+
+/// Compression level of what is compressed once per batch (font programs,
+/// ToUnicode maps, ICC profile, shared dictionaries): the best.
+const SHARED_COMPRESSION: u32 = 9;
 
 impl Renderer {
-    /// Prepares fonts ONCE per batch (subset + compress once, reused by every document).
+    /// Prepares fonts and every shared object ONCE per batch.
     ///
     /// # Errors
     /// `RenderError::Police` if an embedded font cannot be subset or parsed.
     pub fn new() -> Result<Renderer, RenderError> {
-        let regular = fonts::regular()?;
-        let bold = fonts::bold()?;
+        let faces = [fonts::regular()?, fonts::bold()?];
+        // Compressed once for both kinds of documents.
+        let streams = [FaceStreams::new(&faces[0])?, FaceStreams::new(&faces[1])?];
         Ok(Renderer {
             metrics: Metrics {
-                regular: regular.metrics.clone(),
-                bold: bold.metrics.clone(),
+                regular: faces[0].metrics.clone(),
+                bold: faces[1].metrics.clone(),
             },
-            regular: EmbeddedFont::new("F1", "CGAPPR", regular)?,
-            bold: EmbeddedFont::new("F2", "CGAPPB", bold)?,
-            icc: deflate(pdfa::SRGB_ICC, flate2::Compression::best())?,
+            encodings: [
+                Encoding::new(&faces[0].glyphs),
+                Encoding::new(&faces[1].glyphs),
+            ],
+            plain: Shared::new(&faces, &streams, false)?,
+            facturx: Shared::new(&faces, &streams, true)?,
         })
+    }
+
+    /// The SHA-256 of `pdf`, as `Sha256::digest` gives it. For a document
+    /// this renderer wrote, the hash resumes from the state after the
+    /// shared objects every document starts with (20 KB, two thirds of a
+    /// one-page appel), hashed once per batch.
+    #[must_use]
+    pub fn sha256(&self, pdf: &[u8]) -> [u8; 32] {
+        let shared = [&self.facturx, &self.plain]
+            .into_iter()
+            .find(|s| pdf.starts_with(&s.bytes));
+        let mut hasher = match shared {
+            Some(shared) => {
+                let mut hasher = shared.hasher.clone();
+                hasher.update(&pdf[shared.bytes.len()..]);
+                hasher
+            }
+            None => {
+                let mut hasher = Sha256::new();
+                hasher.update(pdf);
+                hasher
+            }
+        };
+        let mut digest = [0; 32];
+        digest.copy_from_slice(&hasher.finalize_reset());
+        digest
     }
 
     /// Renders one appel to the bytes of a plain PDF file.
     ///
     /// # Errors
-    /// `RenderError` if printpdf or lopdf fail to build or write the document.
+    /// `RenderError` if a stream cannot be compressed.
     pub fn render(&self, appel: &Appel, emetteur: &Emetteur) -> Result<Vec<u8>, RenderError> {
         let info = DocInfo::of(appel, emetteur);
-        let mut lo = self.document(appel, emetteur, &info)?;
-        save(&mut lo)
+        let pages = layout::layout(appel, emetteur, &self.metrics);
+        self.document(&pages, &info, &appel.numero, None)
     }
 
     /// Renders one appel to the bytes of a Factur-X invoice: the same pages
@@ -205,7 +259,7 @@ impl Renderer {
     /// `profile` embedded as `factur-x.xml` (see `pdfa`).
     ///
     /// # Errors
-    /// `RenderError` if printpdf or lopdf fail to build or write the document.
+    /// `RenderError` if a stream cannot be compressed.
     pub fn render_facturx(
         &self,
         appel: &Appel,
@@ -213,73 +267,126 @@ impl Renderer {
         profile: Profile,
     ) -> Result<Vec<u8>, RenderError> {
         let info = DocInfo::of(appel, emetteur);
-        let mut lo = self.document(appel, emetteur, &info)?;
-        let xml = facturx::cii_xml(appel, emetteur, profile);
-        pdfa::make_facturx(&mut lo, &info, xml.as_bytes(), profile, &self.icc)?;
-        save(&mut lo)
-    }
-
-    /// The lopdf document of one appel, post-processed (see `finish`).
-    fn document(
-        &self,
-        appel: &Appel,
-        emetteur: &Emetteur,
-        doc_info: &DocInfo,
-    ) -> Result<lopdf::Document, RenderError> {
         let pages = layout::layout(appel, emetteur, &self.metrics);
-        let mut doc = PdfDocument::new(&doc_info.title);
-        let date = pdf_date(appel);
-        let info = &mut doc.metadata.info;
-        info.creation_date = date;
-        info.modification_date = date;
-        info.metadata_date = date;
-        info.author.clone_from(&doc_info.author);
-        info.subject.clone_from(&doc_info.subject);
-        info.creator = doc_info.creator.to_string();
-        info.producer = doc_info.producer.to_string();
-        info.identifier.clone_from(&appel.numero);
-        for font in [&self.regular, &self.bold] {
-            let meta = PrintpdfFontMeta {
-                embedding_mode: FontEmbeddingMode::Full,
-                requires_subsetting: false,
-                ..PrintpdfFontMeta::default()
-            };
-            doc.resources.fonts.map.insert(
-                font.id.clone(),
-                PdfFont::with_meta(font.parsed.clone(), meta),
-            );
-        }
-        doc.with_pages(pages.iter().map(|page| self.page(page)).collect());
+        let xml = facturx::cii_xml(appel, emetteur, profile);
+        self.document(
+            &pages,
+            &info,
+            &appel.numero,
+            Some((xml.as_bytes(), profile)),
+        )
+    }
 
-        let options = PdfSaveOptions {
-            optimize: false,
-            subset_fonts: false,
-            secure: true,
-            image_optimization: None,
+    /// The bytes of a document of `pages`; a Factur-X invoice when `facturx`
+    /// gives its XML. `numero` seeds the trailer ID.
+    pub(super) fn document(
+        &self,
+        pages: &[Page],
+        info: &DocInfo,
+        numero: &str,
+        facturx: Option<(&[u8], Profile)>,
+    ) -> Result<Vec<u8>, RenderError> {
+        let shared = if facturx.is_some() {
+            &self.facturx
+        } else {
+            &self.plain
         };
-        let mut warnings = Vec::new();
-        let mut lo = doc.to_lopdf_document(&options, &mut warnings);
-        if let Some(error) = warnings
-            .iter()
-            .find(|w| w.severity == PdfParseErrorSeverity::Error)
-        {
-            return Err(RenderError::Construction(error.msg.clone()));
+        let mut file = PdfFile::from_shared(shared);
+
+        // Page contents, compressed one by one.
+        let mut contents = Vec::with_capacity(pages.len());
+        CONTENT_BUFFER.with(|buffer| -> Result<(), RenderError> {
+            let mut raw = buffer.borrow_mut();
+            for page in pages {
+                raw.clear();
+                self.content(page, &mut raw);
+                let id = file.reserve();
+                file.stream(id, b"/Filter/FlateDecode", &deflate_content(&raw)?);
+                contents.push(id);
+            }
+            Ok(())
+        })?;
+
+        let extras = match facturx {
+            Some((xml, profile)) => Some(pdfa::streams(&mut file, info, xml, profile)?),
+            None => None,
+        };
+
+        // The small dictionaries, in one compressed object stream.
+        let objstm = file.reserve();
+        let catalog = file.reserve();
+        let pages_id = file.reserve();
+        let page_ids: Vec<u32> = pages.iter().map(|_| file.reserve()).collect();
+        let info_id = file.reserve();
+        let spec = extras.as_ref().map(|_| file.reserve());
+        let mut dicts = ObjectStream::default();
+
+        let o = dicts.object(catalog);
+        o.extend_from_slice(b"<</Type/Catalog/Pages ");
+        push_ref(o, pages_id);
+        o.extend_from_slice(b"/PageLayout/OneColumn");
+        if let (Some(extras), Some(spec), Some(intent)) = (&extras, spec, shared.icc) {
+            pdfa::catalog_entries(o, extras, spec, intent);
         }
-        self.finish(&mut lo, appel)?;
-        Ok(lo)
+        o.extend_from_slice(b">>");
+
+        let o = dicts.object(pages_id);
+        o.extend_from_slice(b"<</Type/Pages/Kids[");
+        for (i, &id) in page_ids.iter().enumerate() {
+            if i > 0 {
+                o.push(b' ');
+            }
+            push_ref(o, id);
+        }
+        o.extend_from_slice(b"]/Count ");
+        push_uint(o, page_ids.len());
+        o.extend_from_slice(b">>");
+
+        for (&id, &content) in page_ids.iter().zip(&contents) {
+            let o = dicts.object(id);
+            o.extend_from_slice(b"<</Type/Page/Parent ");
+            push_ref(o, pages_id);
+            o.extend_from_slice(b"/MediaBox[0 0 ");
+            push_num(o, layout::PAGE_WIDTH);
+            o.push(b' ');
+            push_num(o, layout::PAGE_HEIGHT);
+            o.extend_from_slice(b"]/Resources ");
+            push_ref(o, shared.resources);
+            o.extend_from_slice(b"/Contents ");
+            push_ref(o, content);
+            o.extend_from_slice(b">>");
+        }
+
+        let o = dicts.object(info_id);
+        let date = pdf_date(info.date);
+        o.extend_from_slice(b"<</Title");
+        push_text(o, &info.title);
+        o.extend_from_slice(b"/Author");
+        push_text(o, &info.author);
+        o.extend_from_slice(b"/Subject");
+        push_text(o, &info.subject);
+        o.extend_from_slice(b"/Creator");
+        push_text(o, info.creator);
+        o.extend_from_slice(b"/Producer");
+        push_text(o, info.producer);
+        o.extend_from_slice(b"/CreationDate");
+        push_text(o, &date);
+        o.extend_from_slice(b"/ModDate");
+        push_text(o, &date);
+        o.extend_from_slice(b">>");
+
+        if let (Some(extras), Some(spec)) = (&extras, spec) {
+            pdfa::filespec(dicts.object(spec), extras);
+        }
+        file.object_stream(objstm, &dicts, FAST_COMPRESSION)?;
+        Ok(file.finish(catalog, info_id, &document_id(numero)))
     }
 
-    fn handle(&self, face: Face) -> PdfFontHandle {
-        match face {
-            Face::Regular => PdfFontHandle::External(self.regular.id.clone()),
-            Face::Bold => PdfFontHandle::External(self.bold.id.clone()),
-        }
-    }
-
-    /// printpdf operations for one page: fills, then rules, then all the
+    /// The content stream of one page: fills, then rules, then all the
     /// text in one text object (so text is always above the shading).
-    fn page(&self, page: &Page) -> PdfPage {
-        let mut ops = Vec::with_capacity(page.items.len() * 3 + 8);
+    /// Positions and sizes to a hundredth of a point; text as the glyph ids
+    /// of the Identity-H encoding.
+    fn content(&self, page: &Page, out: &mut Vec<u8>) {
         let mut fill_grey = None;
         for item in &page.items {
             if let Item::Fill {
@@ -290,20 +397,13 @@ impl Renderer {
                 grey,
             } = *item
             {
-                set_fill(&mut ops, &mut fill_grey, grey);
-                ops.push(Op::DrawRectangle {
-                    rectangle: Rect {
-                        x: pt(x),
-                        y: pt(y),
-                        width: pt(width),
-                        height: pt(height),
-                        mode: Some(PaintMode::Fill),
-                        winding_order: None,
-                    },
-                });
+                set_grey(out, &mut fill_grey, grey, b" g\n");
+                push_nums(out, &[x, y, width, height]);
+                out.extend_from_slice(b" re\nf\n");
             }
         }
-        let mut stroke: Option<(f32, f32)> = None;
+        let mut stroke_grey = None;
+        let mut stroke_width = None;
         for item in &page.items {
             if let Item::Rule {
                 x1,
@@ -314,24 +414,19 @@ impl Renderer {
                 grey,
             } = *item
             {
-                if stroke.is_none_or(|(_, g)| g != grey) {
-                    ops.push(Op::SetOutlineColor {
-                        col: grey_color(grey),
-                    });
+                set_grey(out, &mut stroke_grey, grey, b" G\n");
+                if stroke_width != Some(width) {
+                    push_num(out, width);
+                    out.extend_from_slice(b" w\n");
+                    stroke_width = Some(width);
                 }
-                if stroke.is_none_or(|(w, _)| w != width) {
-                    ops.push(Op::SetOutlineThickness { pt: pt(width) });
-                }
-                stroke = Some((width, grey));
-                ops.push(Op::DrawLine {
-                    line: Line {
-                        points: vec![point(x1, y1), point(x2, y2)],
-                        is_closed: false,
-                    },
-                });
+                push_nums(out, &[x1, y1]);
+                out.extend_from_slice(b" m\n");
+                push_nums(out, &[x2, y2]);
+                out.extend_from_slice(b" l\nS\n");
             }
         }
-        ops.push(Op::StartTextSection);
+        out.extend_from_slice(b"BT\n");
         let mut font: Option<(Face, f32)> = None;
         for item in &page.items {
             if let Item::Text {
@@ -343,227 +438,539 @@ impl Renderer {
                 text,
             } = item
             {
+                let index = match face {
+                    Face::Regular => 0,
+                    Face::Bold => 1,
+                };
                 if font != Some((*face, *size)) {
-                    ops.push(Op::SetFont {
-                        font: self.handle(*face),
-                        size: pt(*size),
-                    });
+                    out.push(b'/');
+                    out.extend_from_slice(FONT_NAMES[index]);
+                    out.push(b' ');
+                    push_num(out, *size);
+                    out.extend_from_slice(b" Tf\n");
                     font = Some((*face, *size));
                 }
-                set_fill(&mut ops, &mut fill_grey, *grey);
-                ops.push(Op::SetTextMatrix {
-                    matrix: TextMatrix::Translate(pt(*x), pt(*y)),
-                });
-                ops.push(Op::ShowText {
-                    items: vec![TextItem::Text(text.clone())],
-                });
-            }
-        }
-        ops.push(Op::EndTextSection);
-        PdfPage::new(
-            printpdf::Mm(layout::PAGE_WIDTH * 25.4 / 72.0),
-            printpdf::Mm(layout::PAGE_HEIGHT * 25.4 / 72.0),
-            ops,
-        )
-    }
-
-    /// Post-processing of printpdf's document: shared font programs with
-    /// subset tags, fast compression of the rest, deterministic ID.
-    fn finish(&self, doc: &mut lopdf::Document, appel: &Appel) -> Result<(), RenderError> {
-        let mut programs: Vec<(ObjectId, &EmbeddedFont)> = Vec::new();
-        for object in doc.objects.values_mut() {
-            if let Object::Dictionary(dict) = object {
-                self.tag_font(dict, &mut programs);
-            }
-        }
-        for (id, font) in programs {
-            doc.objects
-                .insert(id, Object::Stream(font.program_stream()));
-        }
-        for object in doc.objects.values_mut() {
-            if let Object::Stream(stream) = object
-                && stream.dict.get(b"Filter").is_err()
-            {
-                let compressed = deflate_content(&stream.content)?;
-                if compressed.len() < stream.content.len() {
-                    stream.dict.set("Filter", "FlateDecode");
-                    stream.set_content(compressed);
-                }
-            }
-        }
-        drop_empty_resources(doc);
-        // Empty entries printpdf always writes.
-        if let Ok(info) = doc.trailer.get(b"Info").and_then(Object::as_reference)
-            && let Ok(Object::Dictionary(info)) = doc.get_object_mut(info)
-        {
-            info.remove(b"Keywords");
-            info.remove(b"GTS_PDFXVersion");
-        }
-        let id = document_id(&appel.numero);
-        doc.trailer.set(
-            "ID",
-            Object::Array(vec![
-                Object::String(id.clone(), StringFormat::Hexadecimal),
-                Object::String(id, StringFormat::Hexadecimal),
-            ]),
-        );
-        Ok(())
-    }
-
-    fn font_named(&self, name: &[u8]) -> Option<&EmbeddedFont> {
-        [&self.regular, &self.bold]
-            .into_iter()
-            .find(|f| f.name == name)
-    }
-
-    /// Adds the subset tag to a font or descriptor dictionary, and records
-    /// which font program object belongs to which face.
-    fn tag_font<'s>(
-        &'s self,
-        dict: &mut Dictionary,
-        programs: &mut Vec<(ObjectId, &'s EmbeddedFont)>,
-    ) {
-        let is = |dict: &Dictionary, key: &[u8], value: &[u8]| {
-            dict.get(key)
-                .and_then(Object::as_name)
-                .is_ok_and(|n| n == value)
-        };
-        if is(dict, b"Type", b"FontDescriptor") {
-            let Some(font) = dict
-                .get(b"FontName")
-                .and_then(Object::as_name)
-                .ok()
-                .and_then(|n| self.font_named(n))
-            else {
-                return;
-            };
-            dict.set("FontName", Object::Name(font.tagged_name.clone()));
-            if let Ok(id) = dict.get(b"FontFile2").and_then(Object::as_reference) {
-                programs.push((id, font));
-            }
-        } else if is(dict, b"Type", b"Font") && is(dict, b"Subtype", b"Type0") {
-            let Some(font) = dict
-                .get(b"BaseFont")
-                .and_then(Object::as_name)
-                .ok()
-                .and_then(|n| self.font_named(n))
-            else {
-                return;
-            };
-            dict.set("BaseFont", Object::Name(font.tagged_name.clone()));
-            if let Ok(Object::Array(descendants)) = dict.get_mut(b"DescendantFonts") {
-                for descendant in descendants {
-                    if let Object::Dictionary(d) = descendant {
-                        d.set("BaseFont", Object::Name(font.tagged_name.clone()));
+                set_grey(out, &mut fill_grey, *grey, b" g\n");
+                out.extend_from_slice(b"1 0 0 1 ");
+                push_nums(out, &[*x, *y]);
+                out.extend_from_slice(b" Tm\n");
+                let encoding = &self.encodings[index];
+                // Two bytes per glyph in a literal string: half the bytes
+                // of hex, and the compressed stream is smaller too.
+                out.push(b'(');
+                for c in text.chars() {
+                    for byte in encoding.gid(c).to_be_bytes() {
+                        push_string_byte(out, byte);
                     }
                 }
+                out.extend_from_slice(b") Tj\n");
             }
         }
+        out.extend_from_slice(b"ET\n");
     }
 }
 
-/// Removes what printpdf writes on every page whether used or not: empty
-/// `/Annots` arrays and the empty `/XObject`, `/ExtGState` and `/Shading`
-/// resource dictionaries (and their objects, once nothing refers to them).
-fn drop_empty_resources(doc: &mut lopdf::Document) {
-    let is_empty_dict = |doc: &lopdf::Document, value: &Object| match value {
-        Object::Reference(id) => {
-            matches!(doc.objects.get(id), Some(Object::Dictionary(d)) if d.is_empty())
-        }
-        Object::Dictionary(d) => d.is_empty(),
-        _ => false,
-    };
-    let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
-    let mut dropped = Vec::new();
-    for page in pages {
-        let resources = match doc.get_dictionary_mut(page) {
-            Ok(dict) => {
-                if dict
-                    .get(b"Annots")
-                    .and_then(Object::as_array)
-                    .is_ok_and(Vec::is_empty)
-                {
-                    dict.remove(b"Annots");
-                }
-                dict.get(b"Resources").and_then(Object::as_reference).ok()
-            }
-            Err(_) => None,
-        };
-        let Some(resources) = resources else { continue };
-        let Ok(dict) = doc.get_dictionary(resources) else {
-            continue;
-        };
-        let empty: Vec<(Vec<u8>, Option<ObjectId>)> = [&b"XObject"[..], b"ExtGState", b"Shading"]
-            .into_iter()
-            .filter_map(|key| {
-                let value = dict.get(key).ok()?;
-                is_empty_dict(doc, value).then(|| (key.to_vec(), value.as_reference().ok()))
-            })
-            .collect();
-        if let Ok(dict) = doc.get_dictionary_mut(resources) {
-            for (key, id) in empty {
-                dict.remove(&key);
-                dropped.extend(id);
-            }
-        }
-    }
-    dropped.sort_unstable();
-    dropped.dedup();
-    dropped.retain(|id| !doc.objects.values().any(|o| refers_to(o, *id)));
-    for id in dropped {
-        doc.objects.remove(&id);
-    }
+thread_local! {
+    /// Raw page content, reused from document to document on each thread.
+    static CONTENT_BUFFER: RefCell<Vec<u8>> = RefCell::new(Vec::with_capacity(16 * 1024));
 }
 
-/// Whether `object` holds a reference to `id` (directly or nested).
-fn refers_to(object: &Object, id: ObjectId) -> bool {
-    match object {
-        Object::Reference(r) => *r == id,
-        Object::Array(items) => items.iter().any(|o| refers_to(o, id)),
-        Object::Dictionary(dict) => dict.iter().any(|(_, o)| refers_to(o, id)),
-        Object::Stream(stream) => stream.dict.iter().any(|(_, o)| refers_to(o, id)),
-        _ => false,
-    }
-}
-
-fn pt(v: f32) -> Pt {
-    // Two decimals are a hundredth of a point: plenty, and shorter streams.
-    Pt((v * 100.0).round() / 100.0)
-}
-
-fn point(x: f32, y: f32) -> LinePoint {
-    LinePoint {
-        p: Point { x: pt(x), y: pt(y) },
-        bezier: false,
-    }
-}
-
-fn grey_color(grey: f32) -> Color {
-    Color::Greyscale(Greyscale::new(grey, None))
-}
-
-fn set_fill(ops: &mut Vec<Op>, current: &mut Option<f32>, grey: f32) {
+fn set_grey(out: &mut Vec<u8>, current: &mut Option<f32>, grey: f32, operator: &[u8]) {
     if *current != Some(grey) {
-        ops.push(Op::SetFillColor {
-            col: grey_color(grey),
-        });
+        push_num(out, grey);
+        out.extend_from_slice(operator);
         *current = Some(grey);
     }
 }
 
-fn deflate(data: &[u8], level: flate2::Compression) -> Result<Vec<u8>, RenderError> {
-    deflate_with(&mut flate2::Compress::new(level, true), data)
+// ---------------------------------------------------------------------------
+// Objects shared by every document
+
+/// A face's font program and ToUnicode map, compressed.
+struct FaceStreams {
+    program: Vec<u8>,
+    to_unicode: Vec<u8>,
+}
+
+impl FaceStreams {
+    fn new(face: &PreparedFont) -> Result<FaceStreams, RenderError> {
+        Ok(FaceStreams {
+            program: deflate(&face.program, SHARED_COMPRESSION)?,
+            to_unicode: deflate(&to_unicode_cmap(&face.glyphs), SHARED_COMPRESSION)?,
+        })
+    }
+}
+
+/// The header and the objects every document of one kind carries,
+/// serialised and compressed once per batch: each document starts with a
+/// copy of these bytes.
+struct Shared {
+    bytes: Vec<u8>,
+    /// SHA-256 state after `bytes`.
+    hasher: Sha256,
+    xref: Vec<XrefEntry>,
+    /// Object number of the page resources (the two fonts).
+    resources: u32,
+    /// Object number of the sRGB profile (Factur-X only).
+    icc: Option<u32>,
+}
+
+impl Shared {
+    fn new(
+        faces: &[PreparedFont; 2],
+        streams: &[FaceStreams; 2],
+        pdfa: bool,
+    ) -> Result<Shared, RenderError> {
+        let mut file = PdfFile::new();
+        let mut dicts = ObjectStream::default();
+        let dicts_id = file.reserve();
+        let mut type0 = [0; 2];
+        for (i, (face, streams)) in faces.iter().zip(streams).enumerate() {
+            let program = file.reserve();
+            let mut dict = b"/Length1 ".to_vec();
+            push_uint(&mut dict, face.program.len());
+            dict.extend_from_slice(b"/Filter/FlateDecode");
+            file.stream(program, &dict, &streams.program);
+            let to_unicode = file.reserve();
+            file.stream(to_unicode, b"/Filter/FlateDecode", &streams.to_unicode);
+            let descriptor = file.reserve();
+            type0[i] = file.reserve();
+            let name = format!("{}+{}", SUBSET_TAGS[i], face.name);
+
+            let o = dicts.object(type0[i]);
+            o.extend_from_slice(b"<</Type/Font/Subtype/Type0/BaseFont/");
+            o.extend_from_slice(name.as_bytes());
+            o.extend_from_slice(
+                b"/Encoding/Identity-H/DescendantFonts[<</Type/Font/Subtype/CIDFontType2/BaseFont/",
+            );
+            o.extend_from_slice(name.as_bytes());
+            o.extend_from_slice(b"/CIDSystemInfo<</Registry(Adobe)/Ordering(Identity)/Supplement 0>>/FontDescriptor ");
+            push_ref(o, descriptor);
+            // Every glyph of the subset, from glyph 0: the widths layout
+            // measured with.
+            o.extend_from_slice(b"/W[0[");
+            for (j, &w) in face.widths.iter().enumerate() {
+                if j > 0 {
+                    o.push(b' ');
+                }
+                push_uint(o, usize::from(w));
+            }
+            o.extend_from_slice(b"]]/CIDToGIDMap/Identity>>]/ToUnicode ");
+            push_ref(o, to_unicode);
+            o.extend_from_slice(b">>");
+
+            let d = &face.descriptor;
+            let o = dicts.object(descriptor);
+            o.extend_from_slice(b"<</Type/FontDescriptor/FontName/");
+            o.extend_from_slice(name.as_bytes());
+            // Flags 32: non-symbolic (standard Latin characters).
+            o.extend_from_slice(b"/Flags 32/FontBBox[");
+            push_ints(o, &d.bbox);
+            o.extend_from_slice(b"]/ItalicAngle 0/Ascent ");
+            push_ints(o, &[d.ascent]);
+            o.extend_from_slice(b"/Descent ");
+            push_ints(o, &[d.descent]);
+            o.extend_from_slice(b"/CapHeight ");
+            push_ints(o, &[d.cap_height]);
+            o.extend_from_slice(b"/StemV ");
+            push_ints(o, &[d.stem_v]);
+            o.extend_from_slice(b"/FontFile2 ");
+            push_ref(o, program);
+            o.extend_from_slice(b">>");
+        }
+        let resources = file.reserve();
+        let o = dicts.object(resources);
+        o.extend_from_slice(b"<</Font<<");
+        for (name, id) in FONT_NAMES.iter().zip(type0) {
+            o.push(b'/');
+            o.extend_from_slice(name);
+            o.push(b' ');
+            push_ref(o, id);
+        }
+        o.extend_from_slice(b">>>>");
+        let icc = if pdfa {
+            let id = file.reserve();
+            file.stream(
+                id,
+                b"/N 3/Filter/FlateDecode",
+                &deflate(pdfa::SRGB_ICC, SHARED_COMPRESSION)?,
+            );
+            Some(id)
+        } else {
+            None
+        };
+        file.object_stream(dicts_id, &dicts, SHARED_COMPRESSION)?;
+        let mut hasher = Sha256::new();
+        hasher.update(&file.out);
+        Ok(Shared {
+            bytes: file.out,
+            hasher,
+            xref: file.xref,
+            resources,
+            icc,
+        })
+    }
+}
+
+/// The ToUnicode CMap of a face: glyph id → character, in ranges where
+/// both run on together.
+fn to_unicode_cmap(glyphs: &[(char, u16)]) -> Vec<u8> {
+    let mut by_gid: Vec<(u16, u32)> = glyphs.iter().map(|&(c, g)| (g, u32::from(c))).collect();
+    by_gid.sort_unstable();
+    by_gid.dedup_by_key(|e| e.0);
+    // (first gid, last gid, first character)
+    let mut ranges: Vec<(u16, u16, u32)> = Vec::new();
+    for &(gid, c) in &by_gid {
+        if let Some(last) = ranges.last_mut() {
+            let next_gid = u32::from(last.1) + 1;
+            let next_c = last.2 + u32::from(last.1 - last.0) + 1;
+            // A range may not cross a change of the high byte (of either side).
+            if u32::from(gid) == next_gid
+                && c == next_c
+                && gid >> 8 == last.0 >> 8
+                && c >> 8 == last.2 >> 8
+            {
+                last.1 = gid;
+                continue;
+            }
+        }
+        ranges.push((gid, gid, c));
+    }
+    // The conventional layout, spaces included: some readers (lopdf among
+    // them) parse a ToUnicode CMap token by token, not as PostScript.
+    let mut out = b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n\
+/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n\
+/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n\
+1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+        .to_vec();
+    let hex4 = |out: &mut Vec<u8>, v: u32| {
+        out.push(b'<');
+        push_hex(out, &u16::try_from(v).unwrap_or(0xfffd).to_be_bytes());
+        out.push(b'>');
+    };
+    for block in ranges.chunks(100) {
+        push_uint(&mut out, block.len());
+        out.extend_from_slice(b" beginbfrange\n");
+        for &(first, last, c) in block {
+            hex4(&mut out, u32::from(first));
+            out.push(b' ');
+            hex4(&mut out, u32::from(last));
+            out.push(b' ');
+            hex4(&mut out, c);
+            out.push(b'\n');
+        }
+        out.extend_from_slice(b"endbfrange\n");
+    }
+    out.extend_from_slice(b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n");
+    out
+}
+
+// ---------------------------------------------------------------------------
+// File writer
+
+/// Where an object is: nowhere yet (or the free head of the list), at a
+/// byte offset, or inside an object stream.
+#[derive(Debug, Clone, Copy)]
+enum XrefEntry {
+    Free,
+    At(usize),
+    InStream { stream: u32, index: u16 },
+}
+
+/// A PDF file being written: its bytes and its cross-reference entries,
+/// indexed by object number.
+pub(super) struct PdfFile {
+    out: Vec<u8>,
+    xref: Vec<XrefEntry>,
+}
+
+/// Header, with the binary comment line PDF/A wants (four bytes above 127).
+const HEADER: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n";
+
+impl PdfFile {
+    fn new() -> PdfFile {
+        PdfFile {
+            out: HEADER.to_vec(),
+            xref: vec![XrefEntry::Free],
+        }
+    }
+
+    /// A document starting with the shared objects.
+    fn from_shared(shared: &Shared) -> PdfFile {
+        // Room for the shared block, a page of content, the XML and the rest.
+        let mut out = Vec::with_capacity(shared.bytes.len() + 12 * 1024);
+        out.extend_from_slice(&shared.bytes);
+        PdfFile {
+            out,
+            xref: shared.xref.clone(),
+        }
+    }
+
+    /// A new object number.
+    pub(super) fn reserve(&mut self) -> u32 {
+        self.xref.push(XrefEntry::Free);
+        u32::try_from(self.xref.len() - 1).unwrap_or(u32::MAX)
+    }
+
+    fn begin(&mut self, id: u32) {
+        if let Some(entry) = self.xref.get_mut(id as usize) {
+            *entry = XrefEntry::At(self.out.len());
+        }
+        push_uint(&mut self.out, id as usize);
+        self.out.extend_from_slice(b" 0 obj\n");
+    }
+
+    /// Writes object `id`, a stream of `data` whose dictionary holds `dict`
+    /// (already serialised entries) and its length.
+    pub(super) fn stream(&mut self, id: u32, dict: &[u8], data: &[u8]) {
+        self.begin(id);
+        self.out.extend_from_slice(b"<<");
+        self.out.extend_from_slice(dict);
+        self.out.extend_from_slice(b"/Length ");
+        push_uint(&mut self.out, data.len());
+        self.out.extend_from_slice(b">>\nstream\n");
+        self.out.extend_from_slice(data);
+        self.out.extend_from_slice(b"\nendstream\nendobj\n");
+    }
+
+    /// Writes object `id`, the compressed object stream holding `objects`.
+    fn object_stream(
+        &mut self,
+        id: u32,
+        objects: &ObjectStream,
+        level: u32,
+    ) -> Result<(), RenderError> {
+        let mut data = Vec::with_capacity(objects.index.len() + objects.body.len());
+        data.extend_from_slice(&objects.index);
+        data.extend_from_slice(&objects.body);
+        for (index, &member) in objects.ids.iter().enumerate() {
+            if let Some(entry) = self.xref.get_mut(member as usize) {
+                *entry = XrefEntry::InStream {
+                    stream: id,
+                    index: u16::try_from(index).unwrap_or(u16::MAX),
+                };
+            }
+        }
+        let mut dict = b"/Type/ObjStm/N ".to_vec();
+        push_uint(&mut dict, objects.ids.len());
+        dict.extend_from_slice(b"/First ");
+        push_uint(&mut dict, objects.index.len());
+        dict.extend_from_slice(b"/Filter/FlateDecode");
+        let compressed = if level == FAST_COMPRESSION {
+            deflate_fast(&data)?
+        } else {
+            deflate(&data, level)?
+        };
+        self.stream(id, &dict, &compressed);
+        Ok(())
+    }
+
+    /// Ends the file with its cross-reference stream (which is also the
+    /// trailer) and returns its bytes.
+    fn finish(mut self, root: u32, info: u32, id: &[u8]) -> Vec<u8> {
+        let xref_id = self.reserve();
+        let start = self.out.len();
+        if let Some(entry) = self.xref.last_mut() {
+            *entry = XrefEntry::At(start);
+        }
+        // Type (1 byte), offset or object stream (4), generation or index (2).
+        let mut rows = Vec::with_capacity(self.xref.len() * 7);
+        for entry in &self.xref {
+            let (kind, field2, field3) = match *entry {
+                XrefEntry::Free => (0_u8, 0_u32, 0xffff_u16),
+                XrefEntry::At(offset) => (1, u32::try_from(offset).unwrap_or(u32::MAX), 0),
+                XrefEntry::InStream { stream, index } => (2, stream, index),
+            };
+            rows.push(kind);
+            rows.extend_from_slice(&field2.to_be_bytes());
+            rows.extend_from_slice(&field3.to_be_bytes());
+        }
+        // Left uncompressed: a hundred bytes, where a compressor reset and
+        // Huffman tables cost more than the 60 bytes they would save.
+        let mut dict = b"/Type/XRef/Size ".to_vec();
+        push_uint(&mut dict, self.xref.len());
+        dict.extend_from_slice(b"/W[1 4 2]/Root ");
+        push_ref(&mut dict, root);
+        dict.extend_from_slice(b"/Info ");
+        push_ref(&mut dict, info);
+        dict.extend_from_slice(b"/ID[<");
+        push_hex(&mut dict, id);
+        dict.extend_from_slice(b"><");
+        push_hex(&mut dict, id);
+        dict.extend_from_slice(b">]");
+        self.stream(xref_id, &dict, &rows);
+        self.out.extend_from_slice(b"startxref\n");
+        push_uint(&mut self.out, start);
+        self.out.extend_from_slice(b"\n%%EOF\n");
+        self.out
+    }
+}
+
+/// Objects gathered for one object stream.
+#[derive(Default)]
+pub(super) struct ObjectStream {
+    /// `number offset` pairs.
+    index: Vec<u8>,
+    body: Vec<u8>,
+    ids: Vec<u32>,
+}
+
+impl ObjectStream {
+    /// Starts object `id`; write its value into the returned buffer.
+    pub(super) fn object(&mut self, id: u32) -> &mut Vec<u8> {
+        if !self.ids.is_empty() {
+            self.index.push(b' ');
+            self.body.push(b'\n');
+        }
+        push_uint(&mut self.index, id as usize);
+        self.index.push(b' ');
+        push_uint(&mut self.index, self.body.len());
+        self.ids.push(id);
+        &mut self.body
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Serialisation helpers: no `format!`, no float formatting machinery.
+
+pub(super) fn push_uint(out: &mut Vec<u8>, mut n: usize) {
+    let mut digits = [0_u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+fn push_ints(out: &mut Vec<u8>, values: &[i32]) {
+    for (i, &v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        if v < 0 {
+            out.push(b'-');
+        }
+        push_uint(out, v.unsigned_abs() as usize);
+    }
+}
+
+/// `v` to a hundredth, without trailing zeros (`56.69`, `0.9`, `9`).
+fn push_num(out: &mut Vec<u8>, v: f32) {
+    #[allow(clippy::cast_possible_truncation)]
+    let hundredths = (v * 100.0).round() as i64;
+    if hundredths < 0 {
+        out.push(b'-');
+    }
+    let n = hundredths.unsigned_abs();
+    push_uint(out, usize::try_from(n / 100).unwrap_or(usize::MAX));
+    let fraction = (n % 100) as u8;
+    if fraction != 0 {
+        out.push(b'.');
+        out.push(b'0' + fraction / 10);
+        if !fraction.is_multiple_of(10) {
+            out.push(b'0' + fraction % 10);
+        }
+    }
+}
+
+fn push_nums(out: &mut Vec<u8>, values: &[f32]) {
+    for (i, &v) in values.iter().enumerate() {
+        if i > 0 {
+            out.push(b' ');
+        }
+        push_num(out, v);
+    }
+}
+
+pub(super) fn push_ref(out: &mut Vec<u8>, id: u32) {
+    push_uint(out, id as usize);
+    out.extend_from_slice(b" 0 R");
+}
+
+pub(super) fn push_hex(out: &mut Vec<u8>, bytes: &[u8]) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in bytes {
+        out.push(HEX[usize::from(b >> 4)]);
+        out.push(HEX[usize::from(b & 15)]);
+    }
+}
+
+/// One byte inside a literal string, escaped where PDF needs it
+/// (delimiters, backslash, and end-of-line bytes, which readers normalise).
+fn push_string_byte(out: &mut Vec<u8>, byte: u8) {
+    match byte {
+        b'(' | b')' | b'\\' => {
+            out.push(b'\\');
+            out.push(byte);
+        }
+        b'\r' => out.extend_from_slice(b"\\r"),
+        b'\n' => out.extend_from_slice(b"\\n"),
+        _ => out.push(byte),
+    }
+}
+
+/// A PDF text string: PDFDocEncoding (a literal) when it is printable
+/// ASCII, else UTF-16BE with its byte order mark (hex).
+pub(super) fn push_text(out: &mut Vec<u8>, text: &str) {
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        out.push(b'(');
+        for b in text.bytes() {
+            push_string_byte(out, b);
+        }
+        out.push(b')');
+    } else {
+        out.extend_from_slice(b"<FEFF");
+        for unit in text.encode_utf16() {
+            push_hex(out, &unit.to_be_bytes());
+        }
+        out.push(b'>');
+    }
+}
+
+/// `D:20270115000000+00'00'`: midnight UTC of `date`.
+pub(super) fn pdf_date(date: chrono::NaiveDate) -> String {
+    format!("D:{}000000+00'00'", date.format("%Y%m%d"))
+}
+
+// ---------------------------------------------------------------------------
+// Compression
+
+fn deflate(data: &[u8], level: u32) -> Result<Vec<u8>, RenderError> {
+    deflate_with(
+        &mut flate2::Compress::new(flate2::Compression::new(level), true),
+        data,
+    )
 }
 
 thread_local! {
-    /// One compressor per thread, reset between streams: building one
+    /// Compressors per thread, reset between streams: building one
     /// allocates and clears a few hundred kilobytes, more than compressing a
     /// page of content costs.
-    static CONTENT_DEFLATE: std::cell::RefCell<flate2::Compress> = std::cell::RefCell::new(
+    static FAST_DEFLATE: RefCell<flate2::Compress> = RefCell::new(
+        flate2::Compress::new(flate2::Compression::new(FAST_COMPRESSION), true),
+    );
+    static CONTENT_DEFLATE: RefCell<flate2::Compress> = RefCell::new(
         flate2::Compress::new(flate2::Compression::new(CONTENT_COMPRESSION), true),
     );
 }
 
+/// A zlib stream of a document's object stream, with this thread's
+/// compressor.
+fn deflate_fast(data: &[u8]) -> Result<Vec<u8>, RenderError> {
+    FAST_DEFLATE.with(|compress| {
+        let mut compress = compress.borrow_mut();
+        compress.reset();
+        deflate_with(&mut compress, data)
+    })
+}
+
+/// A zlib stream of per-document `data` (a page's content, the XML), with
+/// this thread's compressor.
 pub(super) fn deflate_content(data: &[u8]) -> Result<Vec<u8>, RenderError> {
     CONTENT_DEFLATE.with(|compress| {
         let mut compress = compress.borrow_mut();
@@ -590,31 +997,6 @@ fn deflate_with(compress: &mut flate2::Compress, data: &[u8]) -> Result<Vec<u8>,
     }
 }
 
-/// The bytes of the finished document.
-fn save(doc: &mut lopdf::Document) -> Result<Vec<u8>, RenderError> {
-    let mut bytes = Vec::with_capacity(40 * 1024);
-    // Object and cross-reference streams (PDF 1.5): the dictionaries (font
-    // widths, page, info) are compressed too.
-    let save = lopdf::SaveOptions::builder()
-        .use_object_streams(true)
-        .use_xref_streams(true)
-        .compression_level(CONTENT_COMPRESSION)
-        .build();
-    doc.save_with_options(&mut bytes, save)
-        .map_err(|e| RenderError::Ecriture(e.to_string()))?;
-    Ok(bytes)
-}
-
-/// Creation and modification date: the appel's date of issue, at midnight UTC.
-fn pdf_date(appel: &Appel) -> OffsetDateTime {
-    let seconds = appel
-        .date_emission
-        .and_hms_opt(0, 0, 0)
-        .map_or(0, |d| d.and_utc().timestamp());
-    OffsetDateTime::from_unix_timestamp(seconds)
-        .unwrap_or_else(|_| printpdf::PdfDocumentInfo::default().creation_date)
-}
-
 /// Trailer ID: 16 bytes derived from the appel number (two FNV-1a 64 hashes),
 /// so a re-run of the batch gives byte-identical files.
 fn document_id(numero: &str) -> Vec<u8> {
@@ -626,4 +1008,45 @@ fn document_id(numero: &str) -> Vec<u8> {
     let mut id = fnv(0xcbf2_9ce4_8422_2325).to_be_bytes().to_vec();
     id.extend_from_slice(&fnv(0x6c62_272e_07bb_0142).to_be_bytes());
     id
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_written_to_a_hundredth() {
+        let mut out = Vec::new();
+        push_nums(&mut out, &[56.692_913, 0.9, 9.0, -1.5, 0.004, 841.89]);
+        assert_eq!(out, b"56.69 0.9 9 -1.5 0 841.89");
+    }
+
+    #[test]
+    fn unicode_ranges_never_cross_a_high_byte() {
+        let glyphs = [
+            ('a', 1),
+            ('b', 2),
+            ('c', 3),
+            ('\u{ff}', 4),
+            ('\u{100}', 5),
+            ('€', 9),
+        ];
+        let cmap = String::from_utf8(to_unicode_cmap(&glyphs)).unwrap();
+        assert!(
+            cmap.contains(
+                "4 beginbfrange\n<0001> <0003> <0061>\n<0004> <0004> <00FF>\n\
+                 <0005> <0005> <0100>\n<0009> <0009> <20AC>\nendbfrange\n"
+            ),
+            "{cmap}"
+        );
+    }
+
+    #[test]
+    fn literal_strings_escape_delimiters_and_line_ends() {
+        let mut out = Vec::new();
+        for b in [b'(', b')', b'\\', b'\r', b'\n', b'A', 0] {
+            push_string_byte(&mut out, b);
+        }
+        assert_eq!(out, b"\\(\\)\\\\\\r\\nA\0");
+    }
 }

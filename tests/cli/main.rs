@@ -4,11 +4,13 @@
 
 mod util;
 
+mod avoir;
 mod billing_year;
 mod commands;
 mod compare;
 mod compliance;
 mod cron;
 mod grid_errors;
+mod report;
 mod roster_errors;
 mod run;

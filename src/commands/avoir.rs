@@ -1,0 +1,660 @@
+//! `cotisations avoir`: one credit note on one appel of a verified batch,
+//! written like a batch (lock, staging folder, syncfs, one atomic rename)
+//! into a folder of its own, which `cotisations verify` checks.
+//!
+//! Glue only: reads the batch (its manifest, its ledger, the appel's PDF
+//! for the Factur-X details the ledger does not carry) and the previous
+//! credit note folder (`--after`), hands the appel as issued to the pure
+//! `crate::avoir`, then renders and writes what it returns.
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::appel::Appel;
+use crate::avoir::{self, Avoir, AvoirError, Credited, Request};
+use crate::batch::manifest::{
+    AppelEntry, DejaCredite, DossierManifest, Entree, Entrees, Fichier, MANIFEST_FILE, Manifest,
+    Options, SERIE_APPELS, sha256_hex,
+};
+use crate::batch::output::{
+    self, LEDGER_FILE, OutputLock, PdfFormat, SUMMARY_FILE, check_destination, parent_of, pdf_name,
+};
+use crate::cli::{AvoirArgs, PdfFormatArg};
+use crate::error::Error;
+use crate::facturx::Profile;
+use crate::format_fr::{self, parse_nombre};
+use crate::ledger::{self, CsvFormat};
+use crate::log::Log;
+use crate::money::Montant;
+use crate::pricing::{Ligne, Placement, Totaux};
+use crate::render::{self, Renderer};
+use crate::roster::{Member, MemberKind};
+
+use super::run::parse_date;
+use super::verify::verify_folder;
+use super::{decode_grid, load_emetteur, read_bytes};
+
+/// Folder of the credit note PDFs inside a credit note folder.
+pub const AVOIRS_DIR: &str = "avoirs";
+
+/// Unit code of a line when the appel does not say (UN/ECE « one »).
+const DEFAULT_UNIT: &str = "C62";
+
+fn refuse(reason: impl Into<String>) -> Error {
+    Error::Avoir {
+        reason: reason.into(),
+    }
+}
+
+/// Issues the credit note and reports where it went.
+///
+/// # Errors
+/// `Error::Avoir` (exit 2) for every refusal, `Error::Verify` for a batch
+/// that is not intact, I/O and rendering errors; nothing is written then.
+pub fn run(args: &AvoirArgs, log: Log) -> Result<(), Error> {
+    // Cheap checks first: nothing is read before the command line is sound.
+    if args.motif.trim().is_empty() {
+        return Err(refuse(AvoirError::MotifVide.to_string()));
+    }
+    let date = match &args.date_emission {
+        Some(d) => parse_date(d, "--date-emission")?,
+        // The only clock read of the command; the date is then an input.
+        None => chrono::Local::now().date_naive(),
+    };
+    check_output(&args.out)?;
+    let emetteur_bytes = read_bytes(&args.emetteur)?;
+    let emetteur = load_emetteur(&args.emetteur, &emetteur_bytes)?;
+
+    // The batch holding the appel, whole and intact.
+    let batch = verify_folder(&args.batch)?;
+    if batch.serie != SERIE_APPELS {
+        return Err(refuse(format!(
+            "« {} » est un dossier d'avoirs (série {}) : --batch attend le lot d'appels qui contient l'appel à annuler",
+            args.batch.display(),
+            batch.serie
+        )));
+    }
+    let batch_manifest_bytes = read_bytes(&args.batch.join(MANIFEST_FILE))?;
+    let lot = batch.manifest;
+    let Some(entry) = lot.appels.iter().find(|a| a.membre_id == args.membre) else {
+        return Err(refuse(no_appel(&args.membre, &args.batch, &lot)));
+    };
+    let csv_format = if lot.options.format_csv == "rfc4180" {
+        CsvFormat::Rfc4180
+    } else {
+        CsvFormat::Francais
+    };
+    let (mut lignes, known) = ledger_lines(&args.batch, csv_format, &entry.numero)?;
+    let appel_pdf = read_bytes(&args.batch.join(&entry.fichier))?;
+    let mention_tva = factur_x_details(args, &lot, entry, &appel_pdf, &mut lignes)?;
+    let appel = rebuild_appel(&lot, entry, lignes, mention_tva)?;
+
+    let chain = match &args.after {
+        Some(dir) => load_chain(dir, lot.exercice)?,
+        None => Chain::default(),
+    };
+    let request = Request {
+        codes: &args.lignes,
+        motif: &args.motif,
+        rang: chain.rang,
+        date,
+    };
+    let avoir = avoir::credit(&appel, &request, &known, &chain.credited)
+        .map_err(|e| refuse(e.to_string()))?;
+
+    // The files, all in memory (one credit note is a few kilobytes).
+    let profile = match args.format {
+        PdfFormatArg::Pdf => None,
+        PdfFormatArg::Facturx
+            if lot.options.format_pdf == PdfFormat::FacturX(Profile::Basic).code() =>
+        {
+            Some(Profile::Basic)
+        }
+        PdfFormatArg::Facturx => Some(Profile::En16931),
+    };
+    let renderer = Renderer::new()?;
+    let pdf = render::avoir_pdf(&renderer, &avoir, &emetteur, profile)?;
+    let ledger = ledger::ledger_bytes([&avoir.ledger_view()], csv_format)
+        .map_err(Error::io("écrire le fichier", args.out.join(LEDGER_FILE)))?;
+    let mut deja_credites = chain.carried;
+    deja_credites.extend(avoir.credited().into_iter().map(|c| DejaCredite {
+        appel: c.appel,
+        membre_id: entry.membre_id.clone(),
+        code: c.code,
+        avoir: c.avoir,
+        montant_ttc: c.montant_ttc.to_string(),
+    }));
+    let summary = summary_json(&avoir, entry, deja_credites.len());
+    let signed = avoir.signed();
+    let pdf_file = format!("{AVOIRS_DIR}/{}", pdf_name(&signed));
+    let manifest = DossierManifest {
+        serie: avoir::SERIE.into(),
+        manifest: Manifest {
+            programme: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            exercice: lot.exercice,
+            date_emission: date.to_string(),
+            // Nothing is due: the credit takes effect on its date.
+            date_echeance: date.to_string(),
+            // The inputs of the batch credited, and the issuer of the credit note.
+            entrees: Entrees {
+                role: lot.entrees.role.clone(),
+                grille: lot.entrees.grille.clone(),
+                emetteur: Entree {
+                    chemin: args.emetteur.display().to_string(),
+                    sha256: sha256_hex(&emetteur_bytes),
+                },
+            },
+            options: Options {
+                format_csv: lot.options.format_csv.clone(),
+                format_pdf: profile
+                    .map_or(PdfFormat::Plain, PdfFormat::FacturX)
+                    .code()
+                    .into(),
+                premier_rang: chain.rang,
+                apres: args.after.as_ref().map(|p| p.display().to_string()),
+                ignorer_invalides: false,
+            },
+            premier_rang: Some(chain.rang),
+            dernier_rang: Some(chain.rang),
+            total_ttc: signed.totaux.ttc.to_string(),
+            appels: vec![AppelEntry {
+                numero: signed.numero.clone(),
+                rang: signed.rang,
+                membre_id: entry.membre_id.clone(),
+                fichier: pdf_file.clone(),
+                sha256: sha256_hex(&pdf),
+                total_ttc: signed.totaux.ttc.to_string(),
+                destinataire: entry.destinataire.clone(),
+            }],
+            fichiers: vec![
+                Fichier {
+                    chemin: LEDGER_FILE.into(),
+                    sha256: sha256_hex(&ledger),
+                },
+                Fichier {
+                    chemin: SUMMARY_FILE.into(),
+                    sha256: sha256_hex(&summary),
+                },
+            ],
+            deja_factures: Vec::new(),
+        },
+        lot: Some(Entree {
+            chemin: args.batch.join(MANIFEST_FILE).display().to_string(),
+            sha256: sha256_hex(&batch_manifest_bytes),
+        }),
+        deja_credites,
+    };
+    let files: [(&str, &[u8]); 3] = [
+        (&pdf_file, &pdf),
+        (LEDGER_FILE, &ledger),
+        (SUMMARY_FILE, &summary),
+    ];
+    write_folder(&args.out, &files, &manifest.to_json())?;
+
+    let out = args.out.display();
+    let c = &avoir.correction;
+    let mut report = format!(
+        "Avoir {} émis le {} : annule {}l'appel {} de « {} » ({}), {} ligne{}, total {}.\n",
+        signed.numero,
+        format_fr::date_longue(date),
+        if c.partielle { "partiellement " } else { "" },
+        c.appel_numero,
+        signed.membre.nom,
+        entry.membre_id,
+        signed.lignes.len(),
+        if signed.lignes.len() > 1 { "s" } else { "" },
+        format_fr::montant(signed.totaux.ttc)
+    );
+    let _ = writeln!(report, "Avoir (PDF)          : {out}/{pdf_file}");
+    let _ = writeln!(report, "Journal comptable    : {out}/{LEDGER_FILE}");
+    let _ = writeln!(report, "Bilan                : {out}/{SUMMARY_FILE}");
+    let _ = writeln!(report, "Avoir suivant        : ajoutez --after {out}");
+    log.info(&report);
+    Ok(())
+}
+
+/// Checks that `out` can receive the credit note: a credit note once
+/// issued is never replaced, so `out` must be absent or empty.
+fn check_output(out: &Path) -> Result<(), Error> {
+    check_destination(out, true)?;
+    if fs::read_dir(out).is_ok_and(|mut d| d.next().is_some()) {
+        return Err(refuse(format!(
+            "le dossier de sortie « {} » n'est pas vide ; un avoir émis n'est jamais remplacé : choisissez un nouveau dossier",
+            out.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Why `membre` has no appel in the batch, and what to do.
+fn no_appel(membre: &str, batch: &Path, lot: &Manifest) -> String {
+    match lot.deja_factures.iter().find(|d| d.membre_id == membre) {
+        Some(d) => format!(
+            "l'adhérent « {membre} » n'a pas d'appel dans le lot « {} » : il a été facturé par l'appel {} d'un lot précédent ; indiquez ce lot-là avec --batch",
+            batch.display(),
+            d.numero
+        ),
+        None => format!(
+            "l'adhérent « {membre} » n'a pas d'appel dans le lot « {} » : vérifiez l'identifiant (colonne membre_id du journal) et le lot",
+            batch.display()
+        ),
+    }
+}
+
+/// The lines of appel `numero` in the batch's ledger, as billed, and every
+/// item code the ledger holds.
+fn ledger_lines(
+    dir: &Path,
+    format: CsvFormat,
+    numero: &str,
+) -> Result<(Vec<Ligne>, BTreeSet<String>), Error> {
+    let path = dir.join(LEDGER_FILE);
+    let bytes = read_bytes(&path)?;
+    let bad = |line: usize, what: &str| {
+        refuse(format!(
+            "le journal « {} » est illisible, ligne {line} : {what}",
+            path.display()
+        ))
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(match format {
+            CsvFormat::Francais => b';',
+            CsvFormat::Rfc4180 => b',',
+        })
+        .from_reader(bytes.as_slice());
+    let headers = reader
+        .headers()
+        .map_err(|e| bad(1, &e.to_string()))?
+        .clone();
+    let mut columns = [0_usize; 11];
+    for (slot, name) in columns.iter_mut().zip([
+        "numero",
+        "code",
+        "libelle",
+        "quantite",
+        "unite",
+        "prix_unitaire",
+        "montant_ht",
+        "taux_tva",
+        "montant_tva",
+        "montant_ttc",
+        "imputation",
+    ]) {
+        *slot = headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| bad(1, &format!("colonne « {name} » absente")))?;
+    }
+    let [
+        num,
+        code,
+        libelle,
+        quantite,
+        unite,
+        prix,
+        ht,
+        taux,
+        tva,
+        ttc,
+        imputation,
+    ] = columns;
+    let mut lignes = Vec::new();
+    let mut known = BTreeSet::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| bad(line, &e.to_string()))?;
+        let field = |c: usize| record.get(c).unwrap_or_default();
+        known.insert(field(code).to_string());
+        if field(num) != numero {
+            continue;
+        }
+        let number = |c: usize| -> Result<Decimal, Error> {
+            parse_nombre(field(c))
+                .map_err(|_| bad(line, &format!("« {} » n'est pas un nombre", field(c))))
+        };
+        let amount = |c: usize| -> Result<Montant, Error> {
+            Montant::from_exact_cents(number(c)?)
+                .ok_or_else(|| bad(line, &format!("« {} » n'est pas un montant", field(c))))
+        };
+        lignes.push(Ligne {
+            code: field(code).to_string(),
+            libelle: field(libelle).to_string(),
+            quantite: number(quantite)?,
+            unite: field(unite).to_string(),
+            prix_unitaire: amount(prix)?,
+            montant_ht: amount(ht)?,
+            taux_tva: number(taux)?,
+            montant_tva: amount(tva)?,
+            montant_ttc: amount(ttc)?,
+            imputation: field(imputation).to_string(),
+            code_unite: DEFAULT_UNIT.into(),
+            prorata: None,
+        });
+    }
+    Ok((lignes, known))
+}
+
+/// What the ledger does not carry: each line's unit code and the VAT
+/// mention. Read from the appel's own Factur-X XML (what was issued), or
+/// for a plain PDF from the batch's grid given with `--tariff`.
+fn factur_x_details(
+    args: &AvoirArgs,
+    lot: &Manifest,
+    entry: &AppelEntry,
+    appel_pdf: &[u8],
+    lignes: &mut [Ligne],
+) -> Result<Option<String>, Error> {
+    if let Some(xml) = render::embedded_xml(appel_pdf) {
+        let units: Vec<String> = xml
+            .split("<ram:BilledQuantity unitCode=\"")
+            .skip(1)
+            .map(|rest| unescape(rest.split('"').next().unwrap_or_default()))
+            .collect();
+        if units.len() == lignes.len() {
+            for (l, unit) in lignes.iter_mut().zip(units) {
+                l.code_unite = unit;
+            }
+        }
+        let reason = xml
+            .split_once("<ram:ExemptionReason>")
+            .and_then(|(_, rest)| rest.split_once("</ram:ExemptionReason>"))
+            .map(|(reason, _)| unescape(reason));
+        return Ok(reason);
+    }
+    let exempt = lignes.iter().all(|l| l.montant_tva.is_zero());
+    let Some(path) = &args.tariff else {
+        if exempt {
+            return Err(refuse(format!(
+                "l'appel {} est un PDF simple, sans facture Factur-X : indiquez la grille du lot avec --tariff, pour reprendre sa mention de TVA",
+                entry.numero
+            )));
+        }
+        return Ok(None);
+    };
+    let bytes = read_bytes(path)?;
+    if sha256_hex(&bytes) != lot.entrees.grille.sha256 {
+        return Err(refuse(format!(
+            "la grille « {} » n'est pas celle du lot (empreinte différente de celle de « {} » dans manifest.json)",
+            path.display(),
+            lot.entrees.grille.chemin
+        )));
+    }
+    let grid = decode_grid(path, &bytes)?;
+    for l in lignes.iter_mut() {
+        if let Some(i) = grid.find(&l.code) {
+            l.code_unite.clone_from(&grid.item(i).code_unite);
+        }
+    }
+    Ok(if exempt {
+        grid.mention_tva.clone()
+    } else {
+        None
+    })
+}
+
+fn unescape(text: &str) -> String {
+    text.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
+}
+
+fn iso_date(text: &str, what: &str) -> Result<NaiveDate, Error> {
+    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
+        refuse(format!(
+            "manifest.json du lot : {what} « {text} » illisible"
+        ))
+    })
+}
+
+/// The appel as issued: the member as printed on it (the manifest's
+/// `destinataire`), its dates and period, and its ledger lines.
+fn rebuild_appel(
+    lot: &Manifest,
+    entry: &AppelEntry,
+    lignes: Vec<Ligne>,
+    mention_tva: Option<String>,
+) -> Result<Appel, Error> {
+    let d = &entry.destinataire;
+    if lignes.is_empty() {
+        return Err(refuse(format!(
+            "l'appel {} n'a aucune ligne dans le journal du lot",
+            entry.numero
+        )));
+    }
+    let kind = MemberKind::parse(&d.type_membre).ok_or_else(|| {
+        refuse(format!(
+            "manifest.json du lot : type d'adhérent « {} » inconnu",
+            d.type_membre
+        ))
+    })?;
+    let totaux = Totaux::of(&lignes);
+    if Some(totaux.ttc.decimal()) != parse_nombre(&entry.total_ttc).ok() {
+        return Err(refuse(format!(
+            "l'appel {} totalise {} dans le journal mais {} dans manifest.json",
+            entry.numero, totaux.ttc, entry.total_ttc
+        )));
+    }
+    Ok(Appel {
+        numero: entry.numero.clone(),
+        rang: entry.rang,
+        exercice: lot.exercice,
+        date_emission: iso_date(&lot.date_emission, "date d'émission")?,
+        date_echeance: iso_date(&lot.date_echeance, "date d'échéance")?,
+        periode_debut: iso_date(&d.periode_debut, "début de période")?,
+        periode_fin: iso_date(&d.periode_fin, "fin de période")?,
+        membre: Member {
+            line: 0,
+            id: entry.membre_id.clone(),
+            nom: d.nom.clone(),
+            kind,
+            population: None,
+            agents: None,
+            affiliee: true,
+            siret: d.siret.clone(),
+            adresse: d.adresse.clone(),
+            code_postal: d.code_postal.clone(),
+            ville: d.ville.clone(),
+            email: d.email.clone(),
+            code_service: d.code_service.clone(),
+            engagement: d.engagement.clone(),
+            date_adhesion: None,
+            quantities: Vec::new(),
+        },
+        placement: Placement {
+            tranche: d.tranche,
+            motif: d.motif_tranche.clone(),
+        },
+        lignes,
+        totaux,
+        mention_tva,
+    })
+}
+
+/// What a credit note inherits from the previous one of its series.
+struct Chain {
+    rang: u32,
+    credited: Vec<Credited>,
+    /// The same, as the manifest records it.
+    carried: Vec<DejaCredite>,
+}
+
+impl Default for Chain {
+    fn default() -> Chain {
+        Chain {
+            rang: 1,
+            credited: Vec::new(),
+            carried: Vec::new(),
+        }
+    }
+}
+
+fn load_chain(dir: &Path, exercice: i32) -> Result<Chain, Error> {
+    let previous = |reason: String| {
+        refuse(format!(
+            "impossible de poursuivre l'avoir précédent « {} » : {reason}",
+            dir.display()
+        ))
+    };
+    // A credit note continues only a folder that is whole and intact.
+    let d = verify_folder(dir).map_err(|e| match e {
+        Error::Verify { problems, .. } => previous(format!(
+            "il n'est pas intact ({}) ; vérifiez-le avec « cotisations verify »",
+            problems.join(" ; ")
+        )),
+        other => other,
+    })?;
+    if d.serie != avoir::SERIE {
+        return Err(previous(format!(
+            "c'est un lot d'appels (série {}), pas un dossier d'avoirs",
+            d.serie
+        )));
+    }
+    if d.manifest.exercice != exercice {
+        return Err(previous(format!(
+            "il porte sur l'exercice {}, pas sur {exercice} : chaque exercice a sa propre série d'avoirs",
+            d.manifest.exercice
+        )));
+    }
+    let credited = d
+        .deja_credites
+        .iter()
+        .map(|c| {
+            let montant_ttc = parse_nombre(&c.montant_ttc)
+                .ok()
+                .and_then(Montant::from_exact_cents)
+                .ok_or_else(|| previous(format!("montant « {} » illisible", c.montant_ttc)))?;
+            Ok(Credited {
+                appel: c.appel.clone(),
+                code: c.code.clone(),
+                avoir: c.avoir.clone(),
+                montant_ttc,
+            })
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(Chain {
+        rang: avoir::next_rank(d.manifest.options.premier_rang, d.manifest.appels.len()),
+        credited,
+        carried: d.deja_credites,
+    })
+}
+
+/// One credited item in `summary.json` (signed, as in the ledger).
+#[derive(Serialize)]
+struct ArticleCredite<'a> {
+    code: &'a str,
+    libelle: &'a str,
+    quantite: String,
+    montant_ht: String,
+    montant_ttc: String,
+}
+
+/// `summary.json` of a credit note folder: counts and signed totals.
+#[derive(Serialize)]
+struct AvoirSummary<'a> {
+    exercice: i32,
+    date_emission: String,
+    avoirs_emis: usize,
+    premier_numero: &'a str,
+    dernier_numero: &'a str,
+    appel: &'a str,
+    date_appel: String,
+    membre_id: &'a str,
+    membre_nom: &'a str,
+    annulation_partielle: bool,
+    motif: &'a str,
+    lignes: usize,
+    par_article: Vec<ArticleCredite<'a>>,
+    /// Lines credited by this folder and the earlier ones of its series.
+    lignes_creditees_serie: usize,
+    total_ht: String,
+    total_tva: String,
+    total_ttc: String,
+}
+
+fn summary_json(avoir: &Avoir, entry: &AppelEntry, cumulative: usize) -> Vec<u8> {
+    let signed = avoir.signed();
+    let summary = AvoirSummary {
+        exercice: signed.exercice,
+        date_emission: signed.date_emission.to_string(),
+        avoirs_emis: 1,
+        premier_numero: &signed.numero,
+        dernier_numero: &signed.numero,
+        appel: &avoir.correction.appel_numero,
+        date_appel: avoir.correction.appel_date.to_string(),
+        membre_id: &entry.membre_id,
+        membre_nom: &signed.membre.nom,
+        annulation_partielle: avoir.correction.partielle,
+        motif: &avoir.correction.motif,
+        lignes: signed.lignes.len(),
+        par_article: signed
+            .lignes
+            .iter()
+            .map(|l| ArticleCredite {
+                code: &l.code,
+                libelle: &l.libelle,
+                quantite: l.quantite.normalize().to_string(),
+                montant_ht: l.montant_ht.to_string(),
+                montant_ttc: l.montant_ttc.to_string(),
+            })
+            .collect(),
+        lignes_creditees_serie: cumulative,
+        total_ht: signed.totaux.ht.to_string(),
+        total_tva: signed.totaux.tva.to_string(),
+        total_ttc: signed.totaux.ttc.to_string(),
+    };
+    let mut json = serde_json::to_vec_pretty(&summary).unwrap_or_default();
+    json.push(b'\n');
+    json
+}
+
+/// Writes `files` (relative path, bytes) and then the manifest into a
+/// staging folder beside `out`, flushes it, and puts it in place in one
+/// rename, under the lock of `out`: the folder appears whole or not at all.
+fn write_folder(out: &Path, files: &[(&str, &[u8])], manifest: &[u8]) -> Result<(), Error> {
+    let started = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
+    let _lock = OutputLock::acquire(out, &started)?;
+    output::remove_stale(out);
+    // Checked again under the lock: another run may have written meanwhile.
+    check_output(out)?;
+    let staging = parent_of(out).join(format!(
+        ".{}.staging-{}",
+        output::out_name(out),
+        std::process::id()
+    ));
+    fs::create_dir(&staging).map_err(Error::io("créer le dossier", &staging))?;
+    let result = fill(&staging, files, manifest).and_then(|()| output::publish(&staging, out));
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+fn fill(staging: &Path, files: &[(&str, &[u8])], manifest: &[u8]) -> Result<(), Error> {
+    for (rel, bytes) in files {
+        let path = staging.join(rel);
+        if let Some(parent) = path.parent().filter(|p| !p.exists()) {
+            fs::create_dir_all(parent).map_err(Error::io("créer le dossier", parent))?;
+        }
+        output::write_file(&path, bytes)?;
+    }
+    // The manifest is written last: its presence means the folder is whole.
+    output::sync_filesystem(staging)?;
+    let manifest_path = staging.join(MANIFEST_FILE);
+    output::write_file(&manifest_path, manifest)?;
+    fs::File::open(&manifest_path)
+        .and_then(|f| f.sync_all())
+        .map_err(Error::io(
+            "enregistrer sur disque le fichier",
+            &manifest_path,
+        ))?;
+    output::sync_dir(staging)
+}

@@ -1,0 +1,251 @@
+//! Credit notes (`cotisations avoir`): a whole appel, then some lines of
+//! another with `--after`, numbered in their own series, negative in the
+//! ledger, verified like a batch; refusals leave nothing behind, and the
+//! batch credited is never touched.
+
+use std::fs;
+use std::path::Path;
+
+use crate::util::{DATE_EMISSION, Dir, LEDGER_HEADER, emetteur, sample_roster, snapshot};
+
+/// `avoir` on member `membre` of the batch `lot` into `out`, dated `date`.
+fn avoir_on(dir: &Dir, lot: &str, membre: &str, out: &str, date: &str) -> crate::util::Cmd {
+    dir.cmd(["avoir", "--batch"])
+        .arg(dir.join(lot))
+        .args(["--membre", membre, "--out"])
+        .arg(dir.join(out))
+        .arg("--emetteur")
+        .arg(emetteur())
+        .args(["--date-emission", date])
+}
+
+/// The same, dated 1 March 2027 (the batches are of 15 January).
+fn avoir(dir: &Dir, lot: &str, membre: &str, out: &str) -> crate::util::Cmd {
+    avoir_on(dir, lot, membre, out, "2027-03-01")
+}
+
+/// The ledger's data rows of `numero`, split on `;`.
+fn rows(ledger: &Path, numero: &str) -> Vec<Vec<String>> {
+    fs::read_to_string(ledger)
+        .unwrap()
+        .lines()
+        .skip(1)
+        .map(|l| l.split(';').map(String::from).collect::<Vec<_>>())
+        .filter(|r| r[1] == numero)
+        .collect()
+}
+
+/// Cents of a French amount (`-1119,00` → -111900).
+fn cents(text: &str) -> i64 {
+    text.replace(',', "").parse().unwrap()
+}
+
+#[test]
+fn credit_notes_cancel_an_appel_then_some_lines_in_their_own_series() {
+    let dir = Dir::new();
+    dir.run_roster(&sample_roster(), "lot").run().batch_ok();
+    let lot = dir.join("lot");
+    let before = snapshot(&lot);
+    let billed = rows(&lot.join("ledger.csv"), "AC-2027-00004");
+    assert_eq!(billed.len(), 3, "C-14202: three lines");
+
+    // The whole appel of C-14202.
+    avoir(&dir, "lot", "C-14202", "av1")
+        .args(["--motif", "Adhésion résiliée au 31 décembre 2026"])
+        .run()
+        .code(0)
+        .stderr_has(&[
+            "Avoir AV-2027-00001 émis le 1er mars 2027 : annule l'appel AC-2027-00004",
+            "total -1 636,00 €",
+            "avoirs/AV-2027-00001_C-14202.pdf",
+        ]);
+    let av1 = dir.join("av1");
+    assert!(av1.join("avoirs/AV-2027-00001_C-14202.pdf").is_file());
+    let ledger = fs::read_to_string(av1.join("ledger.csv")).unwrap();
+    assert_eq!(ledger.lines().next(), Some(LEDGER_HEADER));
+    let credited = rows(&av1.join("ledger.csv"), "AV-2027-00001");
+    assert_eq!(credited.len(), billed.len());
+    for (c, b) in credited.iter().zip(&billed) {
+        assert_eq!(c[2], "2027-03-01");
+        assert_eq!(c[4..10], b[4..10], "same member, tier and code");
+        assert_eq!(c[10], format!("Avoir sur AC-2027-00004 – {}", b[10]));
+        assert_eq!(c[11], format!("-{}", b[11]), "quantity negative");
+        assert_eq!(c[13], b[13], "unit price positive");
+        for col in [14, 17] {
+            assert_eq!(cents(&c[col]), -cents(&b[col]), "amounts negative");
+        }
+        assert_eq!(c[18], b[18], "same account");
+    }
+    let total: i64 = credited.iter().map(|r| cents(&r[17])).sum();
+    assert_eq!(total, -163_600);
+    let summary = fs::read_to_string(av1.join("summary.json")).unwrap();
+    assert!(summary.contains("\"total_ttc\": \"-1636.00\""), "{summary}");
+    dir.cmd(["verify"]).arg(&av1).run().code(0).stderr_has(&[
+        "Dossier d'avoirs",
+        "intact : 1 avoir (AV-2027-00001), total -1 636,00 €",
+    ]);
+
+    // One line of another appel, continuing the series.
+    avoir(&dir, "lot", "C-14619", "av2")
+        .args([
+            "--lignes",
+            "certificat",
+            "--motif",
+            "Certificat jamais délivré",
+        ])
+        .arg("--after")
+        .arg(&av1)
+        .run()
+        .code(0)
+        .stderr_has(&[
+            "Avoir AV-2027-00002",
+            "annule partiellement l'appel AC-2027-00002",
+            "total -80,00 €",
+        ]);
+    let av2 = dir.join("av2");
+    let credited = rows(&av2.join("ledger.csv"), "AV-2027-00002");
+    assert_eq!(credited.len(), 1);
+    assert_eq!(credited[0][9], "certificat");
+    assert_eq!(credited[0][17], "-80,00");
+    dir.cmd(["verify"]).arg(&av2).run().code(0);
+    let manifest = fs::read_to_string(av2.join("manifest.json")).unwrap();
+    for expected in [
+        "\"serie\": \"AV\"",
+        "\"premier_rang\": 2",
+        "\"deja_credites\"",
+        "\"avoir\": \"AV-2027-00001\"",
+        "\"avoir\": \"AV-2027-00002\"",
+    ] {
+        assert!(manifest.contains(expected), "{expected} in {manifest}");
+    }
+
+    // A credit note folder altered by hand fails verification.
+    fs::write(av2.join("summary.json"), "{}").unwrap();
+    dir.cmd(["verify"]).arg(&av2).run().code(8);
+
+    // The batch credited is untouched, and still verifies.
+    assert_eq!(snapshot(&lot), before);
+    dir.cmd(["verify"]).arg(&lot).run().code(0);
+}
+
+#[test]
+fn refusals_say_why_in_french_and_write_nothing() {
+    let dir = Dir::new();
+    dir.run_roster(&sample_roster(), "lot").run().batch_ok();
+    avoir(&dir, "lot", "C-14202", "av1")
+        .args([
+            "--lignes",
+            "formation_jours",
+            "--motif",
+            "Formation annulée",
+        ])
+        .run()
+        .code(0);
+    let av1 = dir.join("av1");
+
+    // The same line again, through --after.
+    avoir(&dir, "lot", "C-14202", "av2")
+        .args(["--lignes", "formation_jours", "--motif", "Encore"])
+        .arg("--after")
+        .arg(&av1)
+        .run()
+        .code(2)
+        .stderr_has(&[
+            "avoir refusé, rien n'a été écrit",
+            "l'article « formation_jours » de l'appel AC-2027-00004 a déjà été crédité par l'avoir AV-2027-00001",
+        ]);
+    // A member without an appel in this batch.
+    avoir(&dir, "lot", "C-99999", "av2")
+        .args(["--motif", "Erreur"])
+        .run()
+        .code(2)
+        .stderr_has(&["l'adhérent « C-99999 » n'a pas d'appel dans le lot"]);
+    // A code of no appel, one of another appel, one named twice, no motif.
+    for (lignes, motif, message) in [
+        ("inexistant", "x", "l'article « inexistant » est inconnu"),
+        (
+            "parapheur",
+            "x",
+            "l'article « parapheur » ne figure pas sur l'appel AC-2027-00004",
+        ),
+        (
+            "forfait_metiers,forfait_metiers",
+            "x",
+            "est nommé deux fois",
+        ),
+        ("forfait_metiers", " ", "--motif est vide"),
+    ] {
+        avoir(&dir, "lot", "C-14202", "av2")
+            .args(["--lignes", lignes, "--motif", motif])
+            .arg("--after")
+            .arg(&av1)
+            .run()
+            .code(2)
+            .stderr_has(&[message]);
+    }
+    assert!(!dir.join("av2").exists());
+    // A credit note is never replaced.
+    avoir(&dir, "lot", "C-14531", "av1")
+        .args(["--motif", "Erreur"])
+        .run()
+        .code(2)
+        .stderr_has(&["n'est pas vide", "jamais remplacé"]);
+    // A batch cannot continue a credit note series.
+    dir.run_roster(&sample_roster(), "lot2")
+        .arg("--after")
+        .arg(&av1)
+        .run()
+        .code(2)
+        .stderr_has(&["pas un lot d'appels"]);
+    // Nothing was left behind by the refusals.
+    let mut names = crate::util::entries_but_locks(dir.path());
+    names.retain(|n| n != "lot" && n != "av1");
+    assert_eq!(names, Vec::<String>::new());
+}
+
+#[test]
+fn an_appel_of_a_supplementary_batch_is_credited_from_that_batch() {
+    let dir = Dir::new();
+    dir.run_roster(&sample_roster(), "lot1").run().batch_ok();
+    let sample = fs::read_to_string(sample_roster()).unwrap();
+    let mut lines = sample.lines();
+    let header = lines.next().unwrap();
+    let first = lines.next().unwrap();
+    let sup = dir.write(
+        "sup.csv",
+        format!(
+            "{header}\r\n{}\r\n",
+            first.replacen("C-14531;", "C-NOUVEAU;", 1)
+        ),
+    );
+    dir.run_roster(&sup, "lot2")
+        .arg("--after")
+        .arg(dir.join("lot1"))
+        .run()
+        .batch_ok();
+    // Asked on the main batch: where to look instead.
+    avoir(&dir, "lot1", "C-NOUVEAU", "av")
+        .args(["--motif", "Doublon"])
+        .run()
+        .code(2)
+        .stderr_has(&["n'a pas d'appel dans le lot"]);
+    avoir(&dir, "lot2", "C-14531", "av")
+        .args(["--motif", "Doublon"])
+        .run()
+        .code(2)
+        .stderr_has(&["facturé par l'appel AC-2027-00001 d'un lot précédent"]);
+    avoir(&dir, "lot2", "C-NOUVEAU", "av")
+        .args(["--motif", "Doublon", "--format", "pdf"])
+        .run()
+        .code(0)
+        .stderr_has(&["AV-2027-00001", "AC-2027-00060"]);
+    assert!(dir.join("av/avoirs/AV-2027-00001_C-NOUVEAU.pdf").is_file());
+    dir.cmd(["verify"]).arg(dir.join("av")).run().code(0);
+    // The date of the credit note cannot precede the appel's.
+    let day_before = DATE_EMISSION.replace("-15", "-14");
+    avoir_on(&dir, "lot2", "C-NOUVEAU", "av-tot", &day_before)
+        .args(["--motif", "Doublon"])
+        .run()
+        .code(2)
+        .stderr_has(&["avant l'appel AC-2027-00060 du 15 janvier 2027"]);
+}
