@@ -648,6 +648,19 @@ fn missing_roster_file_is_an_io_error() {
     assert!(dir.entries().is_empty());
 }
 
+/// A roster that cannot be read (here a folder: permissions do not stop
+/// root, which CI runs as) is an I/O error, and nothing is written.
+#[test]
+fn unreadable_roster_is_an_io_error() {
+    let dir = Dir::new();
+    fs::create_dir(dir.join("role.csv")).unwrap();
+    dir.run_roster(&dir.join("role.csv"), "lot")
+        .run()
+        .code(6)
+        .stderr_has(&["impossible de lire le fichier", "role.csv", "dossier"]);
+    assert_eq!(dir.entries(), ["role.csv"]);
+}
+
 #[test]
 fn relative_paths_are_resolved_from_the_working_folder() {
     let dir = Dir::new();
