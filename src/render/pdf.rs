@@ -1041,6 +1041,70 @@ mod tests {
         );
     }
 
+    /// The appels of the shipped sample batch.
+    fn sample_appels() -> (Vec<Appel>, Emetteur) {
+        let grid = crate::testing::grid();
+        let raw =
+            crate::roster::read_roster(include_bytes!("../../input-samples/roster.csv")).unwrap();
+        let members = crate::roster::validate(&raw, &grid).unwrap();
+        let emetteur = Emetteur::parse(include_str!("../../templates/emetteur.toml")).unwrap();
+        let date_emission = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).unwrap();
+        let emission = crate::numbering::Emission {
+            exercice: 2027,
+            date_emission,
+            date_echeance: date_emission + chrono::Days::new(30),
+            mention_tva: grid.mention_tva.clone(),
+            premier_numero: 1,
+        };
+        let appels = crate::batch::plan(&members, &grid, &emission)
+            .unwrap()
+            .iter()
+            .filter_map(|o| o.appel().cloned())
+            .collect();
+        (appels, emetteur)
+    }
+
+    #[test]
+    fn one_page_appels_stay_under_30_kb_and_hash_as_sha256() {
+        let renderer = Renderer::new().unwrap();
+        let (appels, emetteur) = sample_appels();
+        let mut one_page = 0;
+        for appel in &appels {
+            let pdf = renderer
+                .render_facturx(appel, &emetteur, Profile::En16931)
+                .unwrap();
+            let plain = renderer.render(appel, &emetteur).unwrap();
+            for bytes in [&pdf, &plain] {
+                assert_eq!(
+                    renderer.sha256(bytes).as_slice(),
+                    Sha256::digest(bytes).as_slice()
+                );
+            }
+            let pages = lopdf::Document::load_mem(&pdf).unwrap().get_pages().len();
+            if pages == 1 {
+                one_page += 1;
+                assert!(
+                    pdf.len() <= 30 * 1024,
+                    "{}: {} bytes",
+                    appel.numero,
+                    pdf.len()
+                );
+                assert!(
+                    plain.len() <= 24 * 1024,
+                    "{}: {} bytes",
+                    appel.numero,
+                    plain.len()
+                );
+            }
+        }
+        assert!(one_page > 50, "{one_page}");
+        let other = b"%PDF-1.7 not ours";
+        assert_eq!(
+            renderer.sha256(other).as_slice(),
+            Sha256::digest(other).as_slice()
+        );
+    }
+
     #[test]
     fn literal_strings_escape_delimiters_and_line_ends() {
         let mut out = Vec::new();
