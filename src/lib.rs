@@ -3,7 +3,7 @@
 //! The pipeline, one module per step:
 //!
 //! ```text
-//! roster (CSV) ──read──► roster::RawRoster ──validate──► roster::Member ─┐
+//! roster (CSV) ──read──► rows ──validate──► roster::Member ─────────────┐
 //! tariff (TOML) ────────► tariff::Grid ─────────────────────────────────┼─► pricing::price (pure, per member)
 //!                                                                       │     ─► numbering::number (roster order)
 //!                                                                       │     ─► render (Appel → PDF bytes)

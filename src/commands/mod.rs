@@ -16,7 +16,7 @@ use crate::cli::{Cli, Command};
 use crate::emetteur::Emetteur;
 use crate::error::{Error, exit};
 use crate::log::Log;
-use crate::roster::{self, Member, RawRoster, RosterError, RosterErrorKind, read::ReadError};
+use crate::roster::{self, Member, RosterError, RosterErrorKind, Unreadable, read::ReadError};
 use crate::tariff::Grid;
 
 /// Runs the parsed command line; returns the exit code.
@@ -63,27 +63,42 @@ pub(crate) fn load_emetteur(path: &Path, bytes: &[u8]) -> Result<Emetteur, Error
     })
 }
 
-/// Reads the roster's rows (no validation of values).
-pub(crate) fn decode_roster(path: &Path, bytes: &[u8]) -> Result<RawRoster, Error> {
-    let one = |line, kind| Error::Roster {
+/// Reads and validates the roster read from `path` in one pass.
+pub(crate) fn validate_roster(
+    path: &Path,
+    bytes: &[u8],
+    grid: &Grid,
+    exercice: Option<i32>,
+) -> Result<roster::Validated, Error> {
+    let roster_error = |errors| Error::Roster {
         path: path.to_path_buf(),
-        errors: vec![RosterError {
+        errors,
+    };
+    let one = |line, kind| {
+        roster_error(vec![RosterError {
             line,
             column: None,
             kind,
-        }],
+        }])
     };
-    roster::read_roster(bytes).map_err(|e| match e {
-        ReadError::Empty => one(0, RosterErrorKind::EmptyFile),
-        ReadError::Csv { line, message } => one(line, RosterErrorKind::BrokenCsv { message }),
+    roster::read_and_validate(bytes, grid, exercice).map_err(|e| match e {
+        Unreadable::File(ReadError::Empty) => one(0, RosterErrorKind::EmptyFile),
+        Unreadable::File(ReadError::Csv { line, message }) => {
+            one(line, RosterErrorKind::BrokenCsv { message })
+        }
+        Unreadable::Header(errors) => roster_error(errors),
     })
 }
 
-/// Reads and validates the roster against the grid.
+/// Reads and validates the roster; any error in it is an error.
 pub(crate) fn load_roster(path: &Path, grid: &Grid) -> Result<Vec<Member>, Error> {
-    let raw = decode_roster(path, &read_bytes(path)?)?;
-    roster::validate(&raw, grid).map_err(|errors| Error::Roster {
-        path: path.to_path_buf(),
-        errors,
-    })
+    let validated = validate_roster(path, &read_bytes(path)?, grid, None)?;
+    if validated.errors.is_empty() {
+        Ok(validated.members)
+    } else {
+        Err(Error::Roster {
+            path: path.to_path_buf(),
+            errors: validated.errors,
+        })
+    }
 }

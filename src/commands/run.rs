@@ -21,9 +21,9 @@ use crate::ledger::CsvFormat;
 use crate::log::Log;
 use crate::numbering::Emission;
 use crate::render::Renderer;
-use crate::roster::{RosterError, RosterErrorKind, validate_rows};
+use crate::roster::{RosterError, RosterErrorKind, Validated};
 
-use super::{decode_grid, decode_roster, load_emetteur, read_bytes};
+use super::{decode_grid, load_emetteur, read_bytes, validate_roster};
 
 /// Parses a date typed by a person: `2027-01-15` or `15/01/2027`.
 ///
@@ -125,18 +125,31 @@ pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
     // Cheap checks first: a wrong output folder is reported before any work.
     check_destination(&args.out, args.force)?;
 
+    let entree = |path: &Path, bytes: &[u8]| Entree {
+        chemin: path.display().to_string(),
+        sha256: sha256_hex(bytes),
+    };
     let grid_bytes = read_bytes(&args.grid.tariff)?;
     let grid = decode_grid(&args.grid.tariff, &grid_bytes)?;
     let emetteur_bytes = read_bytes(&args.emetteur)?;
     let emetteur = load_emetteur(&args.emetteur, &emetteur_bytes)?;
-    let roster_bytes = read_bytes(&args.roster)?;
-    let raw = decode_roster(&args.roster, &roster_bytes)?;
+    // The roster is read and validated in one pass, and its bytes dropped
+    // before the batch: a large roster is never held twice in memory.
+    let (roster_entree, validated) = {
+        let roster_bytes = read_bytes(&args.roster)?;
+        let validated = validate_roster(&args.roster, &roster_bytes, &grid, Some(exercice))?;
+        (entree(&args.roster, &roster_bytes), validated)
+    };
+    let Validated {
+        mut members,
+        mut errors,
+        rows: rows_read,
+        rejected_ids: mut ids,
+    } = validated;
     let roster_error = |errors| Error::Roster {
         path: args.roster.clone(),
         errors,
     };
-    let (mut members, mut errors) =
-        validate_rows(&raw, &grid, Some(exercice)).map_err(roster_error)?;
 
     let previous = match &args.after {
         Some(dir) => Some(load_previous(dir, exercice)?),
@@ -150,6 +163,7 @@ pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
             .collect();
         members.retain(|m| match billed.get(m.id.as_str()) {
             Some(numero) => {
+                ids.insert(m.line, m.id.clone());
                 errors.push(RosterError {
                     line: m.line,
                     column: None,
@@ -172,26 +186,7 @@ pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
     if !errors.is_empty() && !args.skip_invalid {
         return Err(roster_error(errors));
     }
-    let rejects = args.skip_invalid.then(|| {
-        let id_col = raw
-            .headers
-            .iter()
-            .position(|h| crate::format_fr::fold_key(h) == "id");
-        let ids: HashMap<u64, String> = raw
-            .records
-            .iter()
-            .map(|r| {
-                (
-                    r.line,
-                    id_col
-                        .and_then(|c| r.fields.get(c))
-                        .cloned()
-                        .unwrap_or_default(),
-                )
-            })
-            .collect();
-        rejects_csv(&errors, &ids)
-    });
+    let rejects = args.skip_invalid.then(|| rejects_csv(&errors, &ids));
 
     let date_echeance = date_emission
         .checked_add_days(Days::new(u64::from(emetteur.delai_paiement_jours)))
@@ -213,16 +208,12 @@ pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
         (PdfFormatArg::Facturx, ProfilArg::En16931) => PdfFormat::FacturX(Profile::En16931),
         (PdfFormatArg::Facturx, ProfilArg::Basic) => PdfFormat::FacturX(Profile::Basic),
     };
-    let entree = |path: &Path, bytes: &[u8]| Entree {
-        chemin: path.display().to_string(),
-        sha256: sha256_hex(bytes),
-    };
     let batch = Batch {
         members: &members,
         grid: &grid,
         emission: &emission,
         entrees: Entrees {
-            role: entree(&args.roster, &roster_bytes),
+            role: roster_entree,
             grille: entree(&args.grid.tariff, &grid_bytes),
             emetteur: entree(&args.emetteur, &emetteur_bytes),
         },
@@ -295,7 +286,7 @@ pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
         let _ = writeln!(
             report,
             "Lignes lues          : {} = {} facturées + {} sans appel + {rejected_rows} écartées",
-            raw.records.len(),
+            rows_read,
             summary.appels_emis,
             summary.sans_appel.len()
         );

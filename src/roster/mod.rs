@@ -1,7 +1,9 @@
 //! The roster: the members and the services each subscribed.
 //!
-//! `read` turns file bytes into raw rows (encoding, BOM, delimiter);
-//! `validate` turns raw rows into `Member`s or a list of every error.
+//! `read` turns file bytes into raw rows (encoding, BOM, delimiter) and
+//! hands them one by one to a `RowSink`; `validate`'s `Validator` is the
+//! sink that turns them into `Member`s or a list of every error, so a
+//! roster of 100 000 rows is never held in memory as text cells.
 //! Knows item codes and quantity rules from the grid, never prices.
 
 pub mod read;
@@ -10,7 +12,9 @@ pub mod validate;
 use rust_decimal::Decimal;
 
 pub use read::{RawRoster, read_roster};
-pub use validate::{RosterError, RosterErrorKind, validate, validate_rows};
+pub use validate::{
+    RosterError, RosterErrorKind, Unreadable, Validated, read_and_validate, validate, validate_rows,
+};
 
 /// The three kinds of member the convention knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

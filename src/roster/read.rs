@@ -71,11 +71,29 @@ pub fn detect_delimiter(text: &str) -> u8 {
     if commas > semicolons { b',' } else { b';' }
 }
 
-/// Reads the roster from its bytes.
+/// Receives the rows of a roster as they are read, so that a large roster
+/// is never held in memory as text cells.
+pub trait RowSink {
+    /// The header line's cells, trimmed; called once, before any row.
+    fn header(&mut self, cells: &[&str]);
+    /// One data row: the 1-based line where it starts, its cells trimmed.
+    fn row(&mut self, line: u64, cells: &[&str]);
+}
+
+/// How the file was written, as detected while reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Format {
+    pub encoding: Encoding,
+    pub delimiter: u8,
+}
+
+/// Reads the roster from its bytes, handing each row to `sink` in file
+/// order (header first). Rows of empty cells are skipped.
 ///
 /// # Errors
-/// `ReadError` when there is no header or the CSV structure is broken.
-pub fn read_roster(bytes: &[u8]) -> Result<RawRoster, ReadError> {
+/// `ReadError` when there is no header or the CSV structure is broken
+/// (the rows before the break have then been handed over).
+pub fn read_rows(bytes: &[u8], sink: &mut impl RowSink) -> Result<Format, ReadError> {
     let (text, encoding) = decode(bytes);
     if text.trim().is_empty() {
         return Err(ReadError::Empty);
@@ -103,8 +121,7 @@ pub fn read_roster(bytes: &[u8]) -> Result<RawRoster, ReadError> {
         let byte = usize::try_from(byte).unwrap_or(usize::MAX);
         newlines.partition_point(|&nl| nl <= byte) as u64 + 1
     };
-    let mut headers: Option<Vec<String>> = None;
-    let mut records = Vec::new();
+    let mut seen_header = false;
     let mut record = csv::StringRecord::new();
     loop {
         match reader.read_record(&mut record) {
@@ -119,24 +136,56 @@ pub fn read_roster(bytes: &[u8]) -> Result<RawRoster, ReadError> {
             }
         }
         let line = record.position().map_or(0, |p| line_of(p.byte()));
-        let fields: Vec<String> = record.iter().map(|f| f.trim().to_string()).collect();
+        let cells: Vec<&str> = record.iter().map(str::trim).collect();
         // Excel leaves rows of empty cells at the end of a sheet: skip them.
-        if fields.iter().all(String::is_empty) {
+        if cells.iter().all(|c| c.is_empty()) {
             continue;
         }
-        if headers.is_none() {
-            headers = Some(fields);
+        if seen_header {
+            sink.row(line, &cells);
         } else {
-            records.push(RawRecord { line, fields });
+            seen_header = true;
+            sink.header(&cells);
         }
     }
-    let headers = headers.ok_or(ReadError::Empty)?;
-    Ok(RawRoster {
+    if !seen_header {
+        return Err(ReadError::Empty);
+    }
+    Ok(Format {
         encoding,
         delimiter,
-        headers,
-        records,
     })
+}
+
+impl RowSink for RawRoster {
+    fn header(&mut self, cells: &[&str]) {
+        self.headers = cells.iter().map(|c| (*c).to_string()).collect();
+    }
+
+    fn row(&mut self, line: u64, cells: &[&str]) {
+        self.records.push(RawRecord {
+            line,
+            fields: cells.iter().map(|c| (*c).to_string()).collect(),
+        });
+    }
+}
+
+/// Reads the whole roster into memory as text cells (for the small
+/// rosters of `compare` and the tests; the batch streams with `read_rows`).
+///
+/// # Errors
+/// `ReadError` when there is no header or the CSV structure is broken.
+pub fn read_roster(bytes: &[u8]) -> Result<RawRoster, ReadError> {
+    let mut raw = RawRoster {
+        encoding: Encoding::Utf8,
+        delimiter: b';',
+        headers: Vec::new(),
+        records: Vec::new(),
+    };
+    let format = read_rows(bytes, &mut raw)?;
+    raw.encoding = format.encoding;
+    raw.delimiter = format.delimiter;
+    Ok(raw)
 }
 
 #[cfg(test)]

@@ -443,130 +443,221 @@ pub fn validate(raw: &RawRoster, grid: &Grid) -> Result<Vec<Member>, Vec<RosterE
     }
 }
 
-/// Validates row by row: the valid members and the errors of the others
-/// (for `--skip-invalid`). Header problems make every row unreadable.
-///
-/// # Errors
-/// Problems of the header line (unknown, duplicate or missing columns).
-pub fn validate_rows(
-    raw: &RawRoster,
-    grid: &Grid,
-    exercice: Option<i32>,
-) -> Result<(Vec<Member>, Vec<RosterError>), Vec<RosterError>> {
-    let mut errors = Vec::new();
-    let header_err = |col: usize, name: &str, kind| RosterError {
-        line: 1,
-        column: Some((col + 1, name.to_string())),
-        kind,
-    };
+/// What validating a whole roster gives.
+#[derive(Debug, Default)]
+pub struct Validated {
+    /// The valid members, in file order.
+    pub members: Vec<Member>,
+    /// The errors of the other rows, in line order.
+    pub errors: Vec<RosterError>,
+    /// Data rows read (valid or not).
+    pub rows: usize,
+    /// The `id` cell of each rejected row, by line (for `rejects.csv`).
+    pub rejected_ids: HashMap<u64, String>,
+}
 
-    // Header: map each column to an identity field or an item.
-    let mut columns: Vec<Option<Column>> = Vec::with_capacity(raw.headers.len());
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    let mut present: HashMap<Field, usize> = HashMap::new();
-    let known: Vec<String> = FIELDS
-        .iter()
-        .map(|(n, _)| (*n).to_string())
-        .chain(grid.items().iter().map(|i| i.code.clone()))
-        .collect();
-    for (col, name) in raw.headers.iter().enumerate() {
-        let key = fold_key(name);
-        // Excel keeps trailing columns that once held something: an unnamed
-        // column is ignored while it is empty, refused once it holds data.
-        if key.is_empty() {
-            let used = raw
-                .records
-                .iter()
-                .find(|r| r.fields.get(col).is_some_and(|f| !f.is_empty()));
-            if let Some(r) = used {
-                errors.push(RosterError {
-                    line: r.line,
-                    column: Some((col + 1, name.clone())),
-                    kind: RosterErrorKind::UnnamedColumn,
+/// Validates a roster row by row as it is read (see `read::read_rows`),
+/// so that a large roster is never held in memory as text.
+pub struct Validator<'g> {
+    grid: &'g Grid,
+    exercice: Option<i32>,
+    headers: Vec<String>,
+    columns: Vec<Option<Column>>,
+    present: HashMap<Field, usize>,
+    /// Problems of the header line, with the column each is about.
+    header_errors: Vec<(usize, RosterError)>,
+    /// Required columns that are absent.
+    missing: Vec<RosterError>,
+    /// Unnamed columns not yet seen holding data.
+    unnamed: Vec<usize>,
+    ids: HashMap<String, u64>,
+    out: Validated,
+}
+
+impl<'g> Validator<'g> {
+    /// A validator for rows of a roster billed with `grid`; with an
+    /// `exercice`, dates of joining must fall in that year.
+    #[must_use]
+    pub fn new(grid: &'g Grid, exercice: Option<i32>) -> Self {
+        Validator {
+            grid,
+            exercice,
+            headers: Vec::new(),
+            columns: Vec::new(),
+            present: HashMap::new(),
+            header_errors: Vec::new(),
+            missing: Vec::new(),
+            unnamed: Vec::new(),
+            ids: HashMap::new(),
+            out: Validated::default(),
+        }
+    }
+
+    /// The members and row errors, or the problems of the header line
+    /// (unknown, duplicate or missing columns; an unnamed column holding
+    /// data), which make every row unreadable.
+    ///
+    /// # Errors
+    /// The header problems, in column order, then the missing columns.
+    pub fn finish(self) -> Result<Validated, Vec<RosterError>> {
+        if self.header_errors.is_empty() && self.missing.is_empty() {
+            return Ok(self.out);
+        }
+        let mut header_errors = self.header_errors;
+        header_errors.sort_by_key(|(col, _)| *col);
+        let mut errors: Vec<RosterError> = header_errors.into_iter().map(|(_, e)| e).collect();
+        errors.extend(self.missing);
+        Err(errors)
+    }
+
+    fn rejected(&mut self, line: u64, cells: &[&str]) {
+        let id = self
+            .present
+            .get(&Field::Id)
+            .and_then(|&c| cells.get(c))
+            .map_or_else(String::new, |c| (*c).to_string());
+        self.out.rejected_ids.insert(line, id);
+    }
+
+    fn header_ok(&self) -> bool {
+        self.header_errors.is_empty() && self.missing.is_empty()
+    }
+}
+
+impl super::read::RowSink for Validator<'_> {
+    fn header(&mut self, cells: &[&str]) {
+        let grid = self.grid;
+        let header_err = |col: usize, name: &str, kind| RosterError {
+            line: 1,
+            column: Some((col + 1, name.to_string())),
+            kind,
+        };
+        self.headers = cells.iter().map(|c| (*c).to_string()).collect();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        let known: Vec<String> = FIELDS
+            .iter()
+            .map(|(n, _)| (*n).to_string())
+            .chain(grid.items().iter().map(|i| i.code.clone()))
+            .collect();
+        for (col, name) in cells.iter().enumerate() {
+            let key = fold_key(name);
+            // Excel keeps trailing columns that once held something: an
+            // unnamed column is ignored while it is empty, refused once it
+            // holds data (found while reading the rows).
+            if key.is_empty() {
+                self.unnamed.push(col);
+                self.columns.push(None);
+                continue;
+            }
+            if let Some(&first) = seen.get(&key) {
+                self.header_errors.push((
+                    col,
+                    header_err(
+                        col,
+                        name,
+                        RosterErrorKind::DuplicateColumn {
+                            name: (*name).to_string(),
+                            first: first + 1,
+                        },
+                    ),
+                ));
+                self.columns.push(None);
+                continue;
+            }
+            seen.insert(key.clone(), col);
+            if let Some((_, field)) = FIELDS.iter().find(|(n, _)| *n == key) {
+                self.present.insert(*field, col);
+                self.columns.push(Some(Column::Identity));
+            } else if let Some(index) = grid.find(&key) {
+                self.columns.push(Some(Column::Item(index)));
+            } else {
+                let suggestion = known
+                    .iter()
+                    .map(|k| (distance(&key, k), k))
+                    .filter(|(d, _)| *d <= 3)
+                    .min()
+                    .map(|(_, k)| k.clone());
+                self.header_errors.push((
+                    col,
+                    header_err(
+                        col,
+                        name,
+                        RosterErrorKind::UnknownColumn {
+                            name: (*name).to_string(),
+                            suggestion,
+                            known: known.clone(),
+                        },
+                    ),
+                ));
+                self.columns.push(None);
+            }
+        }
+        for field in REQUIRED {
+            if !self.present.contains_key(field) {
+                let name = FIELDS
+                    .iter()
+                    .find(|(_, f)| f == field)
+                    .map_or("", |(n, _)| n);
+                self.missing.push(RosterError {
+                    line: 1,
+                    column: None,
+                    kind: RosterErrorKind::MissingColumn {
+                        name: name.to_string(),
+                    },
                 });
             }
-            columns.push(None);
-            continue;
         }
-        if let Some(&first) = seen.get(&key) {
-            errors.push(header_err(
-                col,
-                name,
-                RosterErrorKind::DuplicateColumn {
-                    name: name.clone(),
-                    first: first + 1,
-                },
-            ));
-            columns.push(None);
-            continue;
-        }
-        seen.insert(key.clone(), col);
-        if let Some((_, field)) = FIELDS.iter().find(|(n, _)| *n == key) {
-            present.insert(*field, col);
-            columns.push(Some(Column::Identity));
-        } else if let Some(index) = grid.find(&key) {
-            columns.push(Some(Column::Item(index)));
-        } else {
-            let suggestion = known
-                .iter()
-                .map(|k| (distance(&key, k), k))
-                .filter(|(d, _)| *d <= 3)
-                .min()
-                .map(|(_, k)| k.clone());
-            errors.push(header_err(
-                col,
-                name,
-                RosterErrorKind::UnknownColumn {
-                    name: name.clone(),
-                    suggestion,
-                    known: known.clone(),
-                },
-            ));
-            columns.push(None);
-        }
-    }
-    for field in REQUIRED {
-        if !present.contains_key(field) {
-            let name = FIELDS
-                .iter()
-                .find(|(_, f)| f == field)
-                .map_or("", |(n, _)| n);
-            errors.push(RosterError {
-                line: 1,
-                column: None,
-                kind: RosterErrorKind::MissingColumn {
-                    name: name.to_string(),
-                },
-            });
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
     }
 
-    let mut members = Vec::with_capacity(raw.records.len());
-    let mut ids: HashMap<String, u64> = HashMap::new();
-    for record in &raw.records {
-        let line = record.line;
-        if record.fields.len() != raw.headers.len() {
+    #[allow(clippy::too_many_lines)] // one row, every rule of the roster in order
+    fn row(&mut self, line: u64, cells: &[&str]) {
+        self.out.rows += 1;
+        let headers = &self.headers;
+        self.unnamed.retain(|&col| {
+            if cells.get(col).is_some_and(|c| !c.is_empty()) {
+                self.header_errors.push((
+                    col,
+                    RosterError {
+                        line,
+                        column: Some((col + 1, headers[col].clone())),
+                        kind: RosterErrorKind::UnnamedColumn,
+                    },
+                ));
+                false
+            } else {
+                true
+            }
+        });
+        if !self.header_ok() {
+            return;
+        }
+        let grid = self.grid;
+        let exercice = self.exercice;
+        let columns = &self.columns;
+        let present = &self.present;
+        let ids = &mut self.ids;
+        let Validated {
+            members, errors, ..
+        } = &mut self.out;
+        if cells.len() != headers.len() {
             errors.push(RosterError {
                 line,
                 column: None,
                 kind: RosterErrorKind::RaggedRow {
-                    expected: raw.headers.len(),
-                    found: record.fields.len(),
+                    expected: headers.len(),
+                    found: cells.len(),
                 },
             });
-            continue;
+            self.rejected(line, cells);
+            return;
         }
         let before = errors.len();
-        let cell = |field: Field| -> Option<(usize, &str)> {
-            present.get(&field).map(|&c| (c, record.fields[c].as_str()))
-        };
+        let cell =
+            |field: Field| -> Option<(usize, &str)> { present.get(&field).map(|&c| (c, cells[c])) };
         let mut err = |col: usize, kind: RosterErrorKind| {
             errors.push(RosterError {
                 line,
-                column: Some((col + 1, raw.headers[col].clone())),
+                column: Some((col + 1, headers[col].clone())),
                 kind,
             });
         };
@@ -775,7 +866,7 @@ pub fn validate_rows(
             let Some(Column::Item(index)) = column else {
                 continue;
             };
-            let v = record.fields[col].as_str();
+            let v = cells[col];
             if v.is_empty() {
                 continue;
             }
@@ -882,8 +973,54 @@ pub fn validate_rows(
                 quantities: quantities.into_iter().map(|(i, q, _)| (i, q)).collect(),
             });
         }
+        if errors.len() > before {
+            self.rejected(line, cells);
+        }
     }
-    Ok((members, errors))
+}
+
+/// Validates row by row: the valid members and the errors of the others
+/// (for `--skip-invalid`). Header problems make every row unreadable.
+///
+/// # Errors
+/// Problems of the header line (unknown, duplicate or missing columns).
+pub fn validate_rows(
+    raw: &RawRoster,
+    grid: &Grid,
+    exercice: Option<i32>,
+) -> Result<(Vec<Member>, Vec<RosterError>), Vec<RosterError>> {
+    use super::read::RowSink;
+    let mut validator = Validator::new(grid, exercice);
+    let cells: Vec<&str> = raw.headers.iter().map(String::as_str).collect();
+    validator.header(&cells);
+    for record in &raw.records {
+        let cells: Vec<&str> = record.fields.iter().map(String::as_str).collect();
+        validator.row(record.line, &cells);
+    }
+    validator.finish().map(|v| (v.members, v.errors))
+}
+
+/// Why no row of a roster could be validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unreadable {
+    /// The file is not a CSV table.
+    File(super::read::ReadError),
+    /// The header line has problems (see `Validator::finish`).
+    Header(Vec<RosterError>),
+}
+
+/// Reads and validates the roster from its bytes in one pass.
+///
+/// # Errors
+/// `Unreadable` when the file or its header line makes every row unreadable.
+pub fn read_and_validate(
+    bytes: &[u8],
+    grid: &Grid,
+    exercice: Option<i32>,
+) -> Result<Validated, Unreadable> {
+    let mut validator = Validator::new(grid, exercice);
+    super::read::read_rows(bytes, &mut validator).map_err(Unreadable::File)?;
+    validator.finish().map_err(Unreadable::Header)
 }
 
 #[cfg(test)]
@@ -1117,6 +1254,59 @@ mod tests {
                 name: "siret".into()
             }
         );
+    }
+
+    #[test]
+    fn unnamed_column_ignored_while_empty_refused_once_used() {
+        let grid = Grid::parse(GRID).unwrap();
+        let ok =
+            format!("id;nom;type;population;siret;;forfait_metiers\nA;X;commune;10;{SIRET};;1\n");
+        let raw = read_roster(ok.as_bytes()).unwrap();
+        assert_eq!(validate(&raw, &grid).unwrap().len(), 1);
+        // Used on line 3 only; an unknown column further right is reported
+        // after it (column order), every row left unvalidated.
+        let used = format!(
+            "id;nom;type;population;siret;;bogus\nA;X;commune;10;{SIRET};;\nB;Y;commune;;{SIRET};oops;\n"
+        );
+        let raw = read_roster(used.as_bytes()).unwrap();
+        let e = validate(&raw, &grid).unwrap_err();
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert_eq!(
+            (e[0].line, e[0].column.clone()),
+            (3, Some((6, String::new())))
+        );
+        assert_eq!(e[0].kind, RosterErrorKind::UnnamedColumn);
+        assert_eq!((e[1].line, e[1].column.as_ref().map(|c| c.0)), (1, Some(7)));
+        assert!(matches!(e[1].kind, RosterErrorKind::UnknownColumn { .. }));
+    }
+
+    #[test]
+    fn streaming_validation_matches_validating_the_rows_read() {
+        let grid = Grid::parse(GRID).unwrap();
+        let text = format!(
+            "{HEAD}A;Ablon;commune;1 166;;oui;{SIRET};1;;;1;1;2;0,5;\n\
+             B;Bad;commune;;;oui;{SIRET};1;;;;;;;\n\
+             ;;\n\
+             C;Short;commune\n\
+             D;Fine;commune;10;;oui;{SIRET};1;;;;;;;\n"
+        );
+        let raw = read_roster(text.as_bytes()).unwrap();
+        let (members, errors) = validate_rows(&raw, &grid, None).unwrap();
+        let streamed = read_and_validate(text.as_bytes(), &grid, None).unwrap();
+        assert_eq!(streamed.members, members);
+        assert_eq!(streamed.errors, errors);
+        assert_eq!(streamed.rows, 4);
+        let mut rejected: Vec<_> = streamed.rejected_ids.into_iter().collect();
+        rejected.sort();
+        assert_eq!(rejected, vec![(3, "B".to_string()), (5, "C".to_string())]);
+        assert_eq!(
+            read_and_validate(b"", &grid, None).unwrap_err(),
+            Unreadable::File(crate::roster::read::ReadError::Empty)
+        );
+        assert!(matches!(
+            read_and_validate(b"id;nom\nA;B\n", &grid, None),
+            Err(Unreadable::Header(_))
+        ));
     }
 
     #[test]
