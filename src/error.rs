@@ -148,12 +148,20 @@ impl fmt::Display for Error {
                 action,
                 path,
                 source,
-            } => write!(
-                f,
-                "impossible de {action} « {} » : {}",
-                path.display(),
-                io_reason_fr(source)
-            ),
+            } => {
+                // « impossible d'écrire », « impossible de créer ».
+                let de = if action.starts_with(['a', 'e', 'é', 'i', 'o', 'u']) {
+                    "d'"
+                } else {
+                    "de "
+                };
+                write!(
+                    f,
+                    "impossible {de}{action} « {} » : {}",
+                    path.display(),
+                    io_reason_fr(source)
+                )
+            }
             Error::Grid { path, errors } => {
                 writeln!(
                     f,

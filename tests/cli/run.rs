@@ -638,6 +638,22 @@ fn output_path_that_is_a_file_is_an_io_error() {
 }
 
 #[test]
+fn output_inside_a_missing_folder_is_an_io_error_in_good_french() {
+    let dir = Dir::new();
+    dir.run_roster(&sample_roster(), "absent/lot")
+        .run()
+        .code(6)
+        .stderr_has(&[
+            &format!(
+                "impossible d'écrire dans le dossier « {} »",
+                dir.join("absent").display()
+            ),
+            "vérifiez le chemin",
+        ]);
+    assert!(dir.entries().is_empty());
+}
+
+#[test]
 fn missing_roster_file_is_an_io_error() {
     let dir = Dir::new();
     let absent = dir.join("absent.csv");
