@@ -141,7 +141,6 @@ mod tests {
 #[cfg(test)]
 mod threshold_tests {
     use super::*;
-    use crate::pricing::price;
     use crate::roster::MemberKind;
     use crate::tariff::Grid;
     use crate::testing::{self, with};
@@ -168,21 +167,11 @@ mod threshold_tests {
             member(&grid, "C", &[]),                    // nothing
             member(&grid, "D", &[("nom_domaine", "1")]), // 15,00 €: exactly the threshold
         ];
-        let priced = members
-            .into_iter()
-            .map(|m| {
-                let p = price(&m, &grid).unwrap();
-                (m, p)
-            })
-            .collect();
-        let emission = Emission {
-            exercice: 2027,
-            date_emission: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
-            date_echeance: NaiveDate::from_ymd_opt(2027, 2, 14).unwrap(),
-            mention_tva: None,
-            premier_numero: 1,
-        };
-        let out = number(priced, grid.seuil_recouvrement, &emission);
+        let out = number(
+            testing::priced(&grid, members),
+            grid.seuil_recouvrement,
+            &testing::emission(),
+        );
         let numbers: Vec<Option<&str>> = out
             .iter()
             .map(|o| o.appel().map(|a| a.numero.as_str()))

@@ -1,10 +1,17 @@
-//! Test fixtures shared by the unit tests: the shipped grid and a member
-//! builder, so each test states only what matters to it.
+//! Test fixtures shared by the unit tests: the shipped grid, a member
+//! builder, the sample emission, and the text of a rendered PDF read back,
+//! so each test states only what matters to it.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
+use chrono::NaiveDate;
+use lopdf::content::Content;
+use lopdf::{Document, Encoding, Object};
 use rust_decimal::Decimal;
 
+use crate::numbering::{Emission, Outcome, number};
+use crate::pricing::{Priced, price};
 use crate::roster::{Member, MemberKind};
 use crate::tariff::Grid;
 
@@ -51,4 +58,75 @@ pub(crate) fn with(grid: &Grid, mut m: Member, items: &[(&str, &str)]) -> Member
         .collect();
     m.quantities.sort_by_key(|(i, _)| *i);
     m
+}
+
+/// The emission of the sample batch: exercice 2027, issued on 15 January
+/// 2027, due on 14 February 2027, no VAT mention, numbers from 1.
+pub(crate) fn emission() -> Emission {
+    Emission {
+        exercice: 2027,
+        date_emission: NaiveDate::from_ymd_opt(2027, 1, 15).expect("a date"),
+        date_echeance: NaiveDate::from_ymd_opt(2027, 2, 14).expect("a date"),
+        mention_tva: None,
+        premier_numero: 1,
+    }
+}
+
+/// Each of `members` with its price under `grid`.
+pub(crate) fn priced(grid: &Grid, members: Vec<Member>) -> Vec<(Member, Priced)> {
+    members
+        .into_iter()
+        .map(|m| {
+            let p = price(&m, grid).expect("priced");
+            (m, p)
+        })
+        .collect()
+}
+
+/// `members` priced with `grid`, then numbered in order with `emission()`
+/// and the grid's recovery threshold.
+pub(crate) fn priced_and_numbered(grid: &Grid, members: Vec<Member>) -> Vec<Outcome> {
+    number(priced(grid, members), grid.seuil_recouvrement, &emission())
+}
+
+/// Every text run (one `Tj`/`TJ`) of every page of `pdf`, decoded through
+/// the font's ToUnicode map with lopdf, with no-break spaces turned into
+/// spaces: the text as a viewer's copy-paste or search sees it.
+pub(crate) fn page_texts(pdf: &[u8]) -> Vec<Vec<String>> {
+    let doc = Document::load_mem(pdf).expect("lopdf reads the PDF");
+    doc.get_pages()
+        .values()
+        .map(|&page| {
+            let encodings: BTreeMap<Vec<u8>, Encoding<'_>> = doc
+                .get_page_fonts(page)
+                .unwrap()
+                .into_iter()
+                .map(|(name, font)| (name, font.get_font_encoding(&doc).unwrap()))
+                .collect();
+            let content = Content::decode(&doc.get_page_content(page)).unwrap();
+            let mut font = None;
+            let mut runs = Vec::new();
+            for op in &content.operations {
+                match op.operator.as_str() {
+                    "Tf" => font = Some(op.operands[0].as_name().unwrap().to_vec()),
+                    "Tj" | "TJ" => {
+                        let encoding = &encodings[font.as_ref().expect("font set")];
+                        let strings: Vec<&Object> = match &op.operands[0] {
+                            Object::Array(items) => items.iter().collect(),
+                            other => vec![other],
+                        };
+                        let mut run = String::new();
+                        for s in strings {
+                            if let Ok(bytes) = s.as_str() {
+                                run.push_str(&encoding.bytes_to_string(bytes).unwrap());
+                            }
+                        }
+                        runs.push(run.replace('\u{a0}', " "));
+                    }
+                    _ => {}
+                }
+            }
+            runs
+        })
+        .collect()
 }

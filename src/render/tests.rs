@@ -5,13 +5,10 @@
 // Coordinates, not money: the floats here are positions in points.
 #![allow(clippy::float_arithmetic)]
 
-use std::collections::BTreeMap;
-use std::str::FromStr;
 use std::sync::OnceLock;
 
 use chrono::NaiveDate;
-use lopdf::content::Content;
-use lopdf::{Document, Encoding, Object};
+use lopdf::{Document, Object};
 use rust_decimal::Decimal;
 
 use super::Renderer;
@@ -24,6 +21,7 @@ use crate::format_fr;
 use crate::money::Montant;
 use crate::pricing::{Ligne, Placement, Totaux};
 use crate::roster::{Member, MemberKind};
+use crate::testing::{d, page_texts};
 
 fn renderer() -> &'static Renderer {
     static RENDERER: OnceLock<Renderer> = OnceLock::new();
@@ -34,8 +32,9 @@ fn emetteur() -> Emetteur {
     Emetteur::parse(include_str!("../../templates/emetteur.toml")).expect("template")
 }
 
-fn d(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
+/// `appel` rendered as a plain PDF (no Factur-X), with the shipped issuer.
+fn render_plain(appel: &Appel) -> Vec<u8> {
+    renderer().render(appel, &emetteur()).unwrap()
 }
 
 fn ligne(code: &str, libelle: &str, quantite: &str, unite: &str, prix: &str, taux: &str) -> Ligne {
@@ -141,47 +140,6 @@ fn forty_lines() -> Appel {
     )
 }
 
-/// Every text run (one `Tj`/`TJ`) of every page, decoded through the font's
-/// ToUnicode map, with no-break spaces turned into spaces.
-fn page_texts(pdf: &[u8]) -> Vec<Vec<String>> {
-    let doc = Document::load_mem(pdf).expect("lopdf reads the PDF");
-    doc.get_pages()
-        .values()
-        .map(|&page| {
-            let encodings: BTreeMap<Vec<u8>, Encoding<'_>> = doc
-                .get_page_fonts(page)
-                .unwrap()
-                .into_iter()
-                .map(|(name, font)| (name, font.get_font_encoding(&doc).unwrap()))
-                .collect();
-            let content = Content::decode(&doc.get_page_content(page)).unwrap();
-            let mut font = None;
-            let mut runs = Vec::new();
-            for op in &content.operations {
-                match op.operator.as_str() {
-                    "Tf" => font = Some(op.operands[0].as_name().unwrap().to_vec()),
-                    "Tj" | "TJ" => {
-                        let encoding = &encodings[font.as_ref().expect("font set")];
-                        let strings: Vec<&Object> = match &op.operands[0] {
-                            Object::Array(items) => items.iter().collect(),
-                            other => vec![other],
-                        };
-                        let mut run = String::new();
-                        for s in strings {
-                            if let Ok(bytes) = s.as_str() {
-                                run.push_str(&encoding.bytes_to_string(bytes).unwrap());
-                            }
-                        }
-                        runs.push(run.replace('\u{a0}', " "));
-                    }
-                    _ => {}
-                }
-            }
-            runs
-        })
-        .collect()
-}
-
 fn fr(m: Montant) -> String {
     format_fr::montant(m).replace('\u{a0}', " ")
 }
@@ -190,11 +148,24 @@ fn has(runs: &[String], text: &str) -> bool {
     runs.iter().any(|r| r == text)
 }
 
+/// The dictionary that `key` of `dict` refers to.
+fn dict_at<'a>(doc: &'a Document, dict: &lopdf::Dictionary, key: &[u8]) -> &'a lopdf::Dictionary {
+    doc.get_dictionary(dict.get(key).unwrap().as_reference().unwrap())
+        .unwrap()
+}
+
+/// The stream that `key` of `dict` refers to.
+fn stream_at<'a>(doc: &'a Document, dict: &lopdf::Dictionary, key: &[u8]) -> &'a lopdf::Stream {
+    doc.get_object(dict.get(key).unwrap().as_reference().unwrap())
+        .unwrap()
+        .as_stream()
+        .unwrap()
+}
+
 #[test]
 fn one_page_appel_reads_back_in_french() {
     let appel = one_page();
-    let pdf = renderer().render(&appel, &emetteur()).unwrap();
-    let pages = page_texts(&pdf);
+    let pages = page_texts(&render_plain(&appel));
     assert_eq!(pages.len(), 1);
     let runs = &pages[0];
     let all = runs.join("\n");
@@ -257,7 +228,7 @@ fn one_page_appel_reads_back_in_french() {
 
 #[test]
 fn lopdf_plain_extraction_agrees() {
-    let pdf = renderer().render(&one_page(), &emetteur()).unwrap();
+    let pdf = render_plain(&one_page());
     let doc = Document::load_mem(&pdf).unwrap();
     let text = doc.extract_text(&[1]).unwrap().replace('\u{a0}', " ");
     for needle in [
@@ -273,8 +244,7 @@ fn lopdf_plain_extraction_agrees() {
 #[test]
 fn forty_lines_flow_onto_a_second_page() {
     let appel = forty_lines();
-    let pdf = renderer().render(&appel, &emetteur()).unwrap();
-    let pages = page_texts(&pdf);
+    let pages = page_texts(&render_plain(&appel));
     assert_eq!(pages.len(), 2);
     assert!(has(&pages[0], "Page 1 / 2"));
     assert!(has(&pages[1], "Page 2 / 2"));
@@ -324,11 +294,9 @@ fn same_appel_same_bytes_on_any_thread() {
 #[test]
 fn metadata_and_id_come_from_the_appel() {
     let appel = one_page();
-    let pdf = renderer().render(&appel, &emetteur()).unwrap();
+    let pdf = render_plain(&appel);
     let doc = Document::load_mem(&pdf).unwrap();
-    let info = doc
-        .get_dictionary(doc.trailer.get(b"Info").unwrap().as_reference().unwrap())
-        .unwrap();
+    let info = dict_at(&doc, &doc.trailer, b"Info");
     assert_eq!(
         info.get(b"CreationDate").unwrap().as_str().unwrap(),
         b"D:20270115000000+00'00'"
@@ -336,7 +304,7 @@ fn metadata_and_id_come_from_the_appel() {
     let id = doc.trailer.get(b"ID").unwrap().as_array().unwrap().clone();
     let mut other = appel.clone();
     other.numero = "AC-2027-00008".to_string();
-    let other_pdf = renderer().render(&other, &emetteur()).unwrap();
+    let other_pdf = render_plain(&other);
     let other_doc = Document::load_mem(&other_pdf).unwrap();
     assert_ne!(
         &id,
@@ -346,7 +314,7 @@ fn metadata_and_id_come_from_the_appel() {
 
 #[test]
 fn fonts_are_embedded_subsets_with_unicode_maps() {
-    let pdf = renderer().render(&one_page(), &emetteur()).unwrap();
+    let pdf = render_plain(&one_page());
     let doc = Document::load_mem(&pdf).unwrap();
     let page = *doc.get_pages().values().next().unwrap();
     let fonts = doc.get_page_fonts(page).unwrap();
@@ -362,26 +330,8 @@ fn fonts_are_embedded_subsets_with_unicode_maps() {
         let descendant = font.get(b"DescendantFonts").unwrap().as_array().unwrap()[0]
             .as_dict()
             .unwrap();
-        let descriptor = doc
-            .get_dictionary(
-                descendant
-                    .get(b"FontDescriptor")
-                    .unwrap()
-                    .as_reference()
-                    .unwrap(),
-            )
-            .unwrap();
-        let program = doc
-            .get_object(
-                descriptor
-                    .get(b"FontFile2")
-                    .unwrap()
-                    .as_reference()
-                    .unwrap(),
-            )
-            .unwrap()
-            .as_stream()
-            .unwrap();
+        let descriptor = dict_at(&doc, descendant, b"FontDescriptor");
+        let program = stream_at(&doc, descriptor, b"FontFile2");
         let bytes = program.decompressed_content().unwrap();
         assert_eq!(
             i64::try_from(bytes.len()).unwrap(),
@@ -393,7 +343,7 @@ fn fonts_are_embedded_subsets_with_unicode_maps() {
 
 #[test]
 fn a_one_page_appel_stays_small() {
-    let pdf = renderer().render(&one_page(), &emetteur()).unwrap();
+    let pdf = render_plain(&one_page());
     assert!(pdf.len() <= 30 * 1024, "{} bytes", pdf.len());
 }
 
@@ -404,8 +354,7 @@ fn long_names_wrap_and_odd_characters_do_not_break_the_document() {
                         Pré-Bocage pour l’œuvre sociale, la culture et les écoles — Łódź 漢"
         .to_string();
     appel.membre.engagement = "ENG-2027-0042".to_string();
-    let pdf = renderer().render(&appel, &emetteur()).unwrap();
-    let pages = page_texts(&pdf);
+    let pages = page_texts(&render_plain(&appel));
     let runs = &pages[0];
     let all = runs.join("\n");
     assert!(
@@ -507,7 +456,7 @@ fn wrapping_fits_the_width_and_keeps_french_punctuation_attached() {
 fn odd_inputs_still_render() {
     // No line at all (pricing never sends one, but the renderer must not care).
     let empty = appel(Vec::new(), None);
-    let pages = page_texts(&renderer().render(&empty, &emetteur()).unwrap());
+    let pages = page_texts(&render_plain(&empty));
     assert_eq!(pages.len(), 1);
     assert!(has(&pages[0], "0,00 €"));
     // An amount far wider than its column shrinks instead of overflowing.
@@ -522,7 +471,7 @@ fn odd_inputs_still_render() {
         )],
         None,
     );
-    let pages = page_texts(&renderer().render(&huge, &emetteur()).unwrap());
+    let pages = page_texts(&render_plain(&huge));
     assert!(has(&pages[0], "987 654 321 990,00 €"), "{:?}", pages[0]);
 }
 
@@ -603,8 +552,7 @@ fn embedded_xml(doc: &Document) -> String {
 
 fn xmp_of(doc: &Document) -> String {
     let catalog = doc.catalog().unwrap();
-    let id = catalog.get(b"Metadata").unwrap().as_reference().unwrap();
-    let stream = doc.get_object(id).unwrap().as_stream().unwrap();
+    let stream = stream_at(doc, catalog, b"Metadata");
     assert!(name_is(&stream.dict, b"Type", b"Metadata"));
     assert!(name_is(&stream.dict, b"Subtype", b"XML"));
     assert!(stream.dict.get(b"Filter").is_err(), "XMP left uncompressed");
@@ -671,9 +619,7 @@ fn facturx_is_pdfa_3b_with_xmp_and_an_srgb_output_intent() {
     assert!(xmp_of(&basic).contains("<fx:ConformanceLevel>BASIC</fx:ConformanceLevel>"));
 
     // Info says what the XMP says, and nothing else.
-    let info = doc
-        .get_dictionary(doc.trailer.get(b"Info").unwrap().as_reference().unwrap())
-        .unwrap();
+    let info = dict_at(&doc, &doc.trailer, b"Info");
     let text = |key: &[u8]| lopdf::decode_text_string(info.get(key).unwrap()).unwrap();
     assert_eq!(text(b"Title"), "Appel de cotisation AC-2027-00007");
     assert_eq!(text(b"Producer"), "cotisations (printpdf)");
@@ -707,17 +653,7 @@ fn facturx_is_pdfa_3b_with_xmp_and_an_srgb_output_intent() {
     let intent = intents[0].as_dict().unwrap();
     assert!(name_is(intent, b"Type", b"OutputIntent"));
     assert!(name_is(intent, b"S", b"GTS_PDFA1"));
-    let icc = doc
-        .get_object(
-            intent
-                .get(b"DestOutputProfile")
-                .unwrap()
-                .as_reference()
-                .unwrap(),
-        )
-        .unwrap()
-        .as_stream()
-        .unwrap();
+    let icc = stream_at(&doc, intent, b"DestOutputProfile");
     assert_eq!(icc.dict.get(b"N").unwrap().as_i64().unwrap(), 3);
     let profile = icc.decompressed_content().unwrap();
     assert_eq!(&profile[36..40], b"acsp", "an ICC profile");
@@ -769,7 +705,7 @@ fn facturx_renders_the_same_page_deterministically() {
     assert!(first == elsewhere, "another thread renders other bytes");
     assert!(first != facturx(&appel, Profile::Basic));
 
-    let plain = page_texts(&renderer().render(&appel, &emetteur()).unwrap());
+    let plain = page_texts(&render_plain(&appel));
     assert_eq!(page_texts(&first), plain, "same text, same pages");
     assert_eq!(plain.len(), 2);
     assert!(has(
@@ -798,7 +734,7 @@ fn the_period_of_service_is_printed_under_the_object() {
     );
     // A member who joined during the year.
     appel.periode_debut = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
-    let pages = page_texts(&renderer().render(&appel, &emetteur()).unwrap());
+    let pages = page_texts(&render_plain(&appel));
     assert!(
         has(&pages[0], "Période : du 1er mars 2027 au 31 décembre 2027"),
         "{:?}",
@@ -808,7 +744,7 @@ fn the_period_of_service_is_printed_under_the_object() {
 
 #[test]
 fn a_one_page_facturx_appel_stays_small() {
-    let plain = renderer().render(&one_page(), &emetteur()).unwrap();
+    let plain = render_plain(&one_page());
     let pdf = facturx(&one_page(), Profile::En16931);
     // The extras: sRGB profile (2.4 KB compressed), XMP (3.5 KB, left
     // uncompressed), the XML (7.5 KB, 1.9 KB compressed) and a few

@@ -6,11 +6,8 @@
 #![allow(clippy::float_arithmetic)]
 
 use std::collections::BTreeMap;
-use std::str::FromStr;
 
-use chrono::NaiveDate;
-use lopdf::content::Content;
-use lopdf::{Document, Encoding, Object};
+use lopdf::Document;
 use rust_decimal::Decimal;
 
 use super::layout::{self, Face, Item, Measure};
@@ -18,21 +15,15 @@ use super::pdf::Fonts;
 use crate::batch::summary::{ItemTotal, Summary, SummaryBuilder};
 use crate::format_fr;
 use crate::money::Montant;
-use crate::numbering::{Emission, Outcome, number};
-use crate::pricing::price;
+use crate::numbering::Outcome;
 use crate::roster::{Member, MemberKind};
 use crate::tariff::Grid;
+use crate::testing::{self, d, grid, page_texts, priced_and_numbered, with};
 
 const EMETTEUR: &str = "Centre de Gestion de la Fonction Publique Territoriale du Calvados";
 
-fn grid() -> Grid {
-    Grid::parse(include_str!("../../input-samples/grille-2027.toml")).expect("sample grid")
-}
-
-fn d(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
-}
-
+/// Member `id` of `kind` and `size` (population of a commune, agents
+/// otherwise), subscribing `items` (code, quantity).
 #[allow(clippy::too_many_arguments)]
 fn member(
     grid: &Grid,
@@ -44,27 +35,14 @@ fn member(
     affiliee: bool,
     items: &[(&str, &str)],
 ) -> Member {
-    Member {
-        line,
-        id: id.into(),
-        nom: nom.into(),
-        kind,
-        population: (kind == MemberKind::Commune).then_some(size),
-        agents: (kind != MemberKind::Commune).then_some(size),
-        affiliee,
-        siret: "21140001500015".into(),
-        adresse: String::new(),
-        code_postal: String::new(),
-        ville: String::new(),
-        email: String::new(),
-        code_service: String::new(),
-        engagement: String::new(),
-        date_adhesion: None,
-        quantities: items
-            .iter()
-            .map(|(c, q)| (grid.find(c).expect("item of the grid"), d(q)))
-            .collect(),
-    }
+    let population = (kind == MemberKind::Commune).then_some(size);
+    let agents = (kind != MemberKind::Commune).then_some(size);
+    let mut m = with(grid, testing::member(kind, population, agents), items);
+    m.line = line;
+    m.id = id.into();
+    m.nom = nom.into();
+    m.affiliee = affiliee;
+    m
 }
 
 /// Eight members: six billed over tiers 1, 2, 5 and 8 and the three kinds,
@@ -148,76 +126,22 @@ fn outcomes(grid: &Grid) -> Vec<Outcome> {
             &[("forfait_metiers", "1")],
         ),
     ];
-    let priced = members
-        .into_iter()
-        .map(|m| {
-            let p = price(&m, grid).expect("priced");
-            (m, p)
-        })
-        .collect();
-    let emission = Emission {
-        exercice: 2027,
-        date_emission: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
-        date_echeance: NaiveDate::from_ymd_opt(2027, 2, 14).unwrap(),
-        mention_tva: None,
-        premier_numero: 1,
-    };
-    number(priced, grid.seuil_recouvrement, &emission)
+    priced_and_numbered(grid, members)
 }
 
 fn summary_of(grid: &Grid, outcomes: &[Outcome], rejected: usize) -> Summary {
+    let emission = testing::emission();
     let mut b = SummaryBuilder::new(
         grid,
-        2027,
-        NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
-        NaiveDate::from_ymd_opt(2027, 2, 14).unwrap(),
+        emission.exercice,
+        emission.date_emission,
+        emission.date_echeance,
     );
     b.add_rejected(rejected);
     for o in outcomes {
         b.add(o);
     }
     b.finish()
-}
-
-/// Every text run (one `Tj`/`TJ`) of every page, decoded through the font's
-/// ToUnicode map, with no-break spaces turned into spaces.
-fn page_texts(pdf: &[u8]) -> Vec<Vec<String>> {
-    let doc = Document::load_mem(pdf).expect("lopdf reads the PDF");
-    doc.get_pages()
-        .values()
-        .map(|&page| {
-            let encodings: BTreeMap<Vec<u8>, Encoding<'_>> = doc
-                .get_page_fonts(page)
-                .unwrap()
-                .into_iter()
-                .map(|(name, font)| (name, font.get_font_encoding(&doc).unwrap()))
-                .collect();
-            let content = Content::decode(&doc.get_page_content(page)).unwrap();
-            let mut font = None;
-            let mut runs = Vec::new();
-            for op in &content.operations {
-                match op.operator.as_str() {
-                    "Tf" => font = Some(op.operands[0].as_name().unwrap().to_vec()),
-                    "Tj" | "TJ" => {
-                        let encoding = &encodings[font.as_ref().expect("font set")];
-                        let strings: Vec<&Object> = match &op.operands[0] {
-                            Object::Array(items) => items.iter().collect(),
-                            other => vec![other],
-                        };
-                        let mut run = String::new();
-                        for s in strings {
-                            if let Ok(bytes) = s.as_str() {
-                                run.push_str(&encoding.bytes_to_string(bytes).unwrap());
-                            }
-                        }
-                        runs.push(run.replace('\u{a0}', " "));
-                    }
-                    _ => {}
-                }
-            }
-            runs
-        })
-        .collect()
 }
 
 fn fr(d: Decimal) -> String {
@@ -486,21 +410,7 @@ fn top_ten_is_ordered_and_ties_go_by_number() {
             &[("forfait_metiers", "1")],
         )))
         .collect();
-    let priced = members
-        .into_iter()
-        .map(|m| {
-            let p = price(&m, &grid).unwrap();
-            (m, p)
-        })
-        .collect();
-    let emission = Emission {
-        exercice: 2027,
-        date_emission: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
-        date_echeance: NaiveDate::from_ymd_opt(2027, 2, 14).unwrap(),
-        mention_tva: None,
-        premier_numero: 1,
-    };
-    let outcomes = number(priced, grid.seuil_recouvrement, &emission);
+    let outcomes = priced_and_numbered(&grid, members);
     let summary = summary_of(&grid, &outcomes, 0);
     let numbers: Vec<&str> = summary
         .plus_gros_appels
