@@ -93,8 +93,7 @@ fn credit_notes_cancel_an_appel_then_some_lines_in_their_own_series() {
             "--motif",
             "Certificat jamais délivré",
         ])
-        .arg("--after")
-        .arg(&av1)
+        .after(&av1)
         .run()
         .code(0)
         .stderr_has(&[
@@ -146,8 +145,7 @@ fn refusals_say_why_in_french_and_write_nothing() {
     // The same line again, through --after.
     avoir(&dir, "lot", "C-14202", "av2")
         .args(["--lignes", "formation_jours", "--motif", "Encore"])
-        .arg("--after")
-        .arg(&av1)
+        .after(&av1)
         .run()
         .code(2)
         .stderr_has(&[
@@ -177,8 +175,7 @@ fn refusals_say_why_in_french_and_write_nothing() {
     ] {
         avoir(&dir, "lot", "C-14202", "av2")
             .args(["--lignes", lignes, "--motif", motif])
-            .arg("--after")
-            .arg(&av1)
+            .after(&av1)
             .run()
             .code(2)
             .stderr_has(&[message]);
@@ -192,8 +189,7 @@ fn refusals_say_why_in_french_and_write_nothing() {
         .stderr_has(&["n'est pas vide", "jamais remplacé"]);
     // A batch cannot continue a credit note series.
     dir.run_roster(&sample_roster(), "lot2")
-        .arg("--after")
-        .arg(&av1)
+        .after(&av1)
         .run()
         .code(2)
         .stderr_has(&["pas un lot d'appels"]);
@@ -206,23 +202,7 @@ fn refusals_say_why_in_french_and_write_nothing() {
 #[test]
 fn an_appel_of_a_supplementary_batch_is_credited_from_that_batch() {
     let dir = Dir::new();
-    dir.run_roster(&sample_roster(), "lot1").run().batch_ok();
-    let sample = fs::read_to_string(sample_roster()).unwrap();
-    let mut lines = sample.lines();
-    let header = lines.next().unwrap();
-    let first = lines.next().unwrap();
-    let sup = dir.write(
-        "sup.csv",
-        format!(
-            "{header}\r\n{}\r\n",
-            first.replacen("C-14531;", "C-NOUVEAU;", 1)
-        ),
-    );
-    dir.run_roster(&sup, "lot2")
-        .arg("--after")
-        .arg(dir.join("lot1"))
-        .run()
-        .batch_ok();
+    dir.run_sample_then_supplementary();
     // Asked on the main batch: where to look instead.
     avoir(&dir, "lot1", "C-NOUVEAU", "av")
         .args(["--motif", "Doublon"])

@@ -4,14 +4,18 @@ use std::fs;
 
 use crate::util::Dir;
 
-const HEAD: &str = "id;nom;type;population;siret;date_adhesion;forfait_metiers;formation_jours\r\n";
+const HEAD: &str = "id;nom;type;population;siret;date_adhesion;forfait_metiers;formation_jours";
 
 #[test]
 fn a_mid_year_join_pays_yearly_items_pro_rata_and_the_line_says_so() {
     let dir = Dir::new();
-    let roster = dir.write(
+    let roster = dir.write_roster(
         "r.csv",
-        format!("{HEAD}A;Ablon;commune;1166;21140001500015;15/06/2027;1;1\r\nB;Agy;commune;320;21140001500007;;1;\r\n"),
+        HEAD,
+        &[
+            "A;Ablon;commune;1166;21140001500015;15/06/2027;1;1",
+            "B;Agy;commune;320;21140001500007;;1;",
+        ],
     );
     dir.run_roster(&roster, "lot").run().batch_ok();
     let ledger = fs::read_to_string(dir.join("lot/ledger.csv")).unwrap();
@@ -59,9 +63,10 @@ fn a_mid_year_join_pays_yearly_items_pro_rata_and_the_line_says_so() {
 #[test]
 fn a_join_date_outside_the_exercice_is_a_roster_error() {
     let dir = Dir::new();
-    let roster = dir.write(
+    let roster = dir.write_roster(
         "r.csv",
-        format!("{HEAD}A;Ablon;commune;1166;21140001500015;15/06/2026;1;\r\n"),
+        HEAD,
+        &["A;Ablon;commune;1166;21140001500015;15/06/2026;1;"],
     );
     dir.run_roster(&roster, "lot").run().code(4).stderr_has(&[
         "ligne 2, colonne 6 « date_adhesion »",

@@ -220,44 +220,31 @@ fn quote_refuses_bad_arguments_in_french() {
 // --- tarifs ------------------------------------------------------------------
 
 /// The tier prices of the annex (/work/shared/seed, « Annexe n°2 »),
-/// transcribed from the deliberation, T1 to T8.
-const ANNEX: &[(&str, [&str; 8])] = &[
+/// transcribed from the deliberation, T1 to T8; the codes of one row share
+/// its prices.
+const ANNEX: &[(&[&str], [&str; 8])] = &[
     (
-        "forfait_metiers",
+        &["forfait_metiers", "forfait_metiers_communication"],
         [
             "1 119,00", "1 467,00", "1 984,00", "2 728,00", "3 577,00", "4 589,00", "6 129,00",
             "7 574,00",
         ],
     ),
     (
-        "forfait_metiers_communication",
-        [
-            "1 119,00", "1 467,00", "1 984,00", "2 728,00", "3 577,00", "4 589,00", "6 129,00",
-            "7 574,00",
-        ],
-    ),
-    (
-        "forfait_heberge",
+        &["forfait_heberge"],
         [
             "317,00", "423,00", "584,00", "809,00", "1 062,00", "1 378,00", "1 829,00", "2 339,00",
         ],
     ),
     (
-        "forfait_technologie",
+        &["forfait_technologie", "forfait_technologie_plus"],
         [
             "676,00", "874,00", "1 166,00", "1 597,00", "2 164,00", "2 814,00", "3 755,00",
             "4 712,00",
         ],
     ),
     (
-        "forfait_technologie_plus",
-        [
-            "676,00", "874,00", "1 166,00", "1 597,00", "2 164,00", "2 814,00", "3 755,00",
-            "4 712,00",
-        ],
-    ),
-    (
-        "parapheur",
+        &["parapheur"],
         [
             "69,00", "115,00", "173,00", "276,00", "403,00", "564,00", "759,00", "1 012,00",
         ],
@@ -312,15 +299,17 @@ fn tarifs_prints_every_tier_price_of_the_annex() {
     assert!(o.stderr.is_empty(), "{}", o.stderr);
     // Row by row: the code, then its eight prices, T1 to T8.
     let text = o.stdout.replace('\u{a0}', "");
-    for (code, prices) in ANNEX {
-        let row: Vec<&str> = text
-            .lines()
-            .find(|l| l.split_whitespace().next() == Some(code))
-            .unwrap_or_else(|| panic!("no row for {code} in\n{}", o.stdout))
-            .split_whitespace()
-            .collect();
+    for (codes, prices) in ANNEX {
         let expected: Vec<String> = prices.iter().map(|p| p.replace(' ', "")).collect();
-        assert_eq!(row[1..9], expected, "{code}");
+        for code in *codes {
+            let row: Vec<&str> = text
+                .lines()
+                .find(|l| l.split_whitespace().next() == Some(code))
+                .unwrap_or_else(|| panic!("no row for {code} in\n{}", o.stdout))
+                .split_whitespace()
+                .collect();
+            assert_eq!(row[1..9], expected, "{code}");
+        }
     }
 }
 
@@ -348,31 +337,40 @@ fn tarifs_prints_unit_prices_tiers_and_rules() {
 
 // --- The command line in French ----------------------------------------------
 
+/// `cotisations args…` prints its help in French: exit 0, every one of
+/// `needles` on stdout, and none of clap's English defaults.
+#[track_caller]
+fn help_is_french(args: &[&str], needles: &[&str]) {
+    let o = Dir::new().cmd(args).run().code(0).stdout_has(needles);
+    let args = args.join(" ");
+    assert!(!o.stdout.contains("Usage:"), "{args}: {}", o.stdout);
+    assert!(!o.stdout.contains("Print help"), "{args}: {}", o.stdout);
+}
+
 #[test]
 fn help_is_in_french() {
-    for args in [vec!["--help"], vec!["-h"]] {
-        let o = Dir::new().cmd(args).run().code(0).stdout_has(&[
-            "Utilisation",
-            "Options",
-            "Commandes",
-            "run",
-            "check",
-            "quote",
-            "tarifs",
-            "Affiche l'aide",
-        ]);
-        assert!(!o.stdout.contains("Usage:"), "{}", o.stdout);
-        assert!(!o.stdout.contains("Print help"), "{}", o.stdout);
+    for args in [["--help"], ["-h"]] {
+        help_is_french(
+            &args,
+            &[
+                "Utilisation",
+                "Options",
+                "Commandes",
+                "run",
+                "check",
+                "quote",
+                "tarifs",
+                "Affiche l'aide",
+            ],
+        );
     }
 }
 
 #[test]
 fn run_help_is_in_french() {
-    let o = Dir::new()
-        .cmd(["run", "--help"])
-        .run()
-        .code(0)
-        .stdout_has(&[
+    help_is_french(
+        &["run", "--help"],
+        &[
             "Utilisation",
             "Options",
             "--roster",
@@ -384,20 +382,14 @@ fn run_help_is_in_french() {
             "--threads",
             "Remplace un lot déjà présent dans le dossier de sortie",
             "Rôle des adhérents",
-        ]);
-    assert!(!o.stdout.contains("Usage:"), "{}", o.stdout);
-    assert!(!o.stdout.contains("Print help"), "{}", o.stdout);
+        ],
+    );
 }
 
 #[test]
 fn subcommand_helps_are_in_french() {
     for sub in ["check", "quote", "tarifs"] {
-        let o = Dir::new()
-            .cmd([sub, "--help"])
-            .run()
-            .code(0)
-            .stdout_has(&["Utilisation", "Options"]);
-        assert!(!o.stdout.contains("Usage:"), "{sub}: {}", o.stdout);
+        help_is_french(&[sub, "--help"], &["Utilisation", "Options"]);
     }
 }
 
@@ -418,49 +410,37 @@ fn unknown_option_is_a_french_usage_error() {
 #[test]
 fn other_command_line_errors_are_french() {
     let dir = Dir::new();
-    dir.cmd(Vec::<&str>::new())
-        .run()
-        .code(2)
-        .stderr_has(&["indiquez une commande : run, check, quote, tarifs, verify ou compare"]);
-    dir.cmd(["facturer"])
-        .run()
-        .code(2)
-        .stderr_has(&["commande inconnue : facturer"]);
-    dir.cmd(["check", "--roster", "x.csv"])
-        .run()
-        .code(2)
-        .stderr_has(&["option obligatoire manquante : --tariff"]);
-    dir.cmd([
-        "run",
-        "--csv-format",
-        "excel",
-        "--roster",
-        "r",
-        "--tariff",
-        "t",
-        "--out",
-        "o",
-    ])
-    .run()
-    .code(2)
-    .stderr_has(&[
-        "valeur « excel » invalide pour --csv-format",
-        "francais",
-        "rfc4180",
-    ]);
-    dir.cmd([
-        "run",
-        "--threads",
-        "beaucoup",
-        "--roster",
-        "r",
-        "--tariff",
-        "t",
-        "--out",
-        "o",
-    ])
-    .run()
-    .code(2)
-    .stderr_has(&["valeur « beaucoup » invalide pour --threads"]);
+    // `run` with a bad value for `option`, the other options present.
+    let bad_run = |option, value| {
+        vec![
+            "run", option, value, "--roster", "r", "--tariff", "t", "--out", "o",
+        ]
+    };
+    let cases: [(Vec<&str>, &[&str]); 5] = [
+        (
+            vec![],
+            &["indiquez une commande : run, check, quote, tarifs, verify ou compare"],
+        ),
+        (vec!["facturer"], &["commande inconnue : facturer"]),
+        (
+            vec!["check", "--roster", "x.csv"],
+            &["option obligatoire manquante : --tariff"],
+        ),
+        (
+            bad_run("--csv-format", "excel"),
+            &[
+                "valeur « excel » invalide pour --csv-format",
+                "francais",
+                "rfc4180",
+            ],
+        ),
+        (
+            bad_run("--threads", "beaucoup"),
+            &["valeur « beaucoup » invalide pour --threads"],
+        ),
+    ];
+    for (args, messages) in cases {
+        dir.cmd(args).run().code(2).stderr_has(messages);
+    }
     assert!(dir.entries().is_empty());
 }

@@ -2,20 +2,21 @@
 
 use std::fs;
 
-use crate::util::{Dir, sample_grid_text};
+use crate::util::{Dir, sample_grid_altered};
 
-const HEAD: &str = "id;nom;type;population;agents;siret;adresse;code_postal;ville;code_service;engagement;certificat;messagerie_quota_10go;nom_domaine\r\n";
+const HEAD: &str = "id;nom;type;population;agents;siret;adresse;code_postal;ville;code_service;engagement;certificat;messagerie_quota_10go;nom_domaine";
 
 #[test]
 fn members_below_the_recovery_threshold_get_no_appel_and_are_listed() {
     let dir = Dir::new();
-    let roster = dir.write(
+    let roster = dir.write_roster(
         "r.csv",
-        format!(
-            "{HEAD}A;Ablon;commune;1166;;21140001500015;Mairie;14600;Ablon;;;1;;\r\n\
-             B;Agy;commune;320;;21140001500007;Mairie;14400;Agy;;;;2;\r\n\
-             C;Amayé-sur-Orne;commune;1079;;21140001500023;Mairie;14210;Amayé;;;;;1\r\n"
-        ),
+        HEAD,
+        &[
+            "A;Ablon;commune;1166;;21140001500015;Mairie;14600;Ablon;;;1;;",
+            "B;Agy;commune;320;;21140001500007;Mairie;14400;Agy;;;;2;",
+            "C;Amayé-sur-Orne;commune;1079;;21140001500023;Mairie;14210;Amayé;;;;;1",
+        ],
     );
     dir.run_roster(&roster, "lot")
         .run()
@@ -55,14 +56,15 @@ fn the_threshold_is_a_grid_setting() {
     let dir = Dir::new();
     let grid = dir.write(
         "g.toml",
-        sample_grid_text().replace(
+        sample_grid_altered(
             "seuil_recouvrement = \"15,00\"",
             "seuil_recouvrement = \"5,00\"",
         ),
     );
-    let roster = dir.write(
+    let roster = dir.write_roster(
         "r.csv",
-        format!("{HEAD}B;Agy;commune;320;;21140001500007;;;;;;;2;\r\n"),
+        HEAD,
+        &["B;Agy;commune;320;;21140001500007;;;;;;;2;"],
     );
     dir.run_batch(&roster, &grid, "lot").run().batch_ok();
     assert!(dir.join("lot/appels/AC-2027-00001_B.pdf").is_file());
@@ -73,23 +75,25 @@ fn a_member_requiring_an_engagement_number_without_one_is_rejected() {
     let dir = Dir::new();
     let grid = dir.write(
         "g.toml",
-        sample_grid_text().replace(
+        sample_grid_altered(
             "engagement_obligatoire = []",
             "engagement_obligatoire = [\"A\"]",
         ),
     );
-    let roster = dir.write(
+    let roster = dir.write_roster(
         "r.csv",
-        format!("{HEAD}A;Ablon;commune;1166;;21140001500015;;;;;;1;;\r\n"),
+        HEAD,
+        &["A;Ablon;commune;1166;;21140001500015;;;;;;1;;"],
     );
     dir.run_batch(&roster, &grid, "lot")
         .run()
         .code(4)
         .stderr_has(&["ligne 2, colonne 11 « engagement »", "numéro d'engagement"]);
     assert!(!dir.join("lot").exists());
-    let roster = dir.write(
+    let roster = dir.write_roster(
         "r2.csv",
-        format!("{HEAD}A;Ablon;commune;1166;;21140001500015;;;;FIN;EJ-2027-1;1;;\r\n"),
+        HEAD,
+        &["A;Ablon;commune;1166;;21140001500015;;;;FIN;EJ-2027-1;1;;"],
     );
     dir.run_batch(&roster, &grid, "lot").run().batch_ok();
 }
@@ -191,9 +195,10 @@ fn every_sample_appel_embeds_factur_x_whose_amounts_equal_the_ledger() {
 #[test]
 fn code_service_and_engagement_reach_the_factur_x_xml() {
     let dir = Dir::new();
-    let roster = dir.write(
+    let roster = dir.write_roster(
         "r.csv",
-        format!("{HEAD}A;Ablon;commune;1166;;21140001500015;Mairie;14600;Ablon;FIN-INFO;EJ-2027-42;1;;\r\n"),
+        HEAD,
+        &["A;Ablon;commune;1166;;21140001500015;Mairie;14600;Ablon;FIN-INFO;EJ-2027-42;1;;"],
     );
     dir.run_roster(&roster, "lot").run().batch_ok();
     let xml = embedded_xml(&fs::read(dir.join("lot/appels/AC-2027-00001_A.pdf")).unwrap()).unwrap();

@@ -101,19 +101,8 @@ fn verify_accepts_a_fresh_batch_and_catches_every_alteration() {
 #[test]
 fn supplementary_run_continues_numbering_and_refuses_members_already_billed() {
     let dir = Dir::new();
-    dir.run_roster(&sample_roster(), "lot1").run().batch_ok();
-    let sample = fs::read_to_string(sample_roster()).unwrap();
-    let mut lines = sample.lines();
-    let header = lines.next().unwrap();
-    let first = lines.next().unwrap();
-    let new_member = first.replacen("C-14531;", "C-NOUVEAU;", 1);
-    let sup = dir.write("sup.csv", format!("{header}\r\n{new_member}\r\n"));
-    dir.run_roster(&sup, "lot2")
-        .arg("--after")
-        .arg(dir.join("lot1"))
-        .run()
-        .batch_ok()
-        .stderr_has(&["AC-2027-00060"]);
+    let (second, sup) = dir.run_sample_then_supplementary();
+    second.stderr_has(&["AC-2027-00060"]);
     assert!(
         dir.join("lot2/appels/AC-2027-00060_C-NOUVEAU.pdf")
             .is_file()
@@ -121,24 +110,16 @@ fn supplementary_run_continues_numbering_and_refuses_members_already_billed() {
     verify(&dir, &dir.join("lot2")).code(0);
 
     // A third batch continues the second, and knows what the first billed.
-    let both = dir.write(
-        "sup2.csv",
-        format!(
-            "{header}\r\n{first}\r\n{}\r\n",
-            first.replacen("C-14531;", "C-AUTRE;", 1)
-        ),
-    );
+    let both = dir.write_sample_first_row_as("sup2.csv", &["C-14531", "C-AUTRE"]);
     dir.run_roster(&both, "lot3")
-        .arg("--after")
-        .arg(dir.join("lot2"))
+        .after(dir.join("lot2"))
         .run()
         .code(4)
         .stderr_has(&["ligne 2", "C-14531", "déjà été facturé", "AC-2027-00001"]);
     assert!(!dir.join("lot3").exists());
     let out = dir
         .run_roster(&both, "lot3")
-        .arg("--after")
-        .arg(dir.join("lot2"))
+        .after(dir.join("lot2"))
         .arg("--skip-invalid")
         .run()
         .code(5)
@@ -153,16 +134,15 @@ fn supplementary_run_continues_numbering_and_refuses_members_already_billed() {
 
     // Another exercice cannot continue this series.
     dir.run_roster(&sup, "lot4")
-        .args(["--exercice", "2028", "--after"])
-        .arg(dir.join("lot1"))
+        .args(["--exercice", "2028"])
+        .after(dir.join("lot1"))
         .run()
         .code(2)
         .stderr_has(&["exercice 2027"]);
     // A damaged previous batch cannot be continued.
     fs::write(dir.join("lot1/summary.json"), "{}").unwrap();
     dir.run_roster(&sup, "lot5")
-        .arg("--after")
-        .arg(dir.join("lot1"))
+        .after(dir.join("lot1"))
         .run()
         .code(2)
         .stderr_has(&["n'est pas intact"]);
@@ -401,13 +381,11 @@ fn stale_staging_folders_are_removed_by_the_next_run() {
 #[test]
 fn logs_for_cron_quiet_and_json() {
     let dir = Dir::new();
-    let quiet = dir
-        .run_roster(&sample_roster(), "lot")
+    dir.run_roster(&sample_roster(), "lot")
         .arg("--quiet")
         .run()
-        .code(0);
-    assert_eq!(quiet.stderr, "");
-    assert_eq!(quiet.stdout, "");
+        .code(0)
+        .silent();
     let json = dir
         .run_roster(&sample_roster(), "lot")
         .args(["--force", "--log-format", "json"])

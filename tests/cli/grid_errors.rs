@@ -1,19 +1,7 @@
 //! Tariff grid validation: every refusal exits 3 and points at the grid
 //! file with `:line:column`, in French; nothing is written.
 
-use crate::util::{Dir, Output, leftovers, sample_grid_text, sample_roster};
-
-/// Replaces the only occurrence of `from` in the sample grid.
-#[track_caller]
-fn altered(from: &str, to: &str) -> String {
-    let text = sample_grid_text();
-    assert_eq!(
-        text.matches(from).count(),
-        1,
-        "{from:?} must occur once in the sample grid"
-    );
-    text.replacen(from, to, 1)
-}
+use crate::util::{Dir, Output, leftovers, sample_grid_altered, sample_roster};
 
 /// 1-based line and column (in chars) of the first `needle` in `text`.
 #[track_caller]
@@ -65,7 +53,7 @@ fn refused_at(grid: &str, needle: &str, reason: &[&str]) {
 
 #[test]
 fn tier_missing_a_price() {
-    let grid = altered(
+    let grid = sample_grid_altered(
         r#"["317,00", "423,00", "584,00", "809,00", "1 062,00", "1 378,00", "1 829,00", "2 339,00"]"#,
         r#"["317,00", "423,00", "584,00", "809,00", "1 062,00", "1 378,00", "1 829,00"]"#,
     );
@@ -78,7 +66,7 @@ fn tier_missing_a_price() {
 
 #[test]
 fn float_price() {
-    let grid = altered(r#"prix = "80,00""#, "prix = 80.0");
+    let grid = sample_grid_altered(r#"prix = "80,00""#, "prix = 80.0");
     refused_at(
         &grid,
         "80.0",
@@ -91,7 +79,7 @@ fn float_price() {
 
 #[test]
 fn price_that_is_not_a_number() {
-    let grid = altered(r#"prix = "80,00""#, r#"prix = "80 euros""#);
+    let grid = sample_grid_altered(r#"prix = "80,00""#, r#"prix = "80 euros""#);
     refused_at(
         &grid,
         r#""80 euros""#,
@@ -101,14 +89,14 @@ fn price_that_is_not_a_number() {
 
 #[test]
 fn price_with_a_fraction_of_a_cent() {
-    let grid = altered(r#"prix = "80,00""#, r#"prix = "80,001""#);
+    let grid = sample_grid_altered(r#"prix = "80,00""#, r#"prix = "80,001""#);
     refused_at(&grid, r#""80,001""#, &["un prix s'exprime au centime près"]);
 }
 
 #[test]
 fn overlapping_tiers() {
     // Tier 3 starts where tier 2 does.
-    let grid = altered(
+    let grid = sample_grid_altered(
         "numero = 3\npopulation_min = 500\n",
         "numero = 3\npopulation_min = 250\n",
     );
@@ -132,7 +120,7 @@ fn overlapping_tiers() {
 
 #[test]
 fn unknown_meme_prix_que() {
-    let grid = altered(
+    let grid = sample_grid_altered(
         r#"meme_prix_que = "forfait_technologie""#,
         r#"meme_prix_que = "forfait_techno""#,
     );
@@ -147,7 +135,7 @@ fn unknown_meme_prix_que() {
 
 #[test]
 fn unknown_exclusion_target() {
-    let grid = altered(
+    let grid = sample_grid_altered(
         r#"exclut = ["forfait_metiers_communication"]"#,
         r#"exclut = ["forfait_metiers_com"]"#,
     );
@@ -161,7 +149,7 @@ fn unknown_exclusion_target() {
 #[test]
 fn syntax_error() {
     // An unterminated string on the `non_affiliee` line.
-    let grid = altered("non_affiliee = 8\n", "non_affiliee = \"8\n");
+    let grid = sample_grid_altered("non_affiliee = 8\n", "non_affiliee = \"8\n");
     let (line, _) = position(&grid, "non_affiliee");
     let (out, shown) = refused(&grid);
     let out = out.stderr_has(&["contient 1 erreur ;", &format!("  {shown}:{line}:")]);
@@ -174,7 +162,7 @@ fn syntax_error() {
 
 #[test]
 fn unknown_field_is_translated() {
-    let grid = altered("non_affiliee = 8\n", "non_affiliee = 8\nnon_affilie = 8\n");
+    let grid = sample_grid_altered("non_affiliee = 8\n", "non_affiliee = 8\nnon_affilie = 8\n");
     let (line, col) = position(&grid, "non_affilie = 8");
     let (out, shown) = refused(&grid);
     out.stderr_has(&[
@@ -185,7 +173,7 @@ fn unknown_field_is_translated() {
 
 #[test]
 fn several_grid_errors_are_reported_at_once_in_file_order() {
-    let grid = altered(r#"prix = "80,00""#, "prix = 80.0").replacen(
+    let grid = sample_grid_altered(r#"prix = "80,00""#, "prix = 80.0").replacen(
         r#", "1 829,00", "2 339,00"]"#,
         r#", "1 829,00"]"#,
         1,
@@ -206,7 +194,7 @@ fn several_grid_errors_are_reported_at_once_in_file_order() {
 #[test]
 fn grid_errors_stop_check_tarifs_and_quote_too() {
     let dir = Dir::new();
-    let grid = altered(r#"prix = "80,00""#, "prix = 80.0");
+    let grid = sample_grid_altered(r#"prix = "80,00""#, "prix = 80.0");
     let (line, col) = position(&grid, "80.0");
     let path = dir.write("grille.toml", &grid);
     let at = format!("  {}:{line}:{col} : ", path.display());

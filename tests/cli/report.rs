@@ -8,53 +8,10 @@ use std::fs;
 use std::path::Path;
 use std::str::FromStr;
 
-use lopdf::content::Content;
-use lopdf::{Document, Encoding, Object};
 use rust_decimal::Decimal;
 use sha2::{Digest, Sha256};
 
-use crate::util::{Dir, sample_roster};
-
-/// Every text run of every page of a PDF, decoded through the fonts'
-/// ToUnicode maps, no-break spaces turned into spaces.
-fn pdf_runs(path: &Path) -> Vec<Vec<String>> {
-    let doc = Document::load(path).expect("lopdf reads rapport.pdf");
-    doc.get_pages()
-        .values()
-        .map(|&page| {
-            let encodings: BTreeMap<Vec<u8>, Encoding<'_>> = doc
-                .get_page_fonts(page)
-                .expect("page fonts")
-                .into_iter()
-                .map(|(name, font)| (name, font.get_font_encoding(&doc).expect("encoding")))
-                .collect();
-            let content = Content::decode(&doc.get_page_content(page)).expect("decode");
-            let mut font = None;
-            let mut runs = Vec::new();
-            for op in &content.operations {
-                match op.operator.as_str() {
-                    "Tf" => font = Some(op.operands[0].as_name().expect("font name").to_vec()),
-                    "Tj" | "TJ" => {
-                        let encoding = &encodings[font.as_ref().expect("font set")];
-                        let strings: Vec<&Object> = match &op.operands[0] {
-                            Object::Array(items) => items.iter().collect(),
-                            other => vec![other],
-                        };
-                        let mut run = String::new();
-                        for s in strings {
-                            if let Ok(bytes) = s.as_str() {
-                                run.push_str(&encoding.bytes_to_string(bytes).expect("text"));
-                            }
-                        }
-                        runs.push(run.replace(['\u{a0}', '\u{202f}'], " "));
-                    }
-                    _ => {}
-                }
-            }
-            runs
-        })
-        .collect()
-}
+use crate::util::{Dir, pdf_runs, sample_roster};
 
 /// `1234.5` → `1 234,50 €`, written here independently of the program.
 fn euros(d: Decimal) -> String {

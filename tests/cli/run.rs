@@ -8,7 +8,9 @@ use std::str::FromStr;
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 
-use crate::util::{DATE_EMISSION, Dir, LEDGER_HEADER, entries, leftovers, sample_roster, snapshot};
+use crate::util::{
+    DATE_EMISSION, Dir, LEDGER_HEADER, entries, leftovers, sample_grid, sample_roster, snapshot,
+};
 
 /// One roster row of the sample, as the test reads it independently of
 /// the program.
@@ -470,61 +472,56 @@ fn output_does_not_depend_on_threads_and_reruns_are_identical() {
     }
 }
 
-#[test]
-fn zero_threads_is_a_usage_error() {
+/// The sample batch dated `date`, with the extra `args`, is refused as a
+/// usage error (exit 2) saying every one of `messages`; nothing is written.
+#[track_caller]
+fn sample_run_is_a_usage_error(date: &str, args: &[&str], messages: &[&str]) {
     let dir = Dir::new();
-    dir.run_roster(&sample_roster(), "lot")
-        .args(["--threads", "0"])
+    dir.run_batch_dated(&sample_roster(), &sample_grid(), "lot", date)
+        .args(args)
         .run()
         .code(2)
-        .stderr_has(&["--threads doit valoir au moins 1"]);
+        .stderr_has(messages);
     assert!(dir.entries().is_empty());
+}
+
+#[test]
+fn zero_threads_is_a_usage_error() {
+    sample_run_is_a_usage_error(
+        DATE_EMISSION,
+        &["--threads", "0"],
+        &["--threads doit valoir au moins 1"],
+    );
 }
 
 #[test]
 fn quiet_run_prints_nothing() {
     let dir = Dir::new();
-    let o = dir
-        .run_roster(&sample_roster(), "lot")
+    dir.run_roster(&sample_roster(), "lot")
         .arg("-q")
         .run()
-        .code(0);
-    assert_eq!((o.stdout.as_str(), o.stderr.as_str()), ("", ""));
+        .code(0)
+        .silent();
     assert!(dir.join("lot/ledger.csv").is_file());
 }
 
 #[test]
 fn bad_emission_date_is_refused_in_french() {
-    let dir = Dir::new();
-    dir.cmd(["run", "--date-emission", "31/02/2027", "--out"])
-        .arg(dir.join("lot"))
-        .arg("--roster")
-        .arg(sample_roster())
-        .arg("--tariff")
-        .arg(crate::util::sample_grid())
-        .arg("--emetteur")
-        .arg(crate::util::emetteur())
-        .run()
-        .code(2)
-        .stderr_has(&[
+    sample_run_is_a_usage_error(
+        "31/02/2027",
+        &[],
+        &[
             "--date-emission « 31/02/2027 » n'est pas une date valide",
             "AAAA-MM-JJ",
-        ]);
-    assert!(dir.entries().is_empty());
+        ],
+    );
 }
 
 #[test]
 fn french_date_and_explicit_exercice_are_accepted() {
     let dir = Dir::new();
-    dir.cmd(["run", "--date-emission", "15/01/2027", "--exercice", "2026"])
-        .arg("--out")
-        .arg(dir.join("lot"))
-        .arg("--roster")
-        .arg(sample_roster())
-        .arg("--tariff")
-        .arg(crate::util::sample_grid())
-        .arg("--emetteur")
-        .arg(crate::util::emetteur())
+    dir.run_batch_dated(&sample_roster(), &sample_grid(), "lot", "15/01/2027")
+        .args(["--exercice", "2026"])
         .run()
         .batch_ok()
         .stderr_has(&["Exercice 2026 — appels émis le 15/01/2027, échéance le 14/02/2027"]);
@@ -681,7 +678,7 @@ fn unreadable_roster_is_an_io_error() {
 fn relative_paths_are_resolved_from_the_working_folder() {
     let dir = Dir::new();
     fs::copy(sample_roster(), dir.join("role.csv")).unwrap();
-    fs::copy(crate::util::sample_grid(), dir.join("grille.toml")).unwrap();
+    fs::copy(sample_grid(), dir.join("grille.toml")).unwrap();
     fs::create_dir(dir.join("sorties")).unwrap();
     dir.cmd([
         "run",
@@ -709,11 +706,9 @@ fn relative_paths_are_resolved_from_the_working_folder() {
 
 #[test]
 fn implausible_exercice_is_refused() {
-    let dir = Dir::new();
-    dir.run_roster(&sample_roster(), "lot")
-        .args(["--exercice", "1999"])
-        .run()
-        .code(2)
-        .stderr_has(&["--exercice 1999 invraisemblable"]);
-    assert!(dir.entries().is_empty());
+    sample_run_is_a_usage_error(
+        DATE_EMISSION,
+        &["--exercice", "1999"],
+        &["--exercice 1999 invraisemblable"],
+    );
 }

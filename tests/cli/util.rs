@@ -1,5 +1,6 @@
-//! Test harness: a temporary folder to write inputs into, and a builder
-//! that runs the real `cotisations` binary and captures what it printed.
+//! Test harness: a temporary folder to write inputs into, a builder that
+//! runs the real `cotisations` binary and captures what it printed, and
+//! readers of what it wrote.
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -8,6 +9,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use lopdf::content::Content;
+use lopdf::{Document, Encoding, Object};
 use tempfile::TempDir;
 
 /// The binary under test, as Cargo built it.
@@ -43,6 +46,19 @@ pub(crate) fn emetteur() -> PathBuf {
 /// The sample grid as text, to alter in grid tests.
 pub(crate) fn sample_grid_text() -> String {
     fs::read_to_string(sample_grid()).expect("read the sample grid")
+}
+
+/// The sample grid as text, with its only occurrence of `from` replaced
+/// by `to`.
+#[track_caller]
+pub(crate) fn sample_grid_altered(from: &str, to: &str) -> String {
+    let text = sample_grid_text();
+    assert_eq!(
+        text.matches(from).count(),
+        1,
+        "{from:?} must occur once in the sample grid"
+    );
+    text.replacen(from, to, 1)
 }
 
 /// Replaces the no-break spaces (U+00A0, U+202F) the program prints
@@ -104,6 +120,12 @@ impl Dir {
     /// `run` with the given roster and grid into `out` (relative to this
     /// folder), with the shipped issuer template and the suite's date.
     pub(crate) fn run_batch(&self, roster: &Path, grid: &Path, out: &str) -> Cmd {
+        self.run_batch_dated(roster, grid, out, DATE_EMISSION)
+    }
+
+    /// `run_batch` with the emission date `date`, as typed on the command
+    /// line.
+    pub(crate) fn run_batch_dated(&self, roster: &Path, grid: &Path, out: &str, date: &str) -> Cmd {
         let out = self.join(out);
         self.cmd(["run"])
             .arg("--roster")
@@ -114,12 +136,56 @@ impl Dir {
             .arg(out)
             .arg("--emetteur")
             .arg(emetteur())
-            .args(["--date-emission", DATE_EMISSION])
+            .args(["--date-emission", date])
     }
 
     /// `run` of `roster` with the sample grid into `out`.
     pub(crate) fn run_roster(&self, roster: &Path, out: &str) -> Cmd {
         self.run_batch(roster, &sample_grid(), out)
+    }
+
+    /// Writes `rel`: `header`, then `rows`, every line ending in CRLF as
+    /// Excel writes them; returns its path.
+    pub(crate) fn write_roster(&self, rel: &str, header: &str, rows: &[&str]) -> PathBuf {
+        let mut text = format!("{header}\r\n");
+        for row in rows {
+            text.push_str(row);
+            text.push_str("\r\n");
+        }
+        self.write(rel, text)
+    }
+
+    /// The sample batch into `lot1`, then a supplementary batch into `lot2`
+    /// (`--after lot1`) of one new member, `C-NOUVEAU` (the sample's first
+    /// row under a new identifier, written to `sup.csv`); both must succeed.
+    /// Returns the second run's output and the supplementary roster.
+    #[track_caller]
+    pub(crate) fn run_sample_then_supplementary(&self) -> (Output, PathBuf) {
+        self.run_roster(&sample_roster(), "lot1").run().batch_ok();
+        let sup = self.write_sample_first_row_as("sup.csv", &["C-NOUVEAU"]);
+        let out = self
+            .run_roster(&sup, "lot2")
+            .after(self.join("lot1"))
+            .run()
+            .batch_ok();
+        (out, sup)
+    }
+
+    /// Writes `rel`: the sample roster's header, then its first row (the
+    /// member `C-14531`) once under each identifier of `ids`; returns its
+    /// path. For supplementary batches (`--after`).
+    pub(crate) fn write_sample_first_row_as(&self, rel: &str, ids: &[&str]) -> PathBuf {
+        let sample = fs::read_to_string(sample_roster()).expect("read the sample roster");
+        let mut lines = sample.lines();
+        let header = lines.next().expect("the sample's header");
+        let first = lines.next().expect("the sample's first row");
+        assert!(first.starts_with("C-14531;"), "{first}");
+        let rows: Vec<String> = ids
+            .iter()
+            .map(|id| first.replacen("C-14531;", &format!("{id};"), 1))
+            .collect();
+        let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+        self.write_roster(rel, header, &rows)
     }
 
     /// The names directly in this folder, sorted, except the `.NAME.lock`
@@ -189,6 +255,48 @@ pub(crate) fn assert_batch_folder(out: &Path) {
     assert!(out.join("summary.json").is_file());
 }
 
+/// Every text run (one `Tj`/`TJ`) of every page of the PDF at `path`,
+/// decoded through the fonts' ToUnicode maps with lopdf, no-break spaces
+/// turned into spaces: the text as a viewer's search sees it.
+pub(crate) fn pdf_runs(path: &Path) -> Vec<Vec<String>> {
+    let doc = Document::load(path).expect("lopdf reads the PDF");
+    doc.get_pages()
+        .values()
+        .map(|&page| {
+            let encodings: BTreeMap<Vec<u8>, Encoding<'_>> = doc
+                .get_page_fonts(page)
+                .expect("page fonts")
+                .into_iter()
+                .map(|(name, font)| (name, font.get_font_encoding(&doc).expect("encoding")))
+                .collect();
+            let content = Content::decode(&doc.get_page_content(page)).expect("decode");
+            let mut font = None;
+            let mut runs = Vec::new();
+            for op in &content.operations {
+                match op.operator.as_str() {
+                    "Tf" => font = Some(op.operands[0].as_name().expect("font name").to_vec()),
+                    "Tj" | "TJ" => {
+                        let encoding = &encodings[font.as_ref().expect("font set")];
+                        let strings: Vec<&Object> = match &op.operands[0] {
+                            Object::Array(items) => items.iter().collect(),
+                            other => vec![other],
+                        };
+                        let mut run = String::new();
+                        for s in strings {
+                            if let Ok(bytes) = s.as_str() {
+                                run.push_str(&encoding.bytes_to_string(bytes).expect("text"));
+                            }
+                        }
+                        runs.push(nbsp(&run));
+                    }
+                    _ => {}
+                }
+            }
+            runs
+        })
+        .collect()
+}
+
 /// Staging or backup folders the batch may leave next to its output.
 pub(crate) fn leftovers(dir: &Path) -> Vec<String> {
     entries(dir)
@@ -218,6 +326,11 @@ impl Cmd {
         self.args
             .extend(args.into_iter().map(|a| a.as_ref().to_os_string()));
         self
+    }
+
+    /// `--after previous`: continue the numbering of the folder `previous`.
+    pub(crate) fn after(self, previous: impl AsRef<OsStr>) -> Cmd {
+        self.arg("--after").arg(previous)
     }
 
     /// Runs the binary and captures its exit code and output.
@@ -287,6 +400,17 @@ impl Output {
                 "Bilan                : ",
             ])
             .stderr_lacks(&["erreur"])
+    }
+
+    /// Asserts that nothing was printed, on stdout or stderr.
+    #[track_caller]
+    pub(crate) fn silent(self) -> Output {
+        assert!(
+            self.stdout.is_empty() && self.stderr.is_empty(),
+            "expected no output{}",
+            self.describe()
+        );
+        self
     }
 
     /// Asserts that stderr contains every one of `needles`.
