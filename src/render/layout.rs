@@ -13,8 +13,6 @@
 // Coordinates, not money: every float here is a position or a size in points.
 #![allow(clippy::float_arithmetic)]
 
-use std::cell::RefCell;
-
 use rust_decimal::Decimal;
 
 use crate::appel::Appel;
@@ -613,7 +611,7 @@ fn draw_closing(
     top: f32,
     appel: &Appel,
     emetteur: &Emetteur,
-    correction: Option<&Correction>,
+    kind: DocumentKind<'_>,
 ) -> f32 {
     // Totals, right-aligned block.
     let x = RIGHT_COLUMN;
@@ -644,9 +642,9 @@ fn draw_closing(
     canvas.fill(x, y, width, band, SHADE);
     canvas.hrule(x, RIGHT, y, 0.8, INK);
     canvas.hrule(x, RIGHT, y + band, 0.8, INK);
-    let total_label = match correction {
-        None => "Total à payer",
-        Some(_) => "Total de l'avoir",
+    let total_label = match kind {
+        DocumentKind::Appel => "Total à payer",
+        DocumentKind::Avoir(_) => "Total de l'avoir",
     };
     canvas.line(x + PAD, y + 1.2 * MM, total, total_label);
     canvas.line_right(
@@ -673,9 +671,9 @@ fn draw_closing(
     y += 6.0 * MM;
     let box_top = y;
     y += 2.5 * MM;
-    y = match correction {
-        None => draw_payment(canvas, y, appel, emetteur),
-        Some(c) => draw_no_payment(canvas, y, appel, c),
+    y = match kind {
+        DocumentKind::Appel => draw_payment(canvas, y, appel, emetteur),
+        DocumentKind::Avoir(c) => draw_no_payment(canvas, y, appel, c),
     };
     y += 2.5 * MM;
     canvas.frame(LEFT, box_top, CONTENT_WIDTH, y - box_top, RULE);
@@ -802,7 +800,7 @@ fn draw_first_header(
     canvas: &mut Canvas<'_>,
     appel: &Appel,
     emetteur: &Emetteur,
-    correction: Option<&Correction>,
+    kind: DocumentKind<'_>,
 ) -> f32 {
     // Issuer, top left.
     let issuer_width = 88.0 * MM;
@@ -851,17 +849,17 @@ fn draw_first_header(
         TOP - 1.0 * MM,
         title,
         RIGHT - block_x,
-        match correction {
-            None => "APPEL DE COTISATION",
-            Some(_) => "AVOIR",
+        match kind {
+            DocumentKind::Appel => "APPEL DE COTISATION",
+            DocumentKind::Avoir(_) => "AVOIR",
         },
     );
     let mut y = TOP + title.leading() + 1.5 * MM;
     canvas.hrule(block_x, RIGHT, y, 0.8, INK);
     y += 1.2 * MM;
     // A credit note is due at no date: its last reference is the appel.
-    let (number_label, last) = match correction {
-        None => (
+    let (number_label, last) = match kind {
+        DocumentKind::Appel => (
             "N° d'appel",
             (
                 "Date d'échéance",
@@ -869,7 +867,7 @@ fn draw_first_header(
                 BODY.bold(),
             ),
         ),
-        Some(c) => (
+        DocumentKind::Avoir(c) => (
             "N° d'avoir",
             ("Appel concerné", c.appel_numero.clone(), BODY.bold()),
         ),
@@ -937,7 +935,7 @@ fn draw_first_header(
         object,
         &format!(
             "{}cotisation {} – Convention cadre « Accompagnement numérique »",
-            if correction.is_some() {
+            if matches!(kind, DocumentKind::Avoir(_)) {
                 "avoir sur la "
             } else {
                 ""
@@ -945,7 +943,7 @@ fn draw_first_header(
             appel.exercice
         ),
     );
-    if let Some(c) = correction {
+    if let DocumentKind::Avoir(c) = kind {
         y = canvas.paragraph(text_x, y, text_width, object.bold(), &c.annule());
         y = canvas.paragraph(
             text_x,
@@ -980,17 +978,13 @@ fn periode(appel: &Appel) -> String {
 }
 
 /// Continuation-page header. Returns where the table starts.
-fn draw_next_header(
-    canvas: &mut Canvas<'_>,
-    appel: &Appel,
-    correction: Option<&Correction>,
-) -> f32 {
+fn draw_next_header(canvas: &mut Canvas<'_>, appel: &Appel, kind: DocumentKind<'_>) -> f32 {
     let style = Style::new(Face::Bold, 10.0, INK);
     let right = canvas.line(
         LEFT,
         TOP,
         style,
-        &format!("{} n° {}", document_name(correction), appel.numero),
+        &format!("{} n° {}", document_name(kind), appel.numero),
     );
     let name_x = right + 8.0 * MM;
     let lines = canvas.lines(&appel.membre.nom, RIGHT - name_x, BODY.muted());
@@ -1026,7 +1020,7 @@ fn draw_footer(
     canvas: &mut Canvas<'_>,
     lines: &[String],
     appel: &Appel,
-    correction: Option<&Correction>,
+    kind: DocumentKind<'_>,
     page: usize,
     pages: usize,
 ) {
@@ -1043,7 +1037,7 @@ fn draw_footer(
         LEFT,
         line_top,
         page_style,
-        &format!("{} n° {}", document_name(correction), appel.numero),
+        &format!("{} n° {}", document_name(kind), appel.numero),
     );
     canvas.line_right(
         RIGHT,
@@ -1055,95 +1049,45 @@ fn draw_footer(
 }
 
 /// « Appel de cotisation » or « Avoir », as in « … n° AC-2027-00001 ».
-fn document_name(correction: Option<&Correction>) -> &'static str {
-    match correction {
-        None => "Appel de cotisation",
-        Some(_) => "Avoir",
+fn document_name(kind: DocumentKind<'_>) -> &'static str {
+    match kind {
+        DocumentKind::Appel => "Appel de cotisation",
+        DocumentKind::Avoir(_) => "Avoir",
     }
 }
 
 // ---------------------------------------------------------------------------
-// Credit notes
-//
-// `Renderer` (in `pdf`) lays out every document with `layout(appel, …)`. A
-// credit note goes through the same renderer, as an `Appel` with its own
-// number and signed amounts; what makes it a credit note (the appel it
-// corrects, the motif) is handed beside it, for the duration of one render
-// on the current thread, by `render::avoir_pdf`.
+// The document
 
-thread_local! {
-    /// The credit note being rendered on this thread: its number, its
-    /// correction, and whether `layout` has used it.
-    static CORRECTION: RefCell<Option<(String, Correction, bool)>> = const { RefCell::new(None) };
+/// What is being laid out: an appel, or a credit note. A credit note goes
+/// through the same layout as an `Appel` with its own number, date and
+/// signed lines (`Avoir::signed`); what makes it a credit note (the appel
+/// it corrects, the motif) comes with it here, and changes its title,
+/// references, object, totals label and payment block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DocumentKind<'c> {
+    Appel,
+    Avoir(&'c Correction),
 }
 
-/// While alive, the document numbered `numero` is laid out as a credit
-/// note on this thread; every other document, as an appel.
-pub(crate) struct CorrectionScope {
-    /// Not `Send`: the scope belongs to the thread that renders.
-    _thread: std::marker::PhantomData<*const ()>,
-}
-
-impl CorrectionScope {
-    pub(crate) fn enter(numero: &str, correction: &Correction) -> CorrectionScope {
-        CORRECTION
-            .with(|c| *c.borrow_mut() = Some((numero.to_string(), correction.clone(), false)));
-        CorrectionScope {
-            _thread: std::marker::PhantomData,
-        }
-    }
-
-    /// Whether a document has been laid out as this credit note.
-    pub(crate) fn used(&self) -> bool {
-        CORRECTION.with(|c| c.borrow().as_ref().is_some_and(|(_, _, used)| *used))
-    }
-}
-
-impl Drop for CorrectionScope {
-    fn drop(&mut self) {
-        CORRECTION.with(|c| c.borrow_mut().take());
-    }
-}
-
-/// The correction of `appel` if it is the credit note being rendered.
-fn correction_for(appel: &Appel) -> Option<Correction> {
-    CORRECTION.with(|c| {
-        c.borrow_mut()
-            .as_mut()
-            .filter(|(numero, ..)| *numero == appel.numero)
-            .map(|(_, correction, used)| {
-                *used = true;
-                correction.clone()
-            })
-    })
-}
-
-/// Lays out one appel (or the credit note being rendered, see
-/// `CorrectionScope`): one or more A4 pages.
-pub(crate) fn layout(appel: &Appel, emetteur: &Emetteur, metrics: &Metrics) -> Vec<Page> {
-    let correction = correction_for(appel);
-    layout_document(appel, correction.as_ref(), emetteur, metrics)
-}
-
-/// Lays out an appel, or with `correction` a credit note (`appel` then
-/// holds its number, date and signed lines): one or more A4 pages.
-pub(crate) fn layout_document(
+/// Lays out `appel` as a document of `kind`: one or more A4 pages.
+pub(crate) fn layout(
     appel: &Appel,
-    correction: Option<&Correction>,
+    kind: DocumentKind<'_>,
     emetteur: &Emetteur,
     metrics: &Metrics,
 ) -> Vec<Page> {
     // The closing block is drawn once, at the top of its own canvas, then
     // moved under the table of the last page.
     let mut closing = Canvas::new(metrics);
-    let closing_height = draw_closing(&mut closing, 0.0, appel, emetteur, correction);
+    let closing_height = draw_closing(&mut closing, 0.0, appel, emetteur, kind);
     let footer = footer_lines(&closing, emetteur);
     let bottom = footer_top(footer.len()) - 4.0 * MM;
 
     let mut first = Canvas::new(metrics);
-    let first_top = draw_first_header(&mut first, appel, emetteur, correction);
+    let first_top = draw_first_header(&mut first, appel, emetteur, kind);
     let mut next = Canvas::new(metrics);
-    let next_top = draw_next_header(&mut next, appel, correction);
+    let next_top = draw_next_header(&mut next, appel, kind);
     let rows = rows(&closing, appel);
     let header = table_header_height();
 
@@ -1199,7 +1143,7 @@ pub(crate) fn layout_document(
                 .items
                 .extend(closing.items.iter().map(|item| item.lowered(y)));
         }
-        draw_footer(&mut canvas, &footer, appel, correction, index + 1, count);
+        draw_footer(&mut canvas, &footer, appel, kind, index + 1, count);
         out.push(Page {
             items: canvas.items,
         });
@@ -1209,17 +1153,11 @@ pub(crate) fn layout_document(
 
 #[cfg(test)]
 mod credit_note_tests {
-    use std::collections::BTreeSet;
-
-    use chrono::NaiveDate;
-
     use super::*;
-    use crate::avoir::{Avoir, Request, credit};
+    use crate::avoir::Avoir;
+    use crate::avoir::fixtures::{appel, avoir_of};
     use crate::money::Montant;
-    use crate::numbering::{Emission, Outcome, number};
-    use crate::pricing::price;
-    use crate::roster::MemberKind;
-    use crate::testing::{d, grid, member, with};
+    use crate::testing::d;
 
     fn metrics() -> Metrics {
         Metrics {
@@ -1232,41 +1170,9 @@ mod credit_note_tests {
         Emetteur::parse(include_str!("../../templates/emetteur.toml")).unwrap()
     }
 
-    /// AC-2027-00012 of 15 January 2027: 1 119,00 + 200,00 + 80,00.
-    fn appel() -> Appel {
-        let grid = grid();
-        let m = with(
-            &grid,
-            member(MemberKind::Commune, Some(44), None),
-            &[
-                ("forfait_metiers", "1"),
-                ("formation_jours", "0.5"),
-                ("certificat", "1"),
-            ],
-        );
-        let priced = price(&m, &grid).unwrap();
-        let emission = Emission {
-            exercice: 2027,
-            date_emission: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
-            date_echeance: NaiveDate::from_ymd_opt(2027, 2, 14).unwrap(),
-            mention_tva: grid.mention_tva.clone(),
-            premier_numero: 12,
-        };
-        match number(vec![(m, priced)], grid.seuil_recouvrement, &emission).remove(0) {
-            Outcome::Billed(a) => *a,
-            Outcome::BelowThreshold(..) | Outcome::NothingToBill(_) => unreachable!(),
-        }
-    }
-
+    /// A credit note of `codes` of AC-2027-00012 (1 119,00 + 200,00 + 80,00).
     fn avoir(codes: &[&str]) -> Avoir {
-        let codes: Vec<String> = codes.iter().map(|c| (*c).to_string()).collect();
-        let request = Request {
-            codes: &codes,
-            motif: "Adhésion résiliée",
-            rang: 1,
-            date: NaiveDate::from_ymd_opt(2027, 3, 1).unwrap(),
-        };
-        credit(&appel(), &request, &BTreeSet::new(), &[]).unwrap()
+        avoir_of(&appel(), codes)
     }
 
     fn text(pages: &[Page]) -> String {
@@ -1290,9 +1196,9 @@ mod credit_note_tests {
     fn a_credit_note_is_titled_avoir_and_asks_for_no_payment() {
         let a = avoir(&[]);
         let signed = a.signed();
-        let t = text(&layout_document(
+        let t = text(&layout(
             &signed,
-            Some(&a.correction),
+            DocumentKind::Avoir(&a.correction),
             &emetteur(),
             &metrics(),
         ));
@@ -1330,9 +1236,9 @@ mod credit_note_tests {
     #[test]
     fn a_partial_credit_note_says_so() {
         let a = avoir(&["certificat"]);
-        let t = text(&layout_document(
+        let t = text(&layout(
             &a.signed(),
-            Some(&a.correction),
+            DocumentKind::Avoir(&a.correction),
             &emetteur(),
             &metrics(),
         ));
@@ -1341,27 +1247,22 @@ mod credit_note_tests {
     }
 
     #[test]
-    fn only_the_credit_note_in_scope_is_laid_out_as_one() {
+    fn the_kind_not_the_number_makes_a_credit_note() {
         let (appel, a, e, m) = (appel(), avoir(&[]), emetteur(), metrics());
         let signed = a.signed();
-        let as_appel = layout_document(&appel, None, &e, &m);
-        assert_eq!(layout(&appel, &e, &m), as_appel);
-        assert!(text(&as_appel).contains("APPEL DE COTISATION\n"));
-        {
-            let scope = CorrectionScope::enter(&signed.numero, &a.correction);
-            // Another number: an appel, untouched.
-            assert_eq!(layout(&appel, &e, &m), as_appel);
-            assert!(!scope.used());
-            assert_eq!(
-                layout(&signed, &e, &m),
-                layout_document(&signed, Some(&a.correction), &e, &m)
-            );
-            assert!(scope.used());
-        }
-        // The scope is gone with its guard.
-        assert_eq!(
-            layout(&signed, &e, &m),
-            layout_document(&signed, None, &e, &m)
+        // A credit note's lines and number laid out as an appel: an appel.
+        let t = text(&layout(&signed, DocumentKind::Appel, &e, &m));
+        assert!(
+            t.contains("APPEL DE COTISATION\nN° d'appel\nAV-2027-00001\n"),
+            "{t}"
+        );
+        assert!(t.contains("Total à payer\n") && !t.contains("AVOIR"), "{t}");
+        // An appel's number and lines laid out as a credit note: a credit note.
+        let t = text(&layout(&appel, DocumentKind::Avoir(&a.correction), &e, &m));
+        assert!(t.contains("AVOIR\nN° d'avoir\nAC-2027-00012\n"), "{t}");
+        assert!(
+            t.contains("Total de l'avoir\n") && !t.contains("IBAN"),
+            "{t}"
         );
     }
 }

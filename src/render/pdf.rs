@@ -31,7 +31,7 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 
 use super::fonts::{self, FontError, PreparedFont};
-use super::layout::{self, Face, Item, Metrics, Page};
+use super::layout::{self, DocumentKind, Face, Item, Metrics, Page};
 use super::pdfa;
 use crate::appel::Appel;
 use crate::emetteur::Emetteur;
@@ -249,9 +249,7 @@ impl Renderer {
     /// # Errors
     /// `RenderError` if a stream cannot be compressed.
     pub fn render(&self, appel: &Appel, emetteur: &Emetteur) -> Result<Vec<u8>, RenderError> {
-        let info = DocInfo::of(appel, emetteur);
-        let pages = layout::layout(appel, emetteur, &self.metrics);
-        self.document(&pages, &info, &appel.numero, None)
+        self.render_as(appel, DocumentKind::Appel, emetteur, None)
     }
 
     /// Renders one appel to the bytes of a Factur-X invoice: the same pages
@@ -266,15 +264,33 @@ impl Renderer {
         emetteur: &Emetteur,
         profile: Profile,
     ) -> Result<Vec<u8>, RenderError> {
+        self.render_as(appel, DocumentKind::Appel, emetteur, Some(profile))
+    }
+
+    /// Renders `appel` laid out as a document of `kind`: a plain PDF when
+    /// `profile` is `None`, else a Factur-X invoice whose XML is the appel's
+    /// (`render::avoir_pdf` swaps in a credit note's).
+    pub(super) fn render_as(
+        &self,
+        appel: &Appel,
+        kind: DocumentKind<'_>,
+        emetteur: &Emetteur,
+        profile: Option<Profile>,
+    ) -> Result<Vec<u8>, RenderError> {
         let info = DocInfo::of(appel, emetteur);
-        let pages = layout::layout(appel, emetteur, &self.metrics);
-        let xml = facturx::cii_xml(appel, emetteur, profile);
-        self.document(
-            &pages,
-            &info,
-            &appel.numero,
-            Some((xml.as_bytes(), profile)),
-        )
+        let pages = layout::layout(appel, kind, emetteur, &self.metrics);
+        match profile {
+            None => self.document(&pages, &info, &appel.numero, None),
+            Some(profile) => {
+                let xml = facturx::cii_xml(appel, emetteur, profile);
+                self.document(
+                    &pages,
+                    &info,
+                    &appel.numero,
+                    Some((xml.as_bytes(), profile)),
+                )
+            }
+        }
     }
 
     /// The bytes of a document of `pages`; a Factur-X invoice when `facturx`
