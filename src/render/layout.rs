@@ -3,28 +3,30 @@
 //!
 //! Pure: no I/O, no PDF types. Text is measured with the advance widths of
 //! the embedded faces (`FontMetrics`, filled by `fonts`), wrapped greedily at
-//! spaces (never at the no-break spaces `format_fr` puts inside amounts), and
-//! paginated: the table flows onto as many pages as needed with its header
-//! repeated, totals and payment details stay together on the last page, and
-//! every page gets the footer and « Page n / N ».
+//! spaces (never at the no-break spaces `format_fr` puts inside amounts; see
+//! `page::wrap`), and paginated: the table flows onto as many pages as
+//! needed with its header repeated, totals and payment details stay
+//! together on the last page, and every page gets the footer and
+//! « Page n / N ».
 //!
-//! Coordinates are PDF points with the origin at the bottom left of the page.
+//! Coordinates are PDF points with the origin at the bottom left of the page;
+//! the page model, styles and drawing primitives are `page`'s, shared with
+//! the batch report.
 
 // Coordinates, not money: every float here is a position or a size in points.
 #![allow(clippy::float_arithmetic)]
 
 use rust_decimal::Decimal;
 
+use super::page::{self, Draw, MM, MUTED, PAGE_HEIGHT, PAGE_WIDTH, Style};
 use crate::appel::Appel;
 use crate::avoir::Correction;
 use crate::emetteur::Emetteur;
 use crate::format_fr;
 
-/// A4 portrait, in points.
-pub(crate) const PAGE_WIDTH: f32 = 595.28;
-pub(crate) const PAGE_HEIGHT: f32 = 841.89;
+// What a layout is made of.
+pub(crate) use super::page::{Face, Item, Page};
 
-const MM: f32 = 72.0 / 25.4;
 const LEFT: f32 = 20.0 * MM;
 const RIGHT: f32 = PAGE_WIDTH - 20.0 * MM;
 const CONTENT_WIDTH: f32 = RIGHT - LEFT;
@@ -37,48 +39,9 @@ const FOOTER_BASELINE: f32 = PAGE_HEIGHT - 10.0 * MM;
 
 /// Black, and the greys used for secondary text, rules and the table header.
 const INK: f32 = 0.0;
-const MUTED: f32 = 0.3;
 const RULE: f32 = 0.55;
 const HAIRLINE: f32 = 0.78;
 const SHADE: f32 = 0.9;
-
-/// One of the two embedded faces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Face {
-    Regular,
-    Bold,
-}
-
-/// Something drawn on a page.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Item {
-    /// One line of text; `y` is its baseline, `grey` its fill (0 = black).
-    Text {
-        x: f32,
-        y: f32,
-        size: f32,
-        face: Face,
-        grey: f32,
-        text: String,
-    },
-    /// A straight stroke.
-    Rule {
-        x1: f32,
-        y1: f32,
-        x2: f32,
-        y2: f32,
-        width: f32,
-        grey: f32,
-    },
-    /// A filled rectangle (`x`, `y` is its lower left corner).
-    Fill {
-        x: f32,
-        y: f32,
-        width: f32,
-        height: f32,
-        grey: f32,
-    },
-}
 
 impl Item {
     /// The same item `by` points lower on the page.
@@ -93,12 +56,6 @@ impl Item {
         }
         item
     }
-}
-
-/// One page, drawn in item order.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub(crate) struct Page {
-    pub(crate) items: Vec<Item>,
 }
 
 // ---------------------------------------------------------------------------
@@ -172,11 +129,7 @@ impl Metrics {
     /// Width of `text` in points (`text` already cleaned).
     pub(crate) fn text_width(&self, text: &str, face: Face, size: f32) -> f32 {
         let metrics = self.face(face);
-        let units: u32 = text.chars().map(|c| u32::from(metrics.width(c))).sum();
-        // u32 → f32 is exact below 2^24 units, i.e. 16 000 em of text.
-        #[allow(clippy::cast_precision_loss)]
-        let units = units as f32;
-        units * size / 1000.0
+        page::text_width(text, size, |c| metrics.width(c))
     }
 
     /// `text` with every character both faces can print; the others become
@@ -208,128 +161,16 @@ impl Metrics {
         out
     }
 
-    /// Greedy wrap of cleaned `text` into lines no wider than `width`:
-    /// breaks at ASCII spaces (except before « » : ; ! ? » and after « « »,
-    /// as French typography wants), and inside a word only when the word
-    /// alone is wider than a line: after a hyphen if it has one, else where
-    /// it overflows.
+    /// Greedy wrap of cleaned `text` into lines no wider than `width`, at
+    /// spaces as French typography wants (see `page::wrap`).
     pub(crate) fn wrap(&self, text: &str, face: Face, size: f32, width: f32) -> Vec<String> {
         let metrics = self.face(face);
-        let units = |s: &str| -> u32 { s.chars().map(|c| u32::from(metrics.width(c))).sum() };
-        #[allow(clippy::cast_precision_loss)]
-        let fits = |units: u32| units as f32 * size / 1000.0 <= width;
-        let space = u32::from(metrics.width(' '));
-        let mut lines = Vec::new();
-        let mut line = String::new();
-        let mut line_units = 0_u32;
-        for word in words(text) {
-            let word_units = units(word);
-            if !line.is_empty() && fits(line_units + space + word_units) {
-                line.push(' ');
-                line.push_str(word);
-                line_units += space + word_units;
-                continue;
-            }
-            if !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-                line_units = 0;
-            }
-            if fits(word_units) {
-                line.push_str(word);
-                line_units = word_units;
-                continue;
-            }
-            // A word wider than the line: break after its hyphens, and cut
-            // what is still too wide where it overflows.
-            for piece in word.split_inclusive('-') {
-                let piece_units = units(piece);
-                if !line.is_empty() && !fits(line_units + piece_units) {
-                    lines.push(std::mem::take(&mut line));
-                    line_units = 0;
-                }
-                if fits(line_units + piece_units) {
-                    line.push_str(piece);
-                    line_units += piece_units;
-                    continue;
-                }
-                for c in piece.chars() {
-                    let c_units = u32::from(metrics.width(c));
-                    if !line.is_empty() && !fits(line_units + c_units) {
-                        lines.push(std::mem::take(&mut line));
-                        line_units = 0;
-                    }
-                    line.push(c);
-                    line_units += c_units;
-                }
-            }
-        }
-        if !line.is_empty() || lines.is_empty() {
-            lines.push(line);
-        }
-        lines
+        page::wrap(text, size, width, |c| metrics.width(c))
     }
-}
-
-/// The unbreakable pieces of `text`: runs between ASCII spaces, where a
-/// piece starting with closing punctuation (« » », « : », « ; », « ! »,
-/// « ? ») stays with the one before, and a piece ending with « « » with the
-/// one after.
-fn words(text: &str) -> Vec<&str> {
-    let mut words: Vec<&str> = Vec::new();
-    let mut start: Option<usize> = None;
-    let mut glue_next = false;
-    let mut at = 0;
-    for piece in text.split(' ') {
-        let end = at + piece.len();
-        if !piece.is_empty() {
-            let glue_prev = piece.starts_with(['»', ':', ';', '!', '?']);
-            match start {
-                Some(s) if glue_prev || glue_next => {
-                    if let Some(last) = words.last_mut() {
-                        *last = &text[s..end];
-                    }
-                }
-                _ => {
-                    start = Some(at);
-                    words.push(piece);
-                }
-            }
-            glue_next = piece.ends_with('«');
-        }
-        at = end + 1;
-    }
-    words
 }
 
 // ---------------------------------------------------------------------------
-// Drawing helpers: positions are given from the top of the page and turned
-// into PDF coordinates here.
-
-#[derive(Debug, Clone, Copy)]
-struct Style {
-    face: Face,
-    size: f32,
-    grey: f32,
-}
-
-impl Style {
-    const fn new(face: Face, size: f32, grey: f32) -> Style {
-        Style { face, size, grey }
-    }
-
-    const fn bold(self) -> Style {
-        Style::new(Face::Bold, self.size, self.grey)
-    }
-
-    const fn muted(self) -> Style {
-        Style::new(self.face, self.size, MUTED)
-    }
-
-    /// Line height.
-    fn leading(self) -> f32 {
-        self.size * 1.25
-    }
-}
+// Drawing: positions are given from the top of the page (see `page::Draw`).
 
 const BODY: Style = Style::new(Face::Regular, 9.0, INK);
 const SMALL: Style = Style::new(Face::Regular, 8.0, INK);
@@ -348,28 +189,8 @@ impl<'m> Canvas<'m> {
         }
     }
 
-    /// Baseline of a line whose box starts at `top`.
-    fn baseline(top: f32, style: Style) -> f32 {
-        top + style.leading() - style.size * 0.3
-    }
-
     fn width(&self, text: &str, style: Style) -> f32 {
         self.metrics.text_width(text, style.face, style.size)
-    }
-
-    /// Draws an already cleaned line with its left edge at `x`.
-    fn put(&mut self, x: f32, top: f32, style: Style, text: String) {
-        if text.is_empty() {
-            return;
-        }
-        self.items.push(Item::Text {
-            x,
-            y: PAGE_HEIGHT - Canvas::baseline(top, style),
-            size: style.size,
-            face: style.face,
-            grey: style.grey,
-            text,
-        });
     }
 
     /// Draws one line (cleaned here) from `x`; returns its right edge.
@@ -387,11 +208,11 @@ impl<'m> Canvas<'m> {
         let mut width = self.width(&text, style);
         if width > max_width && width > 0.0 {
             let size = style.size * max_width / width;
-            width = self.width(&text, Style { size, ..style });
+            width = self.width(&text, style.sized(size));
             // Keep the line box (and so the baseline) of the original size.
             self.items.push(Item::Text {
                 x: right - width,
-                y: PAGE_HEIGHT - Canvas::baseline(top, style),
+                y: PAGE_HEIGHT - page::baseline(top, style),
                 size,
                 face: style.face,
                 grey: style.grey,
@@ -416,45 +237,11 @@ impl<'m> Canvas<'m> {
         let text = self.metrics.clean(text);
         self.metrics.wrap(&text, style.face, style.size, width)
     }
+}
 
-    fn hrule(&mut self, x1: f32, x2: f32, top: f32, width: f32, grey: f32) {
-        self.items.push(Item::Rule {
-            x1,
-            y1: PAGE_HEIGHT - top,
-            x2,
-            y2: PAGE_HEIGHT - top,
-            width,
-            grey,
-        });
-    }
-
-    fn vrule(&mut self, x: f32, top: f32, bottom: f32, width: f32, grey: f32) {
-        self.items.push(Item::Rule {
-            x1: x,
-            y1: PAGE_HEIGHT - top,
-            x2: x,
-            y2: PAGE_HEIGHT - bottom,
-            width,
-            grey,
-        });
-    }
-
-    fn fill(&mut self, x: f32, top: f32, width: f32, height: f32, grey: f32) {
-        self.items.push(Item::Fill {
-            x,
-            y: PAGE_HEIGHT - top - height,
-            width,
-            height,
-            grey,
-        });
-    }
-
-    fn frame(&mut self, x: f32, top: f32, width: f32, height: f32, grey: f32) {
-        let (right, bottom) = (x + width, top + height);
-        self.hrule(x, right, top, 0.5, grey);
-        self.hrule(x, right, bottom, 0.5, grey);
-        self.vrule(x, top, bottom, 0.5, grey);
-        self.vrule(right, top, bottom, 0.5, grey);
+impl Draw for Canvas<'_> {
+    fn items(&mut self) -> &mut Vec<Item> {
+        &mut self.items
     }
 }
 
@@ -676,7 +463,7 @@ fn draw_closing(
         DocumentKind::Avoir(c) => draw_no_payment(canvas, y, appel, c),
     };
     y += 2.5 * MM;
-    canvas.frame(LEFT, box_top, CONTENT_WIDTH, y - box_top, RULE);
+    canvas.frame(LEFT, box_top, CONTENT_WIDTH, y - box_top, 0.5, RULE);
 
     // Signature, right half.
     y += 7.0 * MM;

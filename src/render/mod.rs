@@ -5,18 +5,23 @@
 //! `fonts`; `pdfa`: the PDF/A-3B and Factur-X parts of an invoice PDF).
 //! Does no file I/O: the caller decides where the bytes go.
 //!
+//! The batch report (`crate::report`) draws with the same page model, text
+//! measuring and wrapping (`page`) and the same faces (`fonts::ParsedFace`).
+//!
 //! `Renderer::render` gives a plain PDF; `Renderer::render_facturx` the same
 //! pages as a Factur-X invoice (PDF/A-3B with the CII XML embedded).
 //! `avoir_pdf` renders a credit note (`crate::avoir`) with the same renderer.
 
-mod fonts;
+pub(crate) mod fonts;
 mod layout;
+pub(crate) mod page;
 mod pdf;
 mod pdfa;
 
 #[cfg(test)]
 mod tests;
 
+pub(crate) use pdf::{CREATOR, PRODUCER};
 pub use pdf::{RenderError, Renderer};
 
 use lopdf::{Document, Object, ObjectId, StringFormat};

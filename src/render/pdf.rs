@@ -31,7 +31,8 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 
 use super::fonts::{self, FontError, PreparedFont};
-use super::layout::{self, DocumentKind, Face, Item, Metrics, Page};
+use super::layout::{self, DocumentKind, Metrics};
+use super::page::{self, Face, Item, Page};
 use super::pdfa;
 use crate::appel::Appel;
 use crate::emetteur::Emetteur;
@@ -76,10 +77,11 @@ impl From<FontError> for RenderError {
     }
 }
 
-/// `/Creator` of the Info dictionary (`xmp:CreatorTool` in the XMP).
-const CREATOR: &str = "cotisations";
+/// `/Creator` of the Info dictionary (`xmp:CreatorTool` in the XMP), of
+/// every PDF the crate writes.
+pub(crate) const CREATOR: &str = "cotisations";
 /// `/Producer` of the Info dictionary (`pdf:Producer` in the XMP).
-const PRODUCER: &str = "cotisations (printpdf)";
+pub(crate) const PRODUCER: &str = "cotisations (printpdf)";
 
 /// The document's descriptive metadata, written both in the Info
 /// dictionary and, for PDF/A, in the XMP packet: the two must agree.
@@ -363,9 +365,9 @@ impl Renderer {
             o.extend_from_slice(b"<</Type/Page/Parent ");
             push_ref(o, pages_id);
             o.extend_from_slice(b"/MediaBox[0 0 ");
-            push_num(o, layout::PAGE_WIDTH);
+            push_num(o, page::PAGE_WIDTH);
             o.push(b' ');
-            push_num(o, layout::PAGE_HEIGHT);
+            push_num(o, page::PAGE_HEIGHT);
             o.extend_from_slice(b"]/Resources ");
             push_ref(o, shared.resources);
             o.extend_from_slice(b"/Contents ");

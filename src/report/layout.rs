@@ -2,9 +2,11 @@
 //! rules and fills out.
 //!
 //! Pure: no I/O, no PDF types. Text is measured with the advance widths the
-//! caller provides (`Measure`); tables flow onto as many pages as needed with
-//! their header repeated; charts and short blocks are kept whole on a page;
-//! every page gets the footer and « Page n / N ».
+//! caller provides (`Measure`) and wrapped as on the appels (`page::wrap`);
+//! tables flow onto as many pages as needed with their header repeated;
+//! charts and short blocks are kept whole on a page; every page gets the
+//! footer and « Page n / N ». The page model, styles and drawing primitives
+//! are the appels' (`crate::render::page`).
 //!
 //! Items are listed in painting order (the PDF draws them in that order), so
 //! grid lines go under the bars and text above everything.
@@ -23,12 +25,11 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::batch::Summary;
 use crate::format_fr::{self, NBSP};
 use crate::money::Montant;
+use crate::render::page::{self, Draw, MM, MUTED, Style};
 
-/// A4 portrait, in points.
-pub(super) const PAGE_WIDTH: f32 = 595.28;
-pub(super) const PAGE_HEIGHT: f32 = 841.89;
+// What a layout is made of.
+pub(super) use crate::render::page::{Face, Item, PAGE_HEIGHT, PAGE_WIDTH, Page};
 
-const MM: f32 = 72.0 / 25.4;
 const LEFT: f32 = 20.0 * MM;
 const RIGHT: f32 = PAGE_WIDTH - 20.0 * MM;
 const CONTENT_WIDTH: f32 = RIGHT - LEFT;
@@ -39,10 +40,9 @@ const BOTTOM: f32 = PAGE_HEIGHT - 20.0 * MM;
 const FOOTER_RULE: f32 = PAGE_HEIGHT - 15.0 * MM;
 const FOOTER_TOP: f32 = PAGE_HEIGHT - 13.5 * MM;
 
-/// Black, and the greys of secondary text, rules, shading and bars. Chosen
-/// to stay distinct when printed in black and white.
+/// Black, and the greys of rules, shading and bars (secondary text is
+/// `page::MUTED`). Chosen to stay distinct when printed in black and white.
 const INK: f32 = 0.0;
-const MUTED: f32 = 0.3;
 const RULE: f32 = 0.55;
 const HAIRLINE: f32 = 0.78;
 const GRID: f32 = 0.85;
@@ -55,51 +55,8 @@ pub(super) fn title(exercice: i32) -> String {
     format!("Rapport du lot d'appels de cotisation — exercice {exercice}")
 }
 
-/// One of the two embedded faces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Face {
-    Regular,
-    Bold,
-}
-
-/// Something drawn on a page.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum Item {
-    /// One line of text; `y` is its baseline, `grey` its fill (0 = black).
-    Text {
-        x: f32,
-        y: f32,
-        size: f32,
-        face: Face,
-        grey: f32,
-        text: String,
-    },
-    /// A straight stroke.
-    Rule {
-        x1: f32,
-        y1: f32,
-        x2: f32,
-        y2: f32,
-        width: f32,
-        grey: f32,
-    },
-    /// A filled rectangle (`x`, `y` is its lower left corner).
-    Fill {
-        x: f32,
-        y: f32,
-        width: f32,
-        height: f32,
-        grey: f32,
-    },
-}
-
-/// One page, drawn in item order.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub(super) struct Page {
-    pub(super) items: Vec<Item>,
-}
-
-/// Advance widths of the faces.
+/// Advance widths of the faces, whole: the report prints what they can
+/// (unlike an appel, limited to the batch's subset).
 pub(super) trait Measure {
     /// Advance of `c` in 1/1000 em, `None` when the face has no glyph for it.
     fn advance(&self, face: Face, c: char) -> Option<u16>;
@@ -107,36 +64,6 @@ pub(super) trait Measure {
 
 // ---------------------------------------------------------------------------
 // Styles and drawing
-
-#[derive(Debug, Clone, Copy)]
-struct Style {
-    face: Face,
-    size: f32,
-    grey: f32,
-}
-
-impl Style {
-    const fn new(face: Face, size: f32, grey: f32) -> Style {
-        Style { face, size, grey }
-    }
-
-    const fn bold(self) -> Style {
-        Style::new(Face::Bold, self.size, self.grey)
-    }
-
-    const fn muted(self) -> Style {
-        Style::new(self.face, self.size, MUTED)
-    }
-
-    fn sized(self, size: f32) -> Style {
-        Style { size, ..self }
-    }
-
-    /// Line height.
-    fn leading(self) -> f32 {
-        self.size * 1.25
-    }
-}
 
 const TITLE: Style = Style::new(Face::Bold, 16.0, INK);
 const H2: Style = Style::new(Face::Bold, 11.0, INK);
@@ -203,31 +130,15 @@ impl<'m> Flow<'m> {
         out
     }
 
-    /// Width of cleaned `text` in points.
-    fn width(&self, text: &str, style: Style) -> f32 {
-        let units: u32 = text
-            .chars()
-            .map(|c| u32::from(self.measure.advance(style.face, c).unwrap_or(0)))
-            .sum();
-        // u32 → f32 is exact below 2^24 units, i.e. 16 000 em of text.
-        #[allow(clippy::cast_precision_loss)]
-        let units = units as f32;
-        units * style.size / 1000.0
+    /// Advance of each character in `face`, in 1/1000 em (0 when the face
+    /// cannot print it).
+    fn advances(&self, face: Face) -> impl Fn(char) -> u16 + '_ {
+        move |c| self.measure.advance(face, c).unwrap_or(0)
     }
 
-    /// Draws cleaned `text` with its left edge at `x`, its line box at `top`.
-    fn put(&mut self, x: f32, top: f32, style: Style, text: String) {
-        if text.is_empty() {
-            return;
-        }
-        self.items.push(Item::Text {
-            x,
-            y: PAGE_HEIGHT - (top + style.leading() - style.size * 0.3),
-            size: style.size,
-            face: style.face,
-            grey: style.grey,
-            text,
-        });
+    /// Width of cleaned `text` in points.
+    fn width(&self, text: &str, style: Style) -> f32 {
+        page::text_width(text, style.size, self.advances(style.face))
     }
 
     /// Draws one line from `x`; returns its right edge.
@@ -297,81 +208,14 @@ impl<'m> Flow<'m> {
         out
     }
 
-    /// Greedy wrap of `text` into lines no wider than `width`, at spaces;
-    /// a word wider than a line is cut where it overflows.
+    /// Greedy wrap of `text` into lines no wider than `width`, as on the
+    /// appels (`page::wrap`).
     fn wrap(&self, text: &str, style: Style, width: f32) -> Vec<String> {
         let text = self.clean(text);
-        let mut lines = Vec::new();
-        let mut line = String::new();
-        for word in text.split(' ').filter(|w| !w.is_empty()) {
-            let candidate = if line.is_empty() {
-                word.to_string()
-            } else {
-                format!("{line} {word}")
-            };
-            if self.width(&candidate, style) <= width {
-                line = candidate;
-                continue;
-            }
-            if !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-            }
-            for c in word.chars() {
-                line.push(c);
-                if self.width(&line, style) > width && line.chars().count() > 1 {
-                    line.pop();
-                    lines.push(std::mem::take(&mut line));
-                    line.push(c);
-                }
-            }
-        }
-        if !line.is_empty() || lines.is_empty() {
-            lines.push(line);
-        }
-        lines
+        page::wrap(&text, style.size, width, self.advances(style.face))
     }
 
     // --- shapes -----------------------------------------------------------
-
-    fn hrule(&mut self, x1: f32, x2: f32, top: f32, width: f32, grey: f32) {
-        self.items.push(Item::Rule {
-            x1,
-            y1: PAGE_HEIGHT - top,
-            x2,
-            y2: PAGE_HEIGHT - top,
-            width,
-            grey,
-        });
-    }
-
-    fn vrule(&mut self, x: f32, top: f32, bottom: f32, width: f32, grey: f32) {
-        self.items.push(Item::Rule {
-            x1: x,
-            y1: PAGE_HEIGHT - top,
-            x2: x,
-            y2: PAGE_HEIGHT - bottom,
-            width,
-            grey,
-        });
-    }
-
-    fn fill(&mut self, x: f32, top: f32, width: f32, height: f32, grey: f32) {
-        self.items.push(Item::Fill {
-            x,
-            y: PAGE_HEIGHT - top - height,
-            width,
-            height,
-            grey,
-        });
-    }
-
-    fn frame(&mut self, x: f32, top: f32, width: f32, height: f32, line: f32, grey: f32) {
-        let (right, bottom) = (x + width, top + height);
-        self.hrule(x, right, top, line, grey);
-        self.hrule(x, right, bottom, line, grey);
-        self.vrule(x, top, bottom, line, grey);
-        self.vrule(right, top, bottom, line, grey);
-    }
 
     /// Diagonal hatching (« / ») of a rectangle, `spacing` points apart.
     fn hatch(&mut self, x: f32, top: f32, width: f32, height: f32, spacing: f32) {
@@ -471,6 +315,12 @@ impl<'m> Flow<'m> {
             });
         }
         out
+    }
+}
+
+impl Draw for Flow<'_> {
+    fn items(&mut self) -> &mut Vec<Item> {
+        &mut self.items
     }
 }
 
