@@ -334,11 +334,37 @@ enum Align {
 }
 
 /// A table column; a width of 0 takes what the others leave.
+#[derive(Debug, Clone, Copy)]
 struct Col<'t> {
     head: &'t str,
     width: f32,
     align: Align,
 }
+
+impl<'t> Col<'t> {
+    /// A column of text, wrapped.
+    const fn left(head: &'t str, width: f32) -> Col<'t> {
+        Col {
+            head,
+            width,
+            align: Align::Left,
+        }
+    }
+
+    /// A column of numbers, right-aligned on one line.
+    const fn right(head: &'t str, width: f32) -> Col<'t> {
+        Col {
+            head,
+            width,
+            align: Align::Right,
+        }
+    }
+}
+
+/// The last columns of a breakdown (`breakdown`), also in the table by item.
+const APPELS: Col<'static> = Col::right("Appels", 16.0 * MM);
+const TOTAL_HT: Col<'static> = Col::right("Total HT", 32.0 * MM);
+const PART: Col<'static> = Col::right("Part", 16.0 * MM);
 
 /// One row: its cells, and whether it is the total row (bold, ruled).
 struct Row {
@@ -429,12 +455,8 @@ impl Flow<'_> {
         let lines = self.cell_lines(
             &cols
                 .iter()
-                .map(|c| Col {
-                    head: c.head,
-                    width: c.width,
-                    // Headers wrap whatever the alignment of their column.
-                    align: Align::Left,
-                })
+                // Headers wrap whatever the alignment of their column.
+                .map(|c| Col::left(c.head, c.width))
                 .collect::<Vec<_>>(),
             at,
             &heads,
@@ -442,18 +464,7 @@ impl Flow<'_> {
         );
         let height = Flow::row_height(&lines, HEAD);
         self.fill(LEFT, self.top, CONTENT_WIDTH, height, SHADE);
-        for ((col, &(x, width)), cell) in cols.iter().zip(at).zip(&lines) {
-            for (i, line) in cell.iter().enumerate() {
-                #[allow(clippy::cast_precision_loss)]
-                let top = self.top + ROW_PAD + i as f32 * HEAD.leading();
-                match col.align {
-                    Align::Left => self.put(x + PAD, top, HEAD, line.clone()),
-                    Align::Right => {
-                        self.text_right(x + width - PAD, top, HEAD, width - 2.0 * PAD, line);
-                    }
-                }
-            }
-        }
+        self.draw_cells(cols, at, &lines, HEAD);
         self.top += height;
         self.hrule(LEFT, RIGHT, self.top, 0.6, RULE);
     }
@@ -660,20 +671,30 @@ impl Flow<'_> {
         self.frame(x, top, width, height, 0.6, INK);
     }
 
-    /// Vertical columns, one per bar, the amount written above each.
-    fn column_chart(&mut self, bars: &[Bar]) {
+    /// The axis of a chart of `bars`: its maximum and its ticks, from 0.
+    /// `None`, and a note instead of the chart, when there is nothing to
+    /// draw.
+    fn axis(&mut self, bars: &[Bar]) -> Option<(Decimal, Vec<Decimal>)> {
         let max = bars.iter().map(|b| b.value).max().unwrap_or_default();
         let Some((axis_max, step)) = nice_axis(max) else {
             self.note("Aucun montant à représenter.");
+            return None;
+        };
+        let ticks = (0..=5)
+            .map(|k| step * Decimal::from(k))
+            .take_while(|t| *t <= axis_max)
+            .collect();
+        Some((axis_max, ticks))
+    }
+
+    /// Vertical columns, one per bar, the amount written above each.
+    fn column_chart(&mut self, bars: &[Bar]) {
+        let Some((axis_max, ticks)) = self.axis(bars) else {
             return;
         };
         let (above, plot_height, below) = COLUMN_CHART;
         self.ensure(column_chart_height());
         self.top += 2.0 * MM;
-        let ticks: Vec<Decimal> = (0..=5)
-            .map(|k| step * Decimal::from(k))
-            .take_while(|t| *t <= axis_max)
-            .collect();
         let tick_width = ticks
             .iter()
             .map(|t| self.width(&self.clean(&tick_label(*t)), TINY))
@@ -788,9 +809,7 @@ impl Flow<'_> {
 
     /// Horizontal bars, one per line, the amount written at the end of each.
     fn bar_chart(&mut self, bars: &[Bar]) {
-        let max = bars.iter().map(|b| b.value).max().unwrap_or_default();
-        let Some((axis_max, step)) = nice_axis(max) else {
-            self.note("Aucun montant à représenter.");
+        let Some((axis_max, ticks)) = self.axis(bars) else {
             return;
         };
         let bar_height = 3.6 * MM;
@@ -808,10 +827,6 @@ impl Flow<'_> {
         self.top += 2.0 * MM;
         let plot_top = self.top;
         let plot_bottom = plot_top + plot_height;
-        let ticks: Vec<Decimal> = (0..=5)
-            .map(|k| step * Decimal::from(k))
-            .take_while(|t| *t <= axis_max)
-            .collect();
         for t in &ticks {
             let x = plot_left + plot_width * ratio(*t, axis_max);
             self.vrule(x, plot_top, plot_bottom, 0.4, GRID);
@@ -1050,41 +1065,7 @@ fn synthese(f: &mut Flow<'_>, s: &Summary) {
 }
 
 fn tranches(f: &mut Flow<'_>, s: &Summary) {
-    let cols = [
-        Col {
-            head: "Tranche",
-            width: 17.0 * MM,
-            align: Align::Left,
-        },
-        Col {
-            head: "Communes (habitants)",
-            width: 0.0,
-            align: Align::Left,
-        },
-        Col {
-            head: "Établissements publics, budgets annexes (agents)",
-            width: 0.0,
-            align: Align::Left,
-        },
-        Col {
-            head: "Appels",
-            width: 16.0 * MM,
-            align: Align::Right,
-        },
-        Col {
-            head: "Total HT",
-            width: 32.0 * MM,
-            align: Align::Right,
-        },
-        Col {
-            head: "Part",
-            width: 16.0 * MM,
-            align: Align::Right,
-        },
-    ];
-    let total_ht: Decimal = s.par_tranche.iter().map(|t| t.montant_ht).sum();
-    let total_appels: usize = s.par_tranche.iter().map(|t| t.appels).sum();
-    let mut rows: Vec<Row> = s
+    let lines = s
         .par_tranche
         .iter()
         .enumerate()
@@ -1095,25 +1076,27 @@ fn tranches(f: &mut Flow<'_>, s: &Summary) {
             } else {
                 ""
             };
-            Row::new(vec![
-                format!("T{}{mark}", t.tranche),
-                range(t.population_min, next.map(|n| n.population_min)),
-                range(t.agents_min, next.map(|n| n.agents_min)),
-                count(t.appels),
-                montant(t.montant_ht),
-                part(t.montant_ht, total_ht),
-            ])
+            Share {
+                cells: vec![
+                    format!("T{}{mark}", t.tranche),
+                    range(t.population_min, next.map(|n| n.population_min)),
+                    range(t.agents_min, next.map(|n| n.agents_min)),
+                ],
+                appels: t.appels,
+                montant_ht: t.montant_ht,
+            }
         })
         .collect();
-    rows.push(Row::total(vec![
-        "Total".into(),
-        String::new(),
-        String::new(),
-        count(total_appels),
-        montant(total_ht),
-        part(total_ht, total_ht),
-    ]));
-    f.table("Répartition par tranche", &cols, &rows);
+    breakdown(
+        f,
+        "Répartition par tranche",
+        &[
+            Col::left("Tranche", 17.0 * MM),
+            Col::left("Communes (habitants)", 0.0),
+            Col::left("Établissements publics, budgets annexes (agents)", 0.0),
+        ],
+        lines,
+    );
     if s.par_tranche
         .iter()
         .any(|t| t.tranche == s.tranche_non_affiliee)
@@ -1139,49 +1122,66 @@ fn tranches(f: &mut Flow<'_>, s: &Summary) {
 }
 
 fn types(f: &mut Flow<'_>, s: &Summary) {
-    let cols = [
-        Col {
-            head: "Type d'adhérent",
-            width: 0.0,
-            align: Align::Left,
-        },
-        Col {
-            head: "Appels",
-            width: 16.0 * MM,
-            align: Align::Right,
-        },
-        Col {
-            head: "Total HT",
-            width: 32.0 * MM,
-            align: Align::Right,
-        },
-        Col {
-            head: "Part",
-            width: 16.0 * MM,
-            align: Align::Right,
-        },
-    ];
-    let total_ht: Decimal = s.par_type.iter().map(|t| t.montant_ht).sum();
-    let total_appels: usize = s.par_type.iter().map(|t| t.appels).sum();
-    let mut rows: Vec<Row> = s
+    let lines = s
         .par_type
         .iter()
-        .map(|t| {
-            Row::new(vec![
-                kind_label(&t.code, &t.libelle),
-                count(t.appels),
-                montant(t.montant_ht),
-                part(t.montant_ht, total_ht),
-            ])
+        .map(|t| Share {
+            cells: vec![kind_label(&t.code, &t.libelle)],
+            appels: t.appels,
+            montant_ht: t.montant_ht,
         })
         .collect();
-    rows.push(Row::total(vec![
-        "Total".into(),
+    breakdown(
+        f,
+        "Répartition par type d'adhérent",
+        &[Col::left("Type d'adhérent", 0.0)],
+        lines,
+    );
+}
+
+/// One line of a breakdown: its leading cells, its number of appels and
+/// its amount HT.
+struct Share {
+    cells: Vec<String>,
+    appels: usize,
+    montant_ht: Decimal,
+}
+
+/// Draws a table of how the amount HT of the batch breaks down: the `lead`
+/// columns, then the number of appels, the amount HT and its share of the
+/// total, a row per line and a total row.
+fn breakdown(f: &mut Flow<'_>, heading: &str, lead: &[Col<'_>], lines: Vec<Share>) {
+    let total_ht: Decimal = lines.iter().map(|l| l.montant_ht).sum();
+    let total_appels: usize = lines.iter().map(|l| l.appels).sum();
+    let cols: Vec<Col<'_>> = lead
+        .iter()
+        .copied()
+        .chain([APPELS, TOTAL_HT, PART])
+        .collect();
+    let mut rows: Vec<Row> = lines
+        .into_iter()
+        .map(|l| {
+            let mut cells = l.cells;
+            cells.extend([
+                count(l.appels),
+                montant(l.montant_ht),
+                part(l.montant_ht, total_ht),
+            ]);
+            Row::new(cells)
+        })
+        .collect();
+    // « Total » in the first column, the other leading ones left empty.
+    let mut total = vec![String::new(); lead.len()];
+    if let Some(first) = total.first_mut() {
+        *first = "Total".into();
+    }
+    total.extend([
         count(total_appels),
         montant(total_ht),
         part(total_ht, total_ht),
-    ]));
-    f.table("Répartition par type d'adhérent", &cols, &rows);
+    ]);
+    rows.push(Row::total(total));
+    f.table(heading, &cols, &rows);
 }
 
 fn largest(f: &mut Flow<'_>, s: &Summary) {
@@ -1197,31 +1197,11 @@ fn largest(f: &mut Flow<'_>, s: &Summary) {
         return;
     }
     let cols = [
-        Col {
-            head: "N°",
-            width: 10.0 * MM,
-            align: Align::Right,
-        },
-        Col {
-            head: "Numéro",
-            width: 30.0 * MM,
-            align: Align::Left,
-        },
-        Col {
-            head: "Adhérent",
-            width: 0.0,
-            align: Align::Left,
-        },
-        Col {
-            head: "Tranche",
-            width: 17.0 * MM,
-            align: Align::Left,
-        },
-        Col {
-            head: "Total TTC",
-            width: 32.0 * MM,
-            align: Align::Right,
-        },
+        Col::right("N°", 10.0 * MM),
+        Col::left("Numéro", 30.0 * MM),
+        Col::left("Adhérent", 0.0),
+        Col::left("Tranche", 17.0 * MM),
+        Col::right("Total TTC", 32.0 * MM),
     ];
     let rows: Vec<Row> = s
         .plus_gros_appels
@@ -1281,31 +1261,11 @@ fn articles(f: &mut Flow<'_>, s: &Summary) {
 
     // The table, in grid order.
     let cols = [
-        Col {
-            head: "Article",
-            width: 0.0,
-            align: Align::Left,
-        },
-        Col {
-            head: "Appels",
-            width: 16.0 * MM,
-            align: Align::Right,
-        },
-        Col {
-            head: "Quantité",
-            width: 20.0 * MM,
-            align: Align::Right,
-        },
-        Col {
-            head: "Total HT",
-            width: 32.0 * MM,
-            align: Align::Right,
-        },
-        Col {
-            head: "Part",
-            width: 16.0 * MM,
-            align: Align::Right,
-        },
+        Col::left("Article", 0.0),
+        APPELS,
+        Col::right("Quantité", 20.0 * MM),
+        TOTAL_HT,
+        PART,
     ];
     let total_ht: Decimal = s.par_article.iter().map(|t| t.montant_ht).sum();
     let mut rows: Vec<Row> = s
