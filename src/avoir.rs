@@ -380,30 +380,34 @@ pub fn next_rank(premier_rang: u32, count: usize) -> u32 {
     premier_rang.saturating_add(u32::try_from(count).unwrap_or(u32::MAX))
 }
 
+/// An issued appel and its credit notes, for the tests of this module and
+/// of their rendering (`render`).
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod fixtures {
+    use std::collections::BTreeSet;
+
+    use chrono::NaiveDate;
+
+    use super::{Avoir, Request, credit};
+    use crate::appel::Appel;
     use crate::numbering::{Emission, Outcome, number};
     use crate::pricing::price;
     use crate::roster::MemberKind;
     use crate::testing::{grid, member, with};
 
-    fn date(m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(2027, m, d).unwrap()
+    /// `day` of `month` 2027.
+    pub(crate) fn date(month: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2027, month, day).unwrap()
     }
 
-    /// AC-2027-00012: Forfait Métiers (1 119,00) + half a day of training
-    /// + a certificate, for a commune of tier 1.
-    fn appel() -> Appel {
+    /// AC-2027-00012 of 15 January 2027, due 14 February, for a commune of
+    /// tier 1 ordering `quantities` (item code, quantity).
+    pub(crate) fn appel_of(quantities: &[(&str, &str)]) -> Appel {
         let grid = grid();
         let m = with(
             &grid,
             member(MemberKind::Commune, Some(44), None),
-            &[
-                ("forfait_metiers", "1"),
-                ("formation_jours", "0.5"),
-                ("certificat", "1"),
-            ],
+            quantities,
         );
         let priced = price(&m, &grid).unwrap();
         let emission = Emission {
@@ -418,6 +422,37 @@ mod tests {
             Outcome::BelowThreshold(..) | Outcome::NothingToBill(_) => unreachable!(),
         }
     }
+
+    /// AC-2027-00012: Forfait Métiers (1 119,00) + half a day of training
+    /// (200,00) + a certificate (80,00).
+    pub(crate) fn appel() -> Appel {
+        appel_of(&[
+            ("forfait_metiers", "1"),
+            ("formation_jours", "0.5"),
+            ("certificat", "1"),
+        ])
+    }
+
+    /// AV-2027-00001 of 1 March 2027, « Adhésion résiliée », crediting the
+    /// lines `codes` of `appel` (every line when empty), the first credit
+    /// note of the appel.
+    pub(crate) fn avoir_of(appel: &Appel, codes: &[&str]) -> Avoir {
+        let codes: Vec<String> = codes.iter().map(|c| (*c).to_string()).collect();
+        let request = Request {
+            codes: &codes,
+            motif: "Adhésion résiliée",
+            rang: 1,
+            date: date(3, 1),
+        };
+        credit(appel, &request, &BTreeSet::new(), &[]).unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::{appel, date};
+    use super::*;
+    use crate::testing::grid;
 
     fn known() -> BTreeSet<String> {
         grid().items().iter().map(|i| i.code.clone()).collect()

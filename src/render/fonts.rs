@@ -4,6 +4,9 @@
 //! outlines well without it, and it is half the glyph data), then parsed back
 //! for metrics. What every document embeds (program, glyph ids, widths,
 //! descriptor values) is computed here once; `pdf` only copies it.
+//!
+//! `ParsedFace` (a whole face: glyphs, advances, subsetting) is also what
+//! the batch report (`crate::report`) measures and embeds its text with.
 
 use std::collections::BTreeMap;
 
@@ -11,8 +14,16 @@ use printpdf::ParsedFont;
 
 use super::layout::FontMetrics;
 
-const REGULAR_TTF: &[u8] = include_bytes!("../../fonts/LiberationSans-Regular.ttf");
-const BOLD_TTF: &[u8] = include_bytes!("../../fonts/LiberationSans-Bold.ttf");
+/// The two faces: name (in errors, and the PostScript name of a face that
+/// has none) and TrueType bytes.
+const REGULAR: (&str, &[u8]) = (
+    "LiberationSans-Regular",
+    include_bytes!("../../fonts/LiberationSans-Regular.ttf"),
+);
+const BOLD: (&str, &[u8]) = (
+    "LiberationSans-Bold",
+    include_bytes!("../../fonts/LiberationSans-Bold.ttf"),
+);
 
 /// Latin-1 characters an appel does not print: symbols and letters foreign
 /// to French administrative text, each a glyph outline of its own (the
@@ -73,11 +84,87 @@ pub(crate) struct FontError {
 }
 
 pub(crate) fn regular() -> Result<PreparedFont, FontError> {
-    prepare("LiberationSans-Regular", REGULAR_TTF)
+    prepare(REGULAR)
 }
 
 pub(crate) fn bold() -> Result<PreparedFont, FontError> {
-    prepare("LiberationSans-Bold", BOLD_TTF)
+    prepare(BOLD)
+}
+
+/// A face parsed from its TrueType bytes: glyph lookup, advance widths and
+/// subsetting.
+pub(crate) struct ParsedFace {
+    /// Which face, for errors.
+    face: &'static str,
+    pub(crate) font: ParsedFont,
+    units_per_em: u32,
+}
+
+impl ParsedFace {
+    /// The whole Liberation Sans Regular.
+    pub(crate) fn regular() -> Result<ParsedFace, FontError> {
+        ParsedFace::parse(REGULAR.0, REGULAR.1, "police illisible")
+    }
+
+    /// The whole Liberation Sans Bold.
+    pub(crate) fn bold() -> Result<ParsedFace, FontError> {
+        ParsedFace::parse(BOLD.0, BOLD.1, "police illisible")
+    }
+
+    /// Parses `bytes`, a program of `face`; `unreadable` is the reason
+    /// given when they do not parse.
+    fn parse(face: &'static str, bytes: &[u8], unreadable: &str) -> Result<ParsedFace, FontError> {
+        let font = ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).ok_or_else(|| FontError {
+            face,
+            reason: unreadable.to_string(),
+        })?;
+        let units_per_em = u32::from(font.pdf_font_metrics.units_per_em.max(1));
+        Ok(ParsedFace {
+            face,
+            font,
+            units_per_em,
+        })
+    }
+
+    /// Parses `program`, a subset of this face.
+    pub(crate) fn parse_subset(&self, program: &[u8]) -> Result<ParsedFace, FontError> {
+        ParsedFace::parse(self.face, program, "sous-ensemble illisible")
+    }
+
+    /// Glyph id of `c`, `None` when the face has none for it.
+    pub(crate) fn glyph(&self, c: char) -> Option<u16> {
+        self.font
+            .lookup_glyph_index(u32::from(c))
+            .filter(|&g| g != 0)
+    }
+
+    /// Advance of glyph `gid` in 1/1000 em, rounded down as a PDF `/W`
+    /// array gives it: layout measuring with it measures exactly what
+    /// viewers advance.
+    pub(crate) fn advance(&self, gid: u16) -> u16 {
+        let w = u32::from(self.font.get_horizontal_advance(gid)) * 1000 / self.units_per_em;
+        u16::try_from(w).unwrap_or(u16::MAX)
+    }
+
+    /// The program of this face reduced (by printpdf) to the glyphs of
+    /// `chars`; characters it has no glyph for are left out.
+    pub(crate) fn subset(
+        &self,
+        chars: impl IntoIterator<Item = char>,
+    ) -> Result<Vec<u8>, FontError> {
+        let mut wanted = BTreeMap::new();
+        for c in chars {
+            if let Some(gid) = self.glyph(c) {
+                wanted.insert(gid, c.to_string());
+            }
+        }
+        printpdf::subset_font(&self.font, &wanted)
+            .map(|subset| subset.bytes)
+            .map_err(|reason| FontError {
+                face: self.face,
+                reason,
+            })
+    }
 }
 
 /// 1/1000 em from font units, rounded.
@@ -92,44 +179,35 @@ fn per_mille(value: i32, units_per_em: i32) -> i32 {
     i32::try_from(rounded).unwrap_or(0)
 }
 
-fn prepare(face: &'static str, bytes: &[u8]) -> Result<PreparedFont, FontError> {
+fn prepare((face, bytes): (&'static str, &[u8])) -> Result<PreparedFont, FontError> {
     let fail = |reason: String| FontError { face, reason };
-    let full = ParsedFont::from_bytes(bytes, 0, &mut Vec::new())
-        .ok_or_else(|| fail("police illisible".to_string()))?;
-    let mut wanted = BTreeMap::new();
-    for c in charset() {
-        let gid = full
-            .lookup_glyph_index(u32::from(c))
-            .filter(|&g| g != 0)
-            .ok_or_else(|| fail(format!("caractère absent de la police : {c:?}")))?;
-        wanted.insert(gid, c.to_string());
+    let full = ParsedFace::parse(face, bytes, "police illisible")?;
+    let chars = charset();
+    if let Some(c) = chars.iter().find(|&&c| full.glyph(c).is_none()) {
+        return Err(fail(format!("caractère absent de la police : {c:?}")));
     }
-    let subset = printpdf::subset_font(&full, &wanted).map_err(fail)?;
-    let unhinted = strip_hinting(&subset.bytes, &[]).map_err(fail)?;
-    let program = strip_hinting(&subset.bytes, &[b"name"]).map_err(fail)?;
-    let parsed = ParsedFont::from_bytes(&unhinted, 0, &mut Vec::new())
-        .ok_or_else(|| fail("sous-ensemble illisible".to_string()))?;
-    let upem = u32::from(parsed.pdf_font_metrics.units_per_em.max(1));
-    // Same integer rounding for layout and for `/W`, so what layout
-    // measures is exactly what viewers advance.
-    let width = |gid: u16| {
-        let w = u32::from(parsed.get_horizontal_advance(gid)) * 1000 / upem;
-        u16::try_from(w).unwrap_or(u16::MAX)
-    };
-    let mut glyphs = Vec::with_capacity(wanted.len());
-    let mut metrics = Vec::with_capacity(wanted.len());
-    for c in charset() {
+    let subset = full.subset(chars.iter().copied())?;
+    let unhinted = strip_hinting(&subset, &[]).map_err(fail)?;
+    let program = strip_hinting(&subset, &[b"name"]).map_err(fail)?;
+    let parsed = full.parse_subset(&unhinted)?;
+    // The same advances for layout (`metrics`) and for `/W` (`widths`), so
+    // what layout measures is exactly what viewers advance.
+    let mut glyphs = Vec::with_capacity(chars.len());
+    let mut metrics = Vec::with_capacity(chars.len());
+    for &c in &chars {
         let gid = parsed
-            .lookup_glyph_index(u32::from(c))
-            .filter(|&g| g != 0)
+            .glyph(c)
             .ok_or_else(|| fail(format!("caractère perdu au sous-ensemble : {c:?}")))?;
         glyphs.push((c, gid));
-        metrics.push((c, width(gid)));
+        metrics.push((c, parsed.advance(gid)));
     }
     glyphs.sort_unstable();
-    let widths = (0..parsed.num_glyphs).map(width).collect();
+    let widths = (0..parsed.font.num_glyphs)
+        .map(|gid| parsed.advance(gid))
+        .collect();
 
     // Descriptor values from the full face (the subset has no OS/2 table).
+    let full = &full.font;
     let m = &full.pdf_font_metrics;
     let full_upem = i32::from(m.units_per_em.max(1));
     let scale = |v: i16| per_mille(i32::from(v), full_upem);
@@ -391,21 +469,18 @@ mod tests {
 
     #[test]
     fn stripping_hinting_shrinks_the_font_and_keeps_it_readable() {
-        let full = ParsedFont::from_bytes(REGULAR_TTF, 0, &mut Vec::new()).unwrap();
-        let mut wanted = BTreeMap::new();
-        for c in charset() {
-            wanted.insert(
-                full.lookup_glyph_index(u32::from(c)).unwrap(),
-                c.to_string(),
-            );
-        }
-        let subset = printpdf::subset_font(&full, &wanted).unwrap();
-        let unhinted = strip_hinting(&subset.bytes, &[]).unwrap();
+        let full = ParsedFace::regular().unwrap();
+        let wanted: std::collections::BTreeSet<u16> = charset()
+            .into_iter()
+            .filter_map(|c| full.glyph(c))
+            .collect();
+        let subset = full.subset(charset()).unwrap();
+        let unhinted = strip_hinting(&subset, &[]).unwrap();
         assert!(
-            unhinted.len() * 10 < subset.bytes.len() * 8,
+            unhinted.len() * 10 < subset.len() * 8,
             "{} vs {}",
             unhinted.len(),
-            subset.bytes.len()
+            subset.len()
         );
         let parsed = ParsedFont::from_bytes(&unhinted, 0, &mut Vec::new()).unwrap();
         assert!(usize::from(parsed.num_glyphs) > wanted.len());

@@ -3,30 +3,30 @@
 //!
 //! Pure: no I/O, no PDF types. Text is measured with the advance widths of
 //! the embedded faces (`FontMetrics`, filled by `fonts`), wrapped greedily at
-//! spaces (never at the no-break spaces `format_fr` puts inside amounts), and
-//! paginated: the table flows onto as many pages as needed with its header
-//! repeated, totals and payment details stay together on the last page, and
-//! every page gets the footer and « Page n / N ».
+//! spaces (never at the no-break spaces `format_fr` puts inside amounts; see
+//! `page::wrap`), and paginated: the table flows onto as many pages as
+//! needed with its header repeated, totals and payment details stay
+//! together on the last page, and every page gets the footer and
+//! « Page n / N ».
 //!
-//! Coordinates are PDF points with the origin at the bottom left of the page.
+//! Coordinates are PDF points with the origin at the bottom left of the page;
+//! the page model, styles and drawing primitives are `page`'s, shared with
+//! the batch report.
 
 // Coordinates, not money: every float here is a position or a size in points.
 #![allow(clippy::float_arithmetic)]
 
-use std::cell::RefCell;
-
 use rust_decimal::Decimal;
 
+use super::page::{self, Draw, MM, MUTED, PAGE_HEIGHT, PAGE_WIDTH, Style};
 use crate::appel::Appel;
 use crate::avoir::Correction;
 use crate::emetteur::Emetteur;
 use crate::format_fr;
 
-/// A4 portrait, in points.
-pub(crate) const PAGE_WIDTH: f32 = 595.28;
-pub(crate) const PAGE_HEIGHT: f32 = 841.89;
+// What a layout is made of.
+pub(crate) use super::page::{Face, Item, Page};
 
-const MM: f32 = 72.0 / 25.4;
 const LEFT: f32 = 20.0 * MM;
 const RIGHT: f32 = PAGE_WIDTH - 20.0 * MM;
 const CONTENT_WIDTH: f32 = RIGHT - LEFT;
@@ -39,48 +39,9 @@ const FOOTER_BASELINE: f32 = PAGE_HEIGHT - 10.0 * MM;
 
 /// Black, and the greys used for secondary text, rules and the table header.
 const INK: f32 = 0.0;
-const MUTED: f32 = 0.3;
 const RULE: f32 = 0.55;
 const HAIRLINE: f32 = 0.78;
 const SHADE: f32 = 0.9;
-
-/// One of the two embedded faces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Face {
-    Regular,
-    Bold,
-}
-
-/// Something drawn on a page.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Item {
-    /// One line of text; `y` is its baseline, `grey` its fill (0 = black).
-    Text {
-        x: f32,
-        y: f32,
-        size: f32,
-        face: Face,
-        grey: f32,
-        text: String,
-    },
-    /// A straight stroke.
-    Rule {
-        x1: f32,
-        y1: f32,
-        x2: f32,
-        y2: f32,
-        width: f32,
-        grey: f32,
-    },
-    /// A filled rectangle (`x`, `y` is its lower left corner).
-    Fill {
-        x: f32,
-        y: f32,
-        width: f32,
-        height: f32,
-        grey: f32,
-    },
-}
 
 impl Item {
     /// The same item `by` points lower on the page.
@@ -95,12 +56,6 @@ impl Item {
         }
         item
     }
-}
-
-/// One page, drawn in item order.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub(crate) struct Page {
-    pub(crate) items: Vec<Item>,
 }
 
 // ---------------------------------------------------------------------------
@@ -174,11 +129,7 @@ impl Metrics {
     /// Width of `text` in points (`text` already cleaned).
     pub(crate) fn text_width(&self, text: &str, face: Face, size: f32) -> f32 {
         let metrics = self.face(face);
-        let units: u32 = text.chars().map(|c| u32::from(metrics.width(c))).sum();
-        // u32 → f32 is exact below 2^24 units, i.e. 16 000 em of text.
-        #[allow(clippy::cast_precision_loss)]
-        let units = units as f32;
-        units * size / 1000.0
+        page::text_width(text, size, |c| metrics.width(c))
     }
 
     /// `text` with every character both faces can print; the others become
@@ -210,128 +161,16 @@ impl Metrics {
         out
     }
 
-    /// Greedy wrap of cleaned `text` into lines no wider than `width`:
-    /// breaks at ASCII spaces (except before « » : ; ! ? » and after « « »,
-    /// as French typography wants), and inside a word only when the word
-    /// alone is wider than a line: after a hyphen if it has one, else where
-    /// it overflows.
+    /// Greedy wrap of cleaned `text` into lines no wider than `width`, at
+    /// spaces as French typography wants (see `page::wrap`).
     pub(crate) fn wrap(&self, text: &str, face: Face, size: f32, width: f32) -> Vec<String> {
         let metrics = self.face(face);
-        let units = |s: &str| -> u32 { s.chars().map(|c| u32::from(metrics.width(c))).sum() };
-        #[allow(clippy::cast_precision_loss)]
-        let fits = |units: u32| units as f32 * size / 1000.0 <= width;
-        let space = u32::from(metrics.width(' '));
-        let mut lines = Vec::new();
-        let mut line = String::new();
-        let mut line_units = 0_u32;
-        for word in words(text) {
-            let word_units = units(word);
-            if !line.is_empty() && fits(line_units + space + word_units) {
-                line.push(' ');
-                line.push_str(word);
-                line_units += space + word_units;
-                continue;
-            }
-            if !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-                line_units = 0;
-            }
-            if fits(word_units) {
-                line.push_str(word);
-                line_units = word_units;
-                continue;
-            }
-            // A word wider than the line: break after its hyphens, and cut
-            // what is still too wide where it overflows.
-            for piece in word.split_inclusive('-') {
-                let piece_units = units(piece);
-                if !line.is_empty() && !fits(line_units + piece_units) {
-                    lines.push(std::mem::take(&mut line));
-                    line_units = 0;
-                }
-                if fits(line_units + piece_units) {
-                    line.push_str(piece);
-                    line_units += piece_units;
-                    continue;
-                }
-                for c in piece.chars() {
-                    let c_units = u32::from(metrics.width(c));
-                    if !line.is_empty() && !fits(line_units + c_units) {
-                        lines.push(std::mem::take(&mut line));
-                        line_units = 0;
-                    }
-                    line.push(c);
-                    line_units += c_units;
-                }
-            }
-        }
-        if !line.is_empty() || lines.is_empty() {
-            lines.push(line);
-        }
-        lines
+        page::wrap(text, size, width, |c| metrics.width(c))
     }
-}
-
-/// The unbreakable pieces of `text`: runs between ASCII spaces, where a
-/// piece starting with closing punctuation (« » », « : », « ; », « ! »,
-/// « ? ») stays with the one before, and a piece ending with « « » with the
-/// one after.
-fn words(text: &str) -> Vec<&str> {
-    let mut words: Vec<&str> = Vec::new();
-    let mut start: Option<usize> = None;
-    let mut glue_next = false;
-    let mut at = 0;
-    for piece in text.split(' ') {
-        let end = at + piece.len();
-        if !piece.is_empty() {
-            let glue_prev = piece.starts_with(['»', ':', ';', '!', '?']);
-            match start {
-                Some(s) if glue_prev || glue_next => {
-                    if let Some(last) = words.last_mut() {
-                        *last = &text[s..end];
-                    }
-                }
-                _ => {
-                    start = Some(at);
-                    words.push(piece);
-                }
-            }
-            glue_next = piece.ends_with('«');
-        }
-        at = end + 1;
-    }
-    words
 }
 
 // ---------------------------------------------------------------------------
-// Drawing helpers: positions are given from the top of the page and turned
-// into PDF coordinates here.
-
-#[derive(Debug, Clone, Copy)]
-struct Style {
-    face: Face,
-    size: f32,
-    grey: f32,
-}
-
-impl Style {
-    const fn new(face: Face, size: f32, grey: f32) -> Style {
-        Style { face, size, grey }
-    }
-
-    const fn bold(self) -> Style {
-        Style::new(Face::Bold, self.size, self.grey)
-    }
-
-    const fn muted(self) -> Style {
-        Style::new(self.face, self.size, MUTED)
-    }
-
-    /// Line height.
-    fn leading(self) -> f32 {
-        self.size * 1.25
-    }
-}
+// Drawing: positions are given from the top of the page (see `page::Draw`).
 
 const BODY: Style = Style::new(Face::Regular, 9.0, INK);
 const SMALL: Style = Style::new(Face::Regular, 8.0, INK);
@@ -350,28 +189,8 @@ impl<'m> Canvas<'m> {
         }
     }
 
-    /// Baseline of a line whose box starts at `top`.
-    fn baseline(top: f32, style: Style) -> f32 {
-        top + style.leading() - style.size * 0.3
-    }
-
     fn width(&self, text: &str, style: Style) -> f32 {
         self.metrics.text_width(text, style.face, style.size)
-    }
-
-    /// Draws an already cleaned line with its left edge at `x`.
-    fn put(&mut self, x: f32, top: f32, style: Style, text: String) {
-        if text.is_empty() {
-            return;
-        }
-        self.items.push(Item::Text {
-            x,
-            y: PAGE_HEIGHT - Canvas::baseline(top, style),
-            size: style.size,
-            face: style.face,
-            grey: style.grey,
-            text,
-        });
     }
 
     /// Draws one line (cleaned here) from `x`; returns its right edge.
@@ -389,11 +208,11 @@ impl<'m> Canvas<'m> {
         let mut width = self.width(&text, style);
         if width > max_width && width > 0.0 {
             let size = style.size * max_width / width;
-            width = self.width(&text, Style { size, ..style });
+            width = self.width(&text, style.sized(size));
             // Keep the line box (and so the baseline) of the original size.
             self.items.push(Item::Text {
                 x: right - width,
-                y: PAGE_HEIGHT - Canvas::baseline(top, style),
+                y: PAGE_HEIGHT - page::baseline(top, style),
                 size,
                 face: style.face,
                 grey: style.grey,
@@ -418,45 +237,11 @@ impl<'m> Canvas<'m> {
         let text = self.metrics.clean(text);
         self.metrics.wrap(&text, style.face, style.size, width)
     }
+}
 
-    fn hrule(&mut self, x1: f32, x2: f32, top: f32, width: f32, grey: f32) {
-        self.items.push(Item::Rule {
-            x1,
-            y1: PAGE_HEIGHT - top,
-            x2,
-            y2: PAGE_HEIGHT - top,
-            width,
-            grey,
-        });
-    }
-
-    fn vrule(&mut self, x: f32, top: f32, bottom: f32, width: f32, grey: f32) {
-        self.items.push(Item::Rule {
-            x1: x,
-            y1: PAGE_HEIGHT - top,
-            x2: x,
-            y2: PAGE_HEIGHT - bottom,
-            width,
-            grey,
-        });
-    }
-
-    fn fill(&mut self, x: f32, top: f32, width: f32, height: f32, grey: f32) {
-        self.items.push(Item::Fill {
-            x,
-            y: PAGE_HEIGHT - top - height,
-            width,
-            height,
-            grey,
-        });
-    }
-
-    fn frame(&mut self, x: f32, top: f32, width: f32, height: f32, grey: f32) {
-        let (right, bottom) = (x + width, top + height);
-        self.hrule(x, right, top, 0.5, grey);
-        self.hrule(x, right, bottom, 0.5, grey);
-        self.vrule(x, top, bottom, 0.5, grey);
-        self.vrule(right, top, bottom, 0.5, grey);
+impl Draw for Canvas<'_> {
+    fn items(&mut self) -> &mut Vec<Item> {
+        &mut self.items
     }
 }
 
@@ -613,7 +398,7 @@ fn draw_closing(
     top: f32,
     appel: &Appel,
     emetteur: &Emetteur,
-    correction: Option<&Correction>,
+    kind: DocumentKind<'_>,
 ) -> f32 {
     // Totals, right-aligned block.
     let x = RIGHT_COLUMN;
@@ -644,9 +429,9 @@ fn draw_closing(
     canvas.fill(x, y, width, band, SHADE);
     canvas.hrule(x, RIGHT, y, 0.8, INK);
     canvas.hrule(x, RIGHT, y + band, 0.8, INK);
-    let total_label = match correction {
-        None => "Total à payer",
-        Some(_) => "Total de l'avoir",
+    let total_label = match kind {
+        DocumentKind::Appel => "Total à payer",
+        DocumentKind::Avoir(_) => "Total de l'avoir",
     };
     canvas.line(x + PAD, y + 1.2 * MM, total, total_label);
     canvas.line_right(
@@ -673,12 +458,12 @@ fn draw_closing(
     y += 6.0 * MM;
     let box_top = y;
     y += 2.5 * MM;
-    y = match correction {
-        None => draw_payment(canvas, y, appel, emetteur),
-        Some(c) => draw_no_payment(canvas, y, appel, c),
+    y = match kind {
+        DocumentKind::Appel => draw_payment(canvas, y, appel, emetteur),
+        DocumentKind::Avoir(c) => draw_no_payment(canvas, y, appel, c),
     };
     y += 2.5 * MM;
-    canvas.frame(LEFT, box_top, CONTENT_WIDTH, y - box_top, RULE);
+    canvas.frame(LEFT, box_top, CONTENT_WIDTH, y - box_top, 0.5, RULE);
 
     // Signature, right half.
     y += 7.0 * MM;
@@ -802,7 +587,7 @@ fn draw_first_header(
     canvas: &mut Canvas<'_>,
     appel: &Appel,
     emetteur: &Emetteur,
-    correction: Option<&Correction>,
+    kind: DocumentKind<'_>,
 ) -> f32 {
     // Issuer, top left.
     let issuer_width = 88.0 * MM;
@@ -851,17 +636,17 @@ fn draw_first_header(
         TOP - 1.0 * MM,
         title,
         RIGHT - block_x,
-        match correction {
-            None => "APPEL DE COTISATION",
-            Some(_) => "AVOIR",
+        match kind {
+            DocumentKind::Appel => "APPEL DE COTISATION",
+            DocumentKind::Avoir(_) => "AVOIR",
         },
     );
     let mut y = TOP + title.leading() + 1.5 * MM;
     canvas.hrule(block_x, RIGHT, y, 0.8, INK);
     y += 1.2 * MM;
     // A credit note is due at no date: its last reference is the appel.
-    let (number_label, last) = match correction {
-        None => (
+    let (number_label, last) = match kind {
+        DocumentKind::Appel => (
             "N° d'appel",
             (
                 "Date d'échéance",
@@ -869,7 +654,7 @@ fn draw_first_header(
                 BODY.bold(),
             ),
         ),
-        Some(c) => (
+        DocumentKind::Avoir(c) => (
             "N° d'avoir",
             ("Appel concerné", c.appel_numero.clone(), BODY.bold()),
         ),
@@ -937,7 +722,7 @@ fn draw_first_header(
         object,
         &format!(
             "{}cotisation {} – Convention cadre « Accompagnement numérique »",
-            if correction.is_some() {
+            if matches!(kind, DocumentKind::Avoir(_)) {
                 "avoir sur la "
             } else {
                 ""
@@ -945,7 +730,7 @@ fn draw_first_header(
             appel.exercice
         ),
     );
-    if let Some(c) = correction {
+    if let DocumentKind::Avoir(c) = kind {
         y = canvas.paragraph(text_x, y, text_width, object.bold(), &c.annule());
         y = canvas.paragraph(
             text_x,
@@ -980,17 +765,13 @@ fn periode(appel: &Appel) -> String {
 }
 
 /// Continuation-page header. Returns where the table starts.
-fn draw_next_header(
-    canvas: &mut Canvas<'_>,
-    appel: &Appel,
-    correction: Option<&Correction>,
-) -> f32 {
+fn draw_next_header(canvas: &mut Canvas<'_>, appel: &Appel, kind: DocumentKind<'_>) -> f32 {
     let style = Style::new(Face::Bold, 10.0, INK);
     let right = canvas.line(
         LEFT,
         TOP,
         style,
-        &format!("{} n° {}", document_name(correction), appel.numero),
+        &format!("{} n° {}", document_name(kind), appel.numero),
     );
     let name_x = right + 8.0 * MM;
     let lines = canvas.lines(&appel.membre.nom, RIGHT - name_x, BODY.muted());
@@ -1026,7 +807,7 @@ fn draw_footer(
     canvas: &mut Canvas<'_>,
     lines: &[String],
     appel: &Appel,
-    correction: Option<&Correction>,
+    kind: DocumentKind<'_>,
     page: usize,
     pages: usize,
 ) {
@@ -1043,7 +824,7 @@ fn draw_footer(
         LEFT,
         line_top,
         page_style,
-        &format!("{} n° {}", document_name(correction), appel.numero),
+        &format!("{} n° {}", document_name(kind), appel.numero),
     );
     canvas.line_right(
         RIGHT,
@@ -1055,95 +836,45 @@ fn draw_footer(
 }
 
 /// « Appel de cotisation » or « Avoir », as in « … n° AC-2027-00001 ».
-fn document_name(correction: Option<&Correction>) -> &'static str {
-    match correction {
-        None => "Appel de cotisation",
-        Some(_) => "Avoir",
+fn document_name(kind: DocumentKind<'_>) -> &'static str {
+    match kind {
+        DocumentKind::Appel => "Appel de cotisation",
+        DocumentKind::Avoir(_) => "Avoir",
     }
 }
 
 // ---------------------------------------------------------------------------
-// Credit notes
-//
-// `Renderer` (in `pdf`) lays out every document with `layout(appel, …)`. A
-// credit note goes through the same renderer, as an `Appel` with its own
-// number and signed amounts; what makes it a credit note (the appel it
-// corrects, the motif) is handed beside it, for the duration of one render
-// on the current thread, by `render::avoir_pdf`.
+// The document
 
-thread_local! {
-    /// The credit note being rendered on this thread: its number, its
-    /// correction, and whether `layout` has used it.
-    static CORRECTION: RefCell<Option<(String, Correction, bool)>> = const { RefCell::new(None) };
+/// What is being laid out: an appel, or a credit note. A credit note goes
+/// through the same layout as an `Appel` with its own number, date and
+/// signed lines (`Avoir::signed`); what makes it a credit note (the appel
+/// it corrects, the motif) comes with it here, and changes its title,
+/// references, object, totals label and payment block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DocumentKind<'c> {
+    Appel,
+    Avoir(&'c Correction),
 }
 
-/// While alive, the document numbered `numero` is laid out as a credit
-/// note on this thread; every other document, as an appel.
-pub(crate) struct CorrectionScope {
-    /// Not `Send`: the scope belongs to the thread that renders.
-    _thread: std::marker::PhantomData<*const ()>,
-}
-
-impl CorrectionScope {
-    pub(crate) fn enter(numero: &str, correction: &Correction) -> CorrectionScope {
-        CORRECTION
-            .with(|c| *c.borrow_mut() = Some((numero.to_string(), correction.clone(), false)));
-        CorrectionScope {
-            _thread: std::marker::PhantomData,
-        }
-    }
-
-    /// Whether a document has been laid out as this credit note.
-    pub(crate) fn used(&self) -> bool {
-        CORRECTION.with(|c| c.borrow().as_ref().is_some_and(|(_, _, used)| *used))
-    }
-}
-
-impl Drop for CorrectionScope {
-    fn drop(&mut self) {
-        CORRECTION.with(|c| c.borrow_mut().take());
-    }
-}
-
-/// The correction of `appel` if it is the credit note being rendered.
-fn correction_for(appel: &Appel) -> Option<Correction> {
-    CORRECTION.with(|c| {
-        c.borrow_mut()
-            .as_mut()
-            .filter(|(numero, ..)| *numero == appel.numero)
-            .map(|(_, correction, used)| {
-                *used = true;
-                correction.clone()
-            })
-    })
-}
-
-/// Lays out one appel (or the credit note being rendered, see
-/// `CorrectionScope`): one or more A4 pages.
-pub(crate) fn layout(appel: &Appel, emetteur: &Emetteur, metrics: &Metrics) -> Vec<Page> {
-    let correction = correction_for(appel);
-    layout_document(appel, correction.as_ref(), emetteur, metrics)
-}
-
-/// Lays out an appel, or with `correction` a credit note (`appel` then
-/// holds its number, date and signed lines): one or more A4 pages.
-pub(crate) fn layout_document(
+/// Lays out `appel` as a document of `kind`: one or more A4 pages.
+pub(crate) fn layout(
     appel: &Appel,
-    correction: Option<&Correction>,
+    kind: DocumentKind<'_>,
     emetteur: &Emetteur,
     metrics: &Metrics,
 ) -> Vec<Page> {
     // The closing block is drawn once, at the top of its own canvas, then
     // moved under the table of the last page.
     let mut closing = Canvas::new(metrics);
-    let closing_height = draw_closing(&mut closing, 0.0, appel, emetteur, correction);
+    let closing_height = draw_closing(&mut closing, 0.0, appel, emetteur, kind);
     let footer = footer_lines(&closing, emetteur);
     let bottom = footer_top(footer.len()) - 4.0 * MM;
 
     let mut first = Canvas::new(metrics);
-    let first_top = draw_first_header(&mut first, appel, emetteur, correction);
+    let first_top = draw_first_header(&mut first, appel, emetteur, kind);
     let mut next = Canvas::new(metrics);
-    let next_top = draw_next_header(&mut next, appel, correction);
+    let next_top = draw_next_header(&mut next, appel, kind);
     let rows = rows(&closing, appel);
     let header = table_header_height();
 
@@ -1199,7 +930,7 @@ pub(crate) fn layout_document(
                 .items
                 .extend(closing.items.iter().map(|item| item.lowered(y)));
         }
-        draw_footer(&mut canvas, &footer, appel, correction, index + 1, count);
+        draw_footer(&mut canvas, &footer, appel, kind, index + 1, count);
         out.push(Page {
             items: canvas.items,
         });
@@ -1209,17 +940,11 @@ pub(crate) fn layout_document(
 
 #[cfg(test)]
 mod credit_note_tests {
-    use std::collections::BTreeSet;
-
-    use chrono::NaiveDate;
-
     use super::*;
-    use crate::avoir::{Avoir, Request, credit};
+    use crate::avoir::Avoir;
+    use crate::avoir::fixtures::{appel, avoir_of};
     use crate::money::Montant;
-    use crate::numbering::{Emission, Outcome, number};
-    use crate::pricing::price;
-    use crate::roster::MemberKind;
-    use crate::testing::{d, grid, member, with};
+    use crate::testing::d;
 
     fn metrics() -> Metrics {
         Metrics {
@@ -1232,41 +957,9 @@ mod credit_note_tests {
         Emetteur::parse(include_str!("../../templates/emetteur.toml")).unwrap()
     }
 
-    /// AC-2027-00012 of 15 January 2027: 1 119,00 + 200,00 + 80,00.
-    fn appel() -> Appel {
-        let grid = grid();
-        let m = with(
-            &grid,
-            member(MemberKind::Commune, Some(44), None),
-            &[
-                ("forfait_metiers", "1"),
-                ("formation_jours", "0.5"),
-                ("certificat", "1"),
-            ],
-        );
-        let priced = price(&m, &grid).unwrap();
-        let emission = Emission {
-            exercice: 2027,
-            date_emission: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
-            date_echeance: NaiveDate::from_ymd_opt(2027, 2, 14).unwrap(),
-            mention_tva: grid.mention_tva.clone(),
-            premier_numero: 12,
-        };
-        match number(vec![(m, priced)], grid.seuil_recouvrement, &emission).remove(0) {
-            Outcome::Billed(a) => *a,
-            Outcome::BelowThreshold(..) | Outcome::NothingToBill(_) => unreachable!(),
-        }
-    }
-
+    /// A credit note of `codes` of AC-2027-00012 (1 119,00 + 200,00 + 80,00).
     fn avoir(codes: &[&str]) -> Avoir {
-        let codes: Vec<String> = codes.iter().map(|c| (*c).to_string()).collect();
-        let request = Request {
-            codes: &codes,
-            motif: "Adhésion résiliée",
-            rang: 1,
-            date: NaiveDate::from_ymd_opt(2027, 3, 1).unwrap(),
-        };
-        credit(&appel(), &request, &BTreeSet::new(), &[]).unwrap()
+        avoir_of(&appel(), codes)
     }
 
     fn text(pages: &[Page]) -> String {
@@ -1290,9 +983,9 @@ mod credit_note_tests {
     fn a_credit_note_is_titled_avoir_and_asks_for_no_payment() {
         let a = avoir(&[]);
         let signed = a.signed();
-        let t = text(&layout_document(
+        let t = text(&layout(
             &signed,
-            Some(&a.correction),
+            DocumentKind::Avoir(&a.correction),
             &emetteur(),
             &metrics(),
         ));
@@ -1330,9 +1023,9 @@ mod credit_note_tests {
     #[test]
     fn a_partial_credit_note_says_so() {
         let a = avoir(&["certificat"]);
-        let t = text(&layout_document(
+        let t = text(&layout(
             &a.signed(),
-            Some(&a.correction),
+            DocumentKind::Avoir(&a.correction),
             &emetteur(),
             &metrics(),
         ));
@@ -1341,27 +1034,22 @@ mod credit_note_tests {
     }
 
     #[test]
-    fn only_the_credit_note_in_scope_is_laid_out_as_one() {
+    fn the_kind_not_the_number_makes_a_credit_note() {
         let (appel, a, e, m) = (appel(), avoir(&[]), emetteur(), metrics());
         let signed = a.signed();
-        let as_appel = layout_document(&appel, None, &e, &m);
-        assert_eq!(layout(&appel, &e, &m), as_appel);
-        assert!(text(&as_appel).contains("APPEL DE COTISATION\n"));
-        {
-            let scope = CorrectionScope::enter(&signed.numero, &a.correction);
-            // Another number: an appel, untouched.
-            assert_eq!(layout(&appel, &e, &m), as_appel);
-            assert!(!scope.used());
-            assert_eq!(
-                layout(&signed, &e, &m),
-                layout_document(&signed, Some(&a.correction), &e, &m)
-            );
-            assert!(scope.used());
-        }
-        // The scope is gone with its guard.
-        assert_eq!(
-            layout(&signed, &e, &m),
-            layout_document(&signed, None, &e, &m)
+        // A credit note's lines and number laid out as an appel: an appel.
+        let t = text(&layout(&signed, DocumentKind::Appel, &e, &m));
+        assert!(
+            t.contains("APPEL DE COTISATION\nN° d'appel\nAV-2027-00001\n"),
+            "{t}"
+        );
+        assert!(t.contains("Total à payer\n") && !t.contains("AVOIR"), "{t}");
+        // An appel's number and lines laid out as a credit note: a credit note.
+        let t = text(&layout(&appel, DocumentKind::Avoir(&a.correction), &e, &m));
+        assert!(t.contains("AVOIR\nN° d'avoir\nAC-2027-00012\n"), "{t}");
+        assert!(
+            t.contains("Total de l'avoir\n") && !t.contains("IBAN"),
+            "{t}"
         );
     }
 }

@@ -5,18 +5,23 @@
 //! `fonts`; `pdfa`: the PDF/A-3B and Factur-X parts of an invoice PDF).
 //! Does no file I/O: the caller decides where the bytes go.
 //!
+//! The batch report (`crate::report`) draws with the same page model, text
+//! measuring and wrapping (`page`) and the same faces (`fonts::ParsedFace`).
+//!
 //! `Renderer::render` gives a plain PDF; `Renderer::render_facturx` the same
 //! pages as a Factur-X invoice (PDF/A-3B with the CII XML embedded).
 //! `avoir_pdf` renders a credit note (`crate::avoir`) with the same renderer.
 
-mod fonts;
+pub(crate) mod fonts;
 mod layout;
+pub(crate) mod page;
 mod pdf;
 mod pdfa;
 
 #[cfg(test)]
 mod tests;
 
+pub(crate) use pdf::{CREATOR, PRODUCER};
 pub use pdf::{RenderError, Renderer};
 
 use lopdf::{Document, Object, ObjectId, StringFormat};
@@ -41,21 +46,8 @@ pub fn avoir_pdf(
     profile: Option<Profile>,
 ) -> Result<Vec<u8>, RenderError> {
     let signed = avoir.signed();
-    let bytes = {
-        let scope = layout::CorrectionScope::enter(&signed.numero, &avoir.correction);
-        let bytes = match profile {
-            None => renderer.render(&signed, emetteur)?,
-            Some(p) => renderer.render_facturx(&signed, emetteur, p)?,
-        };
-        if !scope.used() {
-            // Never print a credit note as an appel.
-            return Err(RenderError::Construction(format!(
-                "l'avoir {} n'a pas été mis en page comme un avoir",
-                signed.numero
-            )));
-        }
-        bytes
-    };
+    let kind = layout::DocumentKind::Avoir(&avoir.correction);
+    let bytes = renderer.render_as(&signed, kind, emetteur, profile)?;
     let meta = Metadata {
         title: format!("Avoir {}", signed.numero),
         subject: format!(
@@ -228,17 +220,8 @@ fn text_string(text: &str) -> Object {
 
 #[cfg(test)]
 mod avoir_tests {
-    use std::collections::BTreeSet;
-
-    use chrono::NaiveDate;
-
     use super::*;
-    use crate::appel::Appel;
-    use crate::avoir::{Request, credit};
-    use crate::numbering::{Emission, Outcome, number};
-    use crate::pricing::price;
-    use crate::roster::MemberKind;
-    use crate::testing::{grid, member, with};
+    use crate::avoir::fixtures::{appel_of, avoir_of};
 
     fn emetteur() -> Emetteur {
         Emetteur::parse(include_str!("../../templates/emetteur.toml")).unwrap()
@@ -246,32 +229,10 @@ mod avoir_tests {
 
     /// A credit note of the whole AC-2027-00012 (1 119,00 + 80,00).
     fn avoir() -> Avoir {
-        let grid = grid();
-        let m = with(
-            &grid,
-            member(MemberKind::Commune, Some(44), None),
-            &[("forfait_metiers", "1"), ("certificat", "1")],
-        );
-        let priced = price(&m, &grid).unwrap();
-        let emission = Emission {
-            exercice: 2027,
-            date_emission: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
-            date_echeance: NaiveDate::from_ymd_opt(2027, 2, 14).unwrap(),
-            mention_tva: grid.mention_tva.clone(),
-            premier_numero: 12,
-        };
-        let appel: Appel =
-            match number(vec![(m, priced)], grid.seuil_recouvrement, &emission).remove(0) {
-                Outcome::Billed(a) => *a,
-                Outcome::BelowThreshold(..) | Outcome::NothingToBill(_) => unreachable!(),
-            };
-        let request = Request {
-            codes: &[],
-            motif: "Adhésion résiliée",
-            rang: 1,
-            date: NaiveDate::from_ymd_opt(2027, 3, 1).unwrap(),
-        };
-        credit(&appel, &request, &BTreeSet::new(), &[]).unwrap()
+        avoir_of(
+            &appel_of(&[("forfait_metiers", "1"), ("certificat", "1")]),
+            &[],
+        )
     }
 
     fn info(pdf: &[u8], key: &[u8]) -> String {

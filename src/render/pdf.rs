@@ -31,7 +31,8 @@ use std::fmt;
 use sha2::{Digest, Sha256};
 
 use super::fonts::{self, FontError, PreparedFont};
-use super::layout::{self, Face, Item, Metrics, Page};
+use super::layout::{self, DocumentKind, Metrics};
+use super::page::{self, Face, Item, Page};
 use super::pdfa;
 use crate::appel::Appel;
 use crate::emetteur::Emetteur;
@@ -76,10 +77,11 @@ impl From<FontError> for RenderError {
     }
 }
 
-/// `/Creator` of the Info dictionary (`xmp:CreatorTool` in the XMP).
-const CREATOR: &str = "cotisations";
+/// `/Creator` of the Info dictionary (`xmp:CreatorTool` in the XMP), of
+/// every PDF the crate writes.
+pub(crate) const CREATOR: &str = "cotisations";
 /// `/Producer` of the Info dictionary (`pdf:Producer` in the XMP).
-const PRODUCER: &str = "cotisations (printpdf)";
+pub(crate) const PRODUCER: &str = "cotisations (printpdf)";
 
 /// The document's descriptive metadata, written both in the Info
 /// dictionary and, for PDF/A, in the XMP packet: the two must agree.
@@ -249,9 +251,7 @@ impl Renderer {
     /// # Errors
     /// `RenderError` if a stream cannot be compressed.
     pub fn render(&self, appel: &Appel, emetteur: &Emetteur) -> Result<Vec<u8>, RenderError> {
-        let info = DocInfo::of(appel, emetteur);
-        let pages = layout::layout(appel, emetteur, &self.metrics);
-        self.document(&pages, &info, &appel.numero, None)
+        self.render_as(appel, DocumentKind::Appel, emetteur, None)
     }
 
     /// Renders one appel to the bytes of a Factur-X invoice: the same pages
@@ -266,15 +266,33 @@ impl Renderer {
         emetteur: &Emetteur,
         profile: Profile,
     ) -> Result<Vec<u8>, RenderError> {
+        self.render_as(appel, DocumentKind::Appel, emetteur, Some(profile))
+    }
+
+    /// Renders `appel` laid out as a document of `kind`: a plain PDF when
+    /// `profile` is `None`, else a Factur-X invoice whose XML is the appel's
+    /// (`render::avoir_pdf` swaps in a credit note's).
+    pub(super) fn render_as(
+        &self,
+        appel: &Appel,
+        kind: DocumentKind<'_>,
+        emetteur: &Emetteur,
+        profile: Option<Profile>,
+    ) -> Result<Vec<u8>, RenderError> {
         let info = DocInfo::of(appel, emetteur);
-        let pages = layout::layout(appel, emetteur, &self.metrics);
-        let xml = facturx::cii_xml(appel, emetteur, profile);
-        self.document(
-            &pages,
-            &info,
-            &appel.numero,
-            Some((xml.as_bytes(), profile)),
-        )
+        let pages = layout::layout(appel, kind, emetteur, &self.metrics);
+        match profile {
+            None => self.document(&pages, &info, &appel.numero, None),
+            Some(profile) => {
+                let xml = facturx::cii_xml(appel, emetteur, profile);
+                self.document(
+                    &pages,
+                    &info,
+                    &appel.numero,
+                    Some((xml.as_bytes(), profile)),
+                )
+            }
+        }
     }
 
     /// The bytes of a document of `pages`; a Factur-X invoice when `facturx`
@@ -347,9 +365,9 @@ impl Renderer {
             o.extend_from_slice(b"<</Type/Page/Parent ");
             push_ref(o, pages_id);
             o.extend_from_slice(b"/MediaBox[0 0 ");
-            push_num(o, layout::PAGE_WIDTH);
+            push_num(o, page::PAGE_WIDTH);
             o.push(b' ');
-            push_num(o, layout::PAGE_HEIGHT);
+            push_num(o, page::PAGE_HEIGHT);
             o.extend_from_slice(b"]/Resources ");
             push_ref(o, shared.resources);
             o.extend_from_slice(b"/Contents ");

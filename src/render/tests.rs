@@ -402,7 +402,7 @@ fn nothing_overlaps_and_everything_stays_inside_the_margins() {
                                    maintenance des logiciels métiers"
         .to_string();
     for appel in [one_page(), forty_lines(), long_name] {
-        let pages = layout::layout(&appel, &emetteur(), &metrics);
+        let pages = layout::layout(&appel, layout::DocumentKind::Appel, &emetteur(), &metrics);
         for (p, page) in pages.iter().enumerate() {
             let boxes: Vec<_> = page
                 .items

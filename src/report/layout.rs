@@ -2,9 +2,11 @@
 //! rules and fills out.
 //!
 //! Pure: no I/O, no PDF types. Text is measured with the advance widths the
-//! caller provides (`Measure`); tables flow onto as many pages as needed with
-//! their header repeated; charts and short blocks are kept whole on a page;
-//! every page gets the footer and « Page n / N ».
+//! caller provides (`Measure`) and wrapped as on the appels (`page::wrap`);
+//! tables flow onto as many pages as needed with their header repeated;
+//! charts and short blocks are kept whole on a page; every page gets the
+//! footer and « Page n / N ». The page model, styles and drawing primitives
+//! are the appels' (`crate::render::page`).
 //!
 //! Items are listed in painting order (the PDF draws them in that order), so
 //! grid lines go under the bars and text above everything.
@@ -23,12 +25,11 @@ use rust_decimal::{Decimal, RoundingStrategy};
 use crate::batch::Summary;
 use crate::format_fr::{self, NBSP};
 use crate::money::Montant;
+use crate::render::page::{self, Draw, MM, MUTED, Style};
 
-/// A4 portrait, in points.
-pub(super) const PAGE_WIDTH: f32 = 595.28;
-pub(super) const PAGE_HEIGHT: f32 = 841.89;
+// What a layout is made of.
+pub(super) use crate::render::page::{Face, Item, PAGE_HEIGHT, PAGE_WIDTH, Page};
 
-const MM: f32 = 72.0 / 25.4;
 const LEFT: f32 = 20.0 * MM;
 const RIGHT: f32 = PAGE_WIDTH - 20.0 * MM;
 const CONTENT_WIDTH: f32 = RIGHT - LEFT;
@@ -39,10 +40,9 @@ const BOTTOM: f32 = PAGE_HEIGHT - 20.0 * MM;
 const FOOTER_RULE: f32 = PAGE_HEIGHT - 15.0 * MM;
 const FOOTER_TOP: f32 = PAGE_HEIGHT - 13.5 * MM;
 
-/// Black, and the greys of secondary text, rules, shading and bars. Chosen
-/// to stay distinct when printed in black and white.
+/// Black, and the greys of rules, shading and bars (secondary text is
+/// `page::MUTED`). Chosen to stay distinct when printed in black and white.
 const INK: f32 = 0.0;
-const MUTED: f32 = 0.3;
 const RULE: f32 = 0.55;
 const HAIRLINE: f32 = 0.78;
 const GRID: f32 = 0.85;
@@ -55,51 +55,8 @@ pub(super) fn title(exercice: i32) -> String {
     format!("Rapport du lot d'appels de cotisation — exercice {exercice}")
 }
 
-/// One of the two embedded faces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Face {
-    Regular,
-    Bold,
-}
-
-/// Something drawn on a page.
-#[derive(Debug, Clone, PartialEq)]
-pub(super) enum Item {
-    /// One line of text; `y` is its baseline, `grey` its fill (0 = black).
-    Text {
-        x: f32,
-        y: f32,
-        size: f32,
-        face: Face,
-        grey: f32,
-        text: String,
-    },
-    /// A straight stroke.
-    Rule {
-        x1: f32,
-        y1: f32,
-        x2: f32,
-        y2: f32,
-        width: f32,
-        grey: f32,
-    },
-    /// A filled rectangle (`x`, `y` is its lower left corner).
-    Fill {
-        x: f32,
-        y: f32,
-        width: f32,
-        height: f32,
-        grey: f32,
-    },
-}
-
-/// One page, drawn in item order.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub(super) struct Page {
-    pub(super) items: Vec<Item>,
-}
-
-/// Advance widths of the faces.
+/// Advance widths of the faces, whole: the report prints what they can
+/// (unlike an appel, limited to the batch's subset).
 pub(super) trait Measure {
     /// Advance of `c` in 1/1000 em, `None` when the face has no glyph for it.
     fn advance(&self, face: Face, c: char) -> Option<u16>;
@@ -107,36 +64,6 @@ pub(super) trait Measure {
 
 // ---------------------------------------------------------------------------
 // Styles and drawing
-
-#[derive(Debug, Clone, Copy)]
-struct Style {
-    face: Face,
-    size: f32,
-    grey: f32,
-}
-
-impl Style {
-    const fn new(face: Face, size: f32, grey: f32) -> Style {
-        Style { face, size, grey }
-    }
-
-    const fn bold(self) -> Style {
-        Style::new(Face::Bold, self.size, self.grey)
-    }
-
-    const fn muted(self) -> Style {
-        Style::new(self.face, self.size, MUTED)
-    }
-
-    fn sized(self, size: f32) -> Style {
-        Style { size, ..self }
-    }
-
-    /// Line height.
-    fn leading(self) -> f32 {
-        self.size * 1.25
-    }
-}
 
 const TITLE: Style = Style::new(Face::Bold, 16.0, INK);
 const H2: Style = Style::new(Face::Bold, 11.0, INK);
@@ -203,31 +130,15 @@ impl<'m> Flow<'m> {
         out
     }
 
-    /// Width of cleaned `text` in points.
-    fn width(&self, text: &str, style: Style) -> f32 {
-        let units: u32 = text
-            .chars()
-            .map(|c| u32::from(self.measure.advance(style.face, c).unwrap_or(0)))
-            .sum();
-        // u32 → f32 is exact below 2^24 units, i.e. 16 000 em of text.
-        #[allow(clippy::cast_precision_loss)]
-        let units = units as f32;
-        units * style.size / 1000.0
+    /// Advance of each character in `face`, in 1/1000 em (0 when the face
+    /// cannot print it).
+    fn advances(&self, face: Face) -> impl Fn(char) -> u16 + '_ {
+        move |c| self.measure.advance(face, c).unwrap_or(0)
     }
 
-    /// Draws cleaned `text` with its left edge at `x`, its line box at `top`.
-    fn put(&mut self, x: f32, top: f32, style: Style, text: String) {
-        if text.is_empty() {
-            return;
-        }
-        self.items.push(Item::Text {
-            x,
-            y: PAGE_HEIGHT - (top + style.leading() - style.size * 0.3),
-            size: style.size,
-            face: style.face,
-            grey: style.grey,
-            text,
-        });
+    /// Width of cleaned `text` in points.
+    fn width(&self, text: &str, style: Style) -> f32 {
+        page::text_width(text, style.size, self.advances(style.face))
     }
 
     /// Draws one line from `x`; returns its right edge.
@@ -297,81 +208,14 @@ impl<'m> Flow<'m> {
         out
     }
 
-    /// Greedy wrap of `text` into lines no wider than `width`, at spaces;
-    /// a word wider than a line is cut where it overflows.
+    /// Greedy wrap of `text` into lines no wider than `width`, as on the
+    /// appels (`page::wrap`).
     fn wrap(&self, text: &str, style: Style, width: f32) -> Vec<String> {
         let text = self.clean(text);
-        let mut lines = Vec::new();
-        let mut line = String::new();
-        for word in text.split(' ').filter(|w| !w.is_empty()) {
-            let candidate = if line.is_empty() {
-                word.to_string()
-            } else {
-                format!("{line} {word}")
-            };
-            if self.width(&candidate, style) <= width {
-                line = candidate;
-                continue;
-            }
-            if !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-            }
-            for c in word.chars() {
-                line.push(c);
-                if self.width(&line, style) > width && line.chars().count() > 1 {
-                    line.pop();
-                    lines.push(std::mem::take(&mut line));
-                    line.push(c);
-                }
-            }
-        }
-        if !line.is_empty() || lines.is_empty() {
-            lines.push(line);
-        }
-        lines
+        page::wrap(&text, style.size, width, self.advances(style.face))
     }
 
     // --- shapes -----------------------------------------------------------
-
-    fn hrule(&mut self, x1: f32, x2: f32, top: f32, width: f32, grey: f32) {
-        self.items.push(Item::Rule {
-            x1,
-            y1: PAGE_HEIGHT - top,
-            x2,
-            y2: PAGE_HEIGHT - top,
-            width,
-            grey,
-        });
-    }
-
-    fn vrule(&mut self, x: f32, top: f32, bottom: f32, width: f32, grey: f32) {
-        self.items.push(Item::Rule {
-            x1: x,
-            y1: PAGE_HEIGHT - top,
-            x2: x,
-            y2: PAGE_HEIGHT - bottom,
-            width,
-            grey,
-        });
-    }
-
-    fn fill(&mut self, x: f32, top: f32, width: f32, height: f32, grey: f32) {
-        self.items.push(Item::Fill {
-            x,
-            y: PAGE_HEIGHT - top - height,
-            width,
-            height,
-            grey,
-        });
-    }
-
-    fn frame(&mut self, x: f32, top: f32, width: f32, height: f32, line: f32, grey: f32) {
-        let (right, bottom) = (x + width, top + height);
-        self.hrule(x, right, top, line, grey);
-        self.hrule(x, right, bottom, line, grey);
-        self.vrule(x, top, bottom, line, grey);
-        self.vrule(right, top, bottom, line, grey);
-    }
 
     /// Diagonal hatching (« / ») of a rectangle, `spacing` points apart.
     fn hatch(&mut self, x: f32, top: f32, width: f32, height: f32, spacing: f32) {
@@ -474,6 +318,12 @@ impl<'m> Flow<'m> {
     }
 }
 
+impl Draw for Flow<'_> {
+    fn items(&mut self) -> &mut Vec<Item> {
+        &mut self.items
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Tables
 
@@ -484,11 +334,37 @@ enum Align {
 }
 
 /// A table column; a width of 0 takes what the others leave.
+#[derive(Debug, Clone, Copy)]
 struct Col<'t> {
     head: &'t str,
     width: f32,
     align: Align,
 }
+
+impl<'t> Col<'t> {
+    /// A column of text, wrapped.
+    const fn left(head: &'t str, width: f32) -> Col<'t> {
+        Col {
+            head,
+            width,
+            align: Align::Left,
+        }
+    }
+
+    /// A column of numbers, right-aligned on one line.
+    const fn right(head: &'t str, width: f32) -> Col<'t> {
+        Col {
+            head,
+            width,
+            align: Align::Right,
+        }
+    }
+}
+
+/// The last columns of a breakdown (`breakdown`), also in the table by item.
+const APPELS: Col<'static> = Col::right("Appels", 16.0 * MM);
+const TOTAL_HT: Col<'static> = Col::right("Total HT", 32.0 * MM);
+const PART: Col<'static> = Col::right("Part", 16.0 * MM);
 
 /// One row: its cells, and whether it is the total row (bold, ruled).
 struct Row {
@@ -579,12 +455,8 @@ impl Flow<'_> {
         let lines = self.cell_lines(
             &cols
                 .iter()
-                .map(|c| Col {
-                    head: c.head,
-                    width: c.width,
-                    // Headers wrap whatever the alignment of their column.
-                    align: Align::Left,
-                })
+                // Headers wrap whatever the alignment of their column.
+                .map(|c| Col::left(c.head, c.width))
                 .collect::<Vec<_>>(),
             at,
             &heads,
@@ -592,18 +464,7 @@ impl Flow<'_> {
         );
         let height = Flow::row_height(&lines, HEAD);
         self.fill(LEFT, self.top, CONTENT_WIDTH, height, SHADE);
-        for ((col, &(x, width)), cell) in cols.iter().zip(at).zip(&lines) {
-            for (i, line) in cell.iter().enumerate() {
-                #[allow(clippy::cast_precision_loss)]
-                let top = self.top + ROW_PAD + i as f32 * HEAD.leading();
-                match col.align {
-                    Align::Left => self.put(x + PAD, top, HEAD, line.clone()),
-                    Align::Right => {
-                        self.text_right(x + width - PAD, top, HEAD, width - 2.0 * PAD, line);
-                    }
-                }
-            }
-        }
+        self.draw_cells(cols, at, &lines, HEAD);
         self.top += height;
         self.hrule(LEFT, RIGHT, self.top, 0.6, RULE);
     }
@@ -810,20 +671,30 @@ impl Flow<'_> {
         self.frame(x, top, width, height, 0.6, INK);
     }
 
-    /// Vertical columns, one per bar, the amount written above each.
-    fn column_chart(&mut self, bars: &[Bar]) {
+    /// The axis of a chart of `bars`: its maximum and its ticks, from 0.
+    /// `None`, and a note instead of the chart, when there is nothing to
+    /// draw.
+    fn axis(&mut self, bars: &[Bar]) -> Option<(Decimal, Vec<Decimal>)> {
         let max = bars.iter().map(|b| b.value).max().unwrap_or_default();
         let Some((axis_max, step)) = nice_axis(max) else {
             self.note("Aucun montant à représenter.");
+            return None;
+        };
+        let ticks = (0..=5)
+            .map(|k| step * Decimal::from(k))
+            .take_while(|t| *t <= axis_max)
+            .collect();
+        Some((axis_max, ticks))
+    }
+
+    /// Vertical columns, one per bar, the amount written above each.
+    fn column_chart(&mut self, bars: &[Bar]) {
+        let Some((axis_max, ticks)) = self.axis(bars) else {
             return;
         };
         let (above, plot_height, below) = COLUMN_CHART;
         self.ensure(column_chart_height());
         self.top += 2.0 * MM;
-        let ticks: Vec<Decimal> = (0..=5)
-            .map(|k| step * Decimal::from(k))
-            .take_while(|t| *t <= axis_max)
-            .collect();
         let tick_width = ticks
             .iter()
             .map(|t| self.width(&self.clean(&tick_label(*t)), TINY))
@@ -938,9 +809,7 @@ impl Flow<'_> {
 
     /// Horizontal bars, one per line, the amount written at the end of each.
     fn bar_chart(&mut self, bars: &[Bar]) {
-        let max = bars.iter().map(|b| b.value).max().unwrap_or_default();
-        let Some((axis_max, step)) = nice_axis(max) else {
-            self.note("Aucun montant à représenter.");
+        let Some((axis_max, ticks)) = self.axis(bars) else {
             return;
         };
         let bar_height = 3.6 * MM;
@@ -958,10 +827,6 @@ impl Flow<'_> {
         self.top += 2.0 * MM;
         let plot_top = self.top;
         let plot_bottom = plot_top + plot_height;
-        let ticks: Vec<Decimal> = (0..=5)
-            .map(|k| step * Decimal::from(k))
-            .take_while(|t| *t <= axis_max)
-            .collect();
         for t in &ticks {
             let x = plot_left + plot_width * ratio(*t, axis_max);
             self.vrule(x, plot_top, plot_bottom, 0.4, GRID);
@@ -1200,41 +1065,7 @@ fn synthese(f: &mut Flow<'_>, s: &Summary) {
 }
 
 fn tranches(f: &mut Flow<'_>, s: &Summary) {
-    let cols = [
-        Col {
-            head: "Tranche",
-            width: 17.0 * MM,
-            align: Align::Left,
-        },
-        Col {
-            head: "Communes (habitants)",
-            width: 0.0,
-            align: Align::Left,
-        },
-        Col {
-            head: "Établissements publics, budgets annexes (agents)",
-            width: 0.0,
-            align: Align::Left,
-        },
-        Col {
-            head: "Appels",
-            width: 16.0 * MM,
-            align: Align::Right,
-        },
-        Col {
-            head: "Total HT",
-            width: 32.0 * MM,
-            align: Align::Right,
-        },
-        Col {
-            head: "Part",
-            width: 16.0 * MM,
-            align: Align::Right,
-        },
-    ];
-    let total_ht: Decimal = s.par_tranche.iter().map(|t| t.montant_ht).sum();
-    let total_appels: usize = s.par_tranche.iter().map(|t| t.appels).sum();
-    let mut rows: Vec<Row> = s
+    let lines = s
         .par_tranche
         .iter()
         .enumerate()
@@ -1245,25 +1076,27 @@ fn tranches(f: &mut Flow<'_>, s: &Summary) {
             } else {
                 ""
             };
-            Row::new(vec![
-                format!("T{}{mark}", t.tranche),
-                range(t.population_min, next.map(|n| n.population_min)),
-                range(t.agents_min, next.map(|n| n.agents_min)),
-                count(t.appels),
-                montant(t.montant_ht),
-                part(t.montant_ht, total_ht),
-            ])
+            Share {
+                cells: vec![
+                    format!("T{}{mark}", t.tranche),
+                    range(t.population_min, next.map(|n| n.population_min)),
+                    range(t.agents_min, next.map(|n| n.agents_min)),
+                ],
+                appels: t.appels,
+                montant_ht: t.montant_ht,
+            }
         })
         .collect();
-    rows.push(Row::total(vec![
-        "Total".into(),
-        String::new(),
-        String::new(),
-        count(total_appels),
-        montant(total_ht),
-        part(total_ht, total_ht),
-    ]));
-    f.table("Répartition par tranche", &cols, &rows);
+    breakdown(
+        f,
+        "Répartition par tranche",
+        &[
+            Col::left("Tranche", 17.0 * MM),
+            Col::left("Communes (habitants)", 0.0),
+            Col::left("Établissements publics, budgets annexes (agents)", 0.0),
+        ],
+        lines,
+    );
     if s.par_tranche
         .iter()
         .any(|t| t.tranche == s.tranche_non_affiliee)
@@ -1289,49 +1122,66 @@ fn tranches(f: &mut Flow<'_>, s: &Summary) {
 }
 
 fn types(f: &mut Flow<'_>, s: &Summary) {
-    let cols = [
-        Col {
-            head: "Type d'adhérent",
-            width: 0.0,
-            align: Align::Left,
-        },
-        Col {
-            head: "Appels",
-            width: 16.0 * MM,
-            align: Align::Right,
-        },
-        Col {
-            head: "Total HT",
-            width: 32.0 * MM,
-            align: Align::Right,
-        },
-        Col {
-            head: "Part",
-            width: 16.0 * MM,
-            align: Align::Right,
-        },
-    ];
-    let total_ht: Decimal = s.par_type.iter().map(|t| t.montant_ht).sum();
-    let total_appels: usize = s.par_type.iter().map(|t| t.appels).sum();
-    let mut rows: Vec<Row> = s
+    let lines = s
         .par_type
         .iter()
-        .map(|t| {
-            Row::new(vec![
-                kind_label(&t.code, &t.libelle),
-                count(t.appels),
-                montant(t.montant_ht),
-                part(t.montant_ht, total_ht),
-            ])
+        .map(|t| Share {
+            cells: vec![kind_label(&t.code, &t.libelle)],
+            appels: t.appels,
+            montant_ht: t.montant_ht,
         })
         .collect();
-    rows.push(Row::total(vec![
-        "Total".into(),
+    breakdown(
+        f,
+        "Répartition par type d'adhérent",
+        &[Col::left("Type d'adhérent", 0.0)],
+        lines,
+    );
+}
+
+/// One line of a breakdown: its leading cells, its number of appels and
+/// its amount HT.
+struct Share {
+    cells: Vec<String>,
+    appels: usize,
+    montant_ht: Decimal,
+}
+
+/// Draws a table of how the amount HT of the batch breaks down: the `lead`
+/// columns, then the number of appels, the amount HT and its share of the
+/// total, a row per line and a total row.
+fn breakdown(f: &mut Flow<'_>, heading: &str, lead: &[Col<'_>], lines: Vec<Share>) {
+    let total_ht: Decimal = lines.iter().map(|l| l.montant_ht).sum();
+    let total_appels: usize = lines.iter().map(|l| l.appels).sum();
+    let cols: Vec<Col<'_>> = lead
+        .iter()
+        .copied()
+        .chain([APPELS, TOTAL_HT, PART])
+        .collect();
+    let mut rows: Vec<Row> = lines
+        .into_iter()
+        .map(|l| {
+            let mut cells = l.cells;
+            cells.extend([
+                count(l.appels),
+                montant(l.montant_ht),
+                part(l.montant_ht, total_ht),
+            ]);
+            Row::new(cells)
+        })
+        .collect();
+    // « Total » in the first column, the other leading ones left empty.
+    let mut total = vec![String::new(); lead.len()];
+    if let Some(first) = total.first_mut() {
+        *first = "Total".into();
+    }
+    total.extend([
         count(total_appels),
         montant(total_ht),
         part(total_ht, total_ht),
-    ]));
-    f.table("Répartition par type d'adhérent", &cols, &rows);
+    ]);
+    rows.push(Row::total(total));
+    f.table(heading, &cols, &rows);
 }
 
 fn largest(f: &mut Flow<'_>, s: &Summary) {
@@ -1347,31 +1197,11 @@ fn largest(f: &mut Flow<'_>, s: &Summary) {
         return;
     }
     let cols = [
-        Col {
-            head: "N°",
-            width: 10.0 * MM,
-            align: Align::Right,
-        },
-        Col {
-            head: "Numéro",
-            width: 30.0 * MM,
-            align: Align::Left,
-        },
-        Col {
-            head: "Adhérent",
-            width: 0.0,
-            align: Align::Left,
-        },
-        Col {
-            head: "Tranche",
-            width: 17.0 * MM,
-            align: Align::Left,
-        },
-        Col {
-            head: "Total TTC",
-            width: 32.0 * MM,
-            align: Align::Right,
-        },
+        Col::right("N°", 10.0 * MM),
+        Col::left("Numéro", 30.0 * MM),
+        Col::left("Adhérent", 0.0),
+        Col::left("Tranche", 17.0 * MM),
+        Col::right("Total TTC", 32.0 * MM),
     ];
     let rows: Vec<Row> = s
         .plus_gros_appels
@@ -1431,31 +1261,11 @@ fn articles(f: &mut Flow<'_>, s: &Summary) {
 
     // The table, in grid order.
     let cols = [
-        Col {
-            head: "Article",
-            width: 0.0,
-            align: Align::Left,
-        },
-        Col {
-            head: "Appels",
-            width: 16.0 * MM,
-            align: Align::Right,
-        },
-        Col {
-            head: "Quantité",
-            width: 20.0 * MM,
-            align: Align::Right,
-        },
-        Col {
-            head: "Total HT",
-            width: 32.0 * MM,
-            align: Align::Right,
-        },
-        Col {
-            head: "Part",
-            width: 16.0 * MM,
-            align: Align::Right,
-        },
+        Col::left("Article", 0.0),
+        APPELS,
+        Col::right("Quantité", 20.0 * MM),
+        TOTAL_HT,
+        PART,
     ];
     let total_ht: Decimal = s.par_article.iter().map(|t| t.montant_ht).sum();
     let mut rows: Vec<Row> = s

@@ -1,125 +1,66 @@
 //! PDF bytes of the report, with printpdf and lopdf.
 //!
-//! Independent of `render` (whose font preparation is private and tuned for
-//! thousands of appels): one report per batch, so the two Liberation Sans
-//! faces are parsed here, measured for the layout, then subset to exactly the
-//! characters the report prints. The document is made deterministic like the
-//! appels: dates from the date of issue, trailer ID from the content.
+//! Not `render`'s writer (tuned for thousands of appels with one subset for
+//! the whole batch): one report per batch, so the two Liberation Sans faces
+//! are taken whole (`render::fonts::ParsedFace`), measured for the layout,
+//! then subset to exactly the characters the report prints. The document is
+//! made deterministic like the appels: dates from the date of issue, trailer
+//! ID from the content.
 
 // Coordinates, not money: every float here is a position or a size in points.
 #![allow(clippy::float_arithmetic)]
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::fmt;
 
 use lopdf::{Object, StringFormat};
 use printpdf::{
     Color, FontEmbeddingMode, FontId, Greyscale, Line, LinePoint, OffsetDateTime, Op, PaintMode,
-    ParsedFont, PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfParseErrorSeverity,
-    PdfSaveOptions, Point, PrintpdfFontMeta, Pt, Rect, TextItem, TextMatrix,
+    PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfParseErrorSeverity, PdfSaveOptions, Point,
+    PrintpdfFontMeta, Pt, Rect, TextItem, TextMatrix,
 };
 use sha2::{Digest, Sha256};
 
 use super::layout::{self, Face, Item, Measure, Page};
 use crate::batch::Summary;
+use crate::render::fonts::{FontError, ParsedFace};
+use crate::render::{CREATOR, PRODUCER, RenderError};
 
-const REGULAR_TTF: &[u8] = include_bytes!("../../fonts/LiberationSans-Regular.ttf");
-const BOLD_TTF: &[u8] = include_bytes!("../../fonts/LiberationSans-Bold.ttf");
-
-/// Why the report could not be built.
+/// Why the report could not be built: an embedded font could not be read or
+/// subset (a build problem), printpdf refused to build the document, or
+/// compressing or serialising it failed; said as for an appel.
 #[derive(Debug)]
-pub enum ReportError {
-    /// An embedded font could not be read or subset (a build problem).
-    Police {
-        police: &'static str,
-        raison: String,
-    },
-    /// printpdf refused to build the document.
-    Construction(String),
-    /// Compressing or serialising the document failed.
-    Ecriture(String),
-}
+pub struct ReportError(RenderError);
 
 impl fmt::Display for ReportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReportError::Police { police, raison } => {
-                write!(f, "police {police} inutilisable : {raison}")
-            }
-            ReportError::Construction(message) => {
-                write!(f, "construction du PDF impossible : {message}")
-            }
-            ReportError::Ecriture(message) => {
-                write!(f, "écriture du PDF impossible : {message}")
-            }
-        }
+        self.0.fmt(f)
     }
 }
 
 impl std::error::Error for ReportError {}
 
-/// One face: the whole font, for measuring and subsetting.
-struct FullFace {
-    name: &'static str,
-    font: ParsedFont,
-    units_per_em: u32,
-}
-
-impl FullFace {
-    fn load(name: &'static str, bytes: &[u8]) -> Result<FullFace, ReportError> {
-        let font = ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).ok_or_else(|| {
-            ReportError::Police {
-                police: name,
-                raison: "police illisible".into(),
-            }
-        })?;
-        let units_per_em = u32::from(font.pdf_font_metrics.units_per_em.max(1));
-        Ok(FullFace {
-            name,
-            font,
-            units_per_em,
-        })
-    }
-
-    fn glyph(&self, c: char) -> Option<u16> {
-        self.font
-            .lookup_glyph_index(u32::from(c))
-            .filter(|&g| g != 0)
-    }
-
-    /// The face reduced to the characters of `chars`, ready to embed.
-    fn subset(&self, chars: &BTreeSet<char>) -> Result<ParsedFont, ReportError> {
-        let fail = |raison: String| ReportError::Police {
-            police: self.name,
-            raison,
-        };
-        let mut wanted = BTreeMap::new();
-        for &c in chars {
-            if let Some(gid) = self.glyph(c) {
-                wanted.insert(gid, c.to_string());
-            }
-        }
-        let subset = printpdf::subset_font(&self.font, &wanted).map_err(fail)?;
-        ParsedFont::from_bytes(&subset.bytes, 0, &mut Vec::new())
-            .ok_or_else(|| fail("sous-ensemble illisible".into()))
+impl From<FontError> for ReportError {
+    fn from(e: FontError) -> ReportError {
+        ReportError(e.into())
     }
 }
 
 /// The two faces, whole: what the layout measures text with.
 pub(super) struct Fonts {
-    regular: FullFace,
-    bold: FullFace,
+    regular: ParsedFace,
+    bold: ParsedFace,
 }
 
 impl Fonts {
     pub(super) fn load() -> Result<Fonts, ReportError> {
         Ok(Fonts {
-            regular: FullFace::load("LiberationSans-Regular", REGULAR_TTF)?,
-            bold: FullFace::load("LiberationSans-Bold", BOLD_TTF)?,
+            regular: ParsedFace::regular()?,
+            bold: ParsedFace::bold()?,
         })
     }
 
-    fn face(&self, face: Face) -> &FullFace {
+    fn face(&self, face: Face) -> &ParsedFace {
         match face {
             Face::Regular => &self.regular,
             Face::Bold => &self.bold,
@@ -130,20 +71,14 @@ impl Fonts {
 impl Measure for Fonts {
     fn advance(&self, face: Face, c: char) -> Option<u16> {
         let face = self.face(face);
-        let gid = face.glyph(c)?;
-        // Same integer rounding as the `/W` array printpdf writes.
-        let width = u32::from(face.font.get_horizontal_advance(gid)) * 1000 / face.units_per_em;
-        Some(u16::try_from(width).unwrap_or(u16::MAX))
+        // The advances of the `/W` array printpdf writes.
+        face.glyph(c).map(|gid| face.advance(gid))
     }
 }
 
 /// Resource names of the two faces in the page dictionaries.
 const REGULAR_ID: &str = "F1";
 const BOLD_ID: &str = "F2";
-
-/// `/Creator` and `/Producer` of the Info dictionary.
-const CREATOR: &str = "cotisations";
-const PRODUCER: &str = "cotisations (printpdf)";
 
 /// Renders the report of `summary`, issued by `emetteur`.
 ///
@@ -175,7 +110,8 @@ pub(super) fn render(summary: &Summary, emetteur: &str) -> Result<Vec<u8>, Repor
             requires_subsetting: false,
             ..PrintpdfFontMeta::default()
         };
-        let subset = fonts.face(face).subset(&used)?;
+        let whole = fonts.face(face);
+        let subset = whole.parse_subset(&whole.subset(used)?)?.font;
         if let Some(name) = &subset.font_name {
             tags.push((
                 name.clone().into_bytes(),
@@ -201,7 +137,7 @@ pub(super) fn render(summary: &Summary, emetteur: &str) -> Result<Vec<u8>, Repor
         .iter()
         .find(|w| w.severity == PdfParseErrorSeverity::Error)
     {
-        return Err(ReportError::Construction(error.msg.clone()));
+        return Err(ReportError(RenderError::Construction(error.msg.clone())));
     }
     // Empty entries printpdf always writes.
     if let Ok(info) = lo.trailer.get(b"Info").and_then(Object::as_reference)
@@ -230,7 +166,7 @@ pub(super) fn render(summary: &Summary, emetteur: &str) -> Result<Vec<u8>, Repor
         .use_xref_streams(true)
         .build();
     lo.save_with_options(&mut bytes, save)
-        .map_err(|e| ReportError::Ecriture(e.to_string()))?;
+        .map_err(|e| ReportError(RenderError::Ecriture(e.to_string())))?;
     Ok(bytes)
 }
 
