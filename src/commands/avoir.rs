@@ -264,36 +264,24 @@ fn ledger_lines(
         ))
     };
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(match format {
-            CsvFormat::Francais => b';',
-            CsvFormat::Rfc4180 => b',',
-        })
+        .delimiter(format.delimiter())
         .from_reader(bytes.as_slice());
     let headers = reader
         .headers()
         .map_err(|e| bad(1, &e.to_string()))?
         .clone();
-    let mut columns = [0_usize; 11];
-    for (slot, name) in columns.iter_mut().zip([
-        "numero",
-        "code",
-        "libelle",
-        "quantite",
-        "unite",
-        "prix_unitaire",
-        "montant_ht",
-        "taux_tva",
-        "montant_tva",
-        "montant_ttc",
-        "imputation",
-    ]) {
-        *slot = headers
+    let column = |name: &str| {
+        headers
             .iter()
             .position(|h| h == name)
-            .ok_or_else(|| bad(1, &format!("colonne « {name} » absente")))?;
+            .ok_or_else(|| bad(1, &format!("colonne « {name} » absente")))
+    };
+    let num = column("numero")?;
+    let mut columns = [0_usize; ledger::LINE_COLUMNS.len()];
+    for (slot, name) in columns.iter_mut().zip(ledger::LINE_COLUMNS) {
+        *slot = column(name)?;
     }
     let [
-        num,
         code,
         libelle,
         quantite,
