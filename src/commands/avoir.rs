@@ -23,7 +23,7 @@ use crate::batch::manifest::{
     Options, SERIE_APPELS, sha256_hex,
 };
 use crate::batch::output::{
-    self, LEDGER_FILE, OutputLock, PdfFormat, SUMMARY_FILE, check_destination, parent_of, pdf_name,
+    self, LEDGER_FILE, OutputLock, PdfFormat, SUMMARY_FILE, check_destination, pdf_name,
 };
 use crate::cli::{AvoirArgs, PdfFormatArg};
 use crate::error::Error;
@@ -613,17 +613,7 @@ fn write_folder(out: &Path, files: &[(&str, &[u8])], manifest: &[u8]) -> Result<
     output::remove_stale(out);
     // Checked again under the lock: another run may have written meanwhile.
     check_output(out)?;
-    let staging = parent_of(out).join(format!(
-        ".{}.staging-{}",
-        output::out_name(out),
-        std::process::id()
-    ));
-    fs::create_dir(&staging).map_err(Error::io("créer le dossier", &staging))?;
-    let result = fill(&staging, files, manifest).and_then(|()| output::publish(&staging, out));
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
-    }
-    result
+    output::write_staged(out, |staging| fill(staging, files, manifest))
 }
 
 fn fill(staging: &Path, files: &[(&str, &[u8])], manifest: &[u8]) -> Result<(), Error> {
