@@ -3,7 +3,8 @@
 //! Values stay close to the flags; `commands` resolves them (dates,
 //! defaults) and reports what clap cannot check.
 
-use std::path::PathBuf;
+use std::ops::Deref;
+use std::path::{Path, PathBuf};
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
@@ -127,14 +128,8 @@ pub struct AvoirArgs {
     #[arg(long = "format", value_enum, default_value_t = PdfFormatArg::Facturx, value_name = "FORMAT", hide_possible_values = true, hide_default_value = true)]
     pub format: PdfFormatArg,
 
-    /// Identité du Centre émetteur (fichier TOML ; par défaut templates/emetteur.toml).
-    #[arg(
-        long,
-        value_name = "MODELE",
-        default_value = "templates/emetteur.toml",
-        hide_default_value = true
-    )]
-    pub emetteur: PathBuf,
+    #[command(flatten)]
+    pub emetteur: EmetteurArg,
 
     /// Grille tarifaire du lot : seulement pour un lot émis en PDF simple (--format pdf), d'où reprendre la mention de TVA et les unités.
     #[arg(long = "tariff", visible_alias = "tarif", value_name = "GRILLE")]
@@ -181,6 +176,29 @@ pub struct GridArg {
     pub tariff: PathBuf,
 }
 
+/// Where the issuer's identity is (`run` and `avoir`).
+#[derive(Debug, Args)]
+pub struct EmetteurArg {
+    /// Identité du Centre émetteur (fichier TOML ; par défaut templates/emetteur.toml).
+    #[arg(
+        long,
+        value_name = "MODELE",
+        default_value = "templates/emetteur.toml",
+        hide_default_value = true
+    )]
+    pub emetteur: PathBuf,
+}
+
+/// `args.emetteur` reads as the path it names, as when it was a plain
+/// `PathBuf` field of each command's arguments.
+impl Deref for EmetteurArg {
+    type Target = Path;
+
+    fn deref(&self) -> &Path {
+        &self.emetteur
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// Rôle des adhérents (fichier CSV exporté d'Excel).
@@ -194,14 +212,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "DOSSIER")]
     pub out: PathBuf,
 
-    /// Identité du Centre émetteur (fichier TOML ; par défaut templates/emetteur.toml).
-    #[arg(
-        long,
-        value_name = "MODELE",
-        default_value = "templates/emetteur.toml",
-        hide_default_value = true
-    )]
-    pub emetteur: PathBuf,
+    #[command(flatten)]
+    pub emetteur: EmetteurArg,
 
     /// Exercice facturé (par défaut : l'année de la date d'émission).
     #[arg(long, value_name = "ANNEE")]

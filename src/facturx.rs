@@ -87,19 +87,36 @@ fn digits(text: &str) -> String {
     text.chars().filter(char::is_ascii_alphanumeric).collect()
 }
 
+/// `<ram:TAG>text</ram:TAG>`, the text escaped.
+fn element(x: &mut String, tag: &str, text: &str) {
+    let _ = write!(x, "<ram:{tag}>{}</ram:{tag}>", esc(text));
+}
+
+/// Opens a `SellerTradeParty` or `BuyerTradeParty` (`role`) with its name
+/// and its SIRET; the caller writes the rest and closes it.
+fn trade_party(x: &mut String, role: &str, name: &str, siret: &str) {
+    let _ = write!(x, "<ram:{role}TradeParty>");
+    element(x, "Name", name);
+    let _ = write!(
+        x,
+        "<ram:SpecifiedLegalOrganization><ram:ID schemeID=\"0009\">{}</ram:ID></ram:SpecifiedLegalOrganization>",
+        esc(siret)
+    );
+}
+
 fn address(x: &mut String, lines: &[&str], postcode: &str, city: &str) {
     x.push_str("<ram:PostalTradeAddress>");
     if !postcode.is_empty() {
-        let _ = write!(x, "<ram:PostcodeCode>{}</ram:PostcodeCode>", esc(postcode));
+        element(x, "PostcodeCode", postcode);
     }
     for (tag, line) in ["LineOne", "LineTwo", "LineThree"]
         .iter()
         .zip(lines.iter().filter(|l| !l.is_empty()))
     {
-        let _ = write!(x, "<ram:{tag}>{}</ram:{tag}>", esc(line));
+        element(x, tag, line);
     }
     if !city.is_empty() {
-        let _ = write!(x, "<ram:CityName>{}</ram:CityName>", esc(city));
+        element(x, "CityName", city);
     }
     x.push_str("<ram:CountryID>FR</ram:CountryID></ram:PostalTradeAddress>");
 }
@@ -192,17 +209,10 @@ fn cii(
         // BT-155, the seller's item identifier: not in the BASIC profile.
         x.push_str("<ram:SpecifiedTradeProduct>");
         if profile == Profile::En16931 {
-            let _ = write!(
-                x,
-                "<ram:SellerAssignedID>{}</ram:SellerAssignedID>",
-                esc(&l.code)
-            );
+            element(&mut x, "SellerAssignedID", &l.code);
         }
-        let _ = write!(
-            x,
-            "<ram:Name>{}</ram:Name></ram:SpecifiedTradeProduct>",
-            esc(&l.libelle)
-        );
+        element(&mut x, "Name", &l.libelle);
+        x.push_str("</ram:SpecifiedTradeProduct>");
         let _ = write!(
             x,
             "<ram:SpecifiedLineTradeAgreement><ram:NetPriceProductTradePrice><ram:ChargeAmount>{}</ram:ChargeAmount></ram:NetPriceProductTradePrice></ram:SpecifiedLineTradeAgreement>",
@@ -227,31 +237,14 @@ fn cii(
     x.push_str("<ram:ApplicableHeaderTradeAgreement>");
     let m = &appel.membre;
     if !m.code_service.is_empty() {
-        let _ = write!(
-            x,
-            "<ram:BuyerReference>{}</ram:BuyerReference>",
-            esc(&m.code_service)
-        );
+        element(&mut x, "BuyerReference", &m.code_service);
     }
-    let _ = write!(
-        x,
-        "<ram:SellerTradeParty><ram:Name>{}</ram:Name>",
-        esc(&emetteur.nom)
-    );
-    let _ = write!(
-        x,
-        "<ram:SpecifiedLegalOrganization><ram:ID schemeID=\"0009\">{}</ram:ID></ram:SpecifiedLegalOrganization>",
-        esc(&digits(&emetteur.siret))
-    );
+    trade_party(&mut x, "Seller", &emetteur.nom, &digits(&emetteur.siret));
     if profile == Profile::En16931 && (!emetteur.telephone.is_empty() || !emetteur.email.is_empty())
     {
         x.push_str("<ram:DefinedTradeContact>");
         if !emetteur.service.is_empty() {
-            let _ = write!(
-                x,
-                "<ram:DepartmentName>{}</ram:DepartmentName>",
-                esc(&emetteur.service)
-            );
+            element(&mut x, "DepartmentName", &emetteur.service);
         }
         if !emetteur.telephone.is_empty() {
             let _ = write!(
@@ -272,16 +265,7 @@ fn cii(
     let lines: Vec<&str> = emetteur.adresse.iter().map(String::as_str).collect();
     address(&mut x, &lines, &emetteur.code_postal, &emetteur.ville);
     x.push_str("</ram:SellerTradeParty>");
-    let _ = write!(
-        x,
-        "<ram:BuyerTradeParty><ram:Name>{}</ram:Name>",
-        esc(&m.nom)
-    );
-    let _ = write!(
-        x,
-        "<ram:SpecifiedLegalOrganization><ram:ID schemeID=\"0009\">{}</ram:ID></ram:SpecifiedLegalOrganization>",
-        esc(&m.siret)
-    );
+    trade_party(&mut x, "Buyer", &m.nom, &m.siret);
     address(&mut x, &[m.adresse.as_str()], &m.code_postal, &m.ville);
     if !m.email.is_empty() {
         let _ = write!(
@@ -304,11 +288,7 @@ fn cii(
     // A credit note asks for no payment: no remittance reference, no means.
     x.push_str("<ram:ApplicableHeaderTradeSettlement>");
     if correction.is_none() {
-        let _ = write!(
-            x,
-            "<ram:PaymentReference>{}</ram:PaymentReference>",
-            esc(&appel.numero)
-        );
+        element(&mut x, "PaymentReference", &appel.numero);
     }
     x.push_str("<ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>");
     let iban = digits(&emetteur.paiement.iban);
@@ -355,11 +335,7 @@ fn cii(
                 .mention_tva
                 .as_deref()
                 .unwrap_or("Non soumis à la TVA");
-            let _ = write!(
-                x,
-                "<ram:ExemptionReason>{}</ram:ExemptionReason>",
-                esc(reason)
-            );
+            element(&mut x, "ExemptionReason", reason);
         }
         let _ = write!(x, "<ram:BasisAmount>{}</ram:BasisAmount>", amount(basis));
         if exempt {
@@ -382,24 +358,21 @@ fn cii(
     x.push_str("<ram:SpecifiedTradePaymentTerms>");
     if let Some(c) = correction {
         // BT-20 (BR-CO-25: terms or a due date when an amount is due).
-        let _ = write!(
-            x,
-            "<ram:Description>{}</ram:Description></ram:SpecifiedTradePaymentTerms>",
-            esc(&c.modalites())
-        );
+        element(&mut x, "Description", &c.modalites());
     } else {
         let terms = if emetteur.paiement.modalites.is_empty() {
             format!("Paiement à {} jours", emetteur.delai_paiement_jours)
         } else {
             emetteur.paiement.modalites.clone()
         };
-        let _ = write!(x, "<ram:Description>{}</ram:Description>", esc(&terms));
+        element(&mut x, "Description", &terms);
         let _ = write!(
             x,
-            "<ram:DueDateDateTime><udt:DateTimeString format=\"102\">{}</udt:DateTimeString></ram:DueDateDateTime></ram:SpecifiedTradePaymentTerms>",
+            "<ram:DueDateDateTime><udt:DateTimeString format=\"102\">{}</udt:DateTimeString></ram:DueDateDateTime>",
             date(appel.date_echeance)
         );
     }
+    x.push_str("</ram:SpecifiedTradePaymentTerms>");
     let t = &appel.totaux;
     let _ = write!(
         x,

@@ -35,6 +35,14 @@ pub const HEADER: [&str; 19] = [
     "imputation",
 ];
 
+/// The columns of one appel line, `code` to `imputation` (the last ten of
+/// `HEADER`; the ones before describe the appel): what a credit note reads
+/// back from the ledger.
+pub const LINE_COLUMNS: [&str; 10] = match HEADER.last_chunk::<10>() {
+    Some(columns) => *columns,
+    None => panic!("HEADER has at least ten columns"),
+};
+
 /// CSV dialect of the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CsvFormat {
@@ -46,7 +54,9 @@ pub enum CsvFormat {
 }
 
 impl CsvFormat {
-    fn delimiter(self) -> u8 {
+    /// The field delimiter.
+    #[must_use]
+    pub fn delimiter(self) -> u8 {
         match self {
             CsvFormat::Francais => b';',
             CsvFormat::Rfc4180 => b',',
@@ -191,6 +201,12 @@ mod tests {
 2027;AC-2027-00007;2027-01-15;2027-02-14;C-14001;\"Saint-Germain-d'Ectot; « les Bruyères »\";21140001500015;commune;4;forfait_metiers;Forfait Métiers;1;forfait;2728,00;2728,00;0,00;0,00;2728,00;706\r\n\
 2027;AC-2027-00007;2027-01-15;2027-02-14;C-14001;\"Saint-Germain-d'Ectot; « les Bruyères »\";21140001500015;commune;4;formation_jours;Formation sur site ou à distance;0,5;jour;400,00;200,00;0,00;0,00;200,00;706\r\n";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn line_columns_are_code_to_imputation() {
+        assert_eq!(LINE_COLUMNS.first(), Some(&"code"));
+        assert_eq!(LINE_COLUMNS.last(), Some(&"imputation"));
     }
 
     #[test]

@@ -125,7 +125,7 @@ fn non_empty(dir: &Path) -> bool {
     fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some())
 }
 
-pub(crate) fn out_name(out: &Path) -> String {
+fn out_name(out: &Path) -> String {
     out.file_name()
         .map_or_else(|| "lot".into(), |n| n.to_string_lossy().into_owned())
 }
@@ -284,10 +284,26 @@ pub fn write_batch(
 ) -> Result<Summary, Error> {
     remove_stale(out);
     check_destination(out, options.force)?;
+    write_staged(out, |staging| {
+        fill_staging(staging, batch, renderer, emetteur, options, progress)
+    })
+}
+
+/// Has `fill` write a new staging folder beside `out`, then puts it in
+/// place of `out` in one rename (`publish`): the folder appears whole or
+/// not at all. On any failure the staging folder is removed and `out` is
+/// unchanged. Call under the `OutputLock`, after `remove_stale` and the
+/// checks of the destination.
+///
+/// # Errors
+/// The staging folder cannot be created, or `fill` or `publish` fails.
+pub(crate) fn write_staged<T>(
+    out: &Path,
+    fill: impl FnOnce(&Path) -> Result<T, Error>,
+) -> Result<T, Error> {
     let staging = parent_of(out).join(format!(".{}.staging-{}", out_name(out), std::process::id()));
     fs::create_dir(&staging).map_err(Error::io("créer le dossier", &staging))?;
-    let result = fill_staging(&staging, batch, renderer, emetteur, options, progress)
-        .and_then(|summary| publish(&staging, out).map(|()| summary));
+    let result = fill(&staging).and_then(|value| publish(&staging, out).map(|()| value));
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
@@ -644,7 +660,7 @@ fn write_pdf(
 }
 
 /// Puts the staging folder in place of `out` in one atomic step.
-pub(crate) fn publish(staging: &Path, out: &Path) -> Result<(), Error> {
+fn publish(staging: &Path, out: &Path) -> Result<(), Error> {
     // The old content, once swapped out: dropped after the new batch is
     // durably in place (a crash before that leaves it to `remove_stale`).
     let mut old = None;

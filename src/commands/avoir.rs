@@ -23,7 +23,7 @@ use crate::batch::manifest::{
     Options, SERIE_APPELS, sha256_hex,
 };
 use crate::batch::output::{
-    self, LEDGER_FILE, OutputLock, PdfFormat, SUMMARY_FILE, check_destination, parent_of, pdf_name,
+    self, LEDGER_FILE, OutputLock, PdfFormat, SUMMARY_FILE, check_destination, pdf_name,
 };
 use crate::cli::{AvoirArgs, PdfFormatArg};
 use crate::error::Error;
@@ -264,36 +264,24 @@ fn ledger_lines(
         ))
     };
     let mut reader = csv::ReaderBuilder::new()
-        .delimiter(match format {
-            CsvFormat::Francais => b';',
-            CsvFormat::Rfc4180 => b',',
-        })
+        .delimiter(format.delimiter())
         .from_reader(bytes.as_slice());
     let headers = reader
         .headers()
         .map_err(|e| bad(1, &e.to_string()))?
         .clone();
-    let mut columns = [0_usize; 11];
-    for (slot, name) in columns.iter_mut().zip([
-        "numero",
-        "code",
-        "libelle",
-        "quantite",
-        "unite",
-        "prix_unitaire",
-        "montant_ht",
-        "taux_tva",
-        "montant_tva",
-        "montant_ttc",
-        "imputation",
-    ]) {
-        *slot = headers
+    let column = |name: &str| {
+        headers
             .iter()
             .position(|h| h == name)
-            .ok_or_else(|| bad(1, &format!("colonne « {name} » absente")))?;
+            .ok_or_else(|| bad(1, &format!("colonne « {name} » absente")))
+    };
+    let num = column("numero")?;
+    let mut columns = [0_usize; ledger::LINE_COLUMNS.len()];
+    for (slot, name) in columns.iter_mut().zip(ledger::LINE_COLUMNS) {
+        *slot = column(name)?;
     }
     let [
-        num,
         code,
         libelle,
         quantite,
@@ -625,17 +613,7 @@ fn write_folder(out: &Path, files: &[(&str, &[u8])], manifest: &[u8]) -> Result<
     output::remove_stale(out);
     // Checked again under the lock: another run may have written meanwhile.
     check_output(out)?;
-    let staging = parent_of(out).join(format!(
-        ".{}.staging-{}",
-        output::out_name(out),
-        std::process::id()
-    ));
-    fs::create_dir(&staging).map_err(Error::io("créer le dossier", &staging))?;
-    let result = fill(&staging, files, manifest).and_then(|()| output::publish(&staging, out));
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&staging);
-    }
-    result
+    output::write_staged(out, |staging| fill(staging, files, manifest))
 }
 
 fn fill(staging: &Path, files: &[(&str, &[u8])], manifest: &[u8]) -> Result<(), Error> {
