@@ -3,8 +3,7 @@
 //! Values stay close to the flags; `commands` resolves them (dates,
 //! defaults) and reports what clap cannot check.
 
-use std::ops::Deref;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
@@ -181,22 +180,12 @@ pub struct GridArg {
 pub struct EmetteurArg {
     /// Identité du Centre émetteur (fichier TOML ; par défaut templates/emetteur.toml).
     #[arg(
-        long,
+        long = "emetteur",
         value_name = "MODELE",
         default_value = "templates/emetteur.toml",
         hide_default_value = true
     )]
-    pub emetteur: PathBuf,
-}
-
-/// `args.emetteur` reads as the path it names, as when it was a plain
-/// `PathBuf` field of each command's arguments.
-impl Deref for EmetteurArg {
-    type Target = Path;
-
-    fn deref(&self) -> &Path {
-        &self.emetteur
-    }
+    pub path: PathBuf,
 }
 
 #[derive(Debug, Args)]

@@ -68,8 +68,8 @@ pub fn run(args: &AvoirArgs, log: Log) -> Result<(), Error> {
         None => chrono::Local::now().date_naive(),
     };
     check_output(&args.out)?;
-    let emetteur_bytes = read_bytes(&args.emetteur)?;
-    let emetteur = load_emetteur(&args.emetteur, &emetteur_bytes)?;
+    let emetteur_bytes = read_bytes(&args.emetteur.path)?;
+    let emetteur = load_emetteur(&args.emetteur.path, &emetteur_bytes)?;
 
     // The batch holding the appel, whole and intact.
     let batch = verify_folder(&args.batch)?;
@@ -147,7 +147,7 @@ pub fn run(args: &AvoirArgs, log: Log) -> Result<(), Error> {
                 role: lot.entrees.role.clone(),
                 grille: lot.entrees.grille.clone(),
                 emetteur: Entree {
-                    chemin: args.emetteur.display().to_string(),
+                    chemin: args.emetteur.path.display().to_string(),
                     sha256: sha256_hex(&emetteur_bytes),
                 },
             },

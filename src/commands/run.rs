@@ -131,8 +131,8 @@ pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
     };
     let grid_bytes = read_bytes(&args.grid.tariff)?;
     let grid = decode_grid(&args.grid.tariff, &grid_bytes)?;
-    let emetteur_bytes = read_bytes(&args.emetteur)?;
-    let emetteur = load_emetteur(&args.emetteur, &emetteur_bytes)?;
+    let emetteur_bytes = read_bytes(&args.emetteur.path)?;
+    let emetteur = load_emetteur(&args.emetteur.path, &emetteur_bytes)?;
     // The roster is read and validated in one pass, and its bytes dropped
     // before the batch: a large roster is never held twice in memory.
     let (roster_entree, validated) = {
@@ -215,7 +215,7 @@ pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
         entrees: Entrees {
             role: roster_entree,
             grille: entree(&args.grid.tariff, &grid_bytes),
-            emetteur: entree(&args.emetteur, &emetteur_bytes),
+            emetteur: entree(&args.emetteur.path, &emetteur_bytes),
         },
         options: Options {
             format_pdf: pdf_format.code().into(),
