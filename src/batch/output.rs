@@ -249,6 +249,9 @@ pub struct Batch<'a> {
 /// is handed to the flusher: 256 PDFs (7 MB) let the disk start early even
 /// in a small batch, for a few microseconds of synchronisation per chunk.
 const CHUNK: usize = 256;
+/// A small batch is cut finer (at least 16 chunks), so that the write-back
+/// of its last chunk, which nothing overlaps, stays short.
+const MIN_CHUNK: usize = 32;
 
 /// Passes written bytes through while hashing them.
 struct HashingWriter<W: Write> {
@@ -393,7 +396,8 @@ fn fill_staging(
         let flusher = scope.spawn(move || background_flush(staging_fd, &flush_requests));
         let mut pending = None;
         let mut pipeline = || -> Result<(), Error> {
-            for (members, ranks) in batch.members.chunks(CHUNK).zip(ranks.chunks(CHUNK)) {
+            let chunk = (batch.members.len() / 16).clamp(MIN_CHUNK, CHUNK);
+            for (members, ranks) in batch.members.chunks(chunk).zip(ranks.chunks(chunk)) {
                 let (done, fed) = rayon::join(
                     || render_chunk(members, ranks),
                     || pending.take().map_or(Ok(()), &mut feed),
