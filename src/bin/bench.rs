@@ -23,7 +23,10 @@
 //!
 //! Replacing an existing batch (`--force` over the last run's output,
 //! which also removes the old files) is timed once, last, and printed
-//! apart. `--scaling` also runs on 1 and 2 threads.
+//! apart. `--scaling` also runs on 1 and 2 threads, and on one thread
+//! confined to one core (`sched_setaffinity`: the kernel work the process
+//! does, such as `syncfs` write-back, then shares that core too), the three
+//! alternating so that each sees the same state of the disk.
 //!
 //! The machine is shared and noisy: each figure is the median of `--runs`
 //! runs (3 by default); the CPU time per appel (user + system, of the whole
@@ -152,28 +155,54 @@ fn args() -> Args {
 }
 
 fn run_batch(bin: &Path, roster: &Path, out: &Path, threads: usize) -> Measure {
-    measure(
-        Command::new(bin)
-            .args(["run", "--roster"])
-            .arg(roster)
-            .args([
-                "--tariff",
-                "input-samples/grille-2027.toml",
-                "--emetteur",
-                "templates/emetteur.toml",
-            ])
-            .arg("--out")
-            .arg(out)
-            .args([
-                "--date-emission",
-                "2027-01-15",
-                "--force",
-                "--quiet",
-                "--threads",
-            ])
-            .arg(threads.to_string())
-            .stdout(Stdio::null()),
-    )
+    measure(&mut batch_command(bin, roster, out, threads))
+}
+
+/// The same run with the process confined to the first CPU (its threads
+/// and the write-back it does in its own context): one core, not only one
+/// rendering thread.
+fn run_batch_one_core(bin: &Path, roster: &Path, out: &Path) -> Measure {
+    use std::os::unix::process::CommandExt as _;
+    let mut cmd = batch_command(bin, roster, out, 1);
+    // SAFETY: between fork and exec the closure only calls the
+    // async-signal-safe `sched_setaffinity` on a zeroed local `cpu_set_t`.
+    unsafe {
+        cmd.pre_exec(|| {
+            let mut set: libc::cpu_set_t = std::mem::zeroed();
+            libc::CPU_SET(0, &mut set);
+            if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &raw const set)
+                != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    measure(&mut cmd)
+}
+
+fn batch_command(bin: &Path, roster: &Path, out: &Path, threads: usize) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.args(["run", "--roster"])
+        .arg(roster)
+        .args([
+            "--tariff",
+            "input-samples/grille-2027.toml",
+            "--emetteur",
+            "templates/emetteur.toml",
+        ])
+        .arg("--out")
+        .arg(out)
+        .args([
+            "--date-emission",
+            "2027-01-15",
+            "--force",
+            "--quiet",
+            "--threads",
+        ])
+        .arg(threads.to_string())
+        .stdout(Stdio::null());
+    cmd
 }
 
 /// Folders of this bench, each new (see the module documentation); all
@@ -366,17 +395,24 @@ fn main() {
     );
 
     if a.scaling {
-        let mut scaled = |threads: usize| {
-            median(
-                (0..a.runs)
-                    .map(|_| run_batch(&bin, &roster, &folders.next(&lot), threads).wall)
-                    .collect(),
-            )
-        };
-        let one = scaled(1);
-        let two = scaled(2);
+        // 1 and 2 threads alternate, so that both see the same state of
+        // the disk (each run leaves ~1 GB to write back at 35 000 members,
+        // and later runs are slower): the ratio compares like with like.
+        let (mut cores, mut ones, mut twos) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..a.runs {
+            cores.push(run_batch_one_core(&bin, &roster, &folders.next(&lot)).wall);
+            ones.push(run_batch(&bin, &roster, &folders.next(&lot), 1).wall);
+            twos.push(run_batch(&bin, &roster, &folders.next(&lot), 2).wall);
+        }
+        let (core, one, two) = (median(cores), median(ones), median(twos));
         println!(
-            "échelle        1 fil {:.2} s, 2 fils {:.2} s : × {:.2}",
+            "échelle cœurs  1 cœur {:.2} s, 2 cœurs {:.2} s : × {:.2}",
+            core.as_secs_f64(),
+            two.as_secs_f64(),
+            core.as_secs_f64() / two.as_secs_f64()
+        );
+        println!(
+            "échelle fils   1 fil {:.2} s, 2 fils {:.2} s : × {:.2}",
             one.as_secs_f64(),
             two.as_secs_f64(),
             one.as_secs_f64() / two.as_secs_f64()
