@@ -154,6 +154,20 @@ fn args() -> Args {
     a
 }
 
+/// Members of the untimed warm-up runs, and how long they go on.
+const WARM_UP_MEMBERS: usize = 1_000;
+const WARM_UP: Duration = Duration::from_secs(4);
+
+/// `bench-out/roster-N.csv`, generated once (fixed seed).
+fn make_roster(gen_bin: &Path, work: &Path, members: usize) -> PathBuf {
+    let roster = work.join(format!("roster-{members}.csv"));
+    if !roster.exists() {
+        let out = File::create(&roster).unwrap_or_else(|e| die(&e.to_string()));
+        measure(Command::new(gen_bin).arg(members.to_string()).stdout(out));
+    }
+    roster
+}
+
 fn run_batch(bin: &Path, roster: &Path, out: &Path, threads: usize) -> Measure {
     measure(&mut batch_command(bin, roster, out, threads))
 }
@@ -338,17 +352,25 @@ fn main() {
         .arg(&work)
         .stderr(Stdio::null())
         .status();
-    let roster = work.join(format!("roster-{}.csv", a.members));
-    if !roster.exists() {
-        let out = File::create(&roster).unwrap_or_else(|e| die(&e.to_string()));
-        measure(
-            Command::new(&gen_bin)
-                .arg(a.members.to_string())
-                .stdout(out),
-        );
-    }
+    let roster = make_roster(&gen_bin, &work, a.members);
+    let warm_up_roster = make_roster(&gen_bin, &work, WARM_UP_MEMBERS.min(a.members));
     let mut folders = Folders::new(&work);
     let lot = format!("lot-{}", a.members);
+
+    // Untimed runs first, for a few seconds: after the wait above (or any
+    // idle spell) the machine takes seconds to settle: twelve 1 000-member
+    // runs back to back after 30 s idle took 0.48, 0.33, 0.30, 0.31, 0.33,
+    // 0.25, 0.24, 0.32, 0.23, 0.25, 0.25 and 0.21 s (system time 0.38 s
+    // down to 0.09 s), which would weigh on short benches only.
+    let warm_up = Instant::now();
+    while warm_up.elapsed() < WARM_UP {
+        run_batch(
+            &bin,
+            &warm_up_roster,
+            &folders.next("lot-rodage"),
+            a.threads,
+        );
+    }
 
     let mut walls = Vec::new();
     let mut cpus = Vec::new();
