@@ -146,10 +146,6 @@ pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
         rows: rows_read,
         rejected_ids: mut ids,
     } = validated;
-    let roster_error = |errors| Error::Roster {
-        path: args.roster.clone(),
-        errors,
-    };
 
     let previous = match &args.after {
         Some(dir) => Some(load_previous(dir, exercice)?),
@@ -184,7 +180,10 @@ pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
         lines.len()
     };
     if !errors.is_empty() && !args.skip_invalid {
-        return Err(roster_error(errors));
+        return Err(Error::Roster {
+            path: args.roster.clone(),
+            errors,
+        });
     }
     let rejects = args.skip_invalid.then(|| rejects_csv(&errors, &ids));
 

@@ -500,7 +500,7 @@ impl<'g> Validator<'g> {
     /// # Errors
     /// The header problems, in column order, then the missing columns.
     pub fn finish(self) -> Result<Validated, Vec<RosterError>> {
-        if self.header_errors.is_empty() && self.missing.is_empty() {
+        if self.header_ok() {
             return Ok(self.out);
         }
         let mut header_errors = self.header_errors;
