@@ -31,6 +31,9 @@ pub struct Emetteur {
     pub paiement: Paiement,
     #[serde(default)]
     pub mentions: Vec<String>,
+    /// Footer mentions of a credit note; the appel's `mentions` when absent.
+    #[serde(default)]
+    pub mentions_avoir: Option<Vec<String>>,
 }
 
 /// Where and how members pay.

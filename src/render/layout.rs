@@ -786,10 +786,14 @@ fn draw_next_header(canvas: &mut Canvas<'_>, appel: &Appel, kind: DocumentKind<'
     y + 5.0 * MM
 }
 
-/// Footer lines (mentions), wrapped once for every page.
-fn footer_lines(canvas: &Canvas<'_>, emetteur: &Emetteur) -> Vec<String> {
-    emetteur
-        .mentions
+/// Footer lines (mentions), wrapped once for every page. A credit note
+/// prints the issuer's `mentions_avoir` when it has them.
+fn footer_lines(canvas: &Canvas<'_>, emetteur: &Emetteur, kind: DocumentKind<'_>) -> Vec<String> {
+    let mentions = match (kind, &emetteur.mentions_avoir) {
+        (DocumentKind::Avoir(_), Some(avoir)) => avoir,
+        _ => &emetteur.mentions,
+    };
+    mentions
         .iter()
         .filter(|m| !m.trim().is_empty())
         .flat_map(|m| canvas.lines(m, CONTENT_WIDTH, TINY))
@@ -868,7 +872,7 @@ pub(crate) fn layout(
     // moved under the table of the last page.
     let mut closing = Canvas::new(metrics);
     let closing_height = draw_closing(&mut closing, 0.0, appel, emetteur, kind);
-    let footer = footer_lines(&closing, emetteur);
+    let footer = footer_lines(&closing, emetteur, kind);
     let bottom = footer_top(footer.len()) - 4.0 * MM;
 
     let mut first = Canvas::new(metrics);
@@ -1003,7 +1007,8 @@ mod credit_note_tests {
             "Montant à déduire de l'appel n° AC-2027-00012 du 15 janvier 2027 ; aucun paiement n'est demandé.",
             "TVA non applicable, article 256 B du CGI",
             "Avoir n° AV-2027-00001\n",
-            // The same legal mentions as the appel.
+            // The issuer's mentions for credit notes.
+            "Avoir établi en application de la convention cadre",
             "En cas de contestation",
         ] {
             assert!(t.contains(expected), "{expected:?} missing in:\n{t}");
@@ -1015,9 +1020,38 @@ mod credit_note_tests {
             "IBAN",
             "Date d'échéance",
             "Annule partiellement",
+            "Appel de cotisation établi",
         ] {
             assert!(!t.contains(absent), "{absent:?} printed in:\n{t}");
         }
+    }
+
+    #[test]
+    fn credit_note_mentions_fall_back_to_the_appels() {
+        let (a, m) = (avoir(&[]), metrics());
+        let mut e = emetteur();
+        let credit_note = |e: &Emetteur| {
+            text(&layout(
+                &a.signed(),
+                DocumentKind::Avoir(&a.correction),
+                e,
+                &m,
+            ))
+        };
+        let t = text(&layout(&appel(), DocumentKind::Appel, &e, &m));
+        assert!(
+            t.contains("Appel de cotisation établi en application"),
+            "{t}"
+        );
+        assert!(!t.contains("Avoir établi"), "{t}");
+        assert!(credit_note(&e).contains("Avoir établi en application"));
+        e.mentions_avoir = None;
+        let t = credit_note(&e);
+        assert!(
+            t.contains("Appel de cotisation établi en application"),
+            "{t}"
+        );
+        assert!(!t.contains("Avoir établi"), "{t}");
     }
 
     #[test]
