@@ -183,15 +183,12 @@ impl fmt::Debug for Renderer {
 }
 
 /// Compression level of the per-document streams (page content, the
-/// XML): a few kilobytes each, where miniz's default level 6 takes twice
-/// the time of level 2 for 5 % fewer bytes (compression was half the time
-/// of a render at level 6). Level 1 is a little faster still but misses a
-/// fifth of the matches in a content stream.
+/// XML, the object stream of the small dictionaries): a few kilobytes
+/// each. With zlib-rs, level 2 (zlib-ng's
+/// `deflate_fast`) gives the bytes of level 4 within 1 % in less time;
+/// level 1 (`deflate_quick`, fixed Huffman codes) is much faster but makes
+/// every appel 4 % bigger, too close to the 30 KB of a one-page appel.
 const CONTENT_COMPRESSION: u32 = 2;
-
-/// Compression level of the object stream of a document's dictionaries:
-/// a kilobyte, where levels 1 and 2 give the same bytes.
-const FAST_COMPRESSION: u32 = 1;
 
 /// Compression level of what is compressed once per batch (font programs,
 /// ToUnicode maps, ICC profile, shared dictionaries): the best.
@@ -396,7 +393,7 @@ impl Renderer {
         if let (Some(extras), Some(spec)) = (&extras, spec) {
             pdfa::filespec(dicts.object(spec), extras);
         }
-        file.object_stream(objstm, &dicts, FAST_COMPRESSION)?;
+        file.object_stream(objstm, &dicts, CONTENT_COMPRESSION)?;
         Ok(file.finish(catalog, info_id, &document_id(numero)))
     }
 
@@ -774,8 +771,8 @@ impl PdfFile {
         dict.extend_from_slice(b"/First ");
         push_uint(&mut dict, objects.index.len());
         dict.extend_from_slice(b"/Filter/FlateDecode");
-        let compressed = if level == FAST_COMPRESSION {
-            deflate_fast(&data)?
+        let compressed = if level == CONTENT_COMPRESSION {
+            deflate_content(&data)?
         } else {
             deflate(&data, level)?
         };
@@ -966,29 +963,16 @@ fn deflate(data: &[u8], level: u32) -> Result<Vec<u8>, RenderError> {
 }
 
 thread_local! {
-    /// Compressors per thread, reset between streams: building one
+    /// A compressor per thread, reset between streams: building one
     /// allocates and clears a few hundred kilobytes, more than compressing a
     /// page of content costs.
-    static FAST_DEFLATE: RefCell<flate2::Compress> = RefCell::new(
-        flate2::Compress::new(flate2::Compression::new(FAST_COMPRESSION), true),
-    );
     static CONTENT_DEFLATE: RefCell<flate2::Compress> = RefCell::new(
         flate2::Compress::new(flate2::Compression::new(CONTENT_COMPRESSION), true),
     );
 }
 
-/// A zlib stream of a document's object stream, with this thread's
-/// compressor.
-fn deflate_fast(data: &[u8]) -> Result<Vec<u8>, RenderError> {
-    FAST_DEFLATE.with(|compress| {
-        let mut compress = compress.borrow_mut();
-        compress.reset();
-        deflate_with(&mut compress, data)
-    })
-}
-
-/// A zlib stream of per-document `data` (a page's content, the XML), with
-/// this thread's compressor.
+/// A zlib stream of per-document `data` (a page's content, the XML, the
+/// object stream), with this thread's compressor.
 pub(super) fn deflate_content(data: &[u8]) -> Result<Vec<u8>, RenderError> {
     CONTENT_DEFLATE.with(|compress| {
         let mut compress = compress.borrow_mut();
