@@ -22,6 +22,7 @@ look: sample
     for f in sortie/appels/*.pdf; do pdftoppm -r 70 -png "$f" "target/look/$(basename "$f" .pdf)"; done
     @echo "PNG dans target/look/"
 
-# End-to-end benchmark on a synthetic roster of N members
+# End-to-end benchmark on a synthetic roster of N members (medians of 5
+# runs: the machine is noisy)
 bench N="35000":
-    scripts/bench.sh {{N}} --scaling
+    scripts/bench.sh {{N}} --scaling --runs 5

@@ -26,7 +26,8 @@
 //! apart. `--scaling` also runs on 1 and 2 threads, and on one thread
 //! confined to one core (`sched_setaffinity`: the kernel work the process
 //! does, such as `syncfs` write-back, then shares that core too), the three
-//! alternating so that each sees the same state of the disk.
+//! alternating in a rotating order so that each sees the same state of
+//! the disk.
 //!
 //! The machine is shared and noisy: each figure is the median of `--runs`
 //! runs (3 by default); the CPU time per appel (user + system, of the whole
@@ -429,14 +430,36 @@ fn main() {
 
     if a.scaling {
         // 1 and 2 threads alternate, so that both see the same state of
-        // the disk (each run leaves ~1 GB to write back at 35 000 members,
-        // and later runs are slower): the ratio compares like with like.
+        // the disk (each run writes ~1 GB at 35 000 members, and later runs
+        // are slower): the ratio compares like with like.
+        // The order rotates from round to round (one core, one thread, two
+        // threads; then one thread, two threads, one core; …): a run comes
+        // right after two others that each wrote a batch, and what they
+        // leave behind (write-back, fresh page cache) would otherwise always
+        // weigh on the same configuration, the last.
         let (mut cores, mut ones, mut twos) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..a.runs {
-            cores.push(run_batch_one_core(&bin, &roster, &folders.next(&lot)).wall);
-            ones.push(run_batch(&bin, &roster, &folders.next(&lot), 1).wall);
-            twos.push(run_batch(&bin, &roster, &folders.next(&lot), 2).wall);
+        for round in 0..a.runs {
+            for config in 0..3 {
+                match (round + config) % 3 {
+                    0 => cores.push(run_batch_one_core(&bin, &roster, &folders.next(&lot)).wall),
+                    1 => ones.push(run_batch(&bin, &roster, &folders.next(&lot), 1).wall),
+                    _ => twos.push(run_batch(&bin, &roster, &folders.next(&lot), 2).wall),
+                }
+            }
         }
+        // Every run, in the order they ran, so that the spread shows.
+        let runs = |v: &[Duration]| {
+            v.iter()
+                .map(|d| format!("{:.2}", d.as_secs_f64()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        println!(
+            "essais        1 cœur {} ; 1 fil {} ; 2 fils {} (s)",
+            runs(&cores),
+            runs(&ones),
+            runs(&twos)
+        );
         let (core, one, two) = (median(cores), median(ones), median(twos));
         println!(
             "échelle cœurs  1 cœur {:.2} s, 2 cœurs {:.2} s : × {:.2}",
