@@ -2,12 +2,10 @@
 //! builder, the sample emission, and the text of a rendered PDF read back,
 //! so each test states only what matters to it.
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use lopdf::content::Content;
-use lopdf::{Document, Encoding, Object};
+use lopdf::Document;
 use rust_decimal::Decimal;
 
 use crate::numbering::{Emission, Outcome, number};
@@ -16,6 +14,9 @@ use crate::roster::{Member, MemberKind};
 use crate::tariff::Grid;
 
 /// The shipped sample grid, as text.
+#[path = "../tests/support/pdf_text.rs"]
+mod pdf_text;
+
 pub(crate) const GRID_TEXT: &str = include_str!("../input-samples/grille-2027.toml");
 
 /// The shipped sample grid.
@@ -94,39 +95,5 @@ pub(crate) fn priced_and_numbered(grid: &Grid, members: Vec<Member>) -> Vec<Outc
 /// spaces: the text as a viewer's copy-paste or search sees it.
 pub(crate) fn page_texts(pdf: &[u8]) -> Vec<Vec<String>> {
     let doc = Document::load_mem(pdf).expect("lopdf reads the PDF");
-    doc.get_pages()
-        .values()
-        .map(|&page| {
-            let encodings: BTreeMap<Vec<u8>, Encoding<'_>> = doc
-                .get_page_fonts(page)
-                .unwrap()
-                .into_iter()
-                .map(|(name, font)| (name, font.get_font_encoding(&doc).unwrap()))
-                .collect();
-            let content = Content::decode(&doc.get_page_content(page)).unwrap();
-            let mut font = None;
-            let mut runs = Vec::new();
-            for op in &content.operations {
-                match op.operator.as_str() {
-                    "Tf" => font = Some(op.operands[0].as_name().unwrap().to_vec()),
-                    "Tj" | "TJ" => {
-                        let encoding = &encodings[font.as_ref().expect("font set")];
-                        let strings: Vec<&Object> = match &op.operands[0] {
-                            Object::Array(items) => items.iter().collect(),
-                            other => vec![other],
-                        };
-                        let mut run = String::new();
-                        for s in strings {
-                            if let Ok(bytes) = s.as_str() {
-                                run.push_str(&encoding.bytes_to_string(bytes).unwrap());
-                            }
-                        }
-                        runs.push(run.replace('\u{a0}', " "));
-                    }
-                    _ => {}
-                }
-            }
-            runs
-        })
-        .collect()
+    pdf_text::text_runs(&doc, |run| run.replace('\u{a0}', " "))
 }

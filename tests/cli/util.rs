@@ -9,9 +9,11 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use lopdf::content::Content;
-use lopdf::{Document, Encoding, Object};
+use lopdf::Document;
 use tempfile::TempDir;
+
+#[path = "../support/pdf_text.rs"]
+mod pdf_text;
 
 /// The binary under test, as Cargo built it.
 pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_cotisations");
@@ -260,41 +262,7 @@ pub(crate) fn assert_batch_folder(out: &Path) {
 /// turned into spaces: the text as a viewer's search sees it.
 pub(crate) fn pdf_runs(path: &Path) -> Vec<Vec<String>> {
     let doc = Document::load(path).expect("lopdf reads the PDF");
-    doc.get_pages()
-        .values()
-        .map(|&page| {
-            let encodings: BTreeMap<Vec<u8>, Encoding<'_>> = doc
-                .get_page_fonts(page)
-                .expect("page fonts")
-                .into_iter()
-                .map(|(name, font)| (name, font.get_font_encoding(&doc).expect("encoding")))
-                .collect();
-            let content = Content::decode(&doc.get_page_content(page)).expect("decode");
-            let mut font = None;
-            let mut runs = Vec::new();
-            for op in &content.operations {
-                match op.operator.as_str() {
-                    "Tf" => font = Some(op.operands[0].as_name().expect("font name").to_vec()),
-                    "Tj" | "TJ" => {
-                        let encoding = &encodings[font.as_ref().expect("font set")];
-                        let strings: Vec<&Object> = match &op.operands[0] {
-                            Object::Array(items) => items.iter().collect(),
-                            other => vec![other],
-                        };
-                        let mut run = String::new();
-                        for s in strings {
-                            if let Ok(bytes) = s.as_str() {
-                                run.push_str(&encoding.bytes_to_string(bytes).expect("text"));
-                            }
-                        }
-                        runs.push(nbsp(&run));
-                    }
-                    _ => {}
-                }
-            }
-            runs
-        })
-        .collect()
+    pdf_text::text_runs(&doc, nbsp)
 }
 
 /// Staging or backup folders the batch may leave next to its output.
