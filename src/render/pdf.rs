@@ -184,10 +184,10 @@ impl fmt::Debug for Renderer {
 
 /// Compression level of the per-document streams (page content, the
 /// XML, the object stream of the small dictionaries): a few kilobytes
-/// each. With zlib-rs, level 2 (zlib-ng's
-/// `deflate_fast`) gives the bytes of level 4 within 1 % in less time;
-/// level 1 (`deflate_quick`, fixed Huffman codes) is much faster but makes
-/// every appel 4 % bigger, too close to the 30 KB of a one-page appel.
+/// each. With zlib-rs, level 2 (zlib-ng's `deflate_fast`) gives the bytes
+/// of level 4 within 1 % in less time; level 1 (`deflate_quick`, fixed
+/// Huffman codes) is much faster but makes every appel 4 % bigger, too
+/// close to the 30 KB of a one-page appel.
 const CONTENT_COMPRESSION: u32 = 2;
 
 /// Compression level of what is compressed once per batch (font programs,
