@@ -374,6 +374,11 @@ fn fill_staging(
         members
             .par_iter()
             .zip(ranks.par_iter())
+            // One appel per job. By default rayon stops splitting what the
+            // thread running the chunk keeps for itself (the first quarter
+            // or eighth, up to 64 appels), which only that thread can then
+            // render while the other waits for the next chunk.
+            .with_max_len(1)
             .map(|(member, rang)| {
                 let o = outcome(member, *rang, batch.grid, e)?;
                 let entry = match o.appel() {
@@ -397,17 +402,27 @@ fn fill_staging(
         let mut pending = None;
         let mut pipeline = || -> Result<(), Error> {
             let chunk = (batch.members.len() / 16).clamp(MIN_CHUNK, CHUNK);
+            // The flusher is woken from inside the join, once the next
+            // chunk's rendering has started: woken between two chunks, it
+            // would preempt the thread about to start the next one while
+            // the other thread, with nothing to take, falls asleep.
+            let mut flush_and_feed = |pending: Option<_>| match pending {
+                Some(done) => {
+                    let _ = flush.send(());
+                    feed(done)
+                }
+                None => Ok(()),
+            };
             for (members, ranks) in batch.members.chunks(chunk).zip(ranks.chunks(chunk)) {
                 let (done, fed) = rayon::join(
                     || render_chunk(members, ranks),
-                    || pending.take().map_or(Ok(()), &mut feed),
+                    || flush_and_feed(pending.take()),
                 );
                 fed?;
                 pending = Some(done?);
-                let _ = flush.send(());
                 progress(members.len());
             }
-            pending.take().map_or(Ok(()), &mut feed)
+            flush_and_feed(pending.take())
         };
         let result = pipeline();
         drop(flush);
