@@ -200,9 +200,22 @@ impl Renderer {
     /// # Errors
     /// `RenderError::Police` if an embedded font cannot be subset or parsed.
     pub fn new() -> Result<Renderer, RenderError> {
-        let faces = [fonts::regular()?, fonts::bold()?];
-        // Compressed once for both kinds of documents.
-        let streams = [FaceStreams::new(&faces[0])?, FaceStreams::new(&faces[1])?];
+        // The two faces side by side (the batch waits for them): each is
+        // subset, parsed back and compressed once for both kinds of
+        // documents.
+        let face = |prepare: fn() -> Result<PreparedFont, FontError>| {
+            prepare()
+                .map_err(RenderError::from)
+                .and_then(|face| Ok((FaceStreams::new(&face)?, face)))
+        };
+        let (regular, bold) = rayon::join(|| face(fonts::regular), || face(fonts::bold));
+        let ((regular_streams, regular), (bold_streams, bold)) = (regular?, bold?);
+        let faces = [regular, bold];
+        let streams = [regular_streams, bold_streams];
+        let (plain, facturx) = rayon::join(
+            || Shared::new(&faces, &streams, false),
+            || Shared::new(&faces, &streams, true),
+        );
         Ok(Renderer {
             metrics: Metrics {
                 regular: faces[0].metrics.clone(),
@@ -212,8 +225,8 @@ impl Renderer {
                 Encoding::new(&faces[0].glyphs),
                 Encoding::new(&faces[1].glyphs),
             ],
-            plain: Shared::new(&faces, &streams, false)?,
-            facturx: Shared::new(&faces, &streams, true)?,
+            plain: plain?,
+            facturx: facturx?,
         })
     }
 
