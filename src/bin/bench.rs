@@ -27,7 +27,9 @@
 //! confined to one core (`sched_setaffinity`: the kernel work the process
 //! does, such as `syncfs` write-back, then shares that core too), the three
 //! alternating in a rotating order so that each sees the same state of
-//! the disk.
+//! the disk; beside the ratios of the medians it prints the median of each
+//! round's own ratio, and the CPU time the hypervisor stole during each
+//! configuration's runs (`steal` in `/proc/stat`).
 //!
 //! The machine is shared and noisy: each figure is the median of `--runs`
 //! runs (3 by default); the CPU time per appel (user + system, of the whole
@@ -85,6 +87,28 @@ fn measure(cmd: &mut Command) -> Measure {
         cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
         max_rss_kb: usage.ru_maxrss,
     }
+}
+
+/// CPU time the hypervisor gave to others while this machine wanted it
+/// (`steal` in `/proc/stat`, all CPUs), or zero where there is none.
+fn stolen() -> Duration {
+    let stat = fs::read_to_string("/proc/stat").unwrap_or_default();
+    let ticks = stat
+        .lines()
+        .next()
+        .and_then(|cpu| cpu.split_whitespace().nth(8))
+        .and_then(|t| t.parse::<u64>().ok())
+        .unwrap_or(0);
+    // SAFETY: `sysconf` has no preconditions.
+    let hz = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) })
+        .unwrap_or(100)
+        .max(1);
+    Duration::from_millis(ticks * 1000 / hz)
+}
+
+fn median_f64(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
 }
 
 fn median(mut v: Vec<Duration>) -> Duration {
@@ -438,13 +462,20 @@ fn main() {
         // leave behind (write-back, fresh page cache) would otherwise always
         // weigh on the same configuration, the last.
         let (mut cores, mut ones, mut twos) = (Vec::new(), Vec::new(), Vec::new());
+        // CPU stolen by the host during each configuration's runs: a
+        // two-thread run loses it all, a one-thread run can move to the
+        // other core.
+        let mut steal = [Duration::ZERO; 3];
         for round in 0..a.runs {
             for config in 0..3 {
-                match (round + config) % 3 {
+                let which = (round + config) % 3;
+                let before = stolen();
+                match which {
                     0 => cores.push(run_batch_one_core(&bin, &roster, &folders.next(&lot)).wall),
                     1 => ones.push(run_batch(&bin, &roster, &folders.next(&lot), 1).wall),
                     _ => twos.push(run_batch(&bin, &roster, &folders.next(&lot), 2).wall),
                 }
+                steal[which] += stolen().saturating_sub(before);
             }
         }
         // Every run, in the order they ran, so that the spread shows.
@@ -460,15 +491,32 @@ fn main() {
             runs(&ones),
             runs(&twos)
         );
+        println!(
+            "temps volé     1 cœur {:.2} s ; 1 fil {:.2} s ; 2 fils {:.2} s (par l'hyperviseur, total des essais)",
+            steal[0].as_secs_f64(),
+            steal[1].as_secs_f64(),
+            steal[2].as_secs_f64()
+        );
+        // The ratio of each round's runs, which ran minutes apart at most:
+        // less sensitive than the ratio of medians to the machine's drift.
+        let paired = |slow: &[Duration]| {
+            median_f64(
+                slow.iter()
+                    .zip(&twos)
+                    .map(|(s, t)| s.as_secs_f64() / t.as_secs_f64())
+                    .collect(),
+            )
+        };
+        let (paired_core, paired_one) = (paired(&cores), paired(&ones));
         let (core, one, two) = (median(cores), median(ones), median(twos));
         println!(
-            "échelle cœurs  1 cœur {:.2} s, 2 cœurs {:.2} s : × {:.2}",
+            "échelle cœurs  1 cœur {:.2} s, 2 cœurs {:.2} s : × {:.2} (médiane des tours × {paired_core:.2})",
             core.as_secs_f64(),
             two.as_secs_f64(),
             core.as_secs_f64() / two.as_secs_f64()
         );
         println!(
-            "échelle fils   1 fil {:.2} s, 2 fils {:.2} s : × {:.2}",
+            "échelle fils   1 fil {:.2} s, 2 fils {:.2} s : × {:.2} (médiane des tours × {paired_one:.2})",
             one.as_secs_f64(),
             two.as_secs_f64(),
             one.as_secs_f64() / two.as_secs_f64()
