@@ -209,20 +209,30 @@ fn run_batch(bin: &Path, roster: &Path, out: &Path, threads: usize) -> Measure {
 /// twenty, for the same 35 000-member batch).
 fn evict(dir: &Path) {
     use std::os::fd::AsRawFd as _;
+    for path in files_under(dir) {
+        if let Ok(f) = File::open(path) {
+            // SAFETY: plain FFI call on a descriptor `f` keeps open.
+            unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+        }
+    }
+}
+
+/// Every file under `dir`, in its sub-folders too.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            if e.file_type().is_ok_and(|t| t.is_dir()) {
-                stack.push(e.path());
-            } else if let Ok(f) = File::open(e.path()) {
-                // SAFETY: plain FFI call on a descriptor `f` keeps open.
-                unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+        if let Ok(entries) = fs::read_dir(&d) {
+            for e in entries.flatten() {
+                if e.file_type().is_ok_and(|t| t.is_dir()) {
+                    stack.push(e.path());
+                } else {
+                    files.push(e.path());
+                }
             }
         }
     }
+    files
 }
 
 /// The same run with the process confined to the first CPU (its threads
@@ -345,18 +355,7 @@ impl Folders {
         let mut files = Vec::new();
         let mut dirs = Vec::new();
         for dir in self.created.iter().chain(&self.trash) {
-            let mut stack = vec![dir.clone()];
-            while let Some(d) = stack.pop() {
-                if let Ok(entries) = fs::read_dir(&d) {
-                    for e in entries.flatten() {
-                        if e.file_type().is_ok_and(|t| t.is_dir()) {
-                            stack.push(e.path());
-                        } else {
-                            files.push(e.path());
-                        }
-                    }
-                }
-            }
+            files.extend(files_under(dir));
             dirs.push(dir.clone());
         }
         // Unlinking waits on the device (the disk is mounted with
