@@ -13,10 +13,10 @@ use crate::pricing::{Priced, price};
 use crate::roster::{Member, MemberKind};
 use crate::tariff::Grid;
 
-/// The shipped sample grid, as text.
 #[path = "../tests/support/pdf_text.rs"]
 mod pdf_text;
 
+/// The shipped sample grid, as text.
 pub(crate) const GRID_TEXT: &str = include_str!("../input-samples/grille-2027.toml");
 
 /// The shipped sample grid.
