@@ -1,20 +1,22 @@
 # Chores for developers. Nothing in the README needs `just`.
 
-# Run the batch on the shipped sample into ./sortie
+# Run the batch on the shipped sample into ./sortie: the README's first
+# « Démarrage » command, exactly as written there
 sample:
-    cargo run --release -- run --roster input-samples/roster.csv --tariff input-samples/grille-2027.toml --out sortie --date-emission 2027-01-15 --force
+    bash -euo pipefail -c "$(scripts/readme-commands.sh | head -n 1)"
 
 # All the tests (what CI runs)
 test:
-    cargo test
+    cargo test --workspace
 
 # Formatting and lints, as CI checks them
 lint:
-    cargo fmt --check
-    cargo clippy --all-targets -- -D warnings
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets -- -D warnings
 
 # Everything CI does
-ci: lint test
+ci:
+    .ci/run
 
 # Render the sample appels to PNG for a look (needs poppler-utils)
 look: sample

@@ -7,7 +7,7 @@
 # before/after comparison in the same conditions. Output: bench-out/*.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --bins --quiet
+cargo build --release --workspace --bins --quiet
 before="${1:-}"
 mkdir -p bench-out
 for n in 1000 10000 35000 100000; do

@@ -3,5 +3,5 @@
 # (what `just bench N` runs). Outputs go to ./bench-out on the work disk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --bins --quiet
+cargo build --release --workspace --bins --quiet
 exec target/release/bench "$@"

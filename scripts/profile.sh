@@ -19,7 +19,7 @@ cleanup() {
   rm -rf "$out" "$data" "bench-out/.profil-$$.lock"
   # Freed inodes are skipped by the next creations in the same block group
   # for a minute or more (ext4 without journal): flush, and mark the time
-  # for the bench (see src/bin/bench.rs).
+  # for the bench (see devtools/src/bin/bench.rs).
   sync
   touch bench-out/.nettoyage
 }

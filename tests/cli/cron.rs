@@ -10,16 +10,13 @@ use crate::util::{
     BIN, DATE_EMISSION, Dir, emetteur, leftovers, sample_grid, sample_roster, snapshot,
 };
 
-const GEN: &str = env!("CARGO_BIN_EXE_gen_roster");
-
-/// A synthetic roster of `n` members, written into `dir`.
-fn synthetic(dir: &Dir, n: usize) -> std::path::PathBuf {
-    let out = Command::new(GEN)
-        .arg(n.to_string())
-        .output()
-        .expect("run gen_roster");
-    assert!(out.status.success());
-    dir.write(format!("roster-{n}.csv"), out.stdout)
+/// A synthetic roster of `n` members (the benchmark's generator, default
+/// seed), written into `dir`.
+fn synthetic(dir: &Dir, n: u64) -> std::path::PathBuf {
+    let mut bytes = Vec::new();
+    cotisations_devtools::write_roster(&mut bytes, n, cotisations_devtools::DEFAULT_SEED)
+        .expect("generate a roster");
+    dir.write(format!("roster-{n}.csv"), bytes)
 }
 
 fn run_args(roster: &Path, out: &Path) -> Vec<String> {

@@ -35,7 +35,7 @@
 //! runs (3 by default); the CPU time per appel (user + system, of the whole
 //! process) varies much less than the wall time.
 //!
-//! Usage: `cargo run --release --bin bench -- N [--runs R] [--threads T] [--scaling]`
+//! Usage: `cargo run --release -p cotisations-devtools --bin bench -- N [--runs R] [--threads T] [--scaling]`
 
 // Timings and ratios are measurements, not money: floats are fine here.
 #![allow(clippy::float_arithmetic, clippy::cast_precision_loss)]
@@ -391,7 +391,7 @@ fn main() {
     let bin = target.join("cotisations");
     let gen_bin = target.join("gen_roster");
     if !bin.exists() || !gen_bin.exists() {
-        die("build first: cargo build --release --bins");
+        die("build first: cargo build --release --workspace --bins");
     }
     let work = PathBuf::from("bench-out");
     fs::create_dir_all(&work).unwrap_or_else(|e| die(&e.to_string()));

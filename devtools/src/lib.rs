@@ -6,7 +6,7 @@
 //! endings, so that benchmarks can feed `cotisations` rosters of any size:
 //!
 //! ```text
-//! cargo run --release --bin gen_roster -- N [SEED] > roster.csv
+//! cargo run --release -p cotisations-devtools --bin gen_roster -- N [SEED] > roster.csv
 //! ```
 //!
 //! The output depends only on N and SEED (a fixed-seed splitmix64 generator,
@@ -23,14 +23,10 @@
 //! - SIRETs are 14 digits with a valid Luhn key, ids are unique, and names
 //!   carry accents, apostrophes and hyphens like real Calvados ones.
 
-use std::env;
-use std::io::{self, BufWriter, Write};
-use std::process::ExitCode;
-
-const USAGE: &str = "usage: gen_roster N [SEED] > roster.csv";
+use std::io::{self, Write};
 
 /// Seed used when none is given, so that `just bench` is reproducible.
-const DEFAULT_SEED: u64 = 0x00C0_7154_2027;
+pub const DEFAULT_SEED: u64 = 0x00C0_7154_2027;
 
 const HEADER: [&str; 45] = [
     "id",
@@ -721,7 +717,11 @@ fn write_row<S: AsRef<str>>(out: &mut impl Write, fields: &[S]) -> io::Result<()
     out.write_all(b"\n")
 }
 
-fn write_roster(out: &mut impl Write, count: u64, seed: u64) -> io::Result<()> {
+/// Writes the header and `count` members generated from `seed`.
+///
+/// # Errors
+/// Whatever writing to `out` fails with.
+pub fn write_roster(out: &mut impl Write, count: u64, seed: u64) -> io::Result<()> {
     let mut rng = Rng(seed);
     write_row(out, &HEADER)?;
     for index in 0..count {
@@ -730,40 +730,6 @@ fn write_roster(out: &mut impl Write, count: u64, seed: u64) -> io::Result<()> {
         write_row(out, &row)?;
     }
     Ok(())
-}
-
-fn parse_args(args: &[String]) -> Result<(u64, u64), String> {
-    match args {
-        [n] => Ok((parse_number(n, "N")?, DEFAULT_SEED)),
-        [n, seed] => Ok((parse_number(n, "N")?, parse_number(seed, "SEED")?)),
-        _ => Err("expected N and an optional SEED".to_owned()),
-    }
-}
-
-fn parse_number(text: &str, what: &str) -> Result<u64, String> {
-    text.parse()
-        .map_err(|_| format!("{what} must be a non-negative integer, got {text:?}"))
-}
-
-fn main() -> ExitCode {
-    let args: Vec<String> = env::args().skip(1).collect();
-    let (count, seed) = match parse_args(&args) {
-        Ok(parsed) => parsed,
-        Err(message) => {
-            eprintln!("gen_roster: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut out = BufWriter::new(io::stdout().lock());
-    match write_roster(&mut out, count, seed).and_then(|()| out.flush()) {
-        Ok(()) => ExitCode::SUCCESS,
-        // `| head` is a normal way to peek at the output.
-        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("gen_roster: {e}");
-            ExitCode::FAILURE
-        }
-    }
 }
 
 #[cfg(test)]
