@@ -46,6 +46,10 @@ pub struct Cli {
     /// Format du journal d'exécution sur la sortie d'erreur : texte (par défaut) ou json (une ligne JSON par événement).
     #[arg(long = "log-format", value_enum, default_value_t = LogFormat::Texte, global = true, value_name = "FORMAT", hide_possible_values = true, hide_default_value = true)]
     pub log_format: LogFormat,
+
+    /// Ajoute chaque événement, horodaté, à la fin de ce fichier (créé au besoin, ses dossiers aussi), même avec --quiet, et toujours une ligne finale : commande, code de sortie, comptes et durée (pour cron).
+    #[arg(long, global = true, value_name = "FICHIER")]
+    pub journal: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,6 +83,22 @@ pub enum Command {
     /// Émet un avoir qui annule tout ou partie de l'appel d'un adhérent (un appel émis n'est jamais modifié).
     #[command(help_template = TEMPLATE, next_help_heading = "Options", after_help = AVOIR_HELP)]
     Avoir(AvoirArgs),
+}
+
+impl Command {
+    /// The subcommand's name, as typed.
+    #[must_use]
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Run(_) => "run",
+            Command::Check(_) => "check",
+            Command::Quote(_) => "quote",
+            Command::Tarifs(_) => "tarifs",
+            Command::Verify(_) => "verify",
+            Command::Compare(_) => "compare",
+            Command::Avoir(_) => "avoir",
+        }
+    }
 }
 
 const AVOIR_HELP: &str = "L'avoir annule l'appel de l'adhérent dans le lot LOT (lot principal ou complémentaire, vérifié comme par « cotisations verify ») : tout l'appel, ou seulement les articles nommés avec --lignes (codes de la grille, séparés par des espaces ou des virgules). Les lignes et le montant sont repris du journal du lot ; l'adhérent est désigné tel que l'appel l'imprime.

@@ -6,6 +6,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::emetteur::EmetteurError;
+use crate::files::FileError;
 use crate::render::RenderError;
 use crate::report::ReportError;
 use crate::roster::RosterError;
@@ -38,6 +39,9 @@ pub mod exit {
 pub enum Error {
     /// A command-line value that clap could not check itself.
     Usage(String),
+    /// A file the program cannot use as it is (not a regular file, too
+    /// large, a symlink where it would write).
+    File(FileError),
     /// A file could not be read or written.
     Io {
         action: &'static str,
@@ -98,6 +102,8 @@ impl Error {
             Error::Grid { .. } | Error::Emetteur { .. } => exit::GRID,
             Error::Roster { .. } => exit::ROSTER,
             Error::Io { .. } => exit::IO,
+            Error::File(FileError::Symlink { .. }) => exit::USAGE,
+            Error::File(_) => exit::IO,
             Error::Locked { .. } => exit::LOCKED,
             Error::Verify { .. } => exit::VERIFY,
             Error::Previous { .. } | Error::Avoir { .. } => exit::USAGE,
@@ -116,20 +122,49 @@ impl Error {
     }
 }
 
+/// The reason of an I/O error in French. The OS's own text is English
+/// (`Device or resource busy (os error 16)`): only its number is kept for
+/// the kinds not named here.
 fn io_reason_fr(e: &io::Error) -> String {
     use io::ErrorKind as K;
-    match e.kind() {
-        K::NotFound => "fichier ou dossier introuvable : vérifiez le chemin".into(),
-        K::PermissionDenied => {
-            "accès refusé : vérifiez les droits sur ce fichier ou ce dossier".into()
+    let reason = match e.kind() {
+        K::NotFound => "fichier ou dossier introuvable : vérifiez le chemin",
+        K::PermissionDenied => "accès refusé : vérifiez les droits sur ce fichier ou ce dossier",
+        K::AlreadyExists => "existe déjà",
+        K::StorageFull => "disque plein : libérez de la place puis relancez",
+        K::QuotaExceeded => "quota de disque dépassé : libérez de la place puis relancez",
+        K::FileTooLarge => "fichier trop grand pour ce système de fichiers",
+        K::ReadOnlyFilesystem => "système de fichiers en lecture seule",
+        K::IsADirectory => "c'est un dossier, pas un fichier",
+        K::NotADirectory => "un élément du chemin n'est pas un dossier",
+        K::DirectoryNotEmpty => "le dossier n'est pas vide",
+        K::ResourceBusy => {
+            "ressource occupée (fichier ou disque utilisé par un autre programme) : réessayez plus tard"
         }
-        K::AlreadyExists => "existe déjà".into(),
-        K::StorageFull => "disque plein : libérez de la place puis relancez".into(),
-        K::ReadOnlyFilesystem => "système de fichiers en lecture seule".into(),
-        K::IsADirectory => "c'est un dossier, pas un fichier".into(),
-        K::NotADirectory => "un élément du chemin n'est pas un dossier".into(),
-        _ => format!("erreur système ({e})"),
-    }
+        K::ExecutableFileBusy => "fichier en cours d'utilisation par un autre programme",
+        K::CrossesDevices => "déplacement impossible d'un disque à un autre",
+        K::TooManyLinks => "trop de liens vers ce fichier",
+        K::InvalidFilename => "nom de fichier invalide ou trop long",
+        K::StaleNetworkFileHandle => {
+            "fichier réseau devenu inaccessible : vérifiez le partage réseau"
+        }
+        K::NetworkDown | K::NetworkUnreachable | K::HostUnreachable => {
+            "réseau inaccessible : vérifiez le partage réseau"
+        }
+        K::TimedOut => "délai dépassé",
+        K::Interrupted => "opération interrompue",
+        K::WouldBlock => "fichier momentanément indisponible",
+        K::InvalidData | K::UnexpectedEof => "contenu illisible ou tronqué",
+        K::BrokenPipe => "la sortie a été fermée",
+        K::OutOfMemory => "mémoire insuffisante",
+        _ => {
+            return match e.raw_os_error() {
+                Some(n) => format!("erreur du système (code {n})"),
+                None => "erreur du système".into(),
+            };
+        }
+    };
+    reason.into()
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -144,6 +179,7 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Usage(m) => write!(f, "{m}"),
+            Error::File(e) => write!(f, "{e}"),
             Error::Io {
                 action,
                 path,

@@ -24,6 +24,7 @@ pub mod compare;
 pub mod emetteur;
 pub mod error;
 pub mod facturx;
+pub mod files;
 pub mod format_fr;
 #[cfg(test)]
 mod fuzz_tests;

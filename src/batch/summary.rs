@@ -398,6 +398,25 @@ impl Summary {
         v
     }
 
+    /// The counts and totals of the batch, as structured log fields.
+    #[must_use]
+    pub fn fields(&self) -> Vec<crate::log::Field> {
+        use serde_json::Value;
+        let opt = |n: &Option<String>| n.clone().map_or(Value::Null, Value::from);
+        vec![
+            ("exercice", Value::from(self.exercice)),
+            ("lignes_lues", Value::from(self.lignes_lues)),
+            ("appels_emis", Value::from(self.appels_emis)),
+            ("sans_appel", Value::from(self.sans_appel.len())),
+            ("sous_seuil", Value::from(self.sous_seuil.len())),
+            ("rejetes", Value::from(self.rejetes)),
+            ("premier_numero", opt(&self.premier_numero)),
+            ("dernier_numero", opt(&self.dernier_numero)),
+            ("total_ht", Value::from(self.total_ht.to_string())),
+            ("total_ttc", Value::from(self.total_ttc.to_string())),
+        ]
+    }
+
     /// Human report in French for the terminal.
     #[must_use]
     pub fn to_text(&self) -> String {

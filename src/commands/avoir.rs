@@ -57,7 +57,7 @@ fn refuse(reason: impl Into<String>) -> Error {
 /// # Errors
 /// `Error::Avoir` (exit 2) for every refusal, `Error::Verify` for a batch
 /// that is not intact, I/O and rendering errors; nothing is written then.
-pub fn run(args: &AvoirArgs, log: Log) -> Result<(), Error> {
+pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
     // Cheap checks first: nothing is read before the command line is sound.
     if args.motif.trim().is_empty() {
         return Err(refuse(AvoirError::MotifVide.to_string()));
@@ -216,7 +216,19 @@ pub fn run(args: &AvoirArgs, log: Log) -> Result<(), Error> {
     let _ = writeln!(report, "Journal comptable    : {out}/{LEDGER_FILE}");
     let _ = writeln!(report, "Bilan                : {out}/{SUMMARY_FILE}");
     let _ = writeln!(report, "Avoir suivant        : ajoutez --after {out}");
-    log.info(&report);
+    let summary_line = report.lines().next().unwrap_or_default().to_string();
+    log.report(
+        "avoir_emis",
+        &report,
+        &summary_line,
+        &[
+            ("numero", signed.numero.clone().into()),
+            ("appel", c.appel_numero.clone().into()),
+            ("membre_id", entry.membre_id.clone().into()),
+            ("total_ttc", signed.totaux.ttc.to_string().into()),
+            ("dossier", args.out.display().to_string().into()),
+        ],
+    );
     Ok(())
 }
 

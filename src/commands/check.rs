@@ -10,22 +10,28 @@ use super::{load_grid, load_roster};
 ///
 /// # Errors
 /// The grid's or the roster's errors.
-pub fn run(args: &CheckArgs, log: Log) -> Result<(), Error> {
+pub fn run(args: &CheckArgs, log: &Log) -> Result<(), Error> {
     let grid = load_grid(&args.grid.tariff)?;
     let members = load_roster(&args.roster, &grid)?;
     let billable = members.iter().filter(|m| !m.quantities.is_empty()).count();
-    log.info(&format!(
-        "Rôle « {} » valide : {} adhérent{}, dont {} avec au moins un service à facturer.",
-        args.roster.display(),
-        members.len(),
-        if members.len() > 1 { "s" } else { "" },
-        billable
-    ));
-    log.info(&format!(
-        "Grille « {} » valide : {} tranches, {} articles.",
-        args.grid.tariff.display(),
-        grid.tranches().len(),
-        grid.items().len()
-    ));
+    log.info(
+        "role_valide",
+        &format!(
+            "Rôle « {} » valide : {} adhérent{}, dont {} avec au moins un service à facturer.",
+            args.roster.display(),
+            members.len(),
+            if members.len() > 1 { "s" } else { "" },
+            billable
+        ),
+    );
+    log.info(
+        "grille_valide",
+        &format!(
+            "Grille « {} » valide : {} tranches, {} articles.",
+            args.grid.tariff.display(),
+            grid.tranches().len(),
+            grid.items().len()
+        ),
+    );
     Ok(())
 }

@@ -47,7 +47,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 ///
 /// # Errors
 /// A ledger that cannot be read or parsed, or a CSV that cannot be written.
-pub fn run(args: &CompareArgs, log: Log) -> Result<(), Error> {
+pub fn run(args: &CompareArgs, log: &Log) -> Result<(), Error> {
     let previous_path = ledger_path(&args.previous);
     let current_path = ledger_path(&args.current);
     let previous = load(&previous_path)?;
@@ -55,7 +55,7 @@ pub fn run(args: &CompareArgs, log: Log) -> Result<(), Error> {
     if let (Some(p), Some(c)) = (exercice(&previous), exercice(&current))
         && p > c
     {
-        log.warn(&format!(
+        log.warn("exercices_inverses", &format!(
             "le journal précédent porte sur l'exercice {p} et l'actuel sur {c} : --previous et --current sont-ils inversés ?"
         ));
     }
@@ -73,27 +73,27 @@ pub fn run(args: &CompareArgs, log: Log) -> Result<(), Error> {
         }
         fs::write(out, render_csv(&comparison)).map_err(Error::io("écrire le fichier", out))?;
     }
-    print!(
-        "{}",
-        render_text(
-            &comparison,
-            &previous_path.display().to_string(),
-            &current_path.display().to_string(),
-            TOP
-        )
-    );
+    crate::log::print_stdout(&render_text(
+        &comparison,
+        &previous_path.display().to_string(),
+        &current_path.display().to_string(),
+        TOP,
+    ))?;
     if let Some(out) = &args.csv {
         let rows: usize = comparison
             .members
             .iter()
             .map(|m| m.lignes_csv().count())
             .sum();
-        log.info(&format!(
-            "Détail par adhérent et par article : « {} » ({} ligne{} et TOTAL).",
-            out.display(),
-            rows,
-            if rows > 1 { "s" } else { "" }
-        ));
+        log.info(
+            "detail_ecrit",
+            &format!(
+                "Détail par adhérent et par article : « {} » ({} ligne{} et TOTAL).",
+                out.display(),
+                rows,
+                if rows > 1 { "s" } else { "" }
+            ),
+        );
     }
     Ok(())
 }

@@ -23,7 +23,7 @@ use crate::tariff::Grid;
 ///
 /// # Errors
 /// Whatever the command fails with.
-pub fn dispatch(cli: Cli, log: Log) -> Result<i32, Error> {
+pub fn dispatch(cli: Cli, log: &Log) -> Result<i32, Error> {
     match cli.command {
         Command::Run(a) => run::run(&a, log),
         Command::Check(a) => check::run(&a, log).map(|()| exit::OK),

@@ -75,8 +75,7 @@ pub fn run(args: &QuoteArgs) -> Result<(), Error> {
         membre: "devis".into(),
         code: String::new(),
     })?;
-    print!("{}", render(&priced, grid.mention_tva.as_deref()));
-    Ok(())
+    crate::log::print_stdout(&render(&priced, grid.mention_tva.as_deref()))
 }
 
 /// The quote as text.

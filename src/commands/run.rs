@@ -107,7 +107,7 @@ fn rejects_csv(errors: &[RosterError], ids: &HashMap<u64, String>) -> Vec<u8> {
 /// # Errors
 /// Any input error (nothing written) or output error (nothing published).
 #[allow(clippy::too_many_lines)] // one linear story: read, check, write, report
-pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
+pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
     let date_emission = match &args.date_emission {
         Some(d) => parse_date(d, "--date-emission")?,
         // The only clock read of the program; the date is then an input.
@@ -242,11 +242,14 @@ pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
 
     let started = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
     let _lock = OutputLock::acquire(&args.out, &started)?;
-    log.info(&format!(
-        "Traitement de {} adhérent{} (exercice {exercice})…",
-        members.len(),
-        if members.len() > 1 { "s" } else { "" }
-    ));
+    log.info(
+        "debut",
+        &format!(
+            "Traitement de {} adhérent{} (exercice {exercice})…",
+            members.len(),
+            if members.len() > 1 { "s" } else { "" }
+        ),
+    );
     let bar = log.progress_allowed().then(|| {
         let bar = indicatif::ProgressBar::new(members.len() as u64);
         bar.set_style(
@@ -295,9 +298,18 @@ pub fn run(args: &RunArgs, log: Log) -> Result<i32, Error> {
     let _ = writeln!(report, "Journal comptable    : {out}/ledger.csv");
     let _ = writeln!(report, "Bilan                : {out}/summary.json");
     let _ = writeln!(report, "Rapport imprimable   : {out}/rapport.pdf");
-    log.info(&report);
+    let mut fields = summary.fields();
+    fields.push(("dossier", args.out.display().to_string().into()));
+    let summary_line = format!(
+        "Lot publié dans « {} » : {} appel{} émis, total {}",
+        args.out.display(),
+        summary.appels_emis,
+        if summary.appels_emis > 1 { "s" } else { "" },
+        crate::format_fr::montant(crate::money::Montant::round_cent(summary.total_ttc))
+    );
+    log.report("lot_publie", &report, &summary_line, &fields);
     if rejected_rows > 0 {
-        log.warn(&format!(
+        log.warn("traitement_partiel", &format!(
             "{rejected_rows} ligne{} du rôle écartée{} : traitement partiel (code de sortie {})",
             if rejected_rows > 1 { "s" } else { "" },
             if rejected_rows > 1 { "s" } else { "" },

@@ -16,8 +16,7 @@ use super::load_grid;
 /// The grid's errors.
 pub fn run(args: &TarifsArgs) -> Result<(), Error> {
     let grid = load_grid(&args.grid.tariff)?;
-    print!("{}", render(&grid));
-    Ok(())
+    crate::log::print_stdout(&render(&grid))
 }
 
 fn pad(s: &str, width: usize) -> String {

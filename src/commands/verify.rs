@@ -26,7 +26,7 @@ use super::avoir::AVOIRS_DIR;
 ///
 /// # Errors
 /// `Error::Verify` listing every problem found.
-pub fn run(args: &VerifyArgs, log: Log) -> Result<(), Error> {
+pub fn run(args: &VerifyArgs, log: &Log) -> Result<(), Error> {
     let d = verify_folder(&args.dir)?;
     let m = &d.manifest;
     let (folder, document) = if d.serie == avoir::SERIE {
@@ -40,7 +40,7 @@ pub fn run(args: &VerifyArgs, log: Log) -> Result<(), Error> {
         (Some(a), Some(b)) => format!("de {} à {}", a.numero, b.numero),
         _ => format!("aucun {document}"),
     };
-    log.info(&format!(
+    log.info("lot_intact", &format!(
         "{folder} « {} » intact : {} {document}{} ({range}), total {} ; empreintes, totaux et numérotation vérifiés.",
         args.dir.display(),
         m.appels.len(),

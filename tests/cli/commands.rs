@@ -401,7 +401,7 @@ fn unknown_option_is_a_french_usage_error() {
         .code(2)
         .stderr_has(&[
             "erreur : option inconnue : --vitesse",
-            "Aide : cotisations --help",
+            "Aide : cotisations run --help",
         ]);
     assert!(!o.stderr.contains("error:"), "{}", o.stderr);
     assert!(o.stdout.is_empty());
@@ -419,7 +419,7 @@ fn other_command_line_errors_are_french() {
     let cases: [(Vec<&str>, &[&str]); 5] = [
         (
             vec![],
-            &["indiquez une commande : run, check, quote, tarifs, verify ou compare"],
+            &["indiquez une commande : run, check, quote, tarifs, verify, compare ou avoir"],
         ),
         (vec!["facturer"], &["commande inconnue : facturer"]),
         (

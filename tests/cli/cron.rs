@@ -388,11 +388,32 @@ fn logs_for_cron_quiet_and_json() {
         .args(["--force", "--log-format", "json"])
         .run()
         .code(0);
-    for line in json.stderr.lines() {
-        let v: serde_json::Value = serde_json::from_str(line).expect("one JSON object per line");
-        assert_eq!(v["niveau"], "info");
+    let events: Vec<serde_json::Value> = json
+        .stderr
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("one JSON object per line"))
+        .collect();
+    for v in &events {
+        assert_eq!(v["niveau"], "info", "{v}");
+        assert!(
+            v["horodatage"].as_str().is_some_and(|t| t.len() == 25),
+            "{v}"
+        );
+        // Structured, not the screen's aligned lines.
+        assert!(!v["message"].as_str().unwrap().contains("  "), "{v}");
     }
-    assert!(json.stderr.contains("Appels émis"));
+    let published = events
+        .iter()
+        .find(|v| v["evenement"] == "lot_publie")
+        .expect("a lot_publie event");
+    assert_eq!(published["appels_emis"], 59);
+    assert_eq!(published["sans_appel"], 2);
+    assert_eq!(published["premier_numero"], "AC-2027-00001");
+    let last = events.last().unwrap();
+    assert_eq!(last["evenement"], "fin");
+    assert_eq!(last["code_sortie"], 0);
+    assert_eq!(last["commande"], "run");
+    assert!(last["duree_ms"].is_u64());
     // Errors are JSON too, and never hidden by --quiet.
     let bad = dir.write("bad.csv", "id;nom;type;siret\nA;X;mairie;123\n");
     let err = dir

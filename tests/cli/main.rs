@@ -14,3 +14,4 @@ mod grid_errors;
 mod report;
 mod roster_errors;
 mod run;
+mod streams;

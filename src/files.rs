@@ -1,0 +1,326 @@
+//! File primitives every command shares: reading an input file (a regular
+//! file only, within a size cap), creating the folders a path needs (and
+//! saying which), and opening a file to append to without following a
+//! symlink. The batch's own writing protocol is in `batch::output`.
+
+use std::fmt;
+use std::fs::{self, File, OpenOptions};
+use std::io::Read;
+use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+
+/// Largest roster accepted (a roster of every commune of France is about
+/// 10 MB): a file far bigger is not a roster.
+pub const MAX_ROSTER_BYTES: u64 = 200 * 1024 * 1024;
+/// Largest tariff grid or issuer file accepted.
+pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+/// Largest ledger (`compare`, `avoir`) accepted.
+pub const MAX_LEDGER_BYTES: u64 = 1024 * 1024 * 1024;
+
+/// What makes a file unusable before its content is even read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileError {
+    /// Not a regular file: a folder, a FIFO, a device… (reading it could
+    /// hang or never end).
+    NotRegular { path: PathBuf, kind: FileKind },
+    /// Bigger than the documented cap.
+    TooLarge { path: PathBuf, max: u64 },
+    /// A symbolic link where the program would write: it never follows a
+    /// link it did not create.
+    Symlink { path: PathBuf },
+}
+
+/// The kind of a file that is not a regular one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Directory,
+    Fifo,
+    Device,
+    Socket,
+    Other,
+}
+
+impl FileKind {
+    fn of(file_type: fs::FileType) -> FileKind {
+        if file_type.is_dir() {
+            FileKind::Directory
+        } else if file_type.is_fifo() {
+            FileKind::Fifo
+        } else if file_type.is_block_device() || file_type.is_char_device() {
+            FileKind::Device
+        } else if file_type.is_socket() {
+            FileKind::Socket
+        } else {
+            FileKind::Other
+        }
+    }
+}
+
+impl fmt::Display for FileKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FileKind::Directory => "un dossier",
+            FileKind::Fifo => "un tube nommé (FIFO)",
+            FileKind::Device => "un périphérique",
+            FileKind::Socket => "une socket",
+            FileKind::Other => "un fichier spécial",
+        })
+    }
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileError::NotRegular { path, kind } => write!(
+                f,
+                "« {} » est {kind}, pas un fichier ordinaire : indiquez le chemin d'un fichier enregistré sur disque",
+                path.display()
+            ),
+            FileError::TooLarge { path, max } => write!(
+                f,
+                "« {} » dépasse la taille permise ({} Mo au plus) : ce n'est sans doute pas le bon fichier",
+                path.display(),
+                max / (1024 * 1024)
+            ),
+            FileError::Symlink { path } => write!(
+                f,
+                "« {} » est un lien symbolique : le programme n'écrit jamais à travers un lien qu'il n'a pas créé ; indiquez le chemin réel",
+                path.display()
+            ),
+        }
+    }
+}
+
+impl From<FileError> for Error {
+    fn from(e: FileError) -> Error {
+        Error::File(e)
+    }
+}
+
+/// `O_NOFOLLOW`: opening a symbolic link fails (`ELOOP`) instead of
+/// opening its target.
+fn no_follow() -> i32 {
+    i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0)
+}
+
+/// `O_NONBLOCK`: opening a FIFO does not wait for a writer (the file type
+/// is then checked on the open descriptor).
+fn non_blocking() -> i32 {
+    i32::try_from(rustix::fs::OFlags::NONBLOCK.bits()).unwrap_or(0)
+}
+
+/// Reads the input file `path` whole, if it is a regular file of at most
+/// `max` bytes. The type is checked on the opened descriptor, so that a
+/// FIFO or a device put in its place is refused, never waited on.
+///
+/// # Errors
+/// `Error::Io` if it cannot be opened or read, `Error::File` if it is not
+/// a regular file or is too large.
+pub fn read_input(path: &Path, max: u64) -> Result<Vec<u8>, Error> {
+    let file = OpenOptions::new()
+        .read(true)
+        .custom_flags(non_blocking())
+        .open(path)
+        .map_err(Error::io("lire le fichier", path))?;
+    let meta = file
+        .metadata()
+        .map_err(Error::io("lire le fichier", path))?;
+    if !meta.file_type().is_file() {
+        return Err(FileError::NotRegular {
+            path: path.to_path_buf(),
+            kind: FileKind::of(meta.file_type()),
+        }
+        .into());
+    }
+    if meta.len() > max {
+        return Err(FileError::TooLarge {
+            path: path.to_path_buf(),
+            max,
+        }
+        .into());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    // `take`: a file that grows while it is read still stops at the cap.
+    file.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Error::io("lire le fichier", path))?;
+    if bytes.len() as u64 > max {
+        return Err(FileError::TooLarge {
+            path: path.to_path_buf(),
+            max,
+        }
+        .into());
+    }
+    Ok(bytes)
+}
+
+/// Creates the missing folders above `path` (not `path` itself) and
+/// returns those it created, outermost first, for the log.
+///
+/// # Errors
+/// `Error::Io` naming the folder that could not be created.
+pub fn create_parents(path: &Path) -> Result<Vec<PathBuf>, Error> {
+    let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
+        return Ok(Vec::new());
+    };
+    let mut missing = Vec::new();
+    let mut at = Some(parent);
+    while let Some(dir) = at.filter(|d| !d.as_os_str().is_empty()) {
+        if fs::symlink_metadata(dir).is_ok() {
+            break;
+        }
+        missing.push(dir.to_path_buf());
+        at = dir.parent();
+    }
+    missing.reverse();
+    for dir in &missing {
+        match fs::create_dir(dir) {
+            Ok(()) => {}
+            // Created meanwhile by a concurrent run: fine.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {}
+            Err(e) => return Err(Error::io("créer le dossier", dir)(e)),
+        }
+    }
+    Ok(missing)
+}
+
+/// Opens `path` to append to, creating it (and its folders) if needed,
+/// without following a symbolic link; only a regular file is accepted.
+/// Returns the file and the folders created.
+///
+/// # Errors
+/// `Error::File` for a symlink or a non-regular file, `Error::Io` else.
+pub fn open_append(path: &Path) -> Result<(File, Vec<PathBuf>), Error> {
+    let created = create_parents(path)?;
+    let file = OpenOptions::new()
+        .append(true)
+        .create(true)
+        .custom_flags(no_follow() | non_blocking())
+        .open(path)
+        .map_err(|e| refused_link(path, e, "ouvrir le fichier"))?;
+    let meta = file
+        .metadata()
+        .map_err(Error::io("ouvrir le fichier", path))?;
+    if !meta.file_type().is_file() {
+        return Err(FileError::NotRegular {
+            path: path.to_path_buf(),
+            kind: FileKind::of(meta.file_type()),
+        }
+        .into());
+    }
+    Ok((file, created))
+}
+
+/// The error of an open with `O_NOFOLLOW`: `ELOOP` means `path` is a link.
+pub(crate) fn refused_link(path: &Path, e: std::io::Error, action: &'static str) -> Error {
+    if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
+        || fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+    {
+        FileError::Symlink {
+            path: path.to_path_buf(),
+        }
+        .into()
+    } else {
+        Error::io(action, path)(e)
+    }
+}
+
+/// Opens `path` for reading and writing, creating it if needed, without
+/// following a symbolic link (the lock files).
+///
+/// # Errors
+/// `Error::File` for a symlink or a non-regular file, `Error::Io` else.
+pub fn open_no_follow(path: &Path) -> Result<File, Error> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .custom_flags(no_follow() | non_blocking())
+        .open(path)
+        .map_err(|e| refused_link(path, e, "créer le verrou"))?;
+    let meta = file
+        .metadata()
+        .map_err(Error::io("créer le verrou", path))?;
+    if !meta.file_type().is_file() {
+        return Err(FileError::NotRegular {
+            path: path.to_path_buf(),
+            kind: FileKind::of(meta.file_type()),
+        }
+        .into());
+    }
+    Ok(file)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fifo_is_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("role.csv");
+        rustix::fs::mknodat(
+            rustix::fs::CWD,
+            &fifo,
+            rustix::fs::FileType::Fifo,
+            rustix::fs::Mode::from_raw_mode(0o600),
+            0,
+        )
+        .unwrap();
+        match read_input(&fifo, 100) {
+            Err(Error::File(FileError::NotRegular { kind, .. })) => {
+                assert_eq!(kind, FileKind::Fifo);
+            }
+            other => panic!("{other:?}"),
+        }
+        match read_input(Path::new("/dev/zero"), 100) {
+            Err(Error::File(FileError::NotRegular { kind, .. })) => {
+                assert_eq!(kind, FileKind::Device);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_file_over_the_cap_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("grille.toml");
+        fs::write(&path, vec![b'#'; 101]).unwrap();
+        assert!(matches!(
+            read_input(&path, 100),
+            Err(Error::File(FileError::TooLarge { max: 100, .. }))
+        ));
+        assert_eq!(read_input(&path, 101).unwrap().len(), 101);
+    }
+
+    #[test]
+    fn parents_are_created_and_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a/b/journal.log");
+        let (_, created) = open_append(&file).unwrap();
+        assert_eq!(created, vec![dir.path().join("a"), dir.path().join("a/b")]);
+        let (_, again) = open_append(&file).unwrap();
+        assert!(again.is_empty());
+    }
+
+    #[test]
+    fn a_planted_link_is_never_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("precieux.txt");
+        fs::write(&victim, b"ne pas toucher").unwrap();
+        let link = dir.path().join("journal.log");
+        std::os::unix::fs::symlink(&victim, &link).unwrap();
+        assert!(matches!(
+            open_append(&link),
+            Err(Error::File(FileError::Symlink { .. }))
+        ));
+        assert!(matches!(
+            open_no_follow(&link),
+            Err(Error::File(FileError::Symlink { .. }))
+        ));
+        assert_eq!(fs::read(&victim).unwrap(), b"ne pas toucher");
+    }
+}
