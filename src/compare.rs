@@ -231,8 +231,9 @@ fn amount(column: &str, text: &str, line: u64) -> Result<Montant, ReadError> {
         return Err(ReadError::at(line, format!("{column} vide")));
     }
     let fail = |why: &str| ReadError::at(line, format!("{column} « {text} » {why}"));
-    let value = parse_nombre(text)
-        .map_err(|_| fail("illisible : attendu un montant comme 1 119,00 ou 1119.00"))?;
+    let value = parse_nombre(text).map_err(|_| {
+        fail("illisible : attendu un montant comme 1 119,00 (virgule ou point décimal)")
+    })?;
     if value.abs() > max_amount() {
         return Err(fail("hors limites"));
     }
@@ -1228,7 +1229,7 @@ mod tests {
         let e = bad(";1119,00;0,00", ";11x9,00;0,00");
         assert_eq!(
             e.to_string(),
-            "ligne 3 : montant_ht « 11x9,00 » illisible : attendu un montant comme 1 119,00 ou 1119.00"
+            "ligne 3 : montant_ht « 11x9,00 » illisible : attendu un montant comme 1 119,00 (virgule ou point décimal)"
         );
         let e = bad(";1119,00;0,00", ";1119,005;0,00");
         assert_eq!(e.line, Some(3));

@@ -122,10 +122,38 @@ impl Error {
     }
 }
 
+/// Why a CSV file could not be read, in French (the csv crate's own text
+/// is English).
+#[must_use]
+pub fn csv_reason_fr(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => io_reason_fr(io),
+        csv::ErrorKind::Utf8 { .. } => "texte qui n'est pas de l'UTF-8 valide".into(),
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => format!("{len} cellules au lieu de {expected_len}"),
+        _ => "structure CSV illisible".into(),
+    }
+}
+
+/// Why a JSON file (a manifest, a summary) could not be read, in French.
+#[must_use]
+pub fn json_reason_fr(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let at = format!("ligne {}, colonne {}", e.line(), e.column());
+    match e.classify() {
+        Category::Io => "lecture impossible".into(),
+        Category::Eof => "fichier tronqué (fin inattendue)".into(),
+        Category::Syntax => format!("JSON mal formé ({at})"),
+        Category::Data => format!("champ manquant ou de type inattendu ({at})"),
+    }
+}
+
 /// The reason of an I/O error in French. The OS's own text is English
 /// (`Device or resource busy (os error 16)`): only its number is kept for
 /// the kinds not named here.
-fn io_reason_fr(e: &io::Error) -> String {
+#[must_use]
+pub fn io_reason_fr(e: &io::Error) -> String {
     use io::ErrorKind as K;
     let reason = match e.kind() {
         K::NotFound => "fichier ou dossier introuvable : vérifiez le chemin",

@@ -181,7 +181,7 @@ impl DossierManifest {
     /// # Errors
     /// The JSON error, as text.
     pub fn parse(bytes: &[u8]) -> Result<DossierManifest, String> {
-        serde_json::from_slice(bytes).map_err(|e| e.to_string())
+        serde_json::from_slice(bytes).map_err(|e| crate::error::json_reason_fr(&e))
     }
 }
 
@@ -199,7 +199,7 @@ impl Manifest {
     /// # Errors
     /// The JSON error, as text.
     pub fn parse(bytes: &[u8]) -> Result<Manifest, String> {
-        serde_json::from_slice(bytes).map_err(|e| e.to_string())
+        serde_json::from_slice(bytes).map_err(|e| crate::error::json_reason_fr(&e))
     }
 }
 

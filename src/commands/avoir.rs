@@ -280,7 +280,7 @@ fn ledger_lines(
         .from_reader(bytes.as_slice());
     let headers = reader
         .headers()
-        .map_err(|e| bad(1, &e.to_string()))?
+        .map_err(|e| bad(1, &crate::error::csv_reason_fr(&e)))?
         .clone();
     let column = |name: &str| {
         headers
@@ -309,7 +309,7 @@ fn ledger_lines(
     let mut known = BTreeSet::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
-        let record = record.map_err(|e| bad(line, &e.to_string()))?;
+        let record = record.map_err(|e| bad(line, &crate::error::csv_reason_fr(&e)))?;
         let field = |c: usize| record.get(c).unwrap_or_default();
         known.insert(field(code).to_string());
         if field(num) != numero {

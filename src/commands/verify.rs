@@ -45,9 +45,7 @@ pub fn run(args: &VerifyArgs, log: &Log) -> Result<(), Error> {
         args.dir.display(),
         m.appels.len(),
         if m.appels.len() > 1 { "s" } else { "" },
-        parse_nombre(&m.total_ttc)
-            .map(|d| format_fr::montant(Montant::round_cent(d)))
-            .unwrap_or(m.total_ttc.clone())
+        parse_nombre(&m.total_ttc).map_or_else(|_| m.total_ttc.clone(), euros)
     ));
     Ok(())
 }
@@ -85,7 +83,7 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, Error> {
     let bytes = fs::read(&manifest_path).map_err(|e| {
         fail(vec![format!(
             "manifest.json illisible ({}) : ce dossier n'est pas un lot achevé",
-            e.kind()
+            crate::error::io_reason_fr(&e)
         )])
     })?;
     let d = DossierManifest::parse(&bytes)
@@ -155,8 +153,10 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, Error> {
                 match totals.get(&a.numero) {
                     Some(t) if *t == expected => {}
                     Some(t) => problems.push(format!(
-                        "{} : le journal totalise {t} € mais l'appel {expected} €",
-                        a.numero
+                        "{} : le journal totalise {} mais l'appel {}",
+                        a.numero,
+                        euros(*t),
+                        euros(expected)
                     )),
                     None => problems.push(format!("{} : absent du journal comptable", a.numero)),
                 }
@@ -170,8 +170,9 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, Error> {
             let ledger_total: Decimal = totals.values().sum();
             if parse_nombre(&m.total_ttc).ok() != Some(ledger_total) || grand != ledger_total {
                 problems.push(format!(
-                    "total du journal ({ledger_total} €) différent du total du lot ({} €)",
-                    m.total_ttc
+                    "total du journal ({}) différent du total du lot ({})",
+                    euros(ledger_total),
+                    parse_nombre(&m.total_ttc).map_or_else(|_| m.total_ttc.clone(), euros)
                 ));
             }
             if let Ok(summary) = fs::read(dir.join(SUMMARY_FILE)) {
@@ -197,6 +198,11 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, Error> {
     }
 }
 
+/// An amount read from a manifest or a ledger, in French.
+fn euros(amount: Decimal) -> String {
+    format_fr::montant(Montant::round_cent(amount))
+}
+
 /// Sum of `montant_ttc` per appel number in the ledger.
 fn ledger_totals(path: &Path, format: &str) -> Result<BTreeMap<String, Decimal>, String> {
     let bytes = fs::read(path).map_err(|_| "ledger.csv est manquant ou illisible".to_string())?;
@@ -206,7 +212,7 @@ fn ledger_totals(path: &Path, format: &str) -> Result<BTreeMap<String, Decimal>,
         .from_reader(bytes.as_slice());
     let headers = reader
         .headers()
-        .map_err(|e| format!("ledger.csv illisible ({e})"))?
+        .map_err(|e| format!("ledger.csv illisible ({})", crate::error::csv_reason_fr(&e)))?
         .clone();
     let col = |name: &str| headers.iter().position(|h| h == name);
     let (Some(num), Some(ttc)) = (col("numero"), col("montant_ttc")) else {
@@ -214,7 +220,8 @@ fn ledger_totals(path: &Path, format: &str) -> Result<BTreeMap<String, Decimal>,
     };
     let mut totals = BTreeMap::new();
     for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| format!("ledger.csv illisible ({e})"))?;
+        let rec =
+            rec.map_err(|e| format!("ledger.csv illisible ({})", crate::error::csv_reason_fr(&e)))?;
         let amount = rec
             .get(ttc)
             .and_then(|v| parse_nombre(v).ok())

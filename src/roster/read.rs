@@ -131,7 +131,7 @@ pub fn read_rows(bytes: &[u8], sink: &mut impl RowSink) -> Result<Format, ReadEr
                 let line = e.position().map_or(0, |p| line_of(p.byte()));
                 return Err(ReadError::Csv {
                     line,
-                    message: e.to_string(),
+                    message: crate::error::csv_reason_fr(&e),
                 });
             }
         }

@@ -388,7 +388,20 @@ fn run_help_is_in_french() {
 
 #[test]
 fn subcommand_helps_are_in_french() {
-    for sub in ["check", "quote", "tarifs"] {
+    // Every command the main help lists (the English sweep of `Cmd::run`
+    // reads each help whole).
+    let main = Dir::new().cmd(["--help"]).run().code(0);
+    let commands: Vec<String> = main
+        .stdout
+        .lines()
+        .skip_while(|l| !l.starts_with("Commandes"))
+        .skip(1)
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.split_whitespace().next().map(String::from))
+        .collect();
+    assert!(commands.len() >= 7, "{commands:?}");
+    assert!(commands.iter().any(|c| c == "avoir"), "{commands:?}");
+    for sub in &commands {
         help_is_french(&[sub, "--help"], &["Utilisation", "Options"]);
     }
 }

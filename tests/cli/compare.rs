@@ -196,7 +196,7 @@ fn compare_reports_unreadable_ledgers_in_french() {
         .run()
         .code(2)
         .stderr_has(&[
-            "erreur : journal « faux.csv », ligne 3 : montant_ht « 1 467,0x » illisible : attendu un montant comme 1 119,00 ou 1119.00",
+            "erreur : journal « faux.csv », ligne 3 : montant_ht « 1 467,0x » illisible : attendu un montant comme 1 119,00 (virgule ou point décimal)",
         ]);
     assert!(o.stdout.is_empty(), "nothing printed on failure");
 

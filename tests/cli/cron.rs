@@ -86,7 +86,7 @@ fn verify_accepts_a_fresh_batch_and_catches_every_alteration() {
     .unwrap();
     verify(&dir, &out).code(8).stderr_has(&[
         "ledger.csv",
-        "le journal totalise 1191.00 € mais l'appel 1119.00 €",
+        "le journal totalise 1 191,00 € mais l'appel 1 119,00 €",
     ]);
 
     // Not a batch at all.

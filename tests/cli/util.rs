@@ -310,7 +310,7 @@ impl Cmd {
             .env_remove("RAYON_NUM_THREADS")
             .output()
             .expect("start the cotisations binary");
-        Output {
+        let output = Output {
             command: self
                 .args
                 .iter()
@@ -320,8 +320,100 @@ impl Cmd {
             code: out.status.code().expect("the binary exited (not killed)"),
             stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
             stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
+        };
+        // Every message of every test, swept for what a French user must
+        // never read: English, a panic, a machine-format amount.
+        for text in [&output.stderr, &output.stdout] {
+            if let Some(problem) = not_french(text) {
+                panic!("{problem}{}", output.describe());
+            }
+        }
+        output
+    }
+}
+
+/// Words that are English and not French: one of them in a message means
+/// a library's or the OS's text leaked through.
+const ENGLISH: &[&str] = &[
+    "and",
+    "busy",
+    "called",
+    "cannot",
+    "could",
+    "denied",
+    "device",
+    "directory",
+    "error",
+    "expected",
+    "failed",
+    "file",
+    "for",
+    "found",
+    "help",
+    "invalid",
+    "is",
+    "line",
+    "missing",
+    "no",
+    "not",
+    "of",
+    "panicked",
+    "possible",
+    "required",
+    "such",
+    "the",
+    "thread",
+    "to",
+    "unexpected",
+    "unknown",
+    "usage",
+    "value",
+    "warning",
+    "with",
+];
+
+/// Why `text` is not what a French user should read, if it is not.
+pub(crate) fn not_french(text: &str) -> Option<String> {
+    if text.contains("panicked") || text.contains("RUST_BACKTRACE") {
+        return Some("a panic".into());
+    }
+    // Quoted values (« … »: paths, cells, codes) and file names, option
+    // names and identifiers are not prose.
+    let mut prose = String::new();
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '«' => depth += 1,
+            '»' => depth = depth.saturating_sub(1),
+            c if depth == 0 => prose.push(c),
+            _ => {}
         }
     }
+    for token in prose.split_whitespace() {
+        if token.contains(['/', '.', '_', '=', '@']) || token.starts_with('-') {
+            // A machine amount (`1191.00 €` or `1191.00`): digits, a point,
+            // two digits, not in a path.
+            let bare = token.trim_matches(|c: char| !c.is_ascii_digit());
+            if !token.contains('/')
+                && bare.split_once('.').is_some_and(|(units, cents)| {
+                    !units.is_empty()
+                        && units.chars().all(|c| c.is_ascii_digit())
+                        && cents.len() == 2
+                        && cents.chars().all(|c| c.is_ascii_digit())
+                })
+            {
+                return Some(format!("a machine-format amount « {token} »"));
+            }
+            continue;
+        }
+        for word in token.split(|c: char| !c.is_alphabetic()) {
+            let lower = word.to_lowercase();
+            if ENGLISH.contains(&lower.as_str()) {
+                return Some(format!("the English word « {word} » in « {token} »"));
+            }
+        }
+    }
+    None
 }
 
 /// What a run printed, and how it ended.
