@@ -37,7 +37,7 @@ fn sample() -> &'static Sample {
         let grid = Grid::parse(&String::from_utf8(read("input-samples/grille-2027.toml")).unwrap())
             .expect("grid");
         let emetteur =
-            Emetteur::parse(&String::from_utf8(read("templates/emetteur.toml")).unwrap())
+            Emetteur::parse(&String::from_utf8(read("input-samples/emetteur.toml")).unwrap())
                 .expect("emetteur");
         let raw = cotisations::roster::read_roster(&read("input-samples/roster.csv")).unwrap();
         let members = cotisations::roster::validate(&raw, &grid).expect("roster");

@@ -24,7 +24,7 @@ trap 'rm -f "$times"' EXIT
 read -r _ u0 n0 s0 i0 w0 q0 sq0 st0 _ < /proc/stat
 t0=$(date +%s%N)
 /usr/bin/time -f "%U %S" -o "$times" "$bin" run --roster "$roster" \
-  --tariff input-samples/grille-2027.toml --emetteur templates/emetteur.toml \
+  --tariff input-samples/grille-2027.toml --emetteur input-samples/emetteur.toml \
   --date-emission 2027-01-15 --quiet --threads "$threads" --out "$out"
 t1=$(date +%s%N)
 read -r _ u1 n1 s1 i1 w1 q1 sq1 st1 _ < /proc/stat

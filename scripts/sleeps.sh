@@ -22,7 +22,7 @@ trap 'rm -f "$data"' EXIT
 perf record -q -a -e sched:sched_switch,sched:sched_wakeup,sched:sched_waking -g \
   -o "$data" -- \
   "$bin" run --roster "$roster" --tariff input-samples/grille-2027.toml \
-  --emetteur templates/emetteur.toml --date-emission 2027-01-15 --quiet \
+  --emetteur input-samples/emetteur.toml --date-emission 2027-01-15 --quiet \
   --threads 2 --out "$out" > /dev/null
 perf sched timehist -i "$data" -g --max-stack 12 2>/dev/null | python3 -c '
 import collections, re, sys

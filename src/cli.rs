@@ -65,7 +65,7 @@ pub enum Command {
     /// Calcule et écrit les appels : un PDF par adhérent, le journal comptable et le bilan.
     #[command(help_template = TEMPLATE, next_help_heading = "Options")]
     Run(RunArgs),
-    /// Vérifie le rôle et la grille sans rien écrire.
+    /// Vérifie tout ce que « run » vérifierait avec les mêmes options, et dit ce qu'il facturerait, sans rien écrire.
     #[command(help_template = TEMPLATE, next_help_heading = "Options")]
     Check(CheckArgs),
     /// Chiffre un adhérent fictif (pour répondre à une question au téléphone).
@@ -195,46 +195,48 @@ pub struct GridArg {
     pub tariff: PathBuf,
 }
 
-/// Where the issuer's identity is (`run` and `avoir`).
+/// Where the issuer's identity is (`run`, `check` and `avoir`).
 #[derive(Debug, Args)]
 pub struct EmetteurArg {
-    /// Identité du Centre émetteur (fichier TOML ; par défaut templates/emetteur.toml).
-    #[arg(
-        long = "emetteur",
-        value_name = "MODELE",
-        default_value = "templates/emetteur.toml",
-        hide_default_value = true
-    )]
-    pub path: PathBuf,
+    /// Identité du Centre émetteur (fichier TOML ; par défaut emetteur.toml dans le dossier de la grille tarifaire).
+    #[arg(long = "emetteur", value_name = "FICHIER")]
+    pub path: Option<PathBuf>,
 }
 
+/// Everything `run` reads and every option that changes what it checks
+/// or writes, shared with `check` so that « valide » means `run` will
+/// succeed with the same options.
 #[derive(Debug, Args)]
-pub struct RunArgs {
-    /// Rôle des adhérents (fichier CSV exporté d'Excel).
+pub struct RunOptions {
+    /// Rôle des adhérents : fichier CSV exporté d'Excel, ou classeur .xlsx, .xls ou .ods.
     #[arg(long, visible_alias = "role", value_name = "ROLE")]
     pub roster: PathBuf,
+
+    /// Feuille du classeur à lire (par défaut : la première).
+    #[arg(long, value_name = "NOM")]
+    pub feuille: Option<String>,
 
     #[command(flatten)]
     pub grid: GridArg,
 
-    /// Dossier de sortie : y seront créés appels/, ledger.csv et summary.json.
-    #[arg(long, value_name = "DOSSIER")]
-    pub out: PathBuf,
-
     #[command(flatten)]
     pub emetteur: EmetteurArg,
 
-    /// Exercice facturé (par défaut : l'année de la date d'émission).
+    /// Exercice facturé : celui de la grille ; l'option ne sert qu'à le confirmer (refusée si elle le contredit).
     #[arg(long, value_name = "ANNEE")]
     pub exercice: Option<i32>,
 
-    /// Date d'émission des appels, AAAA-MM-JJ (par défaut : aujourd'hui).
+    /// Date d'émission des appels, AAAA-MM-JJ ou JJ/MM/AAAA, dans l'exercice (par défaut : aujourd'hui).
     #[arg(long = "date-emission", value_name = "DATE")]
     pub date_emission: Option<String>,
 
     /// Format du journal comptable : francais (par défaut : « ; » et virgule décimale) ou rfc4180 (« , » et point décimal).
     #[arg(long = "csv-format", value_enum, default_value_t = CsvFormatArg::Francais, value_name = "FORMAT", hide_possible_values = true, hide_default_value = true)]
     pub csv_format: CsvFormatArg,
+
+    /// Encodage des fichiers CSV écrits : utf8 (par défaut), utf8-bom (ouvert correctement par Excel d'un double clic) ou windows-1252.
+    #[arg(long = "csv-encodage", value_enum, default_value_t = CsvEncodingArg::Utf8, value_name = "ENCODAGE", hide_possible_values = true, hide_default_value = true)]
+    pub csv_encodage: CsvEncodingArg,
 
     /// Format des appels : facturx (par défaut : PDF/A-3 avec la facture structurée factur-x.xml) ou pdf (PDF simple).
     #[arg(long = "format", value_enum, default_value_t = PdfFormatArg::Facturx, value_name = "FORMAT", hide_possible_values = true, hide_default_value = true)]
@@ -244,11 +246,11 @@ pub struct RunArgs {
     #[arg(long = "profil", value_enum, default_value_t = ProfilArg::En16931, value_name = "PROFIL", hide_possible_values = true, hide_default_value = true)]
     pub profil: ProfilArg,
 
-    /// Remplace un lot déjà présent dans le dossier de sortie.
+    /// Remplace le lot que ce programme a écrit dans le dossier de sortie (jamais un dossier qui contient d'autres fichiers).
     #[arg(long)]
     pub force: bool,
 
-    /// Nombre de fils de calcul (par défaut : un par cœur).
+    /// Nombre de fils de calcul, de 1 à 64 (par défaut : un par cœur).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
@@ -259,6 +261,16 @@ pub struct RunArgs {
     /// Facture les lignes valides, écarte les autres dans rejects.csv (code de sortie 5).
     #[arg(long = "skip-invalid")]
     pub skip_invalid: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Dossier de sortie : y seront créés appels/, ledger.csv, summary.json, rapport.pdf et manifest.json (il est créé au besoin, ses dossiers parents aussi).
+    #[arg(long, value_name = "DOSSIER")]
+    pub out: PathBuf,
+
+    #[command(flatten)]
+    pub options: RunOptions,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -278,6 +290,18 @@ pub enum ProfilArg {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CsvEncodingArg {
+    /// UTF-8 sans BOM.
+    Utf8,
+    /// UTF-8 précédé d'un BOM : Excel l'ouvre correctement d'un double clic.
+    #[value(name = "utf8-bom")]
+    Utf8Bom,
+    /// Windows-1252 (Excel et logiciels comptables anciens).
+    #[value(name = "windows-1252")]
+    Windows1252,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CsvFormatArg {
     /// Point-virgule et virgule décimale (imports comptables français).
     Francais,
@@ -287,12 +311,12 @@ pub enum CsvFormatArg {
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// Rôle des adhérents (fichier CSV exporté d'Excel).
-    #[arg(long, visible_alias = "role", value_name = "ROLE")]
-    pub roster: PathBuf,
+    /// Dossier de sortie prévu : vérifie aussi que « run » pourra y écrire.
+    #[arg(long, value_name = "DOSSIER")]
+    pub out: Option<PathBuf>,
 
     #[command(flatten)]
-    pub grid: GridArg,
+    pub options: RunOptions,
 }
 
 #[derive(Debug, Args)]

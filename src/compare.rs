@@ -127,6 +127,10 @@ pub fn parse_ledger(bytes: &[u8]) -> Result<Ledger, ReadError> {
         RawError::Csv { line, message } => {
             ReadError::at(line, format!("CSV illisible ({message})"))
         }
+        other => {
+            let e = crate::roster::RosterError::from(other);
+            ReadError::at(e.line, e.kind.to_string())
+        }
     })?;
     let headers = &raw.headers;
     let col = |name: &str| headers.iter().position(|h| h == name);

@@ -1,81 +1,529 @@
 //! The issuer: the Centre's identity, payment details and legal mentions,
-//! read once from a TOML template the Centre fills in (`templates/emetteur.toml`).
+//! read once from a TOML file the Centre fills in (`emetteur.toml`).
+//!
+//! Two stages, like the grid: `RawEmetteur` mirrors the TOML with each
+//! checked value's position, `Emetteur::parse` validates it and collects
+//! every problem (a SIRET that fails its key, an IBAN that fails mod 97,
+//! a required field left empty…), each with its line and column. A wrong
+//! IBAN printed on every appel would send every member's payment astray.
 //!
 //! Parses from `&str` only; the caller reads the file.
 
-use serde::Deserialize;
+use std::fmt;
 
-/// The Centre that issues the appels.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::ident::{self, IbanProblem, SiretProblem};
+
+/// The Centre that issues the appels, validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Emetteur {
     pub nom: String,
-    #[serde(default)]
     pub service: String,
-    #[serde(default)]
     pub adresse: Vec<String>,
     pub code_postal: String,
     pub ville: String,
+    /// As typed (spaces kept for print), its key checked.
     pub siret: String,
-    #[serde(default)]
     pub telephone: String,
-    #[serde(default)]
     pub email: String,
-    #[serde(default)]
     pub site: String,
-    #[serde(default)]
     pub lieu: String,
-    #[serde(default)]
     pub signataire: String,
     pub delai_paiement_jours: u32,
     pub paiement: Paiement,
-    #[serde(default)]
     pub mentions: Vec<String>,
     /// Footer mentions of a credit note; the appel's `mentions` when absent.
-    #[serde(default)]
     pub mentions_avoir: Option<Vec<String>>,
 }
 
 /// Where and how members pay.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paiement {
-    #[serde(default)]
     pub comptable: String,
-    #[serde(default)]
     pub titulaire: String,
+    /// Upper case, in groups of four, its key checked.
     pub iban: String,
-    #[serde(default)]
+    /// Upper case, no spaces; empty when not given.
     pub bic: String,
-    #[serde(default)]
     pub modalites: String,
 }
 
-/// Error in the issuer template: a French message from the TOML parser,
-/// with its position when known.
+/// Longest payment delay accepted, in days: beyond three months an
+/// échéance is a typing error, not a policy.
+pub const MAX_DELAI_JOURS: i64 = 90;
+
+/// The file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEmetteur {
+    nom: Spanned<String>,
+    #[serde(default)]
+    service: String,
+    #[serde(default)]
+    adresse: Option<Spanned<Vec<String>>>,
+    code_postal: Spanned<String>,
+    ville: Spanned<String>,
+    siret: Spanned<String>,
+    #[serde(default)]
+    telephone: String,
+    #[serde(default)]
+    email: Option<Spanned<String>>,
+    #[serde(default)]
+    site: String,
+    #[serde(default)]
+    lieu: String,
+    #[serde(default)]
+    signataire: String,
+    delai_paiement_jours: Spanned<i64>,
+    paiement: RawPaiement,
+    #[serde(default)]
+    mentions: Vec<String>,
+    #[serde(default)]
+    mentions_avoir: Option<Vec<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPaiement {
+    #[serde(default)]
+    comptable: String,
+    #[serde(default)]
+    titulaire: String,
+    iban: Spanned<String>,
+    #[serde(default)]
+    bic: Option<Spanned<String>>,
+    #[serde(default)]
+    modalites: String,
+}
+
+/// One problem in the issuer file, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmetteurError {
-    pub line: Option<usize>,
-    pub column: Option<usize>,
-    pub message: String,
+    pub line: usize,
+    pub column: usize,
+    pub kind: EmetteurErrorKind,
+}
+
+/// What is wrong in the issuer file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmetteurErrorKind {
+    /// TOML syntax or a missing or unknown field (already French).
+    Syntax(String),
+    /// A required field left empty.
+    Empty {
+        field: &'static str,
+    },
+    BadSiret {
+        value: String,
+        reason: SiretProblem,
+    },
+    BadIban {
+        value: String,
+        reason: IbanProblem,
+    },
+    BadBic {
+        value: String,
+    },
+    /// The BIC's country is not the IBAN's.
+    BicCountry {
+        bic: String,
+        iban: String,
+    },
+    BadCodePostal {
+        value: String,
+    },
+    BadEmail {
+        value: String,
+    },
+    BadDelai {
+        value: i64,
+    },
+}
+
+impl fmt::Display for EmetteurErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use EmetteurErrorKind as K;
+        match self {
+            K::Syntax(m) => write!(f, "{m}"),
+            K::Empty { field } => write!(
+                f,
+                "« {field} » est vide : il figure sur chaque appel, renseignez-le"
+            ),
+            K::BadSiret { value, reason } => {
+                let why = match reason {
+                    SiretProblem::Length => "il doit compter 14 chiffres",
+                    SiretProblem::NotDigits => {
+                        "il ne doit contenir que des chiffres (et des espaces)"
+                    }
+                    SiretProblem::Luhn => "sa clé de contrôle est fausse (faute de frappe ?)",
+                };
+                write!(
+                    f,
+                    "SIRET du Centre « {value} » invalide : {why} ; recopiez-le depuis l'annuaire des entreprises (SIRENE)"
+                )
+            }
+            K::BadIban { value, reason } => {
+                let why = match reason {
+                    IbanProblem::Format => {
+                        "il doit commencer par deux lettres (pays) et deux chiffres, suivis de lettres et de chiffres".to_string()
+                    }
+                    IbanProblem::Checksum => {
+                        "sa clé de contrôle (les deux chiffres après le pays) ne correspond pas au reste : faute de frappe ?".to_string()
+                    }
+                    IbanProblem::UnknownCountry => "le code pays n'existe pas".to_string(),
+                    IbanProblem::CountryFormat { expected: Some(n) } => {
+                        format!("un IBAN de ce pays compte {n} caractères")
+                    }
+                    IbanProblem::CountryFormat { expected: None } => {
+                        "il ne suit pas le format des IBAN de ce pays".to_string()
+                    }
+                    IbanProblem::RibKey => {
+                        "la clé RIB (les deux derniers chiffres) ne correspond pas au compte : faute de frappe ?".to_string()
+                    }
+                };
+                write!(
+                    f,
+                    "IBAN « {value} » invalide : {why} ; recopiez-le depuis le relevé d'identité bancaire du comptable"
+                )
+            }
+            K::BadBic { value } => write!(
+                f,
+                "BIC « {value} » invalide : il compte 8 ou 11 caractères (4 lettres de banque, 2 lettres de pays, puis lettres ou chiffres), par exemple BDFEFRPPCCT"
+            ),
+            K::BicCountry { bic, iban } => write!(
+                f,
+                "le BIC « {bic} » est celui d'un autre pays que l'IBAN « {iban} » : vérifiez les deux sur le relevé d'identité bancaire"
+            ),
+            K::BadCodePostal { value } => write!(
+                f,
+                "code postal « {value} » invalide : 5 chiffres, par exemple 14201"
+            ),
+            K::BadEmail { value } => write!(
+                f,
+                "adresse électronique « {value} » invalide : écrivez-la nom@domaine.fr"
+            ),
+            K::BadDelai { value } => write!(
+                f,
+                "délai de paiement de {value} jours invraisemblable : indiquez un nombre de jours entre 0 (à réception) et {MAX_DELAI_JOURS}"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for EmetteurError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "ligne {}, colonne {} : {}",
+            self.line, self.column, self.kind
+        )
+    }
+}
+
+struct Collector<'t> {
+    text: &'t str,
+    errors: Vec<EmetteurError>,
+}
+
+impl Collector<'_> {
+    fn push(&mut self, span: std::ops::Range<usize>, kind: EmetteurErrorKind) {
+        let (line, column) = crate::tariff::line_col(self.text, span.start);
+        self.errors.push(EmetteurError { line, column, kind });
+    }
+
+    /// A required text: trimmed, an error if empty.
+    fn required(&mut self, value: &Spanned<String>, field: &'static str) -> String {
+        let text = value.get_ref().trim().to_string();
+        if text.is_empty() {
+            self.push(value.span(), EmetteurErrorKind::Empty { field });
+        }
+        text
+    }
 }
 
 impl Emetteur {
-    /// Parses the template text.
+    /// Parses and validates the file's text.
     ///
     /// # Errors
-    /// Returns the first syntax or schema error, with its position.
-    pub fn parse(text: &str) -> Result<Emetteur, EmetteurError> {
-        toml::from_str::<Emetteur>(text).map_err(|e| {
+    /// Every problem found, in file order.
+    pub fn parse(text: &str) -> Result<Emetteur, Vec<EmetteurError>> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let raw: RawEmetteur = toml::from_str(text).map_err(|e| {
             let (line, column) = e
                 .span()
-                .map(|s| crate::tariff::line_col(text, s.start))
-                .map_or((None, None), |(l, c)| (Some(l), Some(c)));
-            EmetteurError {
+                .map_or((1, 1), |s| crate::tariff::line_col(text, s.start));
+            vec![EmetteurError {
                 line,
                 column,
-                message: crate::tariff::toml_message_fr(e.message()),
+                kind: EmetteurErrorKind::Syntax(crate::tariff::toml_message_fr(e.message())),
+            }]
+        })?;
+        let mut c = Collector {
+            text,
+            errors: Vec::new(),
+        };
+        let nom = c.required(&raw.nom, "nom");
+        let adresse: Vec<String> = raw
+            .adresse
+            .as_ref()
+            .map(|a| {
+                a.get_ref()
+                    .iter()
+                    .map(|l| l.trim().to_string())
+                    .filter(|l| !l.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        if adresse.is_empty() {
+            let span = raw.adresse.as_ref().map_or(raw.nom.span(), Spanned::span);
+            c.push(span, EmetteurErrorKind::Empty { field: "adresse" });
+        }
+        let code_postal = c.required(&raw.code_postal, "code_postal");
+        let five_digits =
+            code_postal.len() == 5 && code_postal.chars().all(|ch| ch.is_ascii_digit());
+        if !code_postal.is_empty() && !five_digits {
+            c.push(
+                raw.code_postal.span(),
+                EmetteurErrorKind::BadCodePostal {
+                    value: code_postal.clone(),
+                },
+            );
+        }
+        let ville = c.required(&raw.ville, "ville");
+        let siret = c.required(&raw.siret, "siret");
+        if !siret.is_empty()
+            && let Err(reason) = ident::parse_siret(&siret)
+        {
+            c.push(
+                raw.siret.span(),
+                EmetteurErrorKind::BadSiret {
+                    value: siret.clone(),
+                    reason,
+                },
+            );
+        }
+        let email = match &raw.email {
+            Some(e) => {
+                let value = e.get_ref().trim().to_string();
+                if !value.is_empty() && !ident::email_ok(&value) {
+                    c.push(
+                        e.span(),
+                        EmetteurErrorKind::BadEmail {
+                            value: value.clone(),
+                        },
+                    );
+                }
+                value
             }
+            None => String::new(),
+        };
+        let delai = *raw.delai_paiement_jours.get_ref();
+        let delai_paiement_jours = match u32::try_from(delai) {
+            Ok(d) if i64::from(d) <= MAX_DELAI_JOURS => d,
+            _ => {
+                c.push(
+                    raw.delai_paiement_jours.span(),
+                    EmetteurErrorKind::BadDelai { value: delai },
+                );
+                0
+            }
+        };
+        let typed_iban = c.required(&raw.paiement.iban, "paiement.iban");
+        let iban = if typed_iban.is_empty() {
+            String::new()
+        } else {
+            ident::parse_iban(&typed_iban).unwrap_or_else(|reason| {
+                c.push(
+                    raw.paiement.iban.span(),
+                    EmetteurErrorKind::BadIban {
+                        value: typed_iban.clone(),
+                        reason,
+                    },
+                );
+                String::new()
+            })
+        };
+        let bic = match &raw.paiement.bic {
+            Some(b) if !b.get_ref().trim().is_empty() => match ident::parse_bic(b.get_ref()) {
+                Ok(bic) => {
+                    if !iban.is_empty() && bic.get(4..6) != iban.get(..2) {
+                        c.push(
+                            b.span(),
+                            EmetteurErrorKind::BicCountry {
+                                bic: bic.clone(),
+                                iban: iban.clone(),
+                            },
+                        );
+                    }
+                    bic
+                }
+                Err(ident::BadBic) => {
+                    c.push(
+                        b.span(),
+                        EmetteurErrorKind::BadBic {
+                            value: b.get_ref().trim().to_string(),
+                        },
+                    );
+                    String::new()
+                }
+            },
+            _ => String::new(),
+        };
+        if !c.errors.is_empty() {
+            c.errors.sort_by_key(|e| (e.line, e.column));
+            return Err(c.errors);
+        }
+        Ok(Emetteur {
+            nom,
+            service: raw.service.trim().to_string(),
+            adresse,
+            code_postal,
+            ville,
+            siret,
+            telephone: raw.telephone.trim().to_string(),
+            email,
+            site: raw.site.trim().to_string(),
+            lieu: raw.lieu.trim().to_string(),
+            signataire: raw.signataire.trim().to_string(),
+            delai_paiement_jours,
+            paiement: Paiement {
+                comptable: raw.paiement.comptable.trim().to_string(),
+                titulaire: raw.paiement.titulaire.trim().to_string(),
+                iban,
+                bic,
+                modalites: raw.paiement.modalites.trim().to_string(),
+            },
+            mentions: raw.mentions,
+            mentions_avoir: raw.mentions_avoir,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = include_str!("../input-samples/emetteur.toml");
+
+    fn kinds(text: &str) -> Vec<(usize, EmetteurErrorKind)> {
+        Emetteur::parse(text)
+            .expect_err("should be refused")
+            .into_iter()
+            .map(|e| (e.line, e.kind))
+            .collect()
+    }
+
+    /// The sample with its only `from` replaced by `to`.
+    fn altered(from: &str, to: &str) -> String {
+        assert_eq!(SAMPLE.matches(from).count(), 1, "{from}");
+        SAMPLE.replacen(from, to, 1)
+    }
+
+    fn line_of(text: &str, needle: &str) -> usize {
+        text.lines().position(|l| l.contains(needle)).unwrap() + 1
+    }
+
+    #[test]
+    fn the_sample_is_valid_and_normalised() {
+        let e = Emetteur::parse(SAMPLE).unwrap();
+        assert_eq!(e.paiement.iban, "FR76 3000 1000 6400 0001 2345 618");
+        assert_eq!(e.paiement.bic, "BDFEFRPPCCT");
+        assert!(ident::parse_siret(&e.siret).is_ok());
+    }
+
+    #[test]
+    fn the_shipped_mistakes_are_caught_with_their_line() {
+        let text = altered(
+            "siret = \"281 400 010 00019\"",
+            "siret = \"281 400 015 00040\"",
+        );
+        let text = text.replacen(
+            "iban = \"FR76 3000 1000 6400 0001 2345 618\"",
+            "iban = \"FR76 ABC\"",
+            1,
+        );
+        let errors = kinds(&text);
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert_eq!(errors[0].0, line_of(&text, "siret ="));
+        assert!(matches!(
+            errors[0].1,
+            EmetteurErrorKind::BadSiret {
+                reason: SiretProblem::Luhn,
+                ..
+            }
+        ));
+        assert_eq!(errors[1].0, line_of(&text, "iban ="));
+        assert!(matches!(
+            errors[1].1,
+            EmetteurErrorKind::BadIban {
+                reason: IbanProblem::Checksum,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn every_field_rule() {
+        type Expected = fn(&EmetteurErrorKind) -> bool;
+        let cases: [(&str, &str, Expected); 7] = [
+            ("nom = \"Centre", "nom = \"  \" # \"Centre", |k| {
+                matches!(k, EmetteurErrorKind::Empty { field: "nom" })
+            }),
+            ("code_postal = \"14201\"", "code_postal = \"1420\"", |k| {
+                matches!(k, EmetteurErrorKind::BadCodePostal { .. })
+            }),
+            (
+                "delai_paiement_jours = 30",
+                "delai_paiement_jours = 3000",
+                |k| matches!(k, EmetteurErrorKind::BadDelai { value: 3000 }),
+            ),
+            (
+                "delai_paiement_jours = 30",
+                "delai_paiement_jours = -1",
+                |k| matches!(k, EmetteurErrorKind::BadDelai { value: -1 }),
+            ),
+            ("bic = \"BDFEFRPPCCT\"", "bic = \"BDFE\"", |k| {
+                matches!(k, EmetteurErrorKind::BadBic { .. })
+            }),
+            ("bic = \"BDFEFRPPCCT\"", "bic = \"DEUTDEFF\"", |k| {
+                matches!(k, EmetteurErrorKind::BicCountry { .. })
+            }),
+            (
+                "email = \"numerique@",
+                "email = \"numerique arobase ",
+                |k| matches!(k, EmetteurErrorKind::BadEmail { .. }),
+            ),
+        ];
+        for (from, to, expected) in cases {
+            let text = altered(from, to);
+            let errors = kinds(&text);
+            assert_eq!(errors.len(), 1, "{to}: {errors:?}");
+            assert!(expected(&errors[0].1), "{to}: {errors:?}");
+            assert_eq!(errors[0].0, line_of(&text, to.split(' ').next().unwrap()));
+        }
+    }
+
+    #[test]
+    fn missing_and_unknown_fields_are_syntax_errors_in_french() {
+        let text = altered("ville = ", "ville_bis = ");
+        let errors = kinds(&text);
+        assert!(
+            matches!(&errors[0].1, EmetteurErrorKind::Syntax(m) if m.contains("ville_bis")),
+            "{errors:?}"
+        );
+    }
+
+    #[test]
+    fn an_empty_address_is_refused() {
+        let start = SAMPLE.find("adresse = [").unwrap();
+        let end = start + SAMPLE[start..].find(']').unwrap() + 1;
+        let text = format!("{}adresse = []{}", &SAMPLE[..start], &SAMPLE[end..]);
+        let errors = kinds(&text);
+        assert!(
+            matches!(errors[0].1, EmetteurErrorKind::Empty { field: "adresse" }),
+            "{errors:?}"
+        );
     }
 }

@@ -34,6 +34,17 @@ pub mod exit {
     pub const LOCKED: i32 = 9;
 }
 
+/// How the issuer file's path was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmetteurSource {
+    /// `--emetteur`.
+    Option,
+    /// `emetteur.toml` in the grid's folder.
+    BesideGrid,
+    /// The issuer file recorded in the batch's manifest (`avoir`).
+    Manifest,
+}
+
 /// Everything that can stop a command.
 #[derive(Debug)]
 pub enum Error {
@@ -42,6 +53,19 @@ pub enum Error {
     /// A file the program cannot use as it is (not a regular file, too
     /// large, a symlink where it would write).
     File(FileError),
+    /// The emission date is outside the grid's exercice.
+    DateHorsExercice {
+        date: chrono::NaiveDate,
+        exercice: i32,
+        /// No `--date-emission`: the date was today's.
+        aujourdhui: bool,
+    },
+    /// `--exercice` says another year than the grid.
+    ExerciceContredit {
+        option: i32,
+        grille: i32,
+        path: PathBuf,
+    },
     /// A file could not be read or written.
     Io {
         action: &'static str,
@@ -54,7 +78,13 @@ pub enum Error {
     },
     Emetteur {
         path: PathBuf,
-        error: EmetteurError,
+        errors: Vec<EmetteurError>,
+    },
+    /// The issuer file is not where it was looked for.
+    EmetteurIntrouvable {
+        path: PathBuf,
+        /// Where the path came from.
+        from: EmetteurSource,
     },
     Roster {
         path: PathBuf,
@@ -63,6 +93,11 @@ pub enum Error {
     /// The output folder already holds a finished batch.
     OutputExists {
         path: PathBuf,
+    },
+    /// The output folder cannot receive a batch (see `batch::destination`).
+    Destination {
+        path: PathBuf,
+        reason: crate::batch::destination::Refusal,
     },
     Render(RenderError),
     /// The batch report (`rapport.pdf`) could not be built.
@@ -98,10 +133,14 @@ impl Error {
     #[must_use]
     pub fn code(&self) -> i32 {
         match self {
-            Error::Usage(_) | Error::OutputExists { .. } => exit::USAGE,
+            Error::Usage(_)
+            | Error::OutputExists { .. }
+            | Error::Destination { .. }
+            | Error::DateHorsExercice { .. }
+            | Error::ExerciceContredit { .. } => exit::USAGE,
             Error::Grid { .. } | Error::Emetteur { .. } => exit::GRID,
             Error::Roster { .. } => exit::ROSTER,
-            Error::Io { .. } => exit::IO,
+            Error::Io { .. } | Error::EmetteurIntrouvable { .. } => exit::IO,
             Error::File(FileError::Symlink { .. }) => exit::USAGE,
             Error::File(_) => exit::IO,
             Error::Locked { .. } => exit::LOCKED,
@@ -208,6 +247,29 @@ impl fmt::Display for Error {
         match self {
             Error::Usage(m) => write!(f, "{m}"),
             Error::File(e) => write!(f, "{e}"),
+            Error::DateHorsExercice {
+                date,
+                exercice,
+                aujourdhui,
+            } => write!(
+                f,
+                "la date d'émission du {}{} est hors de l'exercice {exercice} que facture la grille : indiquez une date de {exercice} avec --date-emission, par exemple --date-emission {exercice}-01-15",
+                crate::format_fr::date_longue(*date),
+                if *aujourdhui {
+                    " (aujourd'hui : --date-emission n'est pas donnée)"
+                } else {
+                    ""
+                }
+            ),
+            Error::ExerciceContredit {
+                option,
+                grille,
+                path,
+            } => write!(
+                f,
+                "--exercice {option} contredit la grille « {} », qui facture l'exercice {grille} : retirez --exercice, ou indiquez la grille de {option}",
+                path.display()
+            ),
             Error::Io {
                 action,
                 path,
@@ -245,16 +307,37 @@ impl fmt::Display for Error {
                 }
                 Ok(())
             }
-            Error::Emetteur { path, error } => write!(
-                f,
-                "le modèle de l'émetteur « {} » est invalide ({}) : {}",
-                path.display(),
-                match (error.line, error.column) {
-                    (Some(l), Some(c)) => format!("ligne {l}, colonne {c}"),
-                    _ => "position inconnue".into(),
-                },
-                error.message
-            ),
+            Error::Emetteur { path, errors } => {
+                writeln!(
+                    f,
+                    "le fichier de l'émetteur « {} » contient {} ; rien n'a été écrit :",
+                    path.display(),
+                    plural(errors.len(), "erreur", "erreurs")
+                )?;
+                for e in errors {
+                    writeln!(
+                        f,
+                        "  {}:{}:{} : {}",
+                        path.display(),
+                        e.line,
+                        e.column,
+                        e.kind
+                    )?;
+                }
+                Ok(())
+            }
+            Error::EmetteurIntrouvable { path, from } => {
+                let why = match from {
+                    EmetteurSource::Option => "indiqué par --emetteur",
+                    EmetteurSource::BesideGrid => "cherché dans le dossier de la grille tarifaire",
+                    EmetteurSource::Manifest => "celui qu'indique le manifeste du lot",
+                };
+                write!(
+                    f,
+                    "fichier de l'émetteur « {} » introuvable ({why}) : copiez-y templates/emetteur.toml et remplissez-le, ou indiquez son chemin avec --emetteur",
+                    path.display()
+                )
+            }
             Error::Roster { path, errors } => {
                 writeln!(
                     f,
@@ -269,7 +352,12 @@ impl fmt::Display for Error {
             }
             Error::OutputExists { path } => write!(
                 f,
-                "le dossier de sortie « {} » contient déjà un lot d'appels : choisissez un autre dossier, ou ajoutez --force pour le remplacer",
+                "le dossier de sortie « {} » contient déjà un lot d'appels écrit par ce programme : choisissez un autre dossier, ou ajoutez --force pour le remplacer",
+                path.display()
+            ),
+            Error::Destination { path, reason } => write!(
+                f,
+                "dossier de sortie « {} » refusé : {reason}",
                 path.display()
             ),
             Error::Render(e) => write!(f, "échec de la mise en page d'un appel : {e}"),

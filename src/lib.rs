@@ -18,6 +18,7 @@
 pub mod appel;
 pub mod avoir;
 pub mod batch;
+pub mod charset;
 pub mod cli;
 pub mod commands;
 pub mod compare;
@@ -28,6 +29,7 @@ pub mod files;
 pub mod format_fr;
 #[cfg(test)]
 mod fuzz_tests;
+pub mod ident;
 pub mod ledger;
 pub mod log;
 pub mod money;

@@ -6,7 +6,7 @@
 //! complete new batch; the next run removes the stale staging folders.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{BufWriter, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -20,6 +20,8 @@ use crate::render::Renderer;
 
 use sha2::{Digest, Sha256};
 
+use super::destination::parent_of;
+use super::destination::{Existing, beside, check_destination, remove_replaced, remove_stale};
 use super::manifest::{
     AppelEntry, DejaFacture, Destinataire, Entrees, Fichier, MANIFEST_FILE, Manifest, Options, hex,
     sha256_hex,
@@ -120,117 +122,6 @@ pub(crate) fn sync_dir(path: &Path) -> Result<(), Error> {
         .map_err(Error::io("enregistrer sur disque le dossier", path))
 }
 
-/// Whether `dir` holds anything.
-fn non_empty(dir: &Path) -> bool {
-    fs::read_dir(dir).is_ok_and(|mut d| d.next().is_some())
-}
-
-fn out_name(out: &Path) -> String {
-    out.file_name()
-        .map_or_else(|| "lot".into(), |n| n.to_string_lossy().into_owned())
-}
-
-/// The folder that holds `out`.
-#[must_use]
-pub fn parent_of(out: &Path) -> PathBuf {
-    match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-/// An exclusive lock on an output location, held until dropped. The OS
-/// releases it when the process dies, so a crashed run never blocks the next.
-#[derive(Debug)]
-pub struct OutputLock {
-    _file: File,
-}
-
-impl OutputLock {
-    /// Takes the lock on `out` (a `.NAME.lock` file beside it).
-    ///
-    /// # Errors
-    /// `Error::Locked` naming the holder if another run has it.
-    pub fn acquire(out: &Path, started: &str) -> Result<OutputLock, Error> {
-        let path = parent_of(out).join(format!(".{}.lock", out_name(out)));
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(Error::io("créer le verrou", &path))?;
-        match file.try_lock() {
-            Ok(()) => {}
-            Err(fs::TryLockError::WouldBlock) => {
-                let mut holder = String::new();
-                let _ = file.read_to_string(&mut holder);
-                return Err(Error::Locked {
-                    path: out.to_path_buf(),
-                    holder: holder.trim().to_string(),
-                });
-            }
-            Err(fs::TryLockError::Error(e)) => {
-                return Err(Error::io("verrouiller", &path)(e));
-            }
-        }
-        // Say who holds it, for the message of a concurrent run.
-        let _ = file.set_len(0);
-        let _ = file.seek(SeekFrom::Start(0));
-        let _ = write!(
-            file,
-            "processus {} démarré le {started}",
-            std::process::id()
-        );
-        let _ = file.flush();
-        Ok(OutputLock { _file: file })
-    }
-}
-
-/// Removes what an interrupted run left beside `out`. Call under the lock.
-pub(crate) fn remove_stale(out: &Path) {
-    let parent = parent_of(out);
-    let name = out_name(out);
-    let prefixes = [format!(".{name}.staging-"), format!(".{name}.ancien-")];
-    if let Ok(entries) = fs::read_dir(&parent) {
-        for e in entries.flatten() {
-            let file_name = e.file_name().to_string_lossy().into_owned();
-            if prefixes.iter().any(|p| file_name.starts_with(p.as_str())) {
-                let _ = fs::remove_dir_all(e.path());
-            }
-        }
-    }
-}
-
-/// Checks that `out` can receive a batch, before any work is done.
-///
-/// # Errors
-/// Missing parent folder, `out` being a file, or `out` holding a batch
-/// without `force`.
-pub fn check_destination(out: &Path, force: bool) -> Result<(), Error> {
-    let parent = parent_of(out);
-    if !parent.is_dir() {
-        return Err(Error::Io {
-            action: "écrire dans le dossier",
-            path: parent,
-            source: std::io::Error::from(std::io::ErrorKind::NotFound),
-        });
-    }
-    if out.exists() && !out.is_dir() {
-        return Err(Error::Io {
-            action: "utiliser comme dossier de sortie",
-            path: out.to_path_buf(),
-            source: std::io::Error::from(std::io::ErrorKind::NotADirectory),
-        });
-    }
-    if non_empty(out) && !force {
-        return Err(Error::OutputExists {
-            path: out.to_path_buf(),
-        });
-    }
-    Ok(())
-}
-
 /// Everything a batch folder is made of.
 pub struct Batch<'a> {
     pub members: &'a [Member],
@@ -271,23 +162,27 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
-/// Writes a complete batch into `out`. The caller holds the `OutputLock`.
+/// Writes a complete batch into `out`. The caller holds the `OutputLock`;
+/// the destination is checked again under it (`inputs`: the run's input
+/// files, which `out` must not hold).
 ///
 /// # Errors
-/// `Error::OutputExists` if `out` holds files and `force` is not set;
-/// `Error::Io` or `Error::Render` on any failure, after which `out` is
-/// unchanged and no staging folder remains.
+/// `Error::OutputExists` if `out` holds a batch and `force` is not set,
+/// `Error::Destination` if it holds anything else; `Error::Io` or
+/// `Error::Render` on any failure, after which `out` is unchanged and no
+/// staging folder remains.
 pub fn write_batch(
     out: &Path,
     batch: &Batch<'_>,
     renderer: &Renderer,
     emetteur: &Emetteur,
     options: OutputOptions,
+    inputs: &[PathBuf],
     progress: &(dyn Fn(usize) + Sync),
 ) -> Result<Summary, Error> {
     remove_stale(out);
-    check_destination(out, options.force)?;
-    write_staged(out, |staging| {
+    let existing = check_destination(out, options.force, inputs)?;
+    write_staged(out, existing, |staging| {
         fill_staging(staging, batch, renderer, emetteur, options, progress)
     })
 }
@@ -296,17 +191,18 @@ pub fn write_batch(
 /// place of `out` in one rename (`publish`): the folder appears whole or
 /// not at all. On any failure the staging folder is removed and `out` is
 /// unchanged. Call under the `OutputLock`, after `remove_stale` and the
-/// checks of the destination.
+/// checks of the destination, which say what `out` holds (`existing`).
 ///
 /// # Errors
 /// The staging folder cannot be created, or `fill` or `publish` fails.
 pub(crate) fn write_staged<T>(
     out: &Path,
+    existing: Existing,
     fill: impl FnOnce(&Path) -> Result<T, Error>,
 ) -> Result<T, Error> {
-    let staging = parent_of(out).join(format!(".{}.staging-{}", out_name(out), std::process::id()));
+    let staging = beside(out, "staging");
     fs::create_dir(&staging).map_err(Error::io("créer le dossier", &staging))?;
-    let result = fill(&staging).and_then(|value| publish(&staging, out).map(|()| value));
+    let result = fill(&staging).and_then(|value| publish(&staging, out, existing).map(|()| value));
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
     }
@@ -678,77 +574,47 @@ fn write_pdf(
     })
 }
 
-/// Puts the staging folder in place of `out` in one atomic step.
-fn publish(staging: &Path, out: &Path) -> Result<(), Error> {
-    // The old content, once swapped out: dropped after the new batch is
+/// Puts the staging folder in place of `out` in one atomic step, then
+/// removes what `out` held: nothing, an empty folder, or the files of the
+/// batch it replaces (`existing`), and only those.
+fn publish(staging: &Path, out: &Path, existing: Existing) -> Result<(), Error> {
+    // The old content, once swapped out: removed after the new batch is
     // durably in place (a crash before that leaves it to `remove_stale`).
-    let mut old = None;
-    if out.exists() {
-        // Swap the two folders atomically, then drop the old content.
-        match rustix::fs::renameat_with(
-            rustix::fs::CWD,
-            staging,
-            rustix::fs::CWD,
-            out,
-            rustix::fs::RenameFlags::EXCHANGE,
-        ) {
-            Ok(()) => old = Some(staging.to_path_buf()),
-            Err(_) => {
-                // File systems without RENAME_EXCHANGE: two renames.
-                let aside = parent_of(out).join(format!(
-                    ".{}.ancien-{}",
-                    out_name(out),
-                    std::process::id()
-                ));
-                fs::rename(out, &aside)
-                    .map_err(Error::io("mettre de côté l'ancien dossier", out))?;
-                fs::rename(staging, out).map_err(Error::io("publier le dossier", out))?;
-                old = Some(aside);
+    let old = match existing {
+        Existing::Absent => {
+            fs::rename(staging, out).map_err(Error::io("publier le dossier", out))?;
+            None
+        }
+        Existing::Empty | Existing::Batch(_) => {
+            let listed = match existing {
+                Existing::Batch(files) => files,
+                _ => Vec::new(),
+            };
+            // Swap the two folders atomically, then drop the old content.
+            match rustix::fs::renameat_with(
+                rustix::fs::CWD,
+                staging,
+                rustix::fs::CWD,
+                out,
+                rustix::fs::RenameFlags::EXCHANGE,
+            ) {
+                Ok(()) => Some((staging.to_path_buf(), listed)),
+                Err(_) => {
+                    // File systems without RENAME_EXCHANGE: two renames.
+                    let aside = beside(out, "ancien");
+                    fs::rename(out, &aside)
+                        .map_err(Error::io("mettre de côté l'ancien dossier", out))?;
+                    fs::rename(staging, out).map_err(Error::io("publier le dossier", out))?;
+                    Some((aside, listed))
+                }
             }
         }
-    } else {
-        fs::rename(staging, out).map_err(Error::io("publier le dossier", out))?;
-    }
+    };
     let synced = sync_dir(&parent_of(out));
-    if let Some(old) = old {
-        remove_dir_parallel(&old);
+    if let Some((old, listed)) = old {
+        remove_replaced(&old, &listed);
     }
     synced
-}
-
-/// Removes `dir` and everything in it, best effort, unlinking its files
-/// (and those of its sub-folders) from several threads. On a file system
-/// mounted with `discard`, as the work disk is, each unlink of a file
-/// already on disk waits for the device to trim its blocks: one thread
-/// removed 35 000 PDFs in about 4 s, sixteen in about 1 s.
-fn remove_dir_parallel(dir: &Path) {
-    const THREADS: usize = 16;
-    let mut files = Vec::new();
-    if let Ok(entries) = fs::read_dir(dir) {
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if entry.file_type().is_ok_and(|t| t.is_dir()) {
-                if let Ok(inner) = fs::read_dir(&path) {
-                    files.extend(inner.flatten().map(|e| e.path()));
-                }
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    if files.len() > 256 {
-        let per_thread = files.len().div_ceil(THREADS);
-        std::thread::scope(|scope| {
-            for part in files.chunks(per_thread) {
-                scope.spawn(move || {
-                    for file in part {
-                        let _ = fs::remove_file(file);
-                    }
-                });
-            }
-        });
-    }
-    let _ = fs::remove_dir_all(dir);
 }
 
 #[cfg(test)]

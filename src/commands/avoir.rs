@@ -10,7 +10,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -18,13 +18,12 @@ use serde::Serialize;
 
 use crate::appel::Appel;
 use crate::avoir::{self, Avoir, AvoirError, Credited, Request};
+use crate::batch::destination::{Existing, OutputLock, check_destination, remove_stale};
 use crate::batch::manifest::{
     AppelEntry, DejaCredite, DossierManifest, Entree, Entrees, Fichier, MANIFEST_FILE, Manifest,
     Options, SERIE_APPELS, sha256_hex,
 };
-use crate::batch::output::{
-    self, LEDGER_FILE, OutputLock, PdfFormat, SUMMARY_FILE, check_destination, pdf_name,
-};
+use crate::batch::output::{self, LEDGER_FILE, PdfFormat, SUMMARY_FILE, pdf_name};
 use crate::cli::{AvoirArgs, PdfFormatArg};
 use crate::error::Error;
 use crate::facturx::Profile;
@@ -38,7 +37,8 @@ use crate::roster::{Member, MemberKind};
 
 use super::run::parse_date;
 use super::verify::verify_folder;
-use super::{decode_grid, load_emetteur, read_bytes};
+use super::{decode_grid, read_bytes, read_emetteur};
+use crate::error::EmetteurSource;
 
 /// Folder of the credit note PDFs inside a credit note folder.
 pub const AVOIRS_DIR: &str = "avoirs";
@@ -67,12 +67,19 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
         // The only clock read of the command; the date is then an input.
         None => chrono::Local::now().date_naive(),
     };
-    check_output(&args.out)?;
-    let emetteur_bytes = read_bytes(&args.emetteur.path)?;
-    let emetteur = load_emetteur(&args.emetteur.path, &emetteur_bytes)?;
+    check_output(&args.out, &inputs(args))?;
 
     // The batch holding the appel, whole and intact.
     let batch = verify_folder(&args.batch)?;
+    // The issuer: --emetteur, else the file the batch was issued with.
+    let (emetteur_path, from) = match &args.emetteur.path {
+        Some(p) => (p.clone(), EmetteurSource::Option),
+        None => (
+            PathBuf::from(&batch.manifest.entrees.emetteur.chemin),
+            EmetteurSource::Manifest,
+        ),
+    };
+    let (emetteur_bytes, emetteur) = read_emetteur(&emetteur_path, from)?;
     if batch.serie != SERIE_APPELS {
         return Err(refuse(format!(
             "« {} » est un dossier d'avoirs (série {}) : --batch attend le lot d'appels qui contient l'appel à annuler",
@@ -147,7 +154,7 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
                 role: lot.entrees.role.clone(),
                 grille: lot.entrees.grille.clone(),
                 emetteur: Entree {
-                    chemin: args.emetteur.path.display().to_string(),
+                    chemin: emetteur_path.display().to_string(),
                     sha256: sha256_hex(&emetteur_bytes),
                 },
             },
@@ -196,7 +203,7 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
         (LEDGER_FILE, &ledger),
         (SUMMARY_FILE, &summary),
     ];
-    write_folder(&args.out, &files, &manifest.to_json())?;
+    write_folder(&args.out, &inputs(args), &files, &manifest.to_json())?;
 
     let out = args.out.display();
     let c = &avoir.correction;
@@ -232,17 +239,25 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
     Ok(())
 }
 
+/// The files and folders `avoir` reads: its output must hold none.
+fn inputs(args: &AvoirArgs) -> Vec<PathBuf> {
+    let mut paths = vec![args.batch.clone()];
+    paths.extend(args.after.iter().cloned());
+    paths.extend(args.emetteur.path.iter().cloned());
+    paths.extend(args.tariff.iter().cloned());
+    paths
+}
+
 /// Checks that `out` can receive the credit note: a credit note once
 /// issued is never replaced, so `out` must be absent or empty.
-fn check_output(out: &Path) -> Result<(), Error> {
-    check_destination(out, true)?;
-    if fs::read_dir(out).is_ok_and(|mut d| d.next().is_some()) {
-        return Err(refuse(format!(
+fn check_output(out: &Path, inputs: &[PathBuf]) -> Result<Existing, Error> {
+    match check_destination(out, false, inputs) {
+        Err(Error::OutputExists { .. }) => Err(refuse(format!(
             "le dossier de sortie « {} » n'est pas vide ; un avoir émis n'est jamais remplacé : choisissez un nouveau dossier",
             out.display()
-        )));
+        ))),
+        other => other,
     }
-    Ok(())
 }
 
 /// Why `membre` has no appel in the batch, and what to do.
@@ -619,13 +634,21 @@ fn summary_json(avoir: &Avoir, entry: &AppelEntry, cumulative: usize) -> Vec<u8>
 /// Writes `files` (relative path, bytes) and then the manifest into a
 /// staging folder beside `out`, flushes it, and puts it in place in one
 /// rename, under the lock of `out`: the folder appears whole or not at all.
-fn write_folder(out: &Path, files: &[(&str, &[u8])], manifest: &[u8]) -> Result<(), Error> {
+fn write_folder(
+    out: &Path,
+    inputs: &[PathBuf],
+    files: &[(&str, &[u8])],
+    manifest: &[u8],
+) -> Result<(), Error> {
+    for dir in crate::files::create_parents(out)? {
+        let _ = dir;
+    }
     let started = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
     let _lock = OutputLock::acquire(out, &started)?;
-    output::remove_stale(out);
+    remove_stale(out);
     // Checked again under the lock: another run may have written meanwhile.
-    check_output(out)?;
-    output::write_staged(out, |staging| fill(staging, files, manifest))
+    let existing = check_output(out, inputs)?;
+    output::write_staged(out, existing, |staging| fill(staging, files, manifest))
 }
 
 fn fill(staging: &Path, files: &[(&str, &[u8])], manifest: &[u8]) -> Result<(), Error> {

@@ -1,37 +1,58 @@
-//! `cotisations check`: validates the roster and the grid, writes nothing.
+//! `cotisations check`: every rule `run` applies with the same options
+//! (the same `prepare`: grid, issuer file, roster, exercice and dates,
+//! `--after`, the output folder when given), then what `run` would bill:
+//! counts, numbers, totals, members under the threshold. Writes nothing.
 
+use crate::batch::destination::check_destination;
+use crate::batch::plan;
+use crate::batch::summary::Summary;
 use crate::cli::CheckArgs;
 use crate::error::Error;
+use crate::format_fr;
 use crate::log::Log;
+use crate::money::Montant;
 
-use super::{load_grid, load_roster};
+use super::run::{input_paths, prepare};
 
 /// Runs the check and reports on stderr.
 ///
 /// # Errors
-/// The grid's or the roster's errors.
+/// Whatever `run` would fail with before writing.
 pub fn run(args: &CheckArgs, log: &Log) -> Result<(), Error> {
-    let grid = load_grid(&args.grid.tariff)?;
-    let members = load_roster(&args.roster, &grid)?;
-    let billable = members.iter().filter(|m| !m.quantities.is_empty()).count();
-    log.info(
-        "role_valide",
-        &format!(
-            "Rôle « {} » valide : {} adhérent{}, dont {} avec au moins un service à facturer.",
-            args.roster.display(),
-            members.len(),
-            if members.len() > 1 { "s" } else { "" },
-            billable
-        ),
+    let o = &args.options;
+    if let Some(out) = &args.out {
+        check_destination(out, o.force, &input_paths(o))?;
+    }
+    let p = prepare(o)?;
+    let outcomes = plan(&p.members, &p.grid, &p.emission)?;
+    let mut summary = Summary::of(
+        &outcomes,
+        &p.grid,
+        p.emission.exercice,
+        p.emission.date_emission,
+        p.emission.date_echeance,
     );
-    log.info(
-        "grille_valide",
-        &format!(
-            "Grille « {} » valide : {} tranches, {} articles.",
-            args.grid.tariff.display(),
-            grid.tranches().len(),
-            grid.items().len()
-        ),
+    summary.rejetes = p.rejected_rows;
+    summary.lignes_lues = summary.membres_lus + p.rejected_rows;
+    let mut screen = format!(
+        "Rôle « {} », grille « {} » et émetteur valides : « cotisations run » avec les mêmes options facturerait :\n",
+        o.roster.display(),
+        o.grid.tariff.display()
     );
+    screen.push_str(&summary.to_text());
+    if p.rejected_rows > 0 {
+        screen.push_str(&format!(
+            "Lignes écartées      : {} (--skip-invalid : elles iraient dans rejects.csv)\n",
+            p.rejected_rows
+        ));
+    }
+    screen.push_str("Rien n'a été écrit.\n");
+    let line = format!(
+        "Vérification réussie : {} appel{} à émettre, total {} ; rien n'a été écrit",
+        summary.appels_emis,
+        if summary.appels_emis > 1 { "s" } else { "" },
+        format_fr::montant(Montant::round_cent(summary.total_ttc))
+    );
+    log.report("verification", &screen, &line, &summary.fields());
     Ok(())
 }

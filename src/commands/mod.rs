@@ -9,15 +9,15 @@ pub mod run;
 pub mod tarifs;
 pub mod verify;
 
-use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::cli::{Cli, Command};
-use crate::emetteur::Emetteur;
-use crate::error::{Error, exit};
+use crate::emetteur::{Emetteur, EmetteurError, EmetteurErrorKind};
+use crate::error::{EmetteurSource, Error, exit};
+use crate::files;
 use crate::log::Log;
-use crate::roster::{self, Member, RosterError, RosterErrorKind, Unreadable, read::ReadError};
-use crate::tariff::Grid;
+use crate::roster;
+use crate::tariff::{Grid, GridError, GridErrorKind};
 
 /// Runs the parsed command line; returns the exit code.
 ///
@@ -35,70 +35,97 @@ pub fn dispatch(cli: Cli, log: &Log) -> Result<i32, Error> {
     }
 }
 
-/// Reads a file whole.
+/// Reads an input file whole (a grid, a manifest: a regular file of a
+/// few megabytes at most).
 pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, Error> {
-    fs::read(path).map_err(Error::io("lire le fichier", path))
+    files::read_input(path, files::MAX_CONFIG_BYTES)
 }
 
-/// Validates the tariff grid read from `path`.
+/// Validates the tariff grid read from `path` (TOML: UTF-8 only).
 pub(crate) fn decode_grid(path: &Path, bytes: &[u8]) -> Result<Grid, Error> {
-    let (text, _) = roster::read::decode(bytes);
-    Grid::parse(&text).map_err(|errors| Error::Grid {
+    let grid_error = |errors| Error::Grid {
         path: path.to_path_buf(),
         errors,
-    })
+    };
+    let text = roster::read::utf8(bytes).map_err(|(line, column)| {
+        grid_error(vec![GridError {
+            line: usize::try_from(line).unwrap_or(0),
+            column: usize::try_from(column).unwrap_or(0),
+            kind: GridErrorKind::Syntax(NOT_UTF8.into()),
+        }])
+    })?;
+    Grid::parse(text).map_err(grid_error)
 }
+
+/// A TOML file (the grid, the issuer file) that is not UTF-8.
+const NOT_UTF8: &str = "caractère qui n'est pas de l'UTF-8 : enregistrez le fichier en UTF-8 (dans le Bloc-notes : Enregistrer sous, Encodage UTF-8)";
 
 /// Reads and validates the tariff grid.
 pub(crate) fn load_grid(path: &Path) -> Result<Grid, Error> {
     decode_grid(path, &read_bytes(path)?)
 }
 
-/// Parses the issuer template read from `path`.
+/// Where the issuer file is: `--emetteur`, else `emetteur.toml` in the
+/// grid's folder.
+#[must_use]
+pub(crate) fn emetteur_path(option: Option<&Path>, grid: &Path) -> (PathBuf, EmetteurSource) {
+    match option {
+        Some(p) => (p.to_path_buf(), EmetteurSource::Option),
+        None => (
+            crate::batch::destination::parent_of(grid).join(EMETTEUR_FILE),
+            EmetteurSource::BesideGrid,
+        ),
+    }
+}
+
+/// Name of the issuer file looked for beside the grid.
+pub const EMETTEUR_FILE: &str = "emetteur.toml";
+
+/// Reads the issuer file at `path` (found as `from` says); returns its
+/// bytes, for the manifest, and the validated issuer.
+pub(crate) fn read_emetteur(
+    path: &Path,
+    from: EmetteurSource,
+) -> Result<(Vec<u8>, Emetteur), Error> {
+    let bytes = match files::read_input(path, files::MAX_CONFIG_BYTES) {
+        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::EmetteurIntrouvable {
+                path: path.to_path_buf(),
+                from,
+            });
+        }
+        other => other?,
+    };
+    let emetteur = load_emetteur(path, &bytes)?;
+    Ok((bytes, emetteur))
+}
+
+/// Parses the issuer file read from `path`.
 pub(crate) fn load_emetteur(path: &Path, bytes: &[u8]) -> Result<Emetteur, Error> {
-    let (text, _) = roster::read::decode(bytes);
-    Emetteur::parse(&text).map_err(|error| Error::Emetteur {
+    let emetteur_error = |errors| Error::Emetteur {
         path: path.to_path_buf(),
-        error,
-    })
+        errors,
+    };
+    let text = roster::read::utf8(bytes).map_err(|(line, column)| {
+        emetteur_error(vec![EmetteurError {
+            line: usize::try_from(line).unwrap_or(0),
+            column: usize::try_from(column).unwrap_or(0),
+            kind: EmetteurErrorKind::Syntax(NOT_UTF8.into()),
+        }])
+    })?;
+    Emetteur::parse(text).map_err(emetteur_error)
 }
 
 /// Reads and validates the roster read from `path` in one pass.
 pub(crate) fn validate_roster(
     path: &Path,
     bytes: &[u8],
+    sheet: Option<&str>,
     grid: &Grid,
     exercice: Option<i32>,
 ) -> Result<roster::Validated, Error> {
-    let roster_error = |errors| Error::Roster {
+    roster::read_and_validate(bytes, sheet, grid, exercice).map_err(|errors| Error::Roster {
         path: path.to_path_buf(),
         errors,
-    };
-    let one = |line, kind| {
-        roster_error(vec![RosterError {
-            line,
-            column: None,
-            kind,
-        }])
-    };
-    roster::read_and_validate(bytes, grid, exercice).map_err(|e| match e {
-        Unreadable::File(ReadError::Empty) => one(0, RosterErrorKind::EmptyFile),
-        Unreadable::File(ReadError::Csv { line, message }) => {
-            one(line, RosterErrorKind::BrokenCsv { message })
-        }
-        Unreadable::Header(errors) => roster_error(errors),
     })
-}
-
-/// Reads and validates the roster; any error in it is an error.
-pub(crate) fn load_roster(path: &Path, grid: &Grid) -> Result<Vec<Member>, Error> {
-    let validated = validate_roster(path, &read_bytes(path)?, grid, None)?;
-    if validated.errors.is_empty() {
-        Ok(validated.members)
-    } else {
-        Err(Error::Roster {
-            path: path.to_path_buf(),
-            errors: validated.errors,
-        })
-    }
 }

@@ -3,27 +3,30 @@
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, Days, NaiveDate};
 
+use crate::batch::destination::{OutputLock, check_destination};
 use crate::batch::manifest::{
     DejaFacture, Entree, Entrees, MANIFEST_FILE, Manifest, Options, sha256_hex,
 };
-use crate::batch::output::{
-    Batch, Extras, OutputLock, OutputOptions, PdfFormat, check_destination,
-};
+use crate::batch::output::{Batch, Extras, OutputOptions, PdfFormat};
 use crate::batch::write_batch;
-use crate::cli::{CsvFormatArg, PdfFormatArg, ProfilArg, RunArgs};
+use crate::cli::{CsvFormatArg, PdfFormatArg, ProfilArg, RunArgs, RunOptions};
+use crate::emetteur::Emetteur;
 use crate::error::{Error, exit};
 use crate::facturx::Profile;
+use crate::files;
 use crate::ledger::CsvFormat;
 use crate::log::Log;
 use crate::numbering::Emission;
 use crate::render::Renderer;
+use crate::roster::Member;
 use crate::roster::{RosterError, RosterErrorKind, Validated};
+use crate::tariff::Grid;
 
-use super::{decode_grid, load_emetteur, read_bytes, validate_roster};
+use super::{decode_grid, emetteur_path, read_emetteur, validate_roster};
 
 /// Parses a date typed by a person: `2027-01-15` or `15/01/2027`.
 ///
@@ -41,7 +44,7 @@ pub fn parse_date(text: &str, option: &str) -> Result<NaiveDate, Error> {
 }
 
 /// What a supplementary run inherits from the previous batch.
-struct Previous {
+pub(crate) struct Previous {
     first_rank: u32,
     billed: Vec<DejaFacture>,
 }
@@ -59,8 +62,11 @@ fn load_previous(dir: &Path, exercice: i32) -> Result<Previous, Error> {
         )),
         other => other,
     })?;
-    let manifest = Manifest::parse(&read_bytes(&dir.join(MANIFEST_FILE))?)
-        .map_err(|e| previous(format!("manifest.json illisible ({e})")))?;
+    let manifest = Manifest::parse(&files::read_input(
+        &dir.join(MANIFEST_FILE),
+        files::MAX_LEDGER_BYTES,
+    )?)
+    .map_err(|e| previous(format!("manifest.json illisible ({e})")))?;
     if manifest.exercice != exercice {
         return Err(previous(format!(
             "il porte sur l'exercice {}, pas sur {exercice} : indiquez --exercice {}",
@@ -102,43 +108,88 @@ fn rejects_csv(errors: &[RosterError], ids: &HashMap<u64, String>) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-/// Runs the batch; returns the exit code (0, or 5 for a partial run).
+/// Most threads `--threads` accepts: far more than the machines the
+/// program runs on have, few enough that starting them is instant.
+pub const MAX_THREADS: usize = 64;
+
+/// Everything `run` reads and checks before writing anything; `check`
+/// stops there.
+pub(crate) struct Prepared {
+    pub(crate) grid: Grid,
+    pub(crate) emetteur: Emetteur,
+    pub(crate) entrees: Entrees,
+    pub(crate) members: Vec<Member>,
+    pub(crate) rows_read: usize,
+    pub(crate) rejected_rows: usize,
+    pub(crate) rejects: Option<Vec<u8>>,
+    pub(crate) previous: Option<Previous>,
+    pub(crate) emission: Emission,
+    pub(crate) csv_format: CsvFormat,
+    pub(crate) pdf_format: PdfFormat,
+}
+
+/// The emission date: `--date-emission`, else today (the program's only
+/// clock read for documents; the date is then an input), which must fall
+/// in the grid's exercice.
+fn date_emission(o: &RunOptions, exercice: i32) -> Result<NaiveDate, Error> {
+    let (date, today) = match &o.date_emission {
+        Some(d) => (parse_date(d, "--date-emission")?, false),
+        None => (chrono::Local::now().date_naive(), true),
+    };
+    if date.year() == exercice {
+        Ok(date)
+    } else {
+        Err(Error::DateHorsExercice {
+            date,
+            exercice,
+            aujourdhui: today,
+        })
+    }
+}
+
+/// Reads the grid, the issuer file and the roster, validates them with
+/// every rule `run` applies (the exercice, the dates, `--after`, the
+/// threads), and computes what would be written.
 ///
 /// # Errors
-/// Any input error (nothing written) or output error (nothing published).
-#[allow(clippy::too_many_lines)] // one linear story: read, check, write, report
-pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
-    let date_emission = match &args.date_emission {
-        Some(d) => parse_date(d, "--date-emission")?,
-        // The only clock read of the program; the date is then an input.
-        None => chrono::Local::now().date_naive(),
-    };
-    let exercice = args.exercice.unwrap_or_else(|| date_emission.year());
-    if !(2000..=2100).contains(&exercice) {
+/// Any input error; nothing has been written.
+pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
+    if o.threads == Some(0) || o.threads.is_some_and(|n| n > MAX_THREADS) {
         return Err(Error::Usage(format!(
-            "--exercice {exercice} invraisemblable : indiquez une année entre 2000 et 2100"
+            "--threads doit valoir entre 1 et {MAX_THREADS} : indiquez le nombre de cœurs de la machine, ou retirez l'option"
         )));
     }
-    if args.threads == Some(0) {
-        return Err(Error::Usage("--threads doit valoir au moins 1".into()));
-    }
-    // Cheap checks first: a wrong output folder is reported before any work.
-    check_destination(&args.out, args.force)?;
-
     let entree = |path: &Path, bytes: &[u8]| Entree {
         chemin: path.display().to_string(),
         sha256: sha256_hex(bytes),
     };
-    let grid_bytes = read_bytes(&args.grid.tariff)?;
-    let grid = decode_grid(&args.grid.tariff, &grid_bytes)?;
-    let emetteur_bytes = read_bytes(&args.emetteur.path)?;
-    let emetteur = load_emetteur(&args.emetteur.path, &emetteur_bytes)?;
+    let grid_bytes = files::read_input(&o.grid.tariff, files::MAX_CONFIG_BYTES)?;
+    let grid = decode_grid(&o.grid.tariff, &grid_bytes)?;
+    let exercice = grid.exercice;
+    if let Some(asked) = o.exercice
+        && asked != exercice
+    {
+        return Err(Error::ExerciceContredit {
+            option: asked,
+            grille: exercice,
+            path: o.grid.tariff.clone(),
+        });
+    }
+    let date_emission = date_emission(o, exercice)?;
+    let (emetteur_path, from) = emetteur_path(o.emetteur.path.as_deref(), &o.grid.tariff);
+    let (emetteur_bytes, emetteur) = read_emetteur(&emetteur_path, from)?;
     // The roster is read and validated in one pass, and its bytes dropped
     // before the batch: a large roster is never held twice in memory.
     let (roster_entree, validated) = {
-        let roster_bytes = read_bytes(&args.roster)?;
-        let validated = validate_roster(&args.roster, &roster_bytes, &grid, Some(exercice))?;
-        (entree(&args.roster, &roster_bytes), validated)
+        let roster_bytes = files::read_input(&o.roster, files::MAX_ROSTER_BYTES)?;
+        let validated = validate_roster(
+            &o.roster,
+            &roster_bytes,
+            o.feuille.as_deref(),
+            &grid,
+            Some(exercice),
+        )?;
+        (entree(&o.roster, &roster_bytes), validated)
     };
     let Validated {
         mut members,
@@ -147,7 +198,7 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
         rejected_ids: mut ids,
     } = validated;
 
-    let previous = match &args.after {
+    let previous = match &o.after {
         Some(dir) => Some(load_previous(dir, exercice)?),
         None => None,
     };
@@ -179,79 +230,116 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
         lines.dedup();
         lines.len()
     };
-    if !errors.is_empty() && !args.skip_invalid {
+    if !errors.is_empty() && !o.skip_invalid {
         return Err(Error::Roster {
-            path: args.roster.clone(),
+            path: o.roster.clone(),
             errors,
         });
     }
-    let rejects = args.skip_invalid.then(|| rejects_csv(&errors, &ids));
+    let rejects = o.skip_invalid.then(|| rejects_csv(&errors, &ids));
 
+    // A delay the issuer file validated (at most 90 days): always a date.
     let date_echeance = date_emission
         .checked_add_days(Days::new(u64::from(emetteur.delai_paiement_jours)))
-        .ok_or_else(|| Error::Usage("délai de paiement trop long".into()))?;
-    let first_rank = previous.as_ref().map_or(1, |p| p.first_rank);
+        .unwrap_or(date_emission);
     let emission = Emission {
         exercice,
         date_emission,
         date_echeance,
         mention_tva: grid.mention_tva.clone(),
-        premier_numero: first_rank,
+        premier_numero: previous.as_ref().map_or(1, |p| p.first_rank),
     };
-    let csv_format = match args.csv_format {
+    let csv_format = match o.csv_format {
         CsvFormatArg::Francais => CsvFormat::Francais,
         CsvFormatArg::Rfc4180 => CsvFormat::Rfc4180,
     };
-    let pdf_format = match (args.format, args.profil) {
+    let pdf_format = match (o.format, o.profil) {
         (PdfFormatArg::Pdf, _) => PdfFormat::Plain,
         (PdfFormatArg::Facturx, ProfilArg::En16931) => PdfFormat::FacturX(Profile::En16931),
         (PdfFormatArg::Facturx, ProfilArg::Basic) => PdfFormat::FacturX(Profile::Basic),
     };
-    let batch = Batch {
-        members: &members,
-        grid: &grid,
-        emission: &emission,
+    Ok(Prepared {
         entrees: Entrees {
             role: roster_entree,
-            grille: entree(&args.grid.tariff, &grid_bytes),
-            emetteur: entree(&args.emetteur.path, &emetteur_bytes),
+            grille: entree(&o.grid.tariff, &grid_bytes),
+            emetteur: entree(&emetteur_path, &emetteur_bytes),
         },
+        grid,
+        emetteur,
+        members,
+        rows_read,
+        rejected_rows,
+        rejects,
+        previous,
+        emission,
+        csv_format,
+        pdf_format,
+    })
+}
+
+/// Runs the batch; returns the exit code (0, or 5 for a partial run).
+///
+/// # Errors
+/// Any input error (nothing written) or output error (nothing published).
+#[allow(clippy::too_many_lines)] // one linear story: check, write, report
+pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
+    let o = &args.options;
+    // Cheap checks first: a wrong output folder is reported before any work.
+    check_destination(&args.out, o.force, &input_paths(o))?;
+    let p = prepare(o)?;
+    let batch = Batch {
+        members: &p.members,
+        grid: &p.grid,
+        emission: &p.emission,
+        entrees: p.entrees.clone(),
         options: Options {
-            format_pdf: pdf_format.code().into(),
-            format_csv: match csv_format {
+            format_pdf: p.pdf_format.code().into(),
+            format_csv: match p.csv_format {
                 CsvFormat::Francais => "francais",
                 CsvFormat::Rfc4180 => "rfc4180",
             }
             .into(),
-            premier_rang: first_rank,
-            apres: args.after.as_ref().map(|p| p.display().to_string()),
-            ignorer_invalides: args.skip_invalid,
+            premier_rang: p.emission.premier_numero,
+            apres: o.after.as_ref().map(|p| p.display().to_string()),
+            ignorer_invalides: o.skip_invalid,
         },
-        extras: Extras { rejects },
-        deja_factures: previous.map(|p| p.billed).unwrap_or_default(),
-        rejetes: rejected_rows,
+        extras: Extras {
+            rejects: p.rejects.clone(),
+        },
+        deja_factures: p
+            .previous
+            .as_ref()
+            .map(|p| p.billed.clone())
+            .unwrap_or_default(),
+        rejetes: p.rejected_rows,
     };
 
     let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = args.threads {
+    if let Some(n) = o.threads {
         pool = pool.num_threads(n);
     }
-    let pool = pool
-        .build()
-        .map_err(|e| Error::Usage(format!("impossible de démarrer les fils de calcul : {e}")))?;
+    let pool = pool.build().map_err(|_| {
+        Error::Usage(
+            "impossible de démarrer les fils de calcul : réessayez avec --threads 1".into(),
+        )
+    })?;
 
+    for dir in files::create_parents(&args.out)? {
+        log.info("dossier_cree", &format!("Dossier créé : {}", dir.display()));
+    }
     let started = chrono::Local::now().format("%Y-%m-%d %H:%M:%S").to_string();
     let _lock = OutputLock::acquire(&args.out, &started)?;
+    let count = p.members.len();
     log.info(
         "debut",
         &format!(
-            "Traitement de {} adhérent{} (exercice {exercice})…",
-            members.len(),
-            if members.len() > 1 { "s" } else { "" }
+            "Traitement de {count} adhérent{} (exercice {})…",
+            if count > 1 { "s" } else { "" },
+            p.emission.exercice
         ),
     );
     let bar = log.progress_allowed().then(|| {
-        let bar = indicatif::ProgressBar::new(members.len() as u64);
+        let bar = indicatif::ProgressBar::new(count as u64);
         bar.set_style(
             indicatif::ProgressStyle::with_template(
                 "{bar:40} {pos}/{len} adhérents ({eta} restantes)",
@@ -266,20 +354,30 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
         }
     };
     let options = OutputOptions {
-        force: args.force,
-        csv_format,
-        pdf: pdf_format,
+        force: o.force,
+        csv_format: p.csv_format,
+        pdf: p.pdf_format,
     };
+    let inputs = input_paths(o);
     let summary = pool.install(|| -> Result<_, Error> {
         let renderer = Renderer::new()?;
-        write_batch(&args.out, &batch, &renderer, &emetteur, options, &progress)
+        write_batch(
+            &args.out,
+            &batch,
+            &renderer,
+            &p.emetteur,
+            options,
+            &inputs,
+            &progress,
+        )
     })?;
     if let Some(b) = bar {
         b.finish_and_clear();
     }
 
     let mut report = summary.to_text();
-    if args.skip_invalid {
+    let rejected_rows = p.rejected_rows;
+    if o.skip_invalid {
         let _ = writeln!(
             report,
             "Lignes écartées      : {rejected_rows} (voir {}/rejects.csv)",
@@ -288,7 +386,7 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
         let _ = writeln!(
             report,
             "Lignes lues          : {} = {} facturées + {} sans appel + {rejected_rows} écartées",
-            rows_read,
+            p.rows_read,
             summary.appels_emis,
             summary.sans_appel.len()
         );
@@ -309,13 +407,26 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
     );
     log.report("lot_publie", &report, &summary_line, &fields);
     if rejected_rows > 0 {
-        log.warn("traitement_partiel", &format!(
-            "{rejected_rows} ligne{} du rôle écartée{} : traitement partiel (code de sortie {})",
-            if rejected_rows > 1 { "s" } else { "" },
-            if rejected_rows > 1 { "s" } else { "" },
-            exit::PARTIAL
-        ));
+        log.warn(
+            "traitement_partiel",
+            &format!(
+                "{rejected_rows} ligne{} du rôle écartée{} : traitement partiel (code de sortie {})",
+                if rejected_rows > 1 { "s" } else { "" },
+                if rejected_rows > 1 { "s" } else { "" },
+                exit::PARTIAL
+            ),
+        );
         return Ok(exit::PARTIAL);
     }
     Ok(exit::OK)
+}
+
+/// The input files of a run: the output folder must not hold them.
+pub(crate) fn input_paths(o: &RunOptions) -> Vec<PathBuf> {
+    let mut paths = vec![o.roster.clone(), o.grid.tariff.clone()];
+    paths.push(emetteur_path(o.emetteur.path.as_deref(), &o.grid.tariff).0);
+    if let Some(after) = &o.after {
+        paths.push(after.clone());
+    }
+    paths
 }

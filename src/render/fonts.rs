@@ -25,27 +25,10 @@ const BOLD: (&str, &[u8]) = (
     include_bytes!("../../fonts/LiberationSans-Bold.ttf"),
 );
 
-/// Latin-1 characters an appel does not print: symbols and letters foreign
-/// to French administrative text, each a glyph outline of its own (the
-/// accented letters are composites of glyphs kept anyway, a few bytes
-/// each, so they all stay). Dropping these takes a fifth off every
-/// embedded font; layout prints them as `?` (`Metrics::clean`).
-const LATIN1_DROPPED: &str = "¡¢£¤¥¦§¨©ª¬®¯±³´µ¶¸¹º¼¾¿ÆÐ×ØÞßæð÷øþ";
-
-/// Characters beyond printable ASCII and Latin-1 that French administrative
-/// text uses: œ/Œ, Ÿ, €, typographic quotes and apostrophe, dashes,
-/// ellipsis, the narrow no-break space.
-const EXTRA: &str = "ŒœŸ€‘’“”–—…\u{202f}";
-
-/// Every character an appel can print; anything else is replaced before
-/// layout (see `layout::FontMetrics::printable`).
+/// Every character an appel can print (see `crate::charset`); the roster,
+/// the grid and the issuer file are checked against it before layout.
 pub(crate) fn charset() -> Vec<char> {
-    (0x20_u32..0x7f)
-        .chain(0xa0..0x100)
-        .filter_map(char::from_u32)
-        .filter(|c| !LATIN1_DROPPED.contains(*c))
-        .chain(EXTRA.chars())
-        .collect()
+    crate::charset::all()
 }
 
 /// FontDescriptor values, in 1/1000 em.

@@ -958,7 +958,7 @@ mod credit_note_tests {
     }
 
     fn emetteur() -> Emetteur {
-        Emetteur::parse(include_str!("../../templates/emetteur.toml")).unwrap()
+        Emetteur::parse(include_str!("../../input-samples/emetteur.toml")).unwrap()
     }
 
     /// A credit note of `codes` of AC-2027-00012 (1 119,00 + 200,00 + 80,00).

@@ -224,7 +224,7 @@ mod avoir_tests {
     use crate::avoir::fixtures::{appel_of, avoir_of};
 
     fn emetteur() -> Emetteur {
-        Emetteur::parse(include_str!("../../templates/emetteur.toml")).unwrap()
+        Emetteur::parse(include_str!("../../input-samples/emetteur.toml")).unwrap()
     }
 
     /// A credit note of the whole AC-2027-00012 (1 119,00 + 80,00).

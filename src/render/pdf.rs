@@ -1062,7 +1062,7 @@ mod tests {
         let raw =
             crate::roster::read_roster(include_bytes!("../../input-samples/roster.csv")).unwrap();
         let members = crate::roster::validate(&raw, &grid).unwrap();
-        let emetteur = Emetteur::parse(include_str!("../../templates/emetteur.toml")).unwrap();
+        let emetteur = Emetteur::parse(include_str!("../../input-samples/emetteur.toml")).unwrap();
         let date_emission = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).unwrap();
         let emission = crate::numbering::Emission {
             exercice: 2027,

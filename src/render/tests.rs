@@ -29,7 +29,7 @@ fn renderer() -> &'static Renderer {
 }
 
 fn emetteur() -> Emetteur {
-    Emetteur::parse(include_str!("../../templates/emetteur.toml")).expect("template")
+    Emetteur::parse(include_str!("../../input-samples/emetteur.toml")).expect("template")
 }
 
 /// `appel` rendered as a plain PDF (no Factur-X), with the shipped issuer.
@@ -208,7 +208,7 @@ fn one_page_appel_reads_back_in_french() {
         ),
         "{all}"
     );
-    assert!(has(runs, "FR76 3000 1003 2800 0000 0000 123"), "{all}");
+    assert!(has(runs, "FR76 3000 1000 6400 0001 2345 618"), "{all}");
     assert!(has(runs, "14 février 2027"), "{all}");
     assert!(
         has(
@@ -758,7 +758,7 @@ fn a_one_page_facturx_appel_stays_small() {
     assert!(pdf.len() <= 37 * 1024, "{} bytes", pdf.len());
 }
 
-/// Renders the sample batch (input-samples/, templates/emetteur.toml) in
+/// Renders the sample batch (input-samples/, input-samples/emetteur.toml) in
 /// both profiles into `$FACTURX_SAMPLES`, for the external checkers:
 /// `FACTURX_SAMPLES=/tmp/fx cargo test write_facturx_samples -- --ignored`.
 #[test]

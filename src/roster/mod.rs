@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 
 pub use read::{RawRoster, read_roster};
 pub use validate::{
-    RosterError, RosterErrorKind, Unreadable, Validated, read_and_validate, validate, validate_rows,
+    RosterError, RosterErrorKind, Validated, read_and_validate, validate, validate_rows,
 };
 
 /// The three kinds of member the convention knows.

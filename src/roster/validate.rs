@@ -3,15 +3,18 @@
 //! Errors carry their position (line, column) apart from their kind, so
 //! tests assert the kind and position and `Display` alone writes French.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
 
-use super::read::RawRoster;
+use super::read::{RawRoster, ReadError};
 use super::{Member, MemberKind};
+use crate::charset::first_unprintable;
 use crate::format_fr::{NumberError, fold_key, parse_nombre};
+pub use crate::ident::{SiretProblem, luhn_ok, parse_siret};
 use crate::tariff::{Grid, Pricing, QuantityKind};
 
 /// Largest quantity accepted in a cell: far above any real subscription,
@@ -21,6 +24,8 @@ const MAX_QUANTITY: u32 = 1_000_000;
 const MAX_COUNT: u32 = 100_000_000;
 /// Longest text accepted in a cell (names, addresses).
 const MAX_TEXT: usize = 300;
+/// Longest header cell for which a « vouliez-vous dire » is looked for.
+const MAX_SUGGESTED: usize = 64;
 /// Longest `code_service` Chorus Pro accepts.
 const MAX_CODE_SERVICE: usize = 100;
 /// Longest numéro d'engagement Chorus Pro accepts.
@@ -163,14 +168,45 @@ pub enum RosterErrorKind {
         id: String,
         numero: String,
     },
-}
-
-/// Why a SIRET is refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SiretProblem {
-    Length,
-    NotDigits,
-    Luhn,
+    /// A character the documents cannot print.
+    Unprintable {
+        ch: char,
+    },
+    /// A control character (tab and line breaks aside).
+    Control {
+        ch: char,
+    },
+    /// The same SIRET as another member (and no distinct code service).
+    DuplicateSiret {
+        siret: String,
+        first_line: u64,
+        first_id: String,
+    },
+    /// Two encodings in one file (see `read::ReadError::MixedEncoding`).
+    MixedEncoding,
+    /// UTF-16 without a byte order mark.
+    Utf16WithoutBom,
+    /// Broken UTF-16.
+    BadUtf16,
+    /// A workbook calamine cannot read.
+    Workbook {
+        format: &'static str,
+    },
+    /// `--feuille` names no sheet of the workbook.
+    UnknownSheet {
+        name: String,
+        sheets: Vec<String>,
+    },
+    /// `--feuille` given for a CSV file.
+    SheetOnCsv,
+    /// A workbook cell holding an error.
+    CellError {
+        value: String,
+    },
+    /// A header wider than `read::MAX_COLUMNS`.
+    TooManyColumns {
+        found: usize,
+    },
 }
 
 fn list_fr(items: &[String]) -> String {
@@ -291,7 +327,7 @@ impl fmt::Display for RosterErrorKind {
             K::BadEmail { value } => {
                 write!(
                     f,
-                    "adresse électronique « {value} » invalide : il manque « @ »"
+                    "adresse électronique « {value} » invalide : écrivez-la nom@domaine.fr (plusieurs adresses : séparez-les par « ; »)"
                 )
             }
             K::NotANumber { value } => write!(
@@ -326,6 +362,58 @@ impl fmt::Display for RosterErrorKind {
                 "ce service nécessite au moins l'un des articles suivants : {} ; ajoutez-en un ou retirez ce service",
                 list_fr(any_of)
             ),
+            K::Unprintable { ch } => write!(
+                f,
+                "le caractère « {ch} » ({}) ne peut pas être imprimé sur l'appel : remplacez-le par une lettre française approchante",
+                code_point(*ch)
+            ),
+            K::Control { ch } => write!(
+                f,
+                "caractère de contrôle invisible ({}) dans la cellule : retapez-la",
+                code_point(*ch)
+            ),
+            K::DuplicateSiret {
+                siret,
+                first_line,
+                first_id,
+            } => write!(
+                f,
+                "SIRET {siret} en double (déjà ligne {first_line}, adhérent « {first_id} ») : un adhérent ne doit figurer qu'une fois ; si ce sont deux services distincts de la même collectivité, renseignez un code_service différent pour chacun"
+            ),
+            K::MixedEncoding => write!(
+                f,
+                "octet qui n'est pas de l'UTF-8 dans un fichier qui en contient : deux encodages sont mélangés (copier-coller depuis un autre fichier ?) ; ouvrez le fichier dans Excel ou LibreOffice et réenregistrez-le en « CSV UTF-8 »"
+            ),
+            K::Utf16WithoutBom => write!(
+                f,
+                "le fichier semble en UTF-16 sans marque d'ordre des octets : réenregistrez-le en « CSV UTF-8 » ou en « Texte Unicode » depuis Excel"
+            ),
+            K::BadUtf16 => write!(
+                f,
+                "fichier UTF-16 (« Texte Unicode ») abîmé : réenregistrez-le en « CSV UTF-8 »"
+            ),
+            K::Workbook { format } => write!(
+                f,
+                "classeur .{format} illisible (abîmé ou protégé par un mot de passe ?) : ouvrez-le puis réenregistrez-le, ou enregistrez la feuille en « CSV UTF-8 »"
+            ),
+            K::UnknownSheet { name, sheets } => write!(
+                f,
+                "le classeur n'a pas de feuille « {name} » : feuilles présentes : {}",
+                list_fr(sheets)
+            ),
+            K::SheetOnCsv => write!(
+                f,
+                "--feuille ne s'applique qu'à un classeur (.xlsx, .xls, .ods), pas à un fichier CSV : retirez l'option"
+            ),
+            K::CellError { value } => write!(
+                f,
+                "la cellule contient une erreur de formule ({value}) : corrigez la formule ou remplacez-la par sa valeur"
+            ),
+            K::TooManyColumns { found } => write!(
+                f,
+                "l'en-tête compte {found} colonnes, plus que les {} permises : ce n'est sans doute pas un rôle (ou des cellules ont été remplies par erreur à droite du tableau)",
+                super::read::MAX_COLUMNS
+            ),
             K::AlreadyBilled { id, numero } => write!(
                 f,
                 "l'adhérent « {id} » a déjà été facturé pour cet exercice (appel {numero}) : retirez-le du rôle complémentaire, ou émettez un avoir avant de le refacturer"
@@ -334,54 +422,42 @@ impl fmt::Display for RosterErrorKind {
     }
 }
 
+/// `U+00E6`.
+fn code_point(c: char) -> String {
+    format!("U+{:04X}", u32::from(c))
+}
+
+/// The spreadsheet letters of 1-based column `n` (1 → A, 27 → AA).
+#[must_use]
+pub fn column_letters(mut n: usize) -> String {
+    let mut letters = Vec::new();
+    while n > 0 {
+        let rem = (n - 1) % 26;
+        letters.push(char::from(b'A' + u8::try_from(rem).unwrap_or(0)));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect()
+}
+
 impl fmt::Display for RosterError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.line, &self.column) {
             (0, _) => write!(f, "{}", self.kind),
-            (line, Some((n, name))) => {
-                write!(f, "ligne {line}, colonne {n} « {name} » : {}", self.kind)
-            }
+            (line, Some((n, name))) if name.is_empty() => write!(
+                f,
+                "ligne {line}, colonne {n} ({}) : {}",
+                column_letters(*n),
+                self.kind
+            ),
+            (line, Some((n, name))) => write!(
+                f,
+                "ligne {line}, colonne {n} ({}) « {name} » : {}",
+                column_letters(*n),
+                self.kind
+            ),
             (line, None) => write!(f, "ligne {line} : {}", self.kind),
         }
     }
-}
-
-/// Whether `siret` (digits only) passes the Luhn check.
-#[must_use]
-pub fn luhn_ok(digits: &str) -> bool {
-    let mut sum = 0u32;
-    for (i, c) in digits.bytes().rev().enumerate() {
-        let mut d = u32::from(c - b'0');
-        if i % 2 == 1 {
-            d *= 2;
-            if d > 9 {
-                d -= 9;
-            }
-        }
-        sum += d;
-    }
-    sum.is_multiple_of(10)
-}
-
-/// Normalises and checks a SIRET: spaces removed, 14 digits, Luhn key.
-///
-/// # Errors
-/// The reason it is refused.
-pub fn parse_siret(text: &str) -> Result<String, SiretProblem> {
-    let digits: String = text
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '.' | '-'))
-        .collect();
-    if !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(SiretProblem::NotDigits);
-    }
-    if digits.len() != 14 {
-        return Err(SiretProblem::Length);
-    }
-    if !luhn_ok(&digits) {
-        return Err(SiretProblem::Luhn);
-    }
-    Ok(digits)
 }
 
 fn parse_yes_no(text: &str) -> Option<bool> {
@@ -408,21 +484,6 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text, "%d/%m/%Y")
         .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
         .ok()
-}
-
-/// Levenshtein distance, for « did you mean » on unknown columns.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 enum Column {
@@ -470,7 +531,10 @@ pub struct Validator<'g> {
     missing: Vec<RosterError>,
     /// Unnamed columns not yet seen holding data.
     unnamed: Vec<usize>,
+    /// First line of each member id, by its lower-case form.
     ids: HashMap<String, u64>,
+    /// Rows seen with each SIRET: line, id, code service.
+    sirets: HashMap<String, Vec<(u64, String, String)>>,
     out: Validated,
 }
 
@@ -489,6 +553,7 @@ impl<'g> Validator<'g> {
             missing: Vec::new(),
             unnamed: Vec::new(),
             ids: HashMap::new(),
+            sirets: HashMap::new(),
             out: Validated::default(),
         }
     }
@@ -571,12 +636,18 @@ impl super::read::RowSink for Validator<'_> {
             } else if let Some(index) = grid.find(&key) {
                 self.columns.push(Some(Column::Item(index)));
             } else {
-                let suggestion = known
-                    .iter()
-                    .map(|k| (distance(&key, k), k))
-                    .filter(|(d, _)| *d <= 3)
-                    .min()
-                    .map(|(_, k)| k.clone());
+                // No suggestion for an absurdly long cell: the distance
+                // costs its length times each known code's.
+                let suggestion = (key.chars().count() <= MAX_SUGGESTED)
+                    .then(|| {
+                        known
+                            .iter()
+                            .map(|k| (strsim::levenshtein(&key, k), k))
+                            .filter(|(d, _)| *d <= 3)
+                            .min()
+                            .map(|(_, k)| k.clone())
+                    })
+                    .flatten();
                 self.header_errors.push((
                     col,
                     header_err(
@@ -636,6 +707,7 @@ impl super::read::RowSink for Validator<'_> {
         let columns = &self.columns;
         let present = &self.present;
         let ids = &mut self.ids;
+        let sirets = &mut self.sirets;
         let Validated {
             members, errors, ..
         } = &mut self.out;
@@ -661,6 +733,8 @@ impl super::read::RowSink for Validator<'_> {
                 kind,
             });
         };
+        // Every text cell is printed on the appel and copied into its
+        // XML: refused if the fonts cannot draw a character of it.
         let mut text = |field: Field, required: bool| -> String {
             match cell(field) {
                 Some((c, v)) if v.chars().count() > MAX_TEXT => {
@@ -671,14 +745,35 @@ impl super::read::RowSink for Validator<'_> {
                     err(c, RosterErrorKind::Missing);
                     String::new()
                 }
-                Some((_, v)) => v.to_string(),
+                Some((c, v)) => {
+                    // Only the address keeps its line breaks (Alt+Entrée
+                    // in Excel); elsewhere one is a space, as printed.
+                    let v = if field == Field::Adresse || !v.contains('\n') {
+                        Cow::Borrowed(v)
+                    } else {
+                        Cow::Owned(v.replace('\n', " "))
+                    };
+                    if let Some(ch) = v.chars().find(|&ch| ch.is_control() && ch != '\n') {
+                        err(c, RosterErrorKind::Control { ch });
+                        return String::new();
+                    }
+                    if let Some(ch) = first_unprintable(&v, true) {
+                        err(c, RosterErrorKind::Unprintable { ch });
+                        return String::new();
+                    }
+                    v.into_owned()
+                }
                 None => String::new(),
             }
         };
         let id = text(Field::Id, true);
         let nom = text(Field::Nom, true);
         let adresse = text(Field::Adresse, false);
-        let code_postal = text(Field::CodePostal, false);
+        let mut code_postal = text(Field::CodePostal, false);
+        // Excel drops the leading zero of 01000 (a number to it).
+        if code_postal.len() == 4 && code_postal.chars().all(|c| c.is_ascii_digit()) {
+            code_postal.insert(0, '0');
+        }
         let ville = text(Field::Ville, false);
         let email = text(Field::Email, false);
         let code_service = text(Field::CodeService, false);
@@ -694,7 +789,11 @@ impl super::read::RowSink for Validator<'_> {
             );
         }
         if !email.is_empty()
-            && !email.contains('@')
+            && !email
+                .split([';', ','])
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .all(crate::ident::email_ok)
             && let Some((c, _)) = cell(Field::Email)
         {
             err(
@@ -705,7 +804,10 @@ impl super::read::RowSink for Validator<'_> {
             );
         }
         if !id.is_empty() {
-            if let Some(&first_line) = ids.get(&id) {
+            // `C-14531` and `c-14531` are one member (the reader already
+            // removed invisible characters and composed accents).
+            let key = id.to_lowercase();
+            if let Some(&first_line) = ids.get(&key) {
                 if let Some((c, _)) = cell(Field::Id) {
                     err(
                         c,
@@ -716,7 +818,7 @@ impl super::read::RowSink for Validator<'_> {
                     );
                 }
             } else {
-                ids.insert(id.clone(), line);
+                ids.insert(key, line);
             }
         }
         let kind = match cell(Field::Type) {
@@ -810,6 +912,28 @@ impl super::read::RowSink for Validator<'_> {
             }),
             None => String::new(),
         };
+        if !siret.is_empty()
+            && let Some((c, _)) = cell(Field::Siret)
+        {
+            let seen = sirets.entry(siret.clone()).or_default();
+            // Two services of one collectivité may share its SIRET, each
+            // with its own Chorus Pro code service; nothing else may.
+            let clash = seen.iter().find(|(_, _, service)| {
+                code_service.is_empty() || service.is_empty() || *service == code_service
+            });
+            if let Some((first_line, first_id, _)) = clash {
+                err(
+                    c,
+                    RosterErrorKind::DuplicateSiret {
+                        siret: siret.clone(),
+                        first_line: *first_line,
+                        first_id: first_id.clone(),
+                    },
+                );
+            } else {
+                seen.push((line, id.clone(), code_service.clone()));
+            }
+        }
         let date_adhesion = match cell(Field::DateAdhesion) {
             Some((_, "")) | None => None,
             Some((c, v)) => match parse_date(v) {
@@ -1000,27 +1124,56 @@ pub fn validate_rows(
     validator.finish().map(|v| (v.members, v.errors))
 }
 
-/// Why no row of a roster could be validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Unreadable {
-    /// The file is not a CSV table.
-    File(super::read::ReadError),
-    /// The header line has problems (see `Validator::finish`).
-    Header(Vec<RosterError>),
+impl From<ReadError> for RosterError {
+    /// A file that cannot be read as a table, as a roster error with the
+    /// position the reader found.
+    fn from(e: ReadError) -> RosterError {
+        use RosterErrorKind as K;
+        let at = |line: u64, column: Option<usize>, kind| RosterError {
+            line,
+            column: column.map(|c| (c, String::new())),
+            kind,
+        };
+        match e {
+            ReadError::Empty => at(0, None, K::EmptyFile),
+            ReadError::Csv { line, message } => at(line, None, K::BrokenCsv { message }),
+            ReadError::MixedEncoding { line, column } => at(
+                line,
+                Some(usize::try_from(column).unwrap_or(0)),
+                K::MixedEncoding,
+            ),
+            ReadError::Utf16WithoutBom => at(0, None, K::Utf16WithoutBom),
+            ReadError::BadUtf16 => at(0, None, K::BadUtf16),
+            ReadError::Workbook { format } => at(0, None, K::Workbook { format }),
+            ReadError::UnknownSheet { name, sheets } => {
+                at(0, None, K::UnknownSheet { name, sheets })
+            }
+            ReadError::SheetOnCsv => at(0, None, K::SheetOnCsv),
+            ReadError::CellError {
+                line,
+                column,
+                value,
+            } => at(line, Some(column), K::CellError { value }),
+            ReadError::TooManyColumns { found } => at(1, None, K::TooManyColumns { found }),
+        }
+    }
 }
 
-/// Reads and validates the roster from its bytes in one pass.
+/// Reads and validates the roster from its bytes in one pass (`sheet`:
+/// the workbook's sheet to read, the first by default).
 ///
 /// # Errors
-/// `Unreadable` when the file or its header line makes every row unreadable.
+/// When the file or its header line makes every row unreadable: what
+/// makes it so, with its position.
 pub fn read_and_validate(
     bytes: &[u8],
+    sheet: Option<&str>,
     grid: &Grid,
     exercice: Option<i32>,
-) -> Result<Validated, Unreadable> {
+) -> Result<Validated, Vec<RosterError>> {
     let mut validator = Validator::new(grid, exercice);
-    super::read::read_rows(bytes, &mut validator).map_err(Unreadable::File)?;
-    validator.finish().map_err(Unreadable::Header)
+    super::read::read_rows(bytes, sheet, &mut validator).map_err(|e| vec![e.into()])?;
+    validator.finish()
 }
 
 #[cfg(test)]
@@ -1032,6 +1185,9 @@ mod tests {
     const HEAD: &str = "id;nom;type;population;agents;affiliee;siret;forfait_metiers;forfait_metiers_communication;forfait_technologie;forfait_technologie_plus;parapheur;certificat;formation_jours;antispam\n";
     /// A valid SIRET (Luhn key correct).
     const SIRET: &str = "21140001500015";
+    /// Others, for rosters of several members (a SIRET is one member's).
+    const SIRET_2: &str = "21140001500023";
+    const SIRET_3: &str = "21140001500031";
 
     fn run(body: &str) -> Result<Vec<Member>, Vec<RosterError>> {
         let grid = Grid::parse(GRID).unwrap();
@@ -1182,8 +1338,9 @@ mod tests {
 
     #[test]
     fn duplicate_id_cites_the_first_line() {
-        let row = format!("A;X;commune;10;;;{SIRET};1;;;;;;;\n");
-        let (line, col, kind) = one_error(&format!("{row}{row}"));
+        let (line, col, kind) = one_error(&format!(
+            "A;X;commune;10;;;{SIRET};1;;;;;;;\nA;Y;commune;10;;;{SIRET_2};1;;;;;;;\n"
+        ));
         assert_eq!((line, col.as_deref()), (3, Some("id")));
         assert_eq!(
             kind,
@@ -1192,6 +1349,84 @@ mod tests {
                 first_line: 2
             }
         );
+    }
+
+    #[test]
+    fn one_member_under_several_spellings_is_refused() {
+        // The same commune under the same SIRET, its id typed in other
+        // cases or with an invisible character: billed once, never eight
+        // times.
+        let body = format!(
+            "C-14531;Rapilly;commune;44;;;{SIRET};1;;;;;;;\n\
+             c-14531;Rapilly;commune;44;;;{SIRET};1;;;;;;;\n\
+             C-14531\u{200b};Rapilly;commune;44;;;{SIRET};1;;;;;;;\n\
+             C-99999;Rapilly;commune;44;;;{SIRET};1;;;;;;;\n"
+        );
+        let e = errors(&body);
+        let ids = e
+            .iter()
+            .filter(|(_, c, k)| {
+                c.as_deref() == Some("id")
+                    && matches!(k, RosterErrorKind::DuplicateId { first_line: 2, .. })
+            })
+            .count();
+        let sirets = e
+            .iter()
+            .filter(|(_, c, k)| {
+                c.as_deref() == Some("siret")
+                    && matches!(k, RosterErrorKind::DuplicateSiret { first_line: 2, .. })
+            })
+            .count();
+        assert_eq!((ids, sirets), (2, 3), "{e:?}");
+        assert!(e.iter().all(|(line, _, _)| *line > 2), "{e:?}");
+    }
+
+    #[test]
+    fn two_services_of_one_siret_need_distinct_codes_service() {
+        let grid = Grid::parse(GRID).unwrap();
+        let head = "id;nom;type;population;agents;siret;code_service;forfait_metiers\n";
+        let check = |rows: &str| {
+            let raw = read_roster(format!("{head}{rows}").as_bytes()).unwrap();
+            validate(&raw, &grid)
+        };
+        assert!(
+            check(&format!(
+                "A;Commune;commune;10;;{SIRET};MAIRIE;1\nB;Eau;budget annexe;;3;{SIRET};EAU;1\n"
+            ))
+            .is_ok()
+        );
+        let e = check(&format!(
+            "A;Commune;commune;10;;{SIRET};MAIRIE;1\nB;Eau;budget annexe;;3;{SIRET};;1\n"
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(e[0].kind, RosterErrorKind::DuplicateSiret { .. }),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn cells_the_documents_cannot_print_are_refused_where_they_are() {
+        let (line, col, kind) = one_error(&format!("A;Łódź;commune;10;;;{SIRET};1;;;;;;;\n"));
+        assert_eq!((line, col.as_deref()), (2, Some("nom")));
+        assert_eq!(kind, RosterErrorKind::Unprintable { ch: 'Ł' });
+        // Decomposed accents (macOS) are composed first: accepted.
+        let m = run(&format!("A;E\u{301}paney;commune;10;;;{SIRET};1;;;;;;;\n")).unwrap();
+        assert_eq!(m[0].nom, "Épaney");
+        let (_, col, kind) = one_error(&format!("A;X\u{7};commune;10;;;{SIRET};1;;;;;;;\n"));
+        assert_eq!(col.as_deref(), Some("nom"));
+        assert_eq!(kind, RosterErrorKind::Control { ch: '\u{7}' });
+    }
+
+    #[test]
+    fn a_four_digit_postcode_gets_its_leading_zero_back() {
+        let grid = Grid::parse(GRID).unwrap();
+        let raw = read_roster(
+            format!("id;nom;type;population;siret;code_postal;forfait_metiers\nA;Bourg;commune;10;{SIRET};1000;1\n")
+                .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(validate(&raw, &grid).unwrap()[0].code_postal, "01000");
     }
 
     #[test]
@@ -1216,7 +1451,7 @@ mod tests {
     #[test]
     fn all_errors_are_collected_in_line_order() {
         let body = format!(
-            "A;X;commune;;;;{SIRET};1;;;;;;;\nB;Y;foo;10;;;123;1;;;;;;;\nC;Z;commune;10;;;{SIRET};1;1;;;;;;\n"
+            "A;X;commune;;;;{SIRET};1;;;;;;;\nB;Y;foo;10;;;123;1;;;;;;;\nC;Z;commune;10;;;{SIRET_2};1;1;;;;;;\n"
         );
         let e = errors(&body);
         let lines: Vec<u64> = e.iter().map(|(l, _, _)| *l).collect();
@@ -1285,28 +1520,30 @@ mod tests {
         let grid = Grid::parse(GRID).unwrap();
         let text = format!(
             "{HEAD}A;Ablon;commune;1 166;;oui;{SIRET};1;;;1;1;2;0,5;\n\
-             B;Bad;commune;;;oui;{SIRET};1;;;;;;;\n\
+             B;Bad;commune;;;oui;{SIRET_2};1;;;;;;;\n\
              ;;\n\
              C;Short;commune\n\
-             D;Fine;commune;10;;oui;{SIRET};1;;;;;;;\n"
+             D;Fine;commune;10;;oui;{SIRET_3};1;;;;;;;\n"
         );
         let raw = read_roster(text.as_bytes()).unwrap();
         let (members, errors) = validate_rows(&raw, &grid, None).unwrap();
-        let streamed = read_and_validate(text.as_bytes(), &grid, None).unwrap();
+        let streamed = read_and_validate(text.as_bytes(), None, &grid, None).unwrap();
         assert_eq!(streamed.members, members);
         assert_eq!(streamed.errors, errors);
         assert_eq!(streamed.rows, 4);
         let mut rejected: Vec<_> = streamed.rejected_ids.into_iter().collect();
         rejected.sort();
         assert_eq!(rejected, vec![(3, "B".to_string()), (5, "C".to_string())]);
-        assert_eq!(
-            read_and_validate(b"", &grid, None).unwrap_err(),
-            Unreadable::File(crate::roster::read::ReadError::Empty)
+        let empty = read_and_validate(b"", None, &grid, None).unwrap_err();
+        assert_eq!(empty.len(), 1);
+        assert_eq!(empty[0].kind, RosterErrorKind::EmptyFile);
+        let header = read_and_validate(b"id;nom\nA;B\n", None, &grid, None).unwrap_err();
+        assert!(
+            header
+                .iter()
+                .all(|e| matches!(e.kind, RosterErrorKind::MissingColumn { .. })),
+            "{header:?}"
         );
-        assert!(matches!(
-            read_and_validate(b"id;nom\nA;B\n", &grid, None),
-            Err(Unreadable::Header(_))
-        ));
     }
 
     #[test]
@@ -1400,7 +1637,7 @@ mod tests {
         let e = run(&format!("A;X;commune;10;;;{SIRET};1;;;;3;;;\n")).unwrap_err();
         assert_eq!(
             e[0].to_string(),
-            "ligne 2, colonne 12 « parapheur » : « 3 » : ce service se souscrit ou non ; indiquez 1 (souscrit) ou 0 / vide (non souscrit)"
+            "ligne 2, colonne 12 (L) « parapheur » : « 3 » : ce service se souscrit ou non ; indiquez 1 (souscrit) ou 0 / vide (non souscrit)"
         );
     }
 }

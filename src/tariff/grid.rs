@@ -14,6 +14,9 @@ use super::{line_col, toml_message_fr};
 use crate::format_fr::{NumberError, parse_nombre};
 use crate::money::Montant;
 
+/// The years a grid may bill.
+pub const EXERCICES: std::ops::RangeInclusive<i32> = 2000..=2100;
+
 /// Roster identity columns: an item may not take one of these codes.
 pub const RESERVED_CODES: &[&str] = &[
     "id",
@@ -111,6 +114,8 @@ pub struct Item {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grid {
     pub titre: String,
+    /// The exercice (year) the grid's prices bill.
+    pub exercice: i32,
     pub annexe: String,
     pub mention_tva: Option<String>,
     /// Claims below this total are not put into recovery (CGCT D1611-1).
@@ -217,6 +222,9 @@ pub enum GridErrorKind {
     },
     BadVatRate {
         value: String,
+    },
+    BadExercice {
+        value: i64,
     },
     NoItems,
 }
@@ -334,6 +342,12 @@ impl fmt::Display for GridErrorKind {
                 "taux de TVA « {value} » invalide : écrivez un pourcentage entre guillemets, entre \"0\" et \"100\""
             ),
             K::NoItems => write!(f, "aucun article défini : ajoutez des blocs [[articles]]"),
+            K::BadExercice { value } => write!(
+                f,
+                "exercice {value} invraisemblable : indiquez l'année que la grille facture, entre {} et {}, par exemple exercice = 2027",
+                EXERCICES.start(),
+                EXERCICES.end()
+            ),
         }
     }
 }
@@ -479,6 +493,18 @@ impl Grid {
         let mut c = Collector {
             text,
             errors: Vec::new(),
+        };
+        let exercice = match i32::try_from(*raw.convention.exercice.get_ref()) {
+            Ok(year) if EXERCICES.contains(&year) => year,
+            _ => {
+                c.push(
+                    raw.convention.exercice.span(),
+                    GridErrorKind::BadExercice {
+                        value: *raw.convention.exercice.get_ref(),
+                    },
+                );
+                0
+            }
         };
 
         // Tiers.
@@ -706,6 +732,7 @@ impl Grid {
         if c.errors.is_empty() {
             Ok(Grid {
                 titre: raw.convention.titre,
+                exercice,
                 annexe: raw.convention.annexe,
                 mention_tva: raw.convention.mention_tva.filter(|m| !m.trim().is_empty()),
                 seuil_recouvrement,

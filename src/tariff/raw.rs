@@ -21,6 +21,8 @@ pub struct RawGrid {
 #[serde(deny_unknown_fields)]
 pub struct RawConvention {
     pub titre: String,
+    /// The year the grid bills (required: the year is never guessed).
+    pub exercice: Spanned<i64>,
     #[serde(default)]
     pub annexe: String,
     #[serde(default)]

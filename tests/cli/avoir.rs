@@ -186,7 +186,7 @@ fn refusals_say_why_in_french_and_write_nothing() {
         .args(["--motif", "Erreur"])
         .run()
         .code(2)
-        .stderr_has(&["n'est pas vide", "jamais remplacé"]);
+        .stderr_has(&["contient un avoir émis", "jamais remplacé"]);
     // A batch cannot continue a credit note series.
     dir.run_roster(&sample_roster(), "lot2")
         .after(&av1)

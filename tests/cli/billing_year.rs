@@ -69,7 +69,7 @@ fn a_join_date_outside_the_exercice_is_a_roster_error() {
         &["A;Ablon;commune;1166;21140001500015;15/06/2026;1;"],
     );
     dir.run_roster(&roster, "lot").run().code(4).stderr_has(&[
-        "ligne 2, colonne 6 « date_adhesion »",
+        "ligne 2, colonne 6 (F) « date_adhesion »",
         "hors de l'exercice 2027",
     ]);
     assert!(!dir.join("lot").exists());

@@ -1,28 +1,31 @@
 //! `check`, `quote`, `tarifs` and the French command line (help, errors).
 
-use crate::util::{Dir, Output, nbsp, sample_grid, sample_roster};
+use crate::util::{DATE_EMISSION, Dir, Output, nbsp, sample_grid, sample_roster};
 
 // --- check -------------------------------------------------------------------
 
 #[test]
-fn check_accepts_the_sample_and_writes_nothing() {
+fn check_accepts_the_sample_says_what_run_would_bill_and_writes_nothing() {
     let dir = Dir::new();
     let o = dir
         .cmd(["check", "--roster"])
         .arg(sample_roster())
         .arg("--tariff")
         .arg(sample_grid())
+        .args(["--date-emission", DATE_EMISSION])
         .run()
         .code(0)
         .stderr_has(&[
             &format!(
-                "Rôle « {} » valide : 61 adhérents, dont 59 avec au moins un service à facturer.",
-                sample_roster().display()
-            ),
-            &format!(
-                "Grille « {} » valide : 8 tranches, 32 articles.",
+                "Rôle « {} », grille « {} » et émetteur valides",
+                sample_roster().display(),
                 sample_grid().display()
             ),
+            "Adhérents lus        : 61",
+            "Appels émis          : 59 (de AC-2027-00001 à AC-2027-00059)",
+            "Sans appel           : 2",
+            "Total à payer (TTC)  : 448 569,50 €",
+            "Rien n'a été écrit.",
         ]);
     assert!(o.stdout.is_empty());
     assert!(dir.entries().is_empty(), "check wrote {:?}", dir.entries());
@@ -35,9 +38,132 @@ fn check_accepts_the_french_aliases() {
         .arg(sample_roster())
         .arg("--tarif")
         .arg(sample_grid())
+        .args(["--date-emission", DATE_EMISSION])
         .run()
         .code(0)
-        .stderr_has(&["valide : 61 adhérents"]);
+        .stderr_has(&["Adhérents lus        : 61"]);
+}
+
+/// `check` and `run` with the same inputs and options: the same exit code,
+/// the same error message, and when both succeed the same figures.
+#[track_caller]
+fn check_agrees_with_run(dir: &Dir, roster: &std::path::Path, extra: &[&str]) -> i32 {
+    let args = |command: &str| {
+        let mut a: Vec<std::ffi::OsString> = vec![
+            command.into(),
+            "--roster".into(),
+            roster.into(),
+            "--tariff".into(),
+            sample_grid().into(),
+            "--emetteur".into(),
+            crate::util::emetteur().into(),
+        ];
+        a.extend(extra.iter().map(Into::into));
+        a
+    };
+    let check = dir.cmd(args("check")).run();
+    let out = dir.join(format!("lot-{}", dir.entries().len()));
+    let run = dir.cmd(args("run")).arg("--out").arg(&out).run();
+    assert_eq!(
+        check.code, run.code,
+        "check: {}\nrun: {}",
+        check.stderr, run.stderr
+    );
+    let figures = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.starts_with("erreur") || l.starts_with("  ") || l.contains(" : "))
+            .filter(|l| {
+                !l.contains("(PDF)")
+                    && !l.contains("Journal comptable")
+                    && !l.contains("Bilan ")
+                    && !l.contains("Rapport")
+                    && !l.starts_with("Rôle")
+                    && !l.starts_with("Traitement")
+            })
+            .map(String::from)
+            .collect()
+    };
+    if run.code == 0 {
+        let from_check = figures(&check.stderr);
+        for line in figures(&run.stderr) {
+            assert!(
+                from_check.contains(&line),
+                "{line:?} not in check's {from_check:?}"
+            );
+        }
+    } else {
+        assert_eq!(check.stderr, run.stderr);
+        assert!(!out.exists());
+    }
+    run.code
+}
+
+#[test]
+fn check_refuses_whatever_run_refuses() {
+    let dir = Dir::new();
+    let date = ["--date-emission", DATE_EMISSION];
+    assert_eq!(check_agrees_with_run(&dir, &sample_roster(), &date), 0);
+    // A date of joining outside the exercice.
+    let sample = std::fs::read_to_string(sample_roster()).unwrap();
+    let late = dir.write(
+        "tardif.csv",
+        sample.replacen(
+            ";mairie@rapilly.fr;;;;1;",
+            ";mairie@rapilly.fr;;;15/06/2026;1;",
+            1,
+        ),
+    );
+    assert_eq!(check_agrees_with_run(&dir, &late, &date), 4);
+    // The same member twice under two ids.
+    let twice = dir.write_sample_first_row_as("deux.csv", &["C-14531", "C-14531"]);
+    assert_eq!(check_agrees_with_run(&dir, &twice, &date), 4);
+    // No emission date: today is outside the 2027 exercice.
+    assert_eq!(check_agrees_with_run(&dir, &sample_roster(), &[]), 2);
+    // Absurd threads, an --exercice against the grid.
+    assert_eq!(
+        check_agrees_with_run(
+            &dir,
+            &sample_roster(),
+            &["--date-emission", DATE_EMISSION, "--threads", "100000"]
+        ),
+        2
+    );
+    assert_eq!(
+        check_agrees_with_run(
+            &dir,
+            &sample_roster(),
+            &["--date-emission", DATE_EMISSION, "--exercice", "2026"]
+        ),
+        2
+    );
+    // --skip-invalid: the same partial count.
+    let bad = dir.write(
+        "mauvais.csv",
+        sample.replacen(";21140531100013;", ";21140531100014;", 1),
+    );
+    let check = dir
+        .cmd([
+            "check",
+            "--skip-invalid",
+            "--date-emission",
+            DATE_EMISSION,
+            "--roster",
+        ])
+        .arg(&bad)
+        .arg("--tariff")
+        .arg(sample_grid())
+        .run()
+        .code(0);
+    assert!(
+        check.stderr.contains("Lignes écartées      : 1"),
+        "{}",
+        check.stderr
+    );
+    assert!(
+        check.stderr.contains("Appels émis          : 58"),
+        "{}",
+        check.stderr
+    );
 }
 
 // --- quote -------------------------------------------------------------------
@@ -380,7 +506,7 @@ fn run_help_is_in_french() {
             "--csv-format",
             "--date-emission",
             "--threads",
-            "Remplace un lot déjà présent dans le dossier de sortie",
+            "Remplace le lot que ce programme a écrit dans le dossier de sortie",
             "Rôle des adhérents",
         ],
     );

@@ -28,7 +28,14 @@ fn roster_n() -> String {
             line.to_string()
         };
         if line.starts_with("C-14001;") {
-            lines.push(line.replacen("C-14001;Ablon;", "C-99001;Nouvelle-Commune;", 1));
+            lines.push(
+                line.replacen("C-14001;Ablon;", "C-99001;Nouvelle-Commune;", 1)
+                    .replacen(
+                        ";211 400 015 00015;",
+                        &format!(";{};", crate::util::siret(99001)),
+                        1,
+                    ),
+            );
         }
         lines.push(line);
     }
@@ -59,8 +66,12 @@ fn dec(text: &str) -> Decimal {
 fn compare_explains_two_real_batches_and_writes_the_csv() {
     let dir = Dir::new();
     // N-1 in the RFC 4180 dialect, N in the French one: both are read.
-    dir.run_roster(&sample_roster(), "lot-2026")
-        .args(["--exercice", "2026", "--csv-format", "rfc4180"])
+    let grid_2026 = dir.write(
+        "grille-2026.toml",
+        crate::util::sample_grid_altered("exercice = 2027", "exercice = 2026"),
+    );
+    dir.run_batch_dated(&sample_roster(), &grid_2026, "lot-2026", "2026-01-15")
+        .args(["--csv-format", "rfc4180"])
         .run()
         .batch_ok();
     let roster = dir.write("role-2027.csv", roster_n());

@@ -88,7 +88,10 @@ fn a_member_requiring_an_engagement_number_without_one_is_rejected() {
     dir.run_batch(&roster, &grid, "lot")
         .run()
         .code(4)
-        .stderr_has(&["ligne 2, colonne 11 « engagement »", "numéro d'engagement"]);
+        .stderr_has(&[
+            "ligne 2, colonne 11 (K) « engagement »",
+            "numéro d'engagement",
+        ]);
     assert!(!dir.join("lot").exists());
     let roster = dir.write_roster(
         "r2.csv",

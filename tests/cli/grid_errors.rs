@@ -1,6 +1,8 @@
 //! Tariff grid validation: every refusal exits 3 and points at the grid
 //! file with `:line:column`, in French; nothing is written.
 
+use std::fs;
+
 use crate::util::{Dir, Output, leftovers, sample_grid_altered, sample_roster};
 
 /// 1-based line and column (in chars) of the first `needle` in `text`.
@@ -257,8 +259,98 @@ fn broken_emetteur_template_exits_3() {
         .run()
         .code(3)
         .stderr_has(&[&format!(
-            "le modèle de l'émetteur « {} » est invalide",
+            "le fichier de l'émetteur « {} » contient 1 erreur ; rien n'a été écrit :",
             emetteur.display()
         )]);
     assert_eq!(dir.entries(), ["emetteur.toml"]);
+}
+
+/// The issuer file of the sample with its only `from` replaced by `to`.
+fn emetteur_altered(from: &str, to: &str) -> String {
+    let text = fs::read_to_string(crate::util::emetteur()).unwrap();
+    assert_eq!(text.matches(from).count(), 1, "{from}");
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn the_issuer_file_is_validated_like_the_roster() {
+    let dir = Dir::new();
+    // The old shipped template's mistakes: a SIRET that fails its key, an
+    // IBAN that fails mod 97, and a truncated IBAN: every error listed,
+    // with its line.
+    let text = emetteur_altered(
+        "siret = \"281 400 010 00019\"",
+        "siret = \"281 400 015 00040\"",
+    )
+    .replacen(
+        "iban = \"FR76 3000 1000 6400 0001 2345 618\"",
+        "iban = \"FR76 3000 1003 2800 0000 0000 123\"",
+        1,
+    )
+    .replacen("delai_paiement_jours = 30", "delai_paiement_jours = 400", 1);
+    let line_of = |needle: &str| text.lines().position(|l| l.starts_with(needle)).unwrap() + 1;
+    let emetteur = dir.write("emetteur.toml", &text);
+    let shown = emetteur.display().to_string();
+    dir.cmd(["check", "--date-emission", "2027-01-15", "--roster"])
+        .arg(sample_roster())
+        .arg("--tariff")
+        .arg(crate::util::sample_grid())
+        .arg("--emetteur")
+        .arg(&emetteur)
+        .run()
+        .code(3)
+        .stderr_has(&[
+            "contient 3 erreurs ; rien n'a été écrit",
+            &format!("{shown}:{}:9 : SIRET du Centre « 281 400 015 00040 » invalide : sa clé de contrôle est fausse", line_of("siret")),
+            &format!("{shown}:{}:24 : délai de paiement de 400 jours invraisemblable", line_of("delai_paiement_jours")),
+            &format!("{shown}:{}:8 : IBAN « FR76 3000 1003 2800 0000 0000 123 » invalide : sa clé de contrôle", line_of("iban")),
+        ]);
+    let truncated = dir.write(
+        "court.toml",
+        emetteur_altered(
+            "iban = \"FR76 3000 1000 6400 0001 2345 618\"",
+            "iban = \"FR76 ABC\"",
+        ),
+    );
+    dir.cmd(["run", "--date-emission", "2027-01-15", "--roster"])
+        .arg(sample_roster())
+        .arg("--tariff")
+        .arg(crate::util::sample_grid())
+        .arg("--out")
+        .arg(dir.join("lot"))
+        .arg("--emetteur")
+        .arg(&truncated)
+        .run()
+        .code(3)
+        .stderr_has(&["IBAN « FR76 ABC » invalide"]);
+    assert!(!dir.join("lot").exists());
+}
+
+#[test]
+fn the_issuer_file_is_looked_for_beside_the_grid() {
+    let dir = Dir::new();
+    let grid = dir.write("config/grille.toml", crate::util::sample_grid_text());
+    let cmd = |dir: &Dir| {
+        dir.cmd(["check", "--date-emission", "2027-01-15", "--roster"])
+            .arg(sample_roster())
+            .arg("--tariff")
+            .arg(&grid)
+    };
+    let expected = dir.join("config/emetteur.toml");
+    cmd(&dir).run().code(6).stderr_has(&[
+        &format!(
+            "fichier de l'émetteur « {} » introuvable",
+            expected.display()
+        ),
+        "cherché dans le dossier de la grille tarifaire",
+        "--emetteur",
+    ]);
+    fs::copy(crate::util::emetteur(), &expected).unwrap();
+    cmd(&dir).run().code(0);
+    // The option wins, and its path is named when it is wrong.
+    cmd(&dir)
+        .args(["--emetteur", "ailleurs.toml"])
+        .run()
+        .code(6)
+        .stderr_has(&["« ailleurs.toml » introuvable (indiqué par --emetteur)"]);
 }

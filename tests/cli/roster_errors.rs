@@ -54,13 +54,26 @@ fn refused(contents: impl AsRef<[u8]>) -> Output {
     out
 }
 
+/// The spreadsheet letters of 1-based column `n` (1 → A, 27 → AA).
+fn column_letters(mut n: usize) -> String {
+    let mut letters = Vec::new();
+    while n > 0 {
+        letters.push(char::from(b'A' + ((n - 1) % 26) as u8));
+        n = (n - 1) / 26;
+    }
+    letters.iter().rev().collect()
+}
+
 /// `refused` with exactly one error at `line`, column `col` « `name` ».
 #[track_caller]
 fn refused_at(contents: impl AsRef<[u8]>, line: u64, col: usize, name: &str, reason: &[&str]) {
     let out = refused(contents)
         .stderr_has(&[
             "contient 1 erreur ;",
-            &format!("role.csv, ligne {line}, colonne {col} « {name} » : "),
+            &format!(
+                "role.csv, ligne {line}, colonne {col} ({}) « {name} » : ",
+                column_letters(col)
+            ),
         ])
         .stderr_has(reason);
     assert_eq!(error_count(&out), 1, "{}", out.stderr);
@@ -335,7 +348,7 @@ fn unknown_column_lists_known_codes_and_suggests_the_closest() {
     let out = refused(format!("{header}\n{RAPILLY}\n"))
         .stderr_has(&[
             "contient 1 erreur ;",
-            "role.csv, ligne 1, colonne 8 « forfait_metier » : colonne inconnue « forfait_metier » : vouliez-vous dire « forfait_metiers » ?",
+            "role.csv, ligne 1, colonne 8 (H) « forfait_metier » : colonne inconnue « forfait_metier » : vouliez-vous dire « forfait_metiers » ?",
             "Colonnes reconnues : id, nom, type, population, agents, affiliee, siret,",
             "forfait_metiers, forfait_metiers_communication, forfait_heberge",
             "formation_jours, atelier_demi_journee, atelier_journee",
@@ -347,7 +360,7 @@ fn unknown_column_lists_known_codes_and_suggests_the_closest() {
 fn unknown_column_far_from_any_code_gets_no_suggestion() {
     let out = refused(format!("{HEADER};remarques\n{RAPILLY};rien\n"))
         .stderr_has(&[
-            "role.csv, ligne 1, colonne 15 « remarques » : colonne inconnue « remarques »",
+            "role.csv, ligne 1, colonne 15 (O) « remarques » : colonne inconnue « remarques »",
             "Colonnes reconnues : ",
         ])
         .stderr_lacks(&["vouliez-vous dire"]);
@@ -430,17 +443,18 @@ fn every_error_of_the_file_is_reported_at_once() {
         "C-5;Bref;commune;44",                                    // 8: ragged
     ]))
     .stderr_has(&[
-        "contient 8 erreurs ;",
-        "role.csv, ligne 3, colonne 3 « type » : type « syndicat » inconnu",
-        "role.csv, ligne 4, colonne 4 « population » : population manquante",
-        "role.csv, ligne 5, colonne 7 « siret » : SIRET « 21140240900035 » invalide",
-        "role.csv, ligne 5, colonne 13 « certificat » : quantité négative",
-        "role.csv, ligne 5, colonne 9 « forfait_metiers_communication » : incompatible",
-        "role.csv, ligne 7, colonne 1 « id » : identifiant « C-1 » en double (déjà utilisé ligne 2)",
-        "role.csv, ligne 7, colonne 12 « parapheur » : ce service nécessite",
+        "contient 9 erreurs ;",
+        "role.csv, ligne 3, colonne 3 (C) « type » : type « syndicat » inconnu",
+        "role.csv, ligne 4, colonne 4 (D) « population » : population manquante",
+        "role.csv, ligne 5, colonne 7 (G) « siret » : SIRET « 21140240900035 » invalide",
+        "role.csv, ligne 5, colonne 13 (M) « certificat » : quantité négative",
+        "role.csv, ligne 5, colonne 9 (I) « forfait_metiers_communication » : incompatible",
+        "role.csv, ligne 7, colonne 1 (A) « id » : identifiant « C-1 » en double (déjà utilisé ligne 2)",
+        "role.csv, ligne 7, colonne 7 (G) « siret » : SIRET 21140531100013 en double (déjà ligne 2, adhérent « C-1 »)",
+        "role.csv, ligne 7, colonne 12 (L) « parapheur » : ce service nécessite",
         "role.csv, ligne 8 : la ligne a 4 cellules au lieu de 14",
     ]);
-    assert_eq!(error_count(&out), 8, "{}", out.stderr);
+    assert_eq!(error_count(&out), 9, "{}", out.stderr);
     // In line order.
     let lines: Vec<u64> = out
         .stderr
@@ -599,7 +613,8 @@ fn quoted_field_with_semicolon_and_newline_is_accepted() {
         .records()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(&rows[0][5], "Vire; Normandie\nHôtel de Ville");
+    // A line break in a name is a space, on the appel as in the ledger.
+    assert_eq!(&rows[0][5], "Vire; Normandie Hôtel de Ville");
     assert_eq!(&rows[1][4], "EP-1");
 }
 
@@ -693,16 +708,21 @@ fn check_refuses_a_bad_roster_too() {
         "role.csv",
         roster(&["C-1;Rapilly;commune;44;;oui;21140531100013;2;;;;;;"]),
     );
-    dir.cmd(["check", "--roster"])
-        .arg(&path)
-        .arg("--tariff")
-        .arg(crate::util::sample_grid())
-        .run()
-        .code(4)
-        .stderr_has(&[
-            &format!("le rôle « {} » contient 1 erreur", path.display()),
-            "ligne 2, colonne 8 « forfait_metiers » : « 2 » : ce service se souscrit ou non",
-        ]);
+    dir.cmd([
+        "check",
+        "--date-emission",
+        crate::util::DATE_EMISSION,
+        "--roster",
+    ])
+    .arg(&path)
+    .arg("--tariff")
+    .arg(crate::util::sample_grid())
+    .run()
+    .code(4)
+    .stderr_has(&[
+        &format!("le rôle « {} » contient 1 erreur", path.display()),
+        "ligne 2, colonne 8 (H) « forfait_metiers » : « 2 » : ce service se souscrit ou non",
+    ]);
     assert_eq!(dir.entries(), ["role.csv"]);
 }
 
@@ -734,7 +754,7 @@ fn a_bad_roster_with_force_leaves_the_previous_batch_untouched() {
         .run()
         .code(4)
         .stderr_has(&[
-            "ligne 2, colonne 8 « forfait_metiers »",
+            "ligne 2, colonne 8 (H) « forfait_metiers »",
             "rien n'a été écrit",
         ]);
     assert!(crate::util::snapshot(&dir.join("lot")) == before);

@@ -486,12 +486,14 @@ fn sample_run_is_a_usage_error(date: &str, args: &[&str], messages: &[&str]) {
 }
 
 #[test]
-fn zero_threads_is_a_usage_error() {
-    sample_run_is_a_usage_error(
-        DATE_EMISSION,
-        &["--threads", "0"],
-        &["--threads doit valoir au moins 1"],
-    );
+fn zero_or_absurd_threads_is_a_usage_error() {
+    for n in ["0", "65", "100000"] {
+        sample_run_is_a_usage_error(
+            DATE_EMISSION,
+            &["--threads", n],
+            &["--threads doit valoir entre 1 et 64"],
+        );
+    }
 }
 
 #[test]
@@ -521,15 +523,75 @@ fn bad_emission_date_is_refused_in_french() {
 fn french_date_and_explicit_exercice_are_accepted() {
     let dir = Dir::new();
     dir.run_batch_dated(&sample_roster(), &sample_grid(), "lot", "15/01/2027")
-        .args(["--exercice", "2026"])
+        .args(["--exercice", "2027"])
         .run()
         .batch_ok()
-        .stderr_has(&["Exercice 2026 — appels émis le 15/01/2027, échéance le 14/02/2027"]);
+        .stderr_has(&["Exercice 2027 — appels émis le 15/01/2027, échéance le 14/02/2027"]);
+    let s = summary(&dir.join("lot"));
+    assert_eq!(s["exercice"], 2027);
+    assert_eq!(s["date_emission"], "2027-01-15");
+}
+
+#[test]
+fn the_exercice_is_the_grids() {
+    let dir = Dir::new();
+    // A grid for 2026 bills 2026, whatever the date is typed like.
+    let grid = dir.write(
+        "grille-2026.toml",
+        crate::util::sample_grid_altered("exercice = 2027", "exercice = 2026"),
+    );
+    dir.run_batch_dated(&sample_roster(), &grid, "lot", "15/12/2026")
+        .run()
+        .batch_ok();
     let s = summary(&dir.join("lot"));
     assert_eq!(s["exercice"], 2026);
-    assert_eq!(s["date_emission"], "2027-01-15");
     assert_eq!(s["premier_numero"], "AC-2026-00001");
     assert!(dir.join("lot/appels/AC-2026-00001_C-14531.pdf").is_file());
+
+    // An emission date outside the grid's exercice is refused, saying
+    // what to do: in December 2026, the 2027 grid never gives AC-2026.
+    for (date, shown) in [
+        ("2026-12-03", "3 décembre 2026"),
+        ("2028-01-02", "2 janvier 2028"),
+    ] {
+        sample_run_is_a_usage_error(
+            date,
+            &[],
+            &[
+                &format!("la date d'émission du {shown}"),
+                "hors de l'exercice 2027",
+                "--date-emission 2027-01-15",
+            ],
+        );
+    }
+    // So is an --exercice that contradicts the grid.
+    sample_run_is_a_usage_error(
+        DATE_EMISSION,
+        &["--exercice", "2026"],
+        &["--exercice 2026 contredit la grille", "l'exercice 2027"],
+    );
+}
+
+#[test]
+fn without_a_date_today_must_fall_in_the_exercice() {
+    // Today's year is not 2099: the 2099 grid refuses to date appels today.
+    let dir = Dir::new();
+    let grid = dir.write(
+        "grille.toml",
+        crate::util::sample_grid_altered("exercice = 2027", "exercice = 2099"),
+    );
+    dir.cmd(["run", "--roster"])
+        .arg(sample_roster())
+        .arg("--tariff")
+        .arg(&grid)
+        .arg("--emetteur")
+        .arg(crate::util::emetteur())
+        .arg("--out")
+        .arg(dir.join("lot"))
+        .run()
+        .code(2)
+        .stderr_has(&["(aujourd'hui", "hors de l'exercice 2099"]);
+    assert!(!dir.join("lot").exists());
 }
 
 // --- The output folder ---------------------------------------------------
@@ -566,33 +628,59 @@ fn second_run_into_a_full_folder_is_refused_and_leaves_it_untouched() {
 }
 
 #[test]
-fn folder_holding_other_files_is_refused_without_force() {
+fn folder_holding_other_files_is_refused_even_with_force() {
     let dir = Dir::new();
     dir.write("lot/notes.txt", "à garder");
-    dir.run_roster(&sample_roster(), "lot")
-        .run()
-        .code(2)
-        .stderr_has(&["--force"]);
-    assert_eq!(entries(&dir.join("lot")), ["notes.txt"]);
-    assert_eq!(
-        fs::read_to_string(dir.join("lot/notes.txt")).unwrap(),
-        "à garder"
-    );
-    assert_eq!(dir.entries(), ["lot"]);
+    for force in [false, true] {
+        let mut cmd = dir.run_roster(&sample_roster(), "lot");
+        if force {
+            cmd = cmd.arg("--force");
+        }
+        let o =
+            cmd.run()
+                .code(2)
+                .stderr_has(&["« notes.txt »", "n'a pas écrits", "même avec --force"]);
+        // Nothing invites the user to add --force.
+        assert!(!o.stderr.contains("ajoutez --force"), "{}", o.stderr);
+        assert_eq!(entries(&dir.join("lot")), ["notes.txt"]);
+        assert_eq!(
+            fs::read_to_string(dir.join("lot/notes.txt")).unwrap(),
+            "à garder"
+        );
+        assert_eq!(dir.entries(), ["lot"]);
+    }
 }
 
 #[test]
-fn force_replaces_the_whole_folder() {
+fn force_replaces_only_a_batch_it_wrote() {
     let dir = Dir::new();
+    // Files named like a batch's, but no manifest: not a batch it wrote.
     dir.write("lot/appels/AC-2027-00099_ancien.pdf", "old");
     dir.write("lot/ledger.csv", "old");
+    let before = snapshot(&dir.join("lot"));
+    dir.run_roster(&sample_roster(), "lot")
+        .arg("--force")
+        .run()
+        .code(2)
+        .stderr_has(&["n'a pas écrits", "ledger.csv"]);
+    assert!(snapshot(&dir.join("lot")) == before);
+
+    // A batch it wrote is replaced; a file added into it is never removed.
+    fs::remove_dir_all(dir.join("lot")).unwrap();
+    dir.run_roster(&sample_roster(), "lot").run().batch_ok();
+    dir.write("lot/appels/ma-note.txt", "à garder");
+    dir.run_roster(&sample_roster(), "lot")
+        .arg("--force")
+        .run()
+        .code(2)
+        .stderr_has(&["« appels/ma-note.txt »"]);
+    fs::remove_file(dir.join("lot/appels/ma-note.txt")).unwrap();
     dir.run_roster(&sample_roster(), "lot")
         .arg("--force")
         .run()
         .batch_ok();
     let names = entries(&dir.join("lot/appels"));
     assert_eq!(names.len(), 59);
-    assert!(!names.contains(&"AC-2027-00099_ancien.pdf".to_string()));
     assert!(
         fs::read_to_string(dir.join("lot/ledger.csv"))
             .unwrap()
@@ -611,14 +699,24 @@ fn existing_empty_folder_is_used() {
 }
 
 #[test]
-fn missing_parent_folder_is_an_io_error_and_creates_nothing() {
+fn missing_parent_folders_are_created_and_reported() {
     let dir = Dir::new();
-    let parent = dir.join("absent");
-    dir.run_roster(&sample_roster(), "absent/lot")
+    dir.run_roster(&sample_roster(), "lots/2027/principal")
         .run()
-        .code(6)
-        .stderr_has(&[&format!("« {} »", parent.display()), "introuvable"]);
-    assert!(!parent.exists());
+        .batch_ok()
+        .stderr_has(&[
+            &format!("Dossier créé : {}", dir.join("lots").display()),
+            &format!("Dossier créé : {}", dir.join("lots/2027").display()),
+        ]);
+    assert_eq!(entries(&dir.join("lots/2027")), ["principal"]);
+}
+
+#[test]
+fn nothing_is_created_when_an_input_is_wrong() {
+    let dir = Dir::new();
+    dir.run_roster(&dir.join("absent.csv"), "lots/2027")
+        .run()
+        .code(6);
     assert!(dir.entries().is_empty(), "{:?}", dir.entries());
 }
 
@@ -632,22 +730,6 @@ fn output_path_that_is_a_file_is_an_io_error() {
         .stderr_has(&["n'est pas un dossier"]);
     assert_eq!(fs::read_to_string(dir.join("lot")).unwrap(), "un fichier");
     assert_eq!(dir.entries(), ["lot"]);
-}
-
-#[test]
-fn output_inside_a_missing_folder_is_an_io_error_in_good_french() {
-    let dir = Dir::new();
-    dir.run_roster(&sample_roster(), "absent/lot")
-        .run()
-        .code(6)
-        .stderr_has(&[
-            &format!(
-                "impossible d'écrire dans le dossier « {} »",
-                dir.join("absent").display()
-            ),
-            "vérifiez le chemin",
-        ]);
-    assert!(dir.entries().is_empty());
 }
 
 #[test]
@@ -670,7 +752,7 @@ fn unreadable_roster_is_an_io_error() {
     dir.run_roster(&dir.join("role.csv"), "lot")
         .run()
         .code(6)
-        .stderr_has(&["impossible de lire le fichier", "role.csv", "dossier"]);
+        .stderr_has(&["role.csv", "est un dossier, pas un fichier ordinaire"]);
     assert_eq!(dir.entries(), ["role.csv"]);
 }
 
@@ -709,6 +791,6 @@ fn implausible_exercice_is_refused() {
     sample_run_is_a_usage_error(
         DATE_EMISSION,
         &["--exercice", "1999"],
-        &["--exercice 1999 invraisemblable"],
+        &["--exercice 1999 contredit la grille"],
     );
 }

@@ -42,7 +42,7 @@ pub(crate) fn sample_grid() -> PathBuf {
 
 /// The issuer template shipped in `templates/`.
 pub(crate) fn emetteur() -> PathBuf {
-    repo("templates/emetteur.toml")
+    repo("input-samples/emetteur.toml")
 }
 
 /// The sample grid as text, to alter in grid tests.
@@ -174,17 +174,28 @@ impl Dir {
     }
 
     /// Writes `rel`: the sample roster's header, then its first row (the
-    /// member `C-14531`) once under each identifier of `ids`; returns its
-    /// path. For supplementary batches (`--after`).
+    /// member `C-14531`) once under each identifier of `ids`, each other
+    /// identifier with a SIRET of its own (a SIRET is one member's);
+    /// returns its path. For supplementary batches (`--after`).
     pub(crate) fn write_sample_first_row_as(&self, rel: &str, ids: &[&str]) -> PathBuf {
         let sample = fs::read_to_string(sample_roster()).expect("read the sample roster");
         let mut lines = sample.lines();
         let header = lines.next().expect("the sample's header");
         let first = lines.next().expect("the sample's first row");
         assert!(first.starts_with("C-14531;"), "{first}");
+        const SIRET: &str = ";21140531100013;";
+        assert!(first.contains(SIRET), "{first}");
         let rows: Vec<String> = ids
             .iter()
-            .map(|id| first.replacen("C-14531;", &format!("{id};"), 1))
+            .enumerate()
+            .map(|(i, id)| {
+                let row = first.replacen("C-14531;", &format!("{id};"), 1);
+                if *id == "C-14531" {
+                    row
+                } else {
+                    row.replacen(SIRET, &format!(";{};", siret(i + 1)), 1)
+                }
+            })
             .collect();
         let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
         self.write_roster(rel, header, &rows)
@@ -195,6 +206,28 @@ impl Dir {
     pub(crate) fn entries(&self) -> Vec<String> {
         entries_but_locks(self.path())
     }
+}
+
+/// A valid SIRET (Luhn key right) of made-up commune number `n`, never
+/// one of the sample's.
+pub(crate) fn siret(n: usize) -> String {
+    let luhn = |digits: &str| {
+        digits
+            .bytes()
+            .rev()
+            .enumerate()
+            .map(|(i, b)| {
+                let d = u32::from(b - b'0') * if i % 2 == 1 { 2 } else { 1 };
+                if d > 9 { d - 9 } else { d }
+            })
+            .sum::<u32>()
+            % 10
+            == 0
+    };
+    (0..10)
+        .map(|key| format!("2999{n:08}0{key}"))
+        .find(|s| luhn(s))
+        .expect("one key in ten makes the Luhn sum right")
 }
 
 /// The names directly in `dir`, sorted.
@@ -390,6 +423,7 @@ pub(crate) fn not_french(text: &str) -> Option<String> {
         }
     }
     for token in prose.split_whitespace() {
+        let token = token.trim_start_matches(['(', '[', '«', '"']);
         if token.contains(['/', '.', '_', '=', '@']) || token.starts_with('-') {
             // A machine amount (`1191.00 €` or `1191.00`): digits, a point,
             // two digits, not in a path.

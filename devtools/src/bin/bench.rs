@@ -268,7 +268,7 @@ fn batch_command(bin: &Path, roster: &Path, out: &Path, threads: usize) -> Comma
             "--tariff",
             "input-samples/grille-2027.toml",
             "--emetteur",
-            "templates/emetteur.toml",
+            "input-samples/emetteur.toml",
         ])
         .arg("--out")
         .arg(out)
