@@ -178,6 +178,10 @@ pub struct CompareArgs {
     /// Écrit aussi le détail complet (une ligne par adhérent et par article modifié, puis TOTAL) dans ce fichier CSV.
     #[arg(long, value_name = "FICHIER")]
     pub csv: Option<PathBuf>,
+
+    /// Remplace le fichier --csv s'il existe déjà (jamais un journal lu, ni un fichier d'un lot).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

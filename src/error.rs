@@ -94,6 +94,11 @@ pub enum Error {
     OutputExists {
         path: PathBuf,
     },
+    /// A single output file (`compare --csv`) that may not be written.
+    OutputFile {
+        path: PathBuf,
+        reason: crate::batch::destination::FileRefusal,
+    },
     /// The output folder cannot receive a batch (see `batch::destination`).
     Destination {
         path: PathBuf,
@@ -136,6 +141,7 @@ impl Error {
             Error::Usage(_)
             | Error::OutputExists { .. }
             | Error::Destination { .. }
+            | Error::OutputFile { .. }
             | Error::DateHorsExercice { .. }
             | Error::ExerciceContredit { .. } => exit::USAGE,
             Error::Grid { .. } | Error::Emetteur { .. } => exit::GRID,
@@ -355,6 +361,9 @@ impl fmt::Display for Error {
                 "le dossier de sortie « {} » contient déjà un lot d'appels écrit par ce programme : choisissez un autre dossier, ou ajoutez --force pour le remplacer",
                 path.display()
             ),
+            Error::OutputFile { path, reason } => {
+                write!(f, "fichier « {} » refusé : {reason}", path.display())
+            }
             Error::Destination { path, reason } => write!(
                 f,
                 "dossier de sortie « {} » refusé : {reason}",

@@ -284,6 +284,100 @@ pub fn check_destination(out: &Path, force: bool, inputs: &[PathBuf]) -> Result<
     }
 }
 
+/// Why a single output file (`compare --csv`) cannot be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileRefusal {
+    /// It exists, and `--force` was not given.
+    Exists,
+    /// It is one of the command's input files.
+    IsInput,
+    /// It is a file of a batch folder.
+    InsideBatch { batch: PathBuf },
+    /// It exists but is not a regular file.
+    NotAFile,
+}
+
+impl fmt::Display for FileRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileRefusal::Exists => write!(
+                f,
+                "il existe déjà : choisissez un autre nom, ou ajoutez --force pour le remplacer"
+            ),
+            FileRefusal::IsInput => write!(
+                f,
+                "c'est l'un des fichiers lus par la commande, qui ne doit pas être écrasé : choisissez un autre nom"
+            ),
+            FileRefusal::InsideBatch { batch } => write!(
+                f,
+                "il se trouve dans le lot « {} », qui ne doit pas être modifié : choisissez un fichier hors du lot",
+                batch.display()
+            ),
+            FileRefusal::NotAFile => {
+                write!(
+                    f,
+                    "ce n'est pas un fichier ordinaire : choisissez un autre nom"
+                )
+            }
+        }
+    }
+}
+
+/// Writes a single output file (`compare --csv`) under the same rules as a
+/// batch: never an input, never inside a batch, never through a link, an
+/// existing file replaced only with `force`; written beside it, flushed,
+/// then renamed over it, so that it is whole or absent.
+///
+/// # Errors
+/// `Error::OutputFile` with the reason, `Error::File` for a link,
+/// `Error::Io` if writing fails (nothing is left then).
+pub fn write_output_file(
+    path: &Path,
+    bytes: &[u8],
+    force: bool,
+    inputs: &[PathBuf],
+) -> Result<(), Error> {
+    let refuse = |reason| Error::OutputFile {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let abs = absolute(path)?;
+    if let Some(batch) = enclosing_batch(&abs) {
+        return Err(refuse(FileRefusal::InsideBatch { batch }));
+    }
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            return Err(FileError::Symlink {
+                path: path.to_path_buf(),
+            }
+            .into());
+        }
+        Ok(m) if !m.is_file() => return Err(refuse(FileRefusal::NotAFile)),
+        Ok(_) => {
+            let same = |input: &PathBuf| matches!((fs::canonicalize(input), fs::canonicalize(path)), (Ok(a), Ok(b)) if a == b);
+            if inputs.iter().any(same) {
+                return Err(refuse(FileRefusal::IsInput));
+            }
+            if !force {
+                return Err(refuse(FileRefusal::Exists));
+            }
+        }
+        Err(_) => {}
+    }
+    for dir in files::create_parents(path)? {
+        let _ = dir;
+    }
+    let tmp = beside(path, "ecriture");
+    let written = File::create_new(&tmp)
+        .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
+        .and_then(|()| fs::rename(&tmp, path));
+    if let Err(e) = written {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io("écrire le fichier", path)(e));
+    }
+    Ok(())
+}
+
 fn out_name(out: &Path) -> String {
     out.file_name()
         .map_or_else(|| "lot".into(), |n| n.to_string_lossy().into_owned())

@@ -2,8 +2,9 @@
 //! report on stdout and, with `--csv`, writes the full detail. The logic is
 //! in `crate::compare`.
 
-use std::fs;
 use std::path::{Path, PathBuf};
+
+use crate::batch::destination::write_output_file;
 
 use crate::batch::output::LEDGER_FILE;
 use crate::cli::CompareArgs;
@@ -11,7 +12,7 @@ use crate::compare::{Ledger, compare, parse_ledger, render_csv, render_text};
 use crate::error::Error;
 use crate::log::Log;
 
-use super::read_bytes;
+use crate::files;
 
 /// Members listed on the terminal (per list); the CSV holds them all.
 const TOP: usize = 20;
@@ -26,7 +27,7 @@ fn ledger_path(arg: &Path) -> PathBuf {
 }
 
 fn load(path: &Path) -> Result<Ledger, Error> {
-    parse_ledger(&read_bytes(path)?)
+    parse_ledger(&files::read_input(path, files::MAX_LEDGER_BYTES)?)
         .map_err(|e| Error::Usage(format!("journal « {} », {e}", path.display())))
 }
 
@@ -36,11 +37,6 @@ fn exercice(ledger: &Ledger) -> Option<i32> {
         [one] => one.parse().ok(),
         _ => None,
     }
-}
-
-/// Whether `a` and `b` are the same existing file.
-fn same_file(a: &Path, b: &Path) -> bool {
-    matches!((fs::canonicalize(a), fs::canonicalize(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 /// Compares, prints the report, writes the CSV.
@@ -61,17 +57,8 @@ pub fn run(args: &CompareArgs, log: &Log) -> Result<(), Error> {
     }
     let comparison = compare(&previous, &current);
     if let Some(out) = &args.csv {
-        if let Some(input) = [&previous_path, &current_path]
-            .into_iter()
-            .find(|p| same_file(out, p))
-        {
-            return Err(Error::Usage(format!(
-                "--csv « {} » désigne le journal « {} » : choisissez un autre fichier, le journal ne doit pas être écrasé",
-                out.display(),
-                input.display()
-            )));
-        }
-        fs::write(out, render_csv(&comparison)).map_err(Error::io("écrire le fichier", out))?;
+        let inputs = [previous_path.clone(), current_path.clone()];
+        write_output_file(out, &render_csv(&comparison), args.force, &inputs)?;
     }
     crate::log::print_stdout(&render_text(
         &comparison,

@@ -224,7 +224,7 @@ fn compare_reports_unreadable_ledgers_in_french() {
     ])
     .run()
     .code(2)
-    .stderr_has(&["--csv « bon.csv » désigne le journal « bon.csv »"]);
+    .stderr_has(&["fichier « bon.csv » refusé : c'est l'un des fichiers lus"]);
     assert_eq!(fs::read(&good).unwrap(), before);
 
     // A missing option is clap's error, in French.

@@ -14,4 +14,5 @@ mod grid_errors;
 mod report;
 mod roster_errors;
 mod run;
+mod safety;
 mod streams;

@@ -201,10 +201,10 @@ impl Dir {
         self.write_roster(rel, header, &rows)
     }
 
-    /// The names directly in this folder, sorted, except the `.NAME.lock`
-    /// files `run` keeps beside an output folder (an OS lock, by design).
+    /// The names directly in this folder, sorted (a lock file left beside
+    /// an output folder would show: none must be).
     pub(crate) fn entries(&self) -> Vec<String> {
-        entries_but_locks(self.path())
+        entries(self.path())
     }
 }
 
@@ -243,15 +243,6 @@ pub(crate) fn entries(dir: &Path) -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-/// `entries` without the `.NAME.lock` files `run` keeps beside an output
-/// folder.
-pub(crate) fn entries_but_locks(dir: &Path) -> Vec<String> {
-    entries(dir)
-        .into_iter()
-        .filter(|n| !(n.starts_with('.') && n.ends_with(".lock")))
-        .collect()
 }
 
 /// Every file and folder under `root`, relative path → bytes (`None` for
