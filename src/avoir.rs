@@ -97,6 +97,10 @@ pub struct Request<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AvoirError {
     MotifVide,
+    /// A character of the motif the documents cannot print.
+    MotifIllisible {
+        ch: char,
+    },
     /// A code named twice on the command line.
     CodeEnDouble {
         code: String,
@@ -145,6 +149,11 @@ impl fmt::Display for AvoirError {
             AvoirError::MotifVide => write!(
                 f,
                 "--motif est vide : indiquez pourquoi l'appel est annulé (il est imprimé sur l'avoir)"
+            ),
+            AvoirError::MotifIllisible { ch } => write!(
+                f,
+                "--motif contient le caractère « {ch} » (U+{:04X}), qui ne peut pas être imprimé sur l'avoir : remplacez-le",
+                u32::from(*ch)
             ),
             AvoirError::CodeEnDouble { code } => write!(
                 f,
@@ -278,6 +287,9 @@ pub fn credit(
     let motif = request.motif.trim();
     if motif.is_empty() {
         return Err(AvoirError::MotifVide);
+    }
+    if let Some(ch) = crate::charset::first_unprintable(motif, false) {
+        return Err(AvoirError::MotifIllisible { ch });
     }
     if request.date < appel.date_emission {
         return Err(AvoirError::DateAnterieure {

@@ -140,6 +140,11 @@ pub enum EmetteurErrorKind {
     BadDelai {
         value: i64,
     },
+    /// A character the documents cannot print, in field `field`.
+    Unprintable {
+        field: &'static str,
+        ch: char,
+    },
 }
 
 impl fmt::Display for EmetteurErrorKind {
@@ -203,6 +208,11 @@ impl fmt::Display for EmetteurErrorKind {
             K::BadEmail { value } => write!(
                 f,
                 "adresse électronique « {value} » invalide : écrivez-la nom@domaine.fr"
+            ),
+            K::Unprintable { field, ch } => write!(
+                f,
+                "« {field} » contient le caractère « {ch} » (U+{:04X}), qui ne peut pas être imprimé sur les appels : remplacez-le",
+                u32::from(*ch)
             ),
             K::BadDelai { value } => write!(
                 f,
@@ -371,6 +381,41 @@ impl Emetteur {
             },
             _ => String::new(),
         };
+        // Every field is printed on the appels: the fonts must draw it.
+        let lists = [
+            ("adresse", adresse.clone()),
+            ("mentions", raw.mentions.clone()),
+            (
+                "mentions_avoir",
+                raw.mentions_avoir.clone().unwrap_or_default(),
+            ),
+        ];
+        let texts = [
+            ("nom", nom.as_str()),
+            ("service", raw.service.as_str()),
+            ("code_postal", code_postal.as_str()),
+            ("ville", ville.as_str()),
+            ("telephone", raw.telephone.as_str()),
+            ("email", email.as_str()),
+            ("site", raw.site.as_str()),
+            ("lieu", raw.lieu.as_str()),
+            ("signataire", raw.signataire.as_str()),
+            ("comptable", raw.paiement.comptable.as_str()),
+            ("titulaire", raw.paiement.titulaire.as_str()),
+            ("modalites", raw.paiement.modalites.as_str()),
+        ];
+        let unprintable = texts
+            .iter()
+            .map(|(field, value)| (*field, (*value).to_string()))
+            .chain(lists.iter().flat_map(|(field, values)| {
+                values.iter().map(move |value| (*field, value.clone()))
+            }));
+        for (field, value) in unprintable {
+            if let Some(ch) = crate::charset::first_unprintable(&value, false) {
+                let at = crate::tariff::key_offset(text, field);
+                c.push(at..at, EmetteurErrorKind::Unprintable { field, ch });
+            }
+        }
         if !c.errors.is_empty() {
             c.errors.sort_by_key(|e| (e.line, e.column));
             return Err(c.errors);
@@ -467,7 +512,16 @@ mod tests {
     #[test]
     fn every_field_rule() {
         type Expected = fn(&EmetteurErrorKind) -> bool;
-        let cases: [(&str, &str, Expected); 7] = [
+        let cases: [(&str, &str, Expected); 8] = [
+            ("lieu = \"Hérouville", "lieu = \"Hérouvíłle", |k| {
+                matches!(
+                    k,
+                    EmetteurErrorKind::Unprintable {
+                        field: "lieu",
+                        ch: 'ł'
+                    }
+                )
+            }),
             ("nom = \"Centre", "nom = \"  \" # \"Centre", |k| {
                 matches!(k, EmetteurErrorKind::Empty { field: "nom" })
             }),

@@ -240,6 +240,23 @@ pub fn io_reason_fr(e: &io::Error) -> String {
     reason.into()
 }
 
+/// Most errors of one file a message lists; the count of the others
+/// follows (the first ones are usually enough to see what is wrong).
+pub const MAX_SHOWN_ERRORS: usize = 50;
+
+/// The line that closes a list cut at `MAX_SHOWN_ERRORS`.
+fn more_errors(f: &mut fmt::Formatter<'_>, total: usize) -> fmt::Result {
+    if total > MAX_SHOWN_ERRORS {
+        let rest = total - MAX_SHOWN_ERRORS;
+        writeln!(
+            f,
+            "  … et {} : corrigez celles-ci, puis relancez « cotisations check » pour voir la suite",
+            plural(rest, "autre erreur", "autres erreurs")
+        )?;
+    }
+    Ok(())
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     if n > 1 {
         format!("{n} {many}")
@@ -301,7 +318,7 @@ impl fmt::Display for Error {
                     path.display(),
                     plural(errors.len(), "erreur", "erreurs")
                 )?;
-                for e in errors {
+                for e in errors.iter().take(MAX_SHOWN_ERRORS) {
                     writeln!(
                         f,
                         "  {}:{}:{} : {}",
@@ -311,7 +328,7 @@ impl fmt::Display for Error {
                         e.kind
                     )?;
                 }
-                Ok(())
+                more_errors(f, errors.len())
             }
             Error::Emetteur { path, errors } => {
                 writeln!(
@@ -320,7 +337,7 @@ impl fmt::Display for Error {
                     path.display(),
                     plural(errors.len(), "erreur", "erreurs")
                 )?;
-                for e in errors {
+                for e in errors.iter().take(MAX_SHOWN_ERRORS) {
                     writeln!(
                         f,
                         "  {}:{}:{} : {}",
@@ -330,7 +347,7 @@ impl fmt::Display for Error {
                         e.kind
                     )?;
                 }
-                Ok(())
+                more_errors(f, errors.len())
             }
             Error::EmetteurIntrouvable { path, from } => {
                 let why = match from {
@@ -351,10 +368,10 @@ impl fmt::Display for Error {
                     path.display(),
                     plural(errors.len(), "erreur", "erreurs")
                 )?;
-                for e in errors {
+                for e in errors.iter().take(MAX_SHOWN_ERRORS) {
                     writeln!(f, "  {}, {e}", path.display())?;
                 }
-                Ok(())
+                more_errors(f, errors.len())
             }
             Error::OutputExists { path } => write!(
                 f,

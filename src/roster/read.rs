@@ -72,12 +72,6 @@ pub enum ReadError {
     UnknownSheet { name: String, sheets: Vec<String> },
     /// `--feuille` given for a CSV file.
     SheetOnCsv,
-    /// A workbook cell holding an error (`#DIV/0!`, `#N/A`…).
-    CellError {
-        line: u64,
-        column: usize,
-        value: String,
-    },
     /// A header wider than `MAX_COLUMNS`.
     TooManyColumns { found: usize },
 }
@@ -190,6 +184,12 @@ pub trait RowSink {
     fn header(&mut self, cells: &[&str]);
     /// One data row: the 1-based line where it starts, its cells trimmed.
     fn row(&mut self, line: u64, cells: &[&str]);
+    /// A workbook is read: the sheet read and every sheet it has; called
+    /// once, before the header.
+    fn workbook(&mut self, _sheet: &str, _sheets: &[String]) {}
+    /// A workbook cell of the next row holds a formula error (`#DIV/0!`):
+    /// the row then gets it as an empty cell. `column` is 1-based.
+    fn cell_error(&mut self, _line: u64, _column: usize, _value: &str) {}
 }
 
 /// How the file was written, as detected while reading it.
@@ -223,15 +223,18 @@ struct Feeder<'s, S: RowSink> {
 }
 
 impl<S: RowSink> Feeder<'_, S> {
+    /// `flagged`: a cell of the row held an error, reported apart: the
+    /// row is handed over even if it now looks empty.
     fn feed<'c>(
         &mut self,
         line: u64,
         cells: impl Iterator<Item = &'c str>,
+        flagged: bool,
     ) -> Result<(), ReadError> {
         let cleaned: Vec<Cow<'c, str>> = cells.map(clean_cell).collect();
         let cells: Vec<&str> = cleaned.iter().map(|c| c.trim()).collect();
         // Excel leaves rows of empty cells at the end of a sheet: skip them.
-        if cells.iter().all(|c| c.is_empty()) {
+        if !flagged && cells.iter().all(|c| c.is_empty()) {
             return Ok(());
         }
         if self.seen_header {
@@ -319,7 +322,7 @@ pub fn read_rows(
             }
         }
         let line = record.position().map_or(0, |p| line_of(p.byte()));
-        feeder.feed(line, record.iter())?;
+        feeder.feed(line, record.iter(), false)?;
     }
     if !feeder.seen_header {
         return Err(ReadError::Empty);
@@ -372,6 +375,7 @@ fn read_workbook(
         None => names.first().cloned().ok_or(ReadError::Empty)?,
     };
     let range = workbook.worksheet_range(&name).map_err(|_| unreadable())?;
+    sink.workbook(&name, &names);
     let Some((first_row, first_col)) = range.start() else {
         return Err(ReadError::Empty);
     };
@@ -391,14 +395,19 @@ fn read_workbook(
         // Columns before the used range: empty, so that every position is
         // the one the spreadsheet shows.
         cells.extend(std::iter::repeat_n(Cow::Borrowed(""), lead));
+        let mut flagged = false;
         for (j, cell) in row.iter().enumerate() {
-            cells.push(cell_text(cell).map_err(|value| ReadError::CellError {
-                line,
-                column: lead + j + 1,
-                value,
-            })?);
+            match cell_text(cell) {
+                Ok(text) => cells.push(text),
+                Err(value) => {
+                    // Reported with the row's other errors, not alone.
+                    feeder.sink.cell_error(line, lead + j + 1, &value);
+                    flagged = true;
+                    cells.push(Cow::Borrowed(""));
+                }
+            }
         }
-        feeder.feed(line, cells.iter().map(AsRef::as_ref))?;
+        feeder.feed(line, cells.iter().map(AsRef::as_ref), flagged)?;
     }
     if !feeder.seen_header {
         return Err(ReadError::Empty);

@@ -203,6 +203,12 @@ pub enum RosterErrorKind {
     CellError {
         value: String,
     },
+    /// The first sheet of a workbook of several was read (a hint that
+    /// follows the header's errors).
+    FirstSheet {
+        sheet: String,
+        sheets: Vec<String>,
+    },
     /// A header wider than `read::MAX_COLUMNS`.
     TooManyColumns {
         found: usize,
@@ -409,6 +415,11 @@ impl fmt::Display for RosterErrorKind {
                 f,
                 "la cellule contient une erreur de formule ({value}) : corrigez la formule ou remplacez-la par sa valeur"
             ),
+            K::FirstSheet { sheet, sheets } => write!(
+                f,
+                "la feuille lue est « {sheet} », la première du classeur, qui en a d'autres ({}) : indiquez celle du rôle avec --feuille",
+                list_fr(sheets)
+            ),
             K::TooManyColumns { found } => write!(
                 f,
                 "l'en-tête compte {found} colonnes, plus que les {} permises : ce n'est sans doute pas un rôle (ou des cellules ont été remplies par erreur à droite du tableau)",
@@ -535,6 +546,11 @@ pub struct Validator<'g> {
     ids: HashMap<String, u64>,
     /// Rows seen with each SIRET: line, id, code service.
     sirets: HashMap<String, Vec<(u64, String, String)>>,
+    /// A workbook's sheet read and every sheet it has.
+    workbook: Option<(String, Vec<String>)>,
+    /// Line and column (0-based) of the cells of the next row that held a
+    /// formula error, already reported: no second error for them.
+    error_cells: Vec<(u64, usize)>,
     out: Validated,
 }
 
@@ -554,6 +570,8 @@ impl<'g> Validator<'g> {
             unnamed: Vec::new(),
             ids: HashMap::new(),
             sirets: HashMap::new(),
+            workbook: None,
+            error_cells: Vec::new(),
             out: Validated::default(),
         }
     }
@@ -572,6 +590,17 @@ impl<'g> Validator<'g> {
         header_errors.sort_by_key(|(col, _)| *col);
         let mut errors: Vec<RosterError> = header_errors.into_iter().map(|(_, e)| e).collect();
         errors.extend(self.missing);
+        // The first sheet of a workbook of several was read: say which,
+        // and how to name the roster's.
+        if let Some((sheet, sheets)) = self.workbook
+            && sheets.len() > 1
+        {
+            errors.push(RosterError {
+                line: 0,
+                column: None,
+                kind: RosterErrorKind::FirstSheet { sheet, sheets },
+            });
+        }
         Err(errors)
     }
 
@@ -590,6 +619,22 @@ impl<'g> Validator<'g> {
 }
 
 impl super::read::RowSink for Validator<'_> {
+    fn workbook(&mut self, sheet: &str, sheets: &[String]) {
+        self.workbook = Some((sheet.to_string(), sheets.to_vec()));
+    }
+
+    fn cell_error(&mut self, line: u64, column: usize, value: &str) {
+        let name = self.headers.get(column - 1).cloned().unwrap_or_default();
+        self.out.errors.push(RosterError {
+            line,
+            column: Some((column, name)),
+            kind: RosterErrorKind::CellError {
+                value: value.to_string(),
+            },
+        });
+        self.error_cells.push((line, column - 1));
+    }
+
     fn header(&mut self, cells: &[&str]) {
         let grid = self.grid;
         let header_err = |col: usize, name: &str, kind| RosterError {
@@ -683,6 +728,11 @@ impl super::read::RowSink for Validator<'_> {
     #[allow(clippy::too_many_lines)] // one row, every rule of the roster in order
     fn row(&mut self, line: u64, cells: &[&str]) {
         self.out.rows += 1;
+        let error_cells: Vec<usize> = std::mem::take(&mut self.error_cells)
+            .into_iter()
+            .filter(|(l, _)| *l == line)
+            .map(|(_, c)| c)
+            .collect();
         let headers = &self.headers;
         self.unnamed.retain(|&col| {
             if cells.get(col).is_some_and(|c| !c.is_empty()) {
@@ -723,10 +773,14 @@ impl super::read::RowSink for Validator<'_> {
             self.rejected(line, cells);
             return;
         }
-        let before = errors.len();
+        // Formula errors of this row's cells were reported already.
+        let before = errors.len() - error_cells.len();
         let cell =
             |field: Field| -> Option<(usize, &str)> { present.get(&field).map(|&c| (c, cells[c])) };
         let mut err = |col: usize, kind: RosterErrorKind| {
+            if error_cells.contains(&col) {
+                return;
+            }
             errors.push(RosterError {
                 line,
                 column: Some((col + 1, headers[col].clone())),
@@ -1149,11 +1203,6 @@ impl From<ReadError> for RosterError {
                 at(0, None, K::UnknownSheet { name, sheets })
             }
             ReadError::SheetOnCsv => at(0, None, K::SheetOnCsv),
-            ReadError::CellError {
-                line,
-                column,
-                value,
-            } => at(line, Some(column), K::CellError { value }),
             ReadError::TooManyColumns { found } => at(1, None, K::TooManyColumns { found }),
         }
     }

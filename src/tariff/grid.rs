@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use toml::Spanned;
 
 use super::raw::{RawArticle, RawGrid};
-use super::{line_col, toml_message_fr};
+use super::{key_offset, line_col, toml_message_fr};
 use crate::format_fr::{NumberError, parse_nombre};
 use crate::money::Montant;
 
@@ -226,6 +226,11 @@ pub enum GridErrorKind {
     BadExercice {
         value: i64,
     },
+    /// A label with a character the documents cannot print.
+    Unprintable {
+        ch: char,
+        what: String,
+    },
     NoItems,
 }
 
@@ -342,6 +347,11 @@ impl fmt::Display for GridErrorKind {
                 "taux de TVA « {value} » invalide : écrivez un pourcentage entre guillemets, entre \"0\" et \"100\""
             ),
             K::NoItems => write!(f, "aucun article défini : ajoutez des blocs [[articles]]"),
+            K::Unprintable { ch, what } => write!(
+                f,
+                "{what} : le caractère « {ch} » (U+{:04X}) ne peut pas être imprimé sur les appels ; remplacez-le",
+                u32::from(*ch)
+            ),
             K::BadExercice { value } => write!(
                 f,
                 "exercice {value} invraisemblable : indiquez l'année que la grille facture, entre {} et {}, par exemple exercice = 2027",
@@ -720,6 +730,57 @@ impl Grid {
                 }
             }
         }
+        // Every label is printed on the appels: the fonts must draw it.
+        let convention = [
+            ("titre", raw.convention.titre.as_str()),
+            ("annexe", raw.convention.annexe.as_str()),
+            (
+                "mention_tva",
+                raw.convention.mention_tva.as_deref().unwrap_or(""),
+            ),
+        ];
+        for (key, value) in convention {
+            if let Some(ch) = crate::charset::first_unprintable(value, false) {
+                let at = key_offset(text, key);
+                c.push(
+                    at..at,
+                    GridErrorKind::Unprintable {
+                        ch,
+                        what: key.to_string(),
+                    },
+                );
+            }
+        }
+        for t in &raw.tranches.liste {
+            if let Some(ch) = crate::charset::first_unprintable(&t.get_ref().libelle, false) {
+                c.push(
+                    t.span(),
+                    GridErrorKind::Unprintable {
+                        ch,
+                        what: format!("libelle de la tranche {}", t.get_ref().numero),
+                    },
+                );
+            }
+        }
+        for a in &raw.articles {
+            let r = a.get_ref();
+            for (key, value) in [
+                ("libelle", &r.libelle),
+                ("rubrique", &r.rubrique),
+                ("unite", &r.unite),
+            ] {
+                if let Some(ch) = crate::charset::first_unprintable(value, false) {
+                    c.push(
+                        a.span(),
+                        GridErrorKind::Unprintable {
+                            ch,
+                            what: format!("{key} de l'article « {} »", r.code.get_ref()),
+                        },
+                    );
+                }
+            }
+        }
+
         // Exclusions are symmetric: declaring one side is enough.
         for i in 0..items.len() {
             for j in items[i].exclut.clone() {
@@ -1117,6 +1178,51 @@ mod tests {
             "{}",
             e[0]
         );
+    }
+
+    #[test]
+    fn labels_the_fonts_cannot_print_are_refused_where_they_are() {
+        let text = GRID.replacen(
+            "libelle = \"Forfait Métiers\"",
+            "libelle = \"Forfait Métiers ✓\"",
+            1,
+        );
+        let errors = Grid::parse(&text).unwrap_err();
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(matches!(
+            &errors[0].kind,
+            GridErrorKind::Unprintable { ch: '✓', what } if what.contains("forfait_metiers")
+        ));
+        let line = text
+            .lines()
+            .position(|l| l.contains("code = \"forfait_metiers\""))
+            .unwrap();
+        // The article's block: its `[[articles]]` header or its first key.
+        assert!((line..=line + 1).contains(&errors[0].line), "{errors:?}");
+        let text = GRID.replacen("mention_tva = \"TVA", "mention_tva = \"✓ TVA", 1);
+        let errors = Grid::parse(&text).unwrap_err();
+        let expected = text
+            .lines()
+            .position(|l| l.starts_with("mention_tva"))
+            .unwrap()
+            + 1;
+        assert_eq!(errors[0].line, expected);
+    }
+
+    #[test]
+    fn the_exercice_is_required_and_plausible() {
+        let errors =
+            Grid::parse(&GRID.replacen("exercice = 2027", "exercice = 1850", 1)).unwrap_err();
+        assert!(matches!(
+            errors[0].kind,
+            GridErrorKind::BadExercice { value: 1850 }
+        ));
+        let errors = Grid::parse(&GRID.replacen("exercice = 2027", "", 1)).unwrap_err();
+        assert!(
+            matches!(&errors[0].kind, GridErrorKind::Syntax(m) if m.contains("« exercice »")),
+            "{errors:?}"
+        );
+        assert_eq!(Grid::parse(GRID).unwrap().exercice, 2027);
     }
 
     #[test]

@@ -20,6 +20,24 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// Byte offset of the line where `key = ` is written, for a value the
+/// raw grid keeps without its position (0 if not found).
+#[must_use]
+pub fn key_offset(text: &str, key: &str) -> usize {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if trimmed
+            .strip_prefix(key)
+            .is_some_and(|rest| rest.trim_start().starts_with('='))
+        {
+            return offset + (line.len() - trimmed.len());
+        }
+        offset += line.len();
+    }
+    0
+}
+
 /// The first text between backticks in `s`.
 fn ticked(s: &str) -> Option<String> {
     let start = s.find('`')?;

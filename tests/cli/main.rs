@@ -11,6 +11,7 @@ mod compare;
 mod compliance;
 mod cron;
 mod grid_errors;
+mod inputs;
 mod report;
 mod roster_errors;
 mod run;
