@@ -182,6 +182,10 @@ pub struct CompareArgs {
     /// Remplace le fichier --csv s'il existe déjà (jamais un journal lu, ni un fichier d'un lot).
     #[arg(long)]
     pub force: bool,
+
+    /// Encodage du fichier --csv : utf8 (par défaut), utf8-bom ou windows-1252.
+    #[arg(long = "csv-encodage", value_enum, default_value_t = CsvEncodingArg::Utf8, value_name = "ENCODAGE", hide_possible_values = true, hide_default_value = true)]
+    pub csv_encodage: CsvEncodingArg,
 }
 
 #[derive(Debug, Args)]

@@ -171,7 +171,9 @@ pub fn parse_ledger(bytes: &[u8]) -> Result<Ledger, ReadError> {
                 ),
             ));
         }
-        let field = |i: usize| record.fields.get(i).map_or("", String::as_str);
+        // Text cells as written before the spreadsheet-safe apostrophe.
+        let field =
+            |i: usize| crate::csv_out::plain(record.fields.get(i).map_or("", String::as_str));
         let id = field(c_id);
         if id.is_empty() {
             return Err(ReadError::at(line, "membre_id vide"));
@@ -979,40 +981,40 @@ fn csv_amount(m: Montant) -> String {
 /// difference, which is the sum of the `variation` column. `;` and
 /// decimal comma, CRLF, like the ledger.
 #[must_use]
-pub fn render_csv(c: &Comparison) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    // Writing to memory cannot fail.
-    let _ = w.write_record(CSV_HEADER);
+pub fn render_csv(c: &Comparison, encoding: crate::csv_out::Encoding) -> Vec<u8> {
+    use crate::csv_out::text;
+    let mut rows: Vec<Vec<String>> = vec![CSV_HEADER.iter().map(|h| (*h).to_string()).collect()];
     for m in &c.members {
         for i in m.lignes_csv() {
-            let _ = w.write_record([
-                m.id.as_str(),
-                &m.nom,
-                m.statut.mot(),
-                m.tranche_precedente.as_deref().unwrap_or_default(),
-                m.tranche_actuelle.as_deref().unwrap_or_default(),
-                &i.code,
-                &csv_amount(i.precedent),
-                &csv_amount(i.actuel),
-                &csv_amount(i.variation),
+            rows.push(vec![
+                text(&m.id).into_owned(),
+                text(&m.nom).into_owned(),
+                m.statut.mot().to_string(),
+                m.tranche_precedente.clone().unwrap_or_default(),
+                m.tranche_actuelle.clone().unwrap_or_default(),
+                text(&i.code).into_owned(),
+                csv_amount(i.precedent),
+                csv_amount(i.actuel),
+                csv_amount(i.variation),
             ]);
         }
     }
-    let _ = w.write_record([
-        "TOTAL",
-        "",
-        "",
-        "",
-        "",
-        "",
-        &csv_amount(c.precedent.total_ht),
-        &csv_amount(c.actuel.total_ht),
-        &csv_amount(c.variation_ht),
+    rows.push(vec![
+        "TOTAL".into(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        csv_amount(c.precedent.total_ht),
+        csv_amount(c.actuel.total_ht),
+        csv_amount(c.variation_ht),
     ]);
-    w.into_inner().unwrap_or_default()
+    crate::csv_out::to_bytes(
+        b';',
+        encoding,
+        rows.iter().map(|r| r.iter().map(String::as_str)),
+    )
 }
 
 #[cfg(test)]
@@ -1355,7 +1357,7 @@ mod tests {
     fn csv_variations_sum_to_the_total() {
         let (previous, current) = scenario();
         let c = compare(&previous, &current);
-        let rows = csv_rows(&render_csv(&c));
+        let rows = csv_rows(&render_csv(&c, crate::csv_out::Encoding::Utf8));
         assert_eq!(rows[0], CSV_HEADER);
         let (total, body) = rows[1..].split_last().unwrap();
         assert_eq!(
@@ -1409,7 +1411,10 @@ mod tests {
         assert!(c.parts.iter().all(|p| p.montant.is_zero()));
         let text = render_text(&c, "a", "a", 20);
         assert!(text.contains("Aucun adhérent n'a changé"), "{text}");
-        assert_eq!(csv_rows(&render_csv(&c)).len(), 2);
+        assert_eq!(
+            csv_rows(&render_csv(&c, crate::csv_out::Encoding::Utf8)).len(),
+            2
+        );
     }
 
     proptest! {
@@ -1437,7 +1442,7 @@ mod tests {
             };
             let c = compare(&build(&previous), &build(&current));
             prop_assert_eq!(c.explained(), c.variation_ht);
-            let rows = csv_rows(&render_csv(&c));
+            let rows = csv_rows(&render_csv(&c, crate::csv_out::Encoding::Utf8));
             let sum: Decimal = rows[1..rows.len() - 1].iter().map(|r| parse_nombre(&r[8]).unwrap()).sum();
             prop_assert_eq!(sum, c.variation_ht.decimal());
         }

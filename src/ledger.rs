@@ -3,17 +3,19 @@
 //!
 //! French format by default (`;`, decimal comma), RFC 4180 on request
 //! (`,`, decimal point). Dates ISO 8601. No thousands separators: this file
-//! is for machines; amounts have exactly two decimals.
+//! is for machines; amounts have exactly two decimals. Encoding and the
+//! spreadsheet-safe text cells are `csv_out`'s.
 
 use std::io::{self, Write};
 
 use rust_decimal::Decimal;
 
 use crate::appel::Appel;
+use crate::csv_out::{self, Encoder, Encoding, text};
 use crate::money::Montant;
 
 /// The ledger header, exactly as the accounting import expects it.
-pub const HEADER: [&str; 19] = [
+pub const HEADER: [&str; 21] = [
     "exercice",
     "numero",
     "date_emission",
@@ -33,15 +35,24 @@ pub const HEADER: [&str; 19] = [
     "montant_tva",
     "montant_ttc",
     "imputation",
+    "code_service",
+    "engagement",
 ];
 
-/// The columns of one appel line, `code` to `imputation` (the last ten of
-/// `HEADER`; the ones before describe the appel): what a credit note reads
-/// back from the ledger.
-pub const LINE_COLUMNS: [&str; 10] = match HEADER.last_chunk::<10>() {
-    Some(columns) => *columns,
-    None => panic!("HEADER has at least ten columns"),
-};
+/// The columns of one appel line, `code` to `imputation`: what a credit
+/// note reads back from the ledger.
+pub const LINE_COLUMNS: [&str; 10] = [
+    "code",
+    "libelle",
+    "quantite",
+    "unite",
+    "prix_unitaire",
+    "montant_ht",
+    "taux_tva",
+    "montant_tva",
+    "montant_ttc",
+    "imputation",
+];
 
 /// CSV dialect of the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -81,7 +92,7 @@ impl CsvFormat {
 
 /// Streams ledger rows to `W`.
 pub struct LedgerWriter<W: Write> {
-    csv: csv::Writer<W>,
+    csv: csv::Writer<Encoder<W>>,
     format: CsvFormat,
 }
 
@@ -90,11 +101,8 @@ impl<W: Write> LedgerWriter<W> {
     ///
     /// # Errors
     /// Any write error of `out`.
-    pub fn new(out: W, format: CsvFormat) -> io::Result<LedgerWriter<W>> {
-        let mut csv = csv::WriterBuilder::new()
-            .delimiter(format.delimiter())
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(out);
+    pub fn new(out: W, format: CsvFormat, encoding: Encoding) -> io::Result<LedgerWriter<W>> {
+        let mut csv = csv_out::writer(out, format.delimiter(), encoding)?;
         csv.write_record(HEADER).map_err(io::Error::other)?;
         Ok(LedgerWriter { csv, format })
     }
@@ -109,6 +117,9 @@ impl<W: Write> LedgerWriter<W> {
         let emission = appel.date_emission.format("%Y-%m-%d").to_string();
         let echeance = appel.date_echeance.format("%Y-%m-%d").to_string();
         let tranche = appel.placement.tranche.to_string();
+        let m = &appel.membre;
+        let (id, nom) = (text(&m.id), text(&m.nom));
+        let (service, engagement) = (text(&m.code_service), text(&m.engagement));
         for l in &appel.lignes {
             self.csv
                 .write_record([
@@ -116,21 +127,23 @@ impl<W: Write> LedgerWriter<W> {
                     &appel.numero,
                     &emission,
                     &echeance,
-                    &appel.membre.id,
-                    &appel.membre.nom,
-                    &appel.membre.siret,
-                    appel.membre.kind.code(),
+                    &id,
+                    &nom,
+                    &m.siret,
+                    m.kind.code(),
                     &tranche,
                     &l.code,
-                    &l.libelle,
+                    &text(&l.libelle),
                     &f.quantity(l.quantite),
-                    &l.unite,
+                    &text(&l.unite),
                     &f.amount(l.prix_unitaire),
                     &f.amount(l.montant_ht),
                     &f.number(format!("{:.2}", l.taux_tva)),
                     &f.amount(l.montant_tva),
                     &f.amount(l.montant_ttc),
-                    &l.imputation,
+                    &text(&l.imputation),
+                    &service,
+                    &engagement,
                 ])
                 .map_err(io::Error::other)?;
         }
@@ -142,7 +155,10 @@ impl<W: Write> LedgerWriter<W> {
     /// # Errors
     /// Any write error while flushing.
     pub fn finish(self) -> io::Result<W> {
-        self.csv.into_inner().map_err(|e| e.into_error())
+        self.csv
+            .into_inner()
+            .map(Encoder::into_inner)
+            .map_err(|e| e.into_error())
     }
 }
 
@@ -153,8 +169,9 @@ impl<W: Write> LedgerWriter<W> {
 pub fn ledger_bytes<'a>(
     appels: impl IntoIterator<Item = &'a Appel>,
     format: CsvFormat,
+    encoding: Encoding,
 ) -> io::Result<Vec<u8>> {
-    let mut w = LedgerWriter::new(Vec::new(), format)?;
+    let mut w = LedgerWriter::new(Vec::new(), format, encoding)?;
     for a in appels {
         w.write_appel(a)?;
     }
@@ -195,12 +212,33 @@ mod tests {
 
     #[test]
     fn french_ledger() {
-        let bytes = ledger_bytes([&appel()], CsvFormat::Francais).unwrap();
+        let bytes = ledger_bytes([&appel()], CsvFormat::Francais, Encoding::Utf8).unwrap();
         let text = String::from_utf8(bytes).unwrap();
-        let expected = "exercice;numero;date_emission;date_echeance;membre_id;membre_nom;siret;type;tranche;code;libelle;quantite;unite;prix_unitaire;montant_ht;taux_tva;montant_tva;montant_ttc;imputation\r\n\
-2027;AC-2027-00007;2027-01-15;2027-02-14;C-14001;\"Saint-Germain-d'Ectot; « les Bruyères »\";21140001500015;commune;4;forfait_metiers;Forfait Métiers;1;forfait;2728,00;2728,00;0,00;0,00;2728,00;706\r\n\
-2027;AC-2027-00007;2027-01-15;2027-02-14;C-14001;\"Saint-Germain-d'Ectot; « les Bruyères »\";21140001500015;commune;4;formation_jours;Formation sur site ou à distance;0,5;jour;400,00;200,00;0,00;0,00;200,00;706\r\n";
+        let expected = "exercice;numero;date_emission;date_echeance;membre_id;membre_nom;siret;type;tranche;code;libelle;quantite;unite;prix_unitaire;montant_ht;taux_tva;montant_tva;montant_ttc;imputation;code_service;engagement\r\n\
+2027;AC-2027-00007;2027-01-15;2027-02-14;C-14001;\"Saint-Germain-d'Ectot; « les Bruyères »\";21140001500015;commune;4;forfait_metiers;Forfait Métiers;1;forfait;2728,00;2728,00;0,00;0,00;2728,00;706;;\r\n\
+2027;AC-2027-00007;2027-01-15;2027-02-14;C-14001;\"Saint-Germain-d'Ectot; « les Bruyères »\";21140001500015;commune;4;formation_jours;Formation sur site ou à distance;0,5;jour;400,00;200,00;0,00;0,00;200,00;706;;\r\n";
         assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn a_name_like_a_formula_is_written_safe_and_amounts_stay_numbers() {
+        let mut a = appel();
+        a.membre.nom = "=HYPERLINK(\"http://x\";\"Caen\")".into();
+        a.membre.id = "+cmd|' /C calc'!A0".into();
+        // A credit note's amounts are negative: numbers, never quoted.
+        a.lignes[0].montant_ttc = -a.lignes[0].montant_ttc;
+        let bytes = ledger_bytes([&a], CsvFormat::Francais, Encoding::Utf8).unwrap();
+        let text = String::from_utf8(bytes).unwrap();
+        let row = text.lines().nth(1).unwrap();
+        assert!(row.contains(";'+cmd|' /C calc'!A0;"), "{row}");
+        assert!(
+            row.contains(";\"'=HYPERLINK(\"\"http://x\"\";\"\"Caen\"\")\";"),
+            "{row}"
+        );
+        assert!(
+            row.contains(";-2728,00;"),
+            "a negative amount stays a number: {row}"
+        );
     }
 
     #[test]
@@ -211,12 +249,12 @@ mod tests {
 
     #[test]
     fn rfc4180_ledger() {
-        let bytes = ledger_bytes([&appel()], CsvFormat::Rfc4180).unwrap();
+        let bytes = ledger_bytes([&appel()], CsvFormat::Rfc4180, Encoding::Utf8).unwrap();
         let text = String::from_utf8(bytes).unwrap();
         let second = text.lines().nth(2).unwrap();
         assert_eq!(
             second,
-            "2027,AC-2027-00007,2027-01-15,2027-02-14,C-14001,Saint-Germain-d'Ectot; « les Bruyères »,21140001500015,commune,4,formation_jours,Formation sur site ou à distance,0.5,jour,400.00,200.00,0.00,0.00,200.00,706"
+            "2027,AC-2027-00007,2027-01-15,2027-02-14,C-14001,Saint-Germain-d'Ectot; « les Bruyères »,21140001500015,commune,4,formation_jours,Formation sur site ou à distance,0.5,jour,400.00,200.00,0.00,0.00,200.00,706,,"
         );
         assert!(text.starts_with("exercice,numero,"));
     }

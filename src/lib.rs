@@ -22,6 +22,7 @@ pub mod charset;
 pub mod cli;
 pub mod commands;
 pub mod compare;
+pub mod csv_out;
 pub mod emetteur;
 pub mod error;
 pub mod facturx;

@@ -55,6 +55,13 @@ pub struct Options {
     pub apres: Option<String>,
     /// Whether invalid rows were skipped (`--skip-invalid`).
     pub ignorer_invalides: bool,
+    /// Encoding of the CSV files: `utf8`, `utf8-bom` or `windows-1252`.
+    #[serde(default = "utf8")]
+    pub encodage_csv: String,
+}
+
+fn utf8() -> String {
+    crate::csv_out::Encoding::Utf8.code().into()
 }
 
 /// Who an appel was addressed to, as printed on it: what a credit note
@@ -235,6 +242,7 @@ mod tests {
                 premier_rang: 1,
                 apres: None,
                 ignorer_invalides: false,
+                encodage_csv: "utf8".into(),
             },
             premier_rang: None,
             dernier_rang: None,

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::appel::Appel;
+use crate::csv_out::Encoding;
 use crate::emetteur::Emetteur;
 use crate::error::Error;
 use crate::facturx::Profile;
@@ -45,6 +46,8 @@ pub const REPORT_FILE: &str = "rapport.pdf";
 pub struct OutputOptions {
     pub force: bool,
     pub csv_format: CsvFormat,
+    /// Encoding of every CSV file of the batch.
+    pub csv_encoding: Encoding,
     pub pdf: PdfFormat,
 }
 
@@ -231,7 +234,8 @@ fn fill_staging(
         inner: BufWriter::new(file),
         hasher: Sha256::new(),
     };
-    let mut ledger = LedgerWriter::new(hashing, options.csv_format).map_err(ledger_err)?;
+    let mut ledger =
+        LedgerWriter::new(hashing, options.csv_format, options.csv_encoding).map_err(ledger_err)?;
 
     // Opened before any PDF is written, so that every write-back error of
     // the batch is reported to it (`syncfs` reports the errors that occur
@@ -355,7 +359,7 @@ fn fill_staging(
         chemin: REPORT_FILE.into(),
         sha256: sha256_hex(&report),
     });
-    let below = summary.sous_seuil_csv();
+    let below = summary.sous_seuil_csv(options.csv_encoding);
     write_file(&staging.join(SOUS_SEUIL_FILE), &below)?;
     fichiers.push(Fichier {
         chemin: SOUS_SEUIL_FILE.into(),
@@ -681,6 +685,7 @@ mod tests {
                     premier_rang: 1,
                     apres: Some("\n  \"appels\": []".into()),
                     ignorer_invalides: false,
+                    encodage_csv: "utf8".into(),
                 },
                 premier_rang: entries.first().map(|e| e.rang),
                 dernier_rang: entries.last().map(|e| e.rang),

@@ -372,22 +372,26 @@ impl Summary {
 
     /// `sous-seuil.csv`: the members left out by the recovery threshold.
     #[must_use]
-    pub fn sous_seuil_csv(&self) -> Vec<u8> {
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(b';')
-            .terminator(csv::Terminator::CRLF)
-            .from_writer(Vec::new());
-        let _ = w.write_record(["ligne", "membre_id", "membre_nom", "siret", "montant_ttc"]);
-        for x in &self.sous_seuil {
-            let _ = w.write_record([
-                x.ligne.to_string().as_str(),
-                &x.id,
-                &x.nom,
-                &x.siret,
-                &format!("{:.2}", x.montant).replace('.', ","),
-            ]);
-        }
-        w.into_inner().unwrap_or_default()
+    pub fn sous_seuil_csv(&self, encoding: crate::csv_out::Encoding) -> Vec<u8> {
+        use crate::csv_out::text;
+        let header = ["ligne", "membre_id", "membre_nom", "siret", "montant_ttc"]
+            .map(String::from)
+            .to_vec();
+        let rows = std::iter::once(header).chain(self.sous_seuil.iter().map(|x| {
+            vec![
+                x.ligne.to_string(),
+                text(&x.id).into_owned(),
+                text(&x.nom).into_owned(),
+                x.siret.clone(),
+                format!("{:.2}", x.montant).replace('.', ","),
+            ]
+        }));
+        let rows: Vec<Vec<String>> = rows.collect();
+        crate::csv_out::to_bytes(
+            b';',
+            encoding,
+            rows.iter().map(|r| r.iter().map(String::as_str)),
+        )
     }
 
     /// JSON form, deterministic (fields in declaration order).

@@ -97,7 +97,9 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
     } else {
         CsvFormat::Francais
     };
-    let (mut lignes, known) = ledger_lines(&args.batch, csv_format, &entry.numero)?;
+    let csv_encoding =
+        crate::csv_out::Encoding::from_code(&lot.options.encodage_csv).unwrap_or_default();
+    let (mut lignes, known) = ledger_lines(&args.batch, csv_format, csv_encoding, &entry.numero)?;
     let appel_pdf = read_bytes(&args.batch.join(&entry.fichier))?;
     let mention_tva = factur_x_details(args, &lot, entry, &appel_pdf, &mut lignes)?;
     let appel = rebuild_appel(&lot, entry, lignes, mention_tva)?;
@@ -127,7 +129,7 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
     };
     let renderer = Renderer::new()?;
     let pdf = render::avoir_pdf(&renderer, &avoir, &emetteur, profile)?;
-    let ledger = ledger::ledger_bytes([&avoir.ledger_view()], csv_format)
+    let ledger = ledger::ledger_bytes([&avoir.ledger_view()], csv_format, csv_encoding)
         .map_err(Error::io("écrire le fichier", args.out.join(LEDGER_FILE)))?;
     let mut deja_credites = chain.carried;
     deja_credites.extend(avoir.credited().into_iter().map(|c| DejaCredite {
@@ -167,6 +169,7 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
                 premier_rang: chain.rang,
                 apres: args.after.as_ref().map(|p| p.display().to_string()),
                 ignorer_invalides: false,
+                encodage_csv: lot.options.encodage_csv.clone(),
             },
             premier_rang: Some(chain.rang),
             dernier_rang: Some(chain.rang),
@@ -280,19 +283,23 @@ fn no_appel(membre: &str, batch: &Path, lot: &Manifest) -> String {
 fn ledger_lines(
     dir: &Path,
     format: CsvFormat,
+    encoding: crate::csv_out::Encoding,
     numero: &str,
 ) -> Result<(Vec<Ligne>, BTreeSet<String>), Error> {
     let path = dir.join(LEDGER_FILE);
-    let bytes = read_bytes(&path)?;
+    let bytes = crate::files::read_input(&path, crate::files::MAX_LEDGER_BYTES)?;
     let bad = |line: usize, what: &str| {
         refuse(format!(
             "le journal « {} » est illisible, ligne {line} : {what}",
             path.display()
         ))
     };
+    let text = encoding
+        .decode(&bytes)
+        .map_err(|_| bad(1, "encodage différent de celui du manifeste"))?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(format.delimiter())
-        .from_reader(bytes.as_slice());
+        .from_reader(text.as_bytes());
     let headers = reader
         .headers()
         .map_err(|e| bad(1, &crate::error::csv_reason_fr(&e)))?
@@ -325,7 +332,7 @@ fn ledger_lines(
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
         let record = record.map_err(|e| bad(line, &crate::error::csv_reason_fr(&e)))?;
-        let field = |c: usize| record.get(c).unwrap_or_default();
+        let field = |c: usize| crate::csv_out::plain(record.get(c).unwrap_or_default());
         known.insert(field(code).to_string());
         if field(num) != numero {
             continue;

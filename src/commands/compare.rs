@@ -58,7 +58,8 @@ pub fn run(args: &CompareArgs, log: &Log) -> Result<(), Error> {
     let comparison = compare(&previous, &current);
     if let Some(out) = &args.csv {
         let inputs = [previous_path.clone(), current_path.clone()];
-        write_output_file(out, &render_csv(&comparison), args.force, &inputs)?;
+        let encoding = super::run::encoding(args.csv_encodage);
+        write_output_file(out, &render_csv(&comparison, encoding), args.force, &inputs)?;
     }
     crate::log::print_stdout(&render_text(
         &comparison,

@@ -13,7 +13,8 @@ use crate::batch::manifest::{
 };
 use crate::batch::output::{Batch, Extras, OutputOptions, PdfFormat};
 use crate::batch::write_batch;
-use crate::cli::{CsvFormatArg, PdfFormatArg, ProfilArg, RunArgs, RunOptions};
+use crate::cli::{CsvEncodingArg, CsvFormatArg, PdfFormatArg, ProfilArg, RunArgs, RunOptions};
+use crate::csv_out::{self, Encoding};
 use crate::emetteur::Emetteur;
 use crate::error::{Error, exit};
 use crate::facturx::Profile;
@@ -83,8 +84,17 @@ fn load_previous(dir: &Path, exercice: i32) -> Result<Previous, Error> {
     Ok(Previous { first_rank, billed })
 }
 
+/// The CSV encoding `--csv-encodage` names.
+pub(crate) fn encoding(arg: CsvEncodingArg) -> Encoding {
+    match arg {
+        CsvEncodingArg::Utf8 => Encoding::Utf8,
+        CsvEncodingArg::Utf8Bom => Encoding::Utf8Bom,
+        CsvEncodingArg::Windows1252 => Encoding::Windows1252,
+    }
+}
+
 /// `rejects.csv`: one line per rejected roster row, with every reason.
-fn rejects_csv(errors: &[RosterError], ids: &HashMap<u64, String>) -> Vec<u8> {
+fn rejects_csv(errors: &[RosterError], ids: &HashMap<u64, String>, encoding: Encoding) -> Vec<u8> {
     let mut by_line: Vec<(u64, Vec<String>)> = Vec::new();
     for e in errors {
         let reason = match &e.column {
@@ -96,16 +106,22 @@ fn rejects_csv(errors: &[RosterError], ids: &HashMap<u64, String>) -> Vec<u8> {
             _ => by_line.push((e.line, vec![reason])),
         }
     }
-    let mut w = csv::WriterBuilder::new()
-        .delimiter(b';')
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    let _ = w.write_record(["ligne", "id", "motifs"]);
-    for (line, reasons) in by_line {
-        let id = ids.get(&line).map_or("", String::as_str);
-        let _ = w.write_record([line.to_string().as_str(), id, &reasons.join(" | ")]);
-    }
-    w.into_inner().unwrap_or_default()
+    let rows = std::iter::once(["ligne".to_string(), "id".into(), "motifs".into()]).chain(
+        by_line.into_iter().map(|(line, reasons)| {
+            let id = ids.get(&line).map_or("", String::as_str);
+            [
+                line.to_string(),
+                csv_out::text(id).into_owned(),
+                csv_out::text(&reasons.join(" | ")).into_owned(),
+            ]
+        }),
+    );
+    let rows: Vec<[String; 3]> = rows.collect();
+    csv_out::to_bytes(
+        b';',
+        encoding,
+        rows.iter().map(|r| r.iter().map(String::as_str)),
+    )
 }
 
 /// Most threads `--threads` accepts: far more than the machines the
@@ -125,6 +141,7 @@ pub(crate) struct Prepared {
     pub(crate) previous: Option<Previous>,
     pub(crate) emission: Emission,
     pub(crate) csv_format: CsvFormat,
+    pub(crate) csv_encoding: Encoding,
     pub(crate) pdf_format: PdfFormat,
 }
 
@@ -236,7 +253,9 @@ pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
             errors,
         });
     }
-    let rejects = o.skip_invalid.then(|| rejects_csv(&errors, &ids));
+    let rejects = o
+        .skip_invalid
+        .then(|| rejects_csv(&errors, &ids, encoding(o.csv_encodage)));
 
     // A delay the issuer file validated (at most 90 days): always a date.
     let date_echeance = date_emission
@@ -249,6 +268,7 @@ pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
         mention_tva: grid.mention_tva.clone(),
         premier_numero: previous.as_ref().map_or(1, |p| p.first_rank),
     };
+    let csv_encoding = encoding(o.csv_encodage);
     let csv_format = match o.csv_format {
         CsvFormatArg::Francais => CsvFormat::Francais,
         CsvFormatArg::Rfc4180 => CsvFormat::Rfc4180,
@@ -273,6 +293,7 @@ pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
         previous,
         emission,
         csv_format,
+        csv_encoding,
         pdf_format,
     })
 }
@@ -302,6 +323,7 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
             premier_rang: p.emission.premier_numero,
             apres: o.after.as_ref().map(|p| p.display().to_string()),
             ignorer_invalides: o.skip_invalid,
+            encodage_csv: p.csv_encoding.code().into(),
         },
         extras: Extras {
             rejects: p.rejects.clone(),
@@ -356,6 +378,7 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
     let options = OutputOptions {
         force: o.force,
         csv_format: p.csv_format,
+        csv_encoding: p.csv_encoding,
         pdf: p.pdf_format,
     };
     let inputs = input_paths(o);

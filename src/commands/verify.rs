@@ -145,7 +145,11 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, Error> {
         }
     }
     // Ledger totals per appel equal the appels' totals.
-    match ledger_totals(&dir.join(LEDGER_FILE), &m.options.format_csv) {
+    match ledger_totals(
+        &dir.join(LEDGER_FILE),
+        &m.options.format_csv,
+        &m.options.encodage_csv,
+    ) {
         Ok(totals) => {
             let mut grand = Decimal::ZERO;
             for a in &m.appels {
@@ -204,12 +208,20 @@ fn euros(amount: Decimal) -> String {
 }
 
 /// Sum of `montant_ttc` per appel number in the ledger.
-fn ledger_totals(path: &Path, format: &str) -> Result<BTreeMap<String, Decimal>, String> {
+fn ledger_totals(
+    path: &Path,
+    format: &str,
+    encoding: &str,
+) -> Result<BTreeMap<String, Decimal>, String> {
     let bytes = fs::read(path).map_err(|_| "ledger.csv est manquant ou illisible".to_string())?;
     let delimiter = if format == "rfc4180" { b',' } else { b';' };
+    let text = crate::csv_out::Encoding::from_code(encoding)
+        .ok_or_else(|| format!("manifest.json : encodage « {encoding} » inconnu"))?
+        .decode(&bytes)
+        .map_err(|_| format!("ledger.csv n'est pas en {encoding} comme l'indique le manifeste"))?;
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
-        .from_reader(bytes.as_slice());
+        .from_reader(text.as_bytes());
     let headers = reader
         .headers()
         .map_err(|e| format!("ledger.csv illisible ({})", crate::error::csv_reason_fr(&e)))?

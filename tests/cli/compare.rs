@@ -161,8 +161,8 @@ fn compare_explains_two_real_batches_and_writes_the_csv() {
 fn small_ledger(montant_ht: &str) -> String {
     format!(
         "{LEDGER_HEADER}\r\n\
-         2027;AC-2027-00001;2027-01-15;2027-02-14;C-1;Un;21140531100013;commune;1;forfait_metiers;Forfait Métiers;1;forfait;1119,00;1119,00;0,00;0,00;1119,00;706\r\n\
-         2027;AC-2027-00002;2027-01-15;2027-02-14;C-2;Deux;21140531100013;commune;2;forfait_metiers;Forfait Métiers;1;forfait;1467,00;{montant_ht};0,00;0,00;1467,00;706\r\n"
+         2027;AC-2027-00001;2027-01-15;2027-02-14;C-1;Un;21140531100013;commune;1;forfait_metiers;Forfait Métiers;1;forfait;1119,00;1119,00;0,00;0,00;1119,00;706;;\r\n\
+         2027;AC-2027-00002;2027-01-15;2027-02-14;C-2;Deux;21140531100013;commune;2;forfait_metiers;Forfait Métiers;1;forfait;1467,00;{montant_ht};0,00;0,00;1467,00;706;;\r\n"
     )
 }
 

@@ -10,6 +10,7 @@ mod commands;
 mod compare;
 mod compliance;
 mod cron;
+mod csv_files;
 mod grid_errors;
 mod inputs;
 mod report;

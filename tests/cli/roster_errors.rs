@@ -101,7 +101,7 @@ fn ledger_line<'a>(ledger: &'a str, id: &str, code: &str) -> Vec<&'a str> {
     ledger
         .split("\r\n")
         .map(|l| l.split(';').collect::<Vec<_>>())
-        .find(|f| f.len() == 19 && f[4] == id && f[9] == code)
+        .find(|f| f.len() == 21 && f[4] == id && f[9] == code)
         .unwrap_or_else(|| panic!("no ledger line for {id} {code} in\n{ledger}"))
 }
 

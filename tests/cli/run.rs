@@ -186,9 +186,9 @@ fn sample_ledger_is_french_crlf_and_agrees_with_summary() {
         text.matches("\r\n").count(),
         "bare LF in the ledger"
     );
-    // Every line has the 19 fields (no field of the sample needs quotes).
+    // Every line has the 21 fields (no field of the sample needs quotes).
     for line in text.split("\r\n").filter(|l| !l.is_empty()) {
-        assert_eq!(line.split(';').count(), 19, "{line}");
+        assert_eq!(line.split(';').count(), 21, "{line}");
     }
 
     let rows = ledger_rows(&out.join("ledger.csv"), b';');
@@ -199,7 +199,7 @@ fn sample_ledger_is_french_crlf_and_agrees_with_summary() {
     assert_eq!(echeance, "2027-02-14");
     let (mut ht, mut tva, mut ttc) = (Decimal::ZERO, Decimal::ZERO, Decimal::ZERO);
     for r in &rows {
-        assert_eq!(r.len(), 19);
+        assert_eq!(r.len(), 21);
         assert_eq!(&r[0], "2027", "exercice");
         assert_eq!(&r[2], DATE_EMISSION, "date_emission");
         assert_eq!(&r[3], echeance, "date_echeance = emission + 30 days");
@@ -379,7 +379,7 @@ fn rfc4180_ledger_uses_commas_and_decimal_points() {
     assert_eq!(rows.len(), 279);
     let mut ttc = Decimal::ZERO;
     for r in &rows {
-        assert_eq!(r.len(), 19, "{r:?}");
+        assert_eq!(r.len(), 21, "{r:?}");
         for i in [13, 14, 15, 16, 17] {
             assert!(is_amount(&r[i], '.'), "{:?} in {r:?}", &r[i]);
         }

@@ -22,7 +22,7 @@ pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_cotisations");
 pub(crate) const DATE_EMISSION: &str = "2027-01-15";
 
 /// The ledger header, exactly as the accounting import expects it.
-pub(crate) const LEDGER_HEADER: &str = "exercice;numero;date_emission;date_echeance;membre_id;membre_nom;siret;type;tranche;code;libelle;quantite;unite;prix_unitaire;montant_ht;taux_tva;montant_tva;montant_ttc;imputation";
+pub(crate) const LEDGER_HEADER: &str = "exercice;numero;date_emission;date_echeance;membre_id;membre_nom;siret;type;tranche;code;libelle;quantite;unite;prix_unitaire;montant_ht;taux_tva;montant_tva;montant_ttc;imputation;code_service;engagement";
 
 /// A path inside the crate (absolute, so the tests do not depend on the
 /// working directory).
