@@ -14,6 +14,7 @@ use crate::appel::Appel;
 use crate::avoir::Correction;
 use crate::emetteur::Emetteur;
 use crate::money::Montant;
+use crate::pricing::Ligne;
 
 /// The Factur-X profile written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -226,6 +227,7 @@ fn cii(
         );
         x.push_str("<ram:SpecifiedLineTradeSettlement>");
         tax_line(&mut x, l.taux_tva, exempt);
+        line_allowance(&mut x, l);
         let _ = write!(
             x,
             "<ram:SpecifiedTradeSettlementLineMonetarySummation><ram:LineTotalAmount>{}</ram:LineTotalAmount></ram:SpecifiedTradeSettlementLineMonetarySummation></ram:SpecifiedLineTradeSettlement></ram:IncludedSupplyChainTradeLineItem>",
@@ -392,6 +394,34 @@ fn cii(
     }
     x.push_str("</ram:ApplicableHeaderTradeSettlement></rsm:SupplyChainTradeTransaction></rsm:CrossIndustryInvoice>\n");
     x
+}
+
+/// A line whose net amount is less than its quantity times its price (a
+/// yearly item prorated for a mid-year join) carries the difference as a
+/// line allowance (BG-27), so that EN 16931's line arithmetic holds
+/// exactly: net (BT-131) = quantity (BT-129) × price (BT-146) − allowance
+/// (BT-136). Quantity and price stay what the PDF prints.
+fn line_allowance(x: &mut String, l: &Ligne) {
+    let Some(gross) = Montant::line(l.quantite, l.prix_unitaire) else {
+        return;
+    };
+    let Some(allowance) = gross.checked_add(-l.montant_ht) else {
+        return;
+    };
+    if allowance.is_zero() || allowance.is_negative() {
+        return;
+    }
+    let reason = match l.prorata {
+        Some((n, 12)) => format!("Adhésion en cours d'exercice : prorata de {n}/12 mois"),
+        Some((n, d)) => format!("Adhésion en cours d'exercice : prorata de {n}/{d} jours"),
+        None => "Adhésion en cours d'exercice : prorata".to_string(),
+    };
+    let _ = write!(
+        x,
+        "<ram:SpecifiedTradeAllowanceCharge><ram:ChargeIndicator><udt:Indicator>false</udt:Indicator></ram:ChargeIndicator><ram:ActualAmount>{}</ram:ActualAmount><ram:Reason>{}</ram:Reason></ram:SpecifiedTradeAllowanceCharge>",
+        amount(allowance),
+        esc(&reason)
+    );
 }
 
 fn tax_line(x: &mut String, rate: Decimal, exempt: bool) {

@@ -1,6 +1,9 @@
 //! Public-sector compliance: the recovery threshold, Chorus Pro references.
 
 use std::fs;
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
 
 use crate::util::{Dir, sample_grid_altered};
 
@@ -208,4 +211,75 @@ fn code_service_and_engagement_reach_the_factur_x_xml() {
     assert_eq!(values(&xml, "BuyerReference"), vec!["FIN-INFO"]);
     assert_eq!(values(&xml, "IssuerAssignedID"), vec!["EJ-2027-42"]);
     assert!(xml.contains("<ram:ID schemeID=\"0009\">21140001500015</ram:ID>"));
+}
+
+/// Each line item of `xml`: (quantity, net price, allowances, line net).
+fn line_items(xml: &str) -> Vec<(Decimal, Decimal, Decimal, Decimal)> {
+    let dec = |s: &str| Decimal::from_str(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+    xml.split("<ram:IncludedSupplyChainTradeLineItem>")
+        .skip(1)
+        .map(|item| {
+            let item = item
+                .split("</ram:IncludedSupplyChainTradeLineItem>")
+                .next()
+                .unwrap();
+            let one = |tag: &str| dec(values(item, tag)[0]);
+            let allowances: Decimal = values(item, "ActualAmount").into_iter().map(dec).sum();
+            (
+                one("BilledQuantity"),
+                one("ChargeAmount"),
+                allowances,
+                one("LineTotalAmount"),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn prorated_lines_say_what_they_bill_in_the_factur_x_xml() {
+    let dir = Dir::new();
+    let roster = dir.write_roster(
+        "r.csv",
+        "id;nom;type;population;siret;date_adhesion;forfait_metiers;certificat;formation_jours",
+        &["A;Ablon;commune;1166;21140001500015;15/06/2027;1;2;1"],
+    );
+    dir.run_roster(&roster, "lot").run().batch_ok();
+    let pdf = dir.join("lot/appels/AC-2027-00001_A.pdf");
+    let xml = embedded_xml(&fs::read(&pdf).unwrap()).unwrap();
+    let items = line_items(&xml);
+    // 2 728,00 × 7/12 = 1 591,33; 2 × 80,00 × 7/12 = 93,33; the day is
+    // not prorated.
+    let d = |s: &str| Decimal::from_str(s).unwrap();
+    assert_eq!(
+        items,
+        vec![
+            (d("1"), d("2728.00"), d("1136.67"), d("1591.33")),
+            (d("2"), d("80.00"), d("66.67"), d("93.33")),
+            (d("1"), d("400.00"), d("0"), d("400.00")),
+        ]
+    );
+    // EN 16931: net = quantity × price − allowances, exactly, on every line.
+    for (q, p, a, net) in &items {
+        assert_eq!(q * p - a, *net, "{xml}");
+    }
+    assert!(xml.contains("prorata de 7/12 mois</ram:Reason>"), "{xml}");
+    // The credit note of that appel holds the same arithmetic.
+    dir.cmd(["avoir", "--batch"])
+        .arg(dir.join("lot"))
+        .args([
+            "--membre",
+            "A",
+            "--motif",
+            "Erreur",
+            "--date-emission",
+            "2027-07-01",
+            "--out",
+        ])
+        .arg(dir.join("av"))
+        .run()
+        .code(0);
+    let xml = embedded_xml(&fs::read(dir.join("av/avoirs/AV-2027-00001_A.pdf")).unwrap()).unwrap();
+    for (q, p, a, net) in line_items(&xml) {
+        assert_eq!(q * p - a, net, "{xml}");
+    }
 }
