@@ -24,6 +24,10 @@ const MAX_QUANTITY: u32 = 1_000_000;
 const MAX_COUNT: u32 = 100_000_000;
 /// Longest text accepted in a cell (names, addresses).
 const MAX_TEXT: usize = 300;
+/// Longest cell of any column: beyond it the cell is refused unread (a
+/// quantity or a count is a few characters; a pasted document is not a
+/// cell), so that no message quotes it whole.
+pub const MAX_CELL: usize = 1000;
 /// Longest header cell for which a « vouliez-vous dire » is looked for.
 const MAX_SUGGESTED: usize = 64;
 /// Longest `code_service` Chorus Pro accepts.
@@ -775,6 +779,30 @@ impl super::read::RowSink for Validator<'_> {
         }
         // Formula errors of this row's cells were reported already.
         let before = errors.len() - error_cells.len();
+        // A cell far too long is refused as such, then read as empty.
+        let mut long_cells = Vec::new();
+        for (col, c) in cells.iter().enumerate() {
+            if c.len() > MAX_CELL && !error_cells.contains(&col) {
+                errors.push(RosterError {
+                    line,
+                    column: Some((col + 1, headers[col].clone())),
+                    kind: RosterErrorKind::TooLong { max: MAX_CELL },
+                });
+                long_cells.push(col);
+            }
+        }
+        let shortened: Vec<&str>;
+        let cells = if long_cells.is_empty() {
+            cells
+        } else {
+            shortened = cells
+                .iter()
+                .enumerate()
+                .map(|(col, c)| if long_cells.contains(&col) { "" } else { *c })
+                .collect();
+            &shortened[..]
+        };
+        let error_cells: Vec<usize> = error_cells.into_iter().chain(long_cells).collect();
         let cell =
             |field: Field| -> Option<(usize, &str)> { present.get(&field).map(|&c| (c, cells[c])) };
         let mut err = |col: usize, kind: RosterErrorKind| {
@@ -1465,6 +1493,16 @@ mod tests {
         let (_, col, kind) = one_error(&format!("A;X\u{7};commune;10;;;{SIRET};1;;;;;;;\n"));
         assert_eq!(col.as_deref(), Some("nom"));
         assert_eq!(kind, RosterErrorKind::Control { ch: '\u{7}' });
+    }
+
+    #[test]
+    fn a_cell_far_too_long_is_refused_without_being_quoted() {
+        let huge = "9".repeat(5000);
+        let e = errors(&format!("A;X;commune;10;;;{SIRET};{huge};;;;;;;\n"));
+        assert_eq!(e.len(), 1, "{e:?}");
+        assert_eq!(e[0].1.as_deref(), Some("forfait_metiers"));
+        assert_eq!(e[0].2, RosterErrorKind::TooLong { max: MAX_CELL });
+        assert!(e[0].2.to_string().len() < 200);
     }
 
     #[test]
