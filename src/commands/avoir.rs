@@ -650,7 +650,9 @@ fn write_folder(
     for dir in crate::files::create_parents(out)? {
         let _ = dir;
     }
-    let started = chrono::Local::now().format("%d/%m/%Y à %H:%M:%S").to_string();
+    let started = chrono::Local::now()
+        .format("%d/%m/%Y à %H:%M:%S")
+        .to_string();
     let _lock = OutputLock::acquire(out, &started)?;
     remove_stale(out);
     // Checked again under the lock: another run may have written meanwhile.

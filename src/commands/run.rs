@@ -349,7 +349,9 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
     for dir in files::create_parents(&args.out)? {
         log.info("dossier_cree", &format!("Dossier créé : {}", dir.display()));
     }
-    let started = chrono::Local::now().format("%d/%m/%Y à %H:%M:%S").to_string();
+    let started = chrono::Local::now()
+        .format("%d/%m/%Y à %H:%M:%S")
+        .to_string();
     let _lock = OutputLock::acquire(&args.out, &started)?;
     let count = p.members.len();
     log.info(

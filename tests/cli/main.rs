@@ -13,6 +13,7 @@ mod cron;
 mod csv_files;
 mod grid_errors;
 mod inputs;
+mod readme;
 mod report;
 mod roster_errors;
 mod run;
