@@ -59,6 +59,10 @@ pub fn first_unprintable(text: &str, allow_newline: bool) -> Option<char> {
 /// and some exports leave in cells: zero-width spaces and joiners,
 /// direction marks, the byte order mark, the soft hyphen, word joiners.
 fn invisible(c: char) -> bool {
+    // Latin letters, the common case, first: below U+00AD nothing is.
+    if c < '\u{ad}' {
+        return false;
+    }
     matches!(c,
         '\u{ad}' | '\u{61c}' | '\u{180e}'
         | '\u{200b}'..='\u{200f}'
@@ -89,7 +93,7 @@ pub fn clean_cell(cell: &str) -> Cow<'_, str> {
     }
     let needs_edit = cell
         .chars()
-        .any(|c| invisible(c) || other_space(c) || c == '\r');
+        .any(|c| c == '\r' || c == '\t' || (c > '\u{7f}' && (invisible(c) || other_space(c))));
     let edited: Cow<'_, str> = if needs_edit {
         let mut out = String::with_capacity(cell.len());
         let mut chars = cell.chars().peekable();

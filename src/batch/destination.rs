@@ -24,7 +24,7 @@ use std::path::{Component, Path, PathBuf};
 use crate::error::Error;
 use crate::files::{self, FileError};
 
-use super::manifest::{DossierManifest, MANIFEST_FILE, SERIE_APPELS};
+use super::manifest::{MANIFEST_FILE, SERIE_APPELS};
 
 /// Why a folder cannot receive a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -164,6 +164,33 @@ fn walk(dir: &Path, rel: &Path, out: &mut Vec<Result<String, String>>) {
     }
 }
 
+/// What `classify` reads of a manifest: who wrote it and the files it
+/// lists (serde skips the rest, the bulk of a large batch's manifest).
+#[derive(serde::Deserialize)]
+struct FileList {
+    programme: String,
+    #[serde(default = "serie_appels")]
+    serie: String,
+    #[serde(default)]
+    appels: Vec<ListedPdf>,
+    #[serde(default)]
+    fichiers: Vec<ListedFile>,
+}
+
+#[derive(serde::Deserialize)]
+struct ListedPdf {
+    fichier: String,
+}
+
+#[derive(serde::Deserialize)]
+struct ListedFile {
+    chemin: String,
+}
+
+fn serie_appels() -> String {
+    SERIE_APPELS.into()
+}
+
 /// How many unexpected files a refusal names.
 const SHOWN_FOREIGN: usize = 5;
 
@@ -176,17 +203,16 @@ fn classify(out: &Path) -> Result<Existing, Refusal> {
     }
     let manifest = fs::read(out.join(MANIFEST_FILE))
         .ok()
-        .and_then(|bytes| DossierManifest::parse(&bytes).ok())
-        .filter(|d| d.manifest.programme == env!("CARGO_PKG_NAME"));
+        .and_then(|bytes| serde_json::from_slice::<FileList>(&bytes).ok())
+        .filter(|d| d.programme == env!("CARGO_PKG_NAME"));
     let expected: BTreeSet<String> = match &manifest {
         Some(d) if d.serie != SERIE_APPELS => return Err(Refusal::IssuedAvoir),
         Some(d) => {
             let mut set: BTreeSet<String> = d
-                .manifest
                 .appels
                 .iter()
                 .map(|a| a.fichier.clone())
-                .chain(d.manifest.fichiers.iter().map(|f| f.chemin.clone()))
+                .chain(d.fichiers.iter().map(|f| f.chemin.clone()))
                 .collect();
             set.insert(MANIFEST_FILE.into());
             let folders: Vec<String> = set
@@ -328,6 +354,8 @@ impl fmt::Display for FileRefusal {
 /// existing file replaced only with `force`; written beside it, flushed,
 /// then renamed over it, so that it is whole or absent.
 ///
+/// Returns the folders it created for it, for the log.
+///
 /// # Errors
 /// `Error::OutputFile` with the reason, `Error::File` for a link,
 /// `Error::Io` if writing fails (nothing is left then).
@@ -336,7 +364,7 @@ pub fn write_output_file(
     bytes: &[u8],
     force: bool,
     inputs: &[PathBuf],
-) -> Result<(), Error> {
+) -> Result<Vec<PathBuf>, Error> {
     let refuse = |reason| Error::OutputFile {
         path: path.to_path_buf(),
         reason,
@@ -364,9 +392,7 @@ pub fn write_output_file(
         }
         Err(_) => {}
     }
-    for dir in files::create_parents(path)? {
-        let _ = dir;
-    }
+    let created = files::create_parents(path)?;
     let tmp = beside(path, "ecriture");
     let written = File::create_new(&tmp)
         .and_then(|mut f| f.write_all(bytes).and_then(|()| f.sync_all()))
@@ -375,7 +401,7 @@ pub fn write_output_file(
         let _ = fs::remove_file(&tmp);
         return Err(Error::io("écrire le fichier", path)(e));
     }
-    Ok(())
+    Ok(created)
 }
 
 fn out_name(out: &Path) -> String {

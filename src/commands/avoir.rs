@@ -206,7 +206,7 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
         (LEDGER_FILE, &ledger),
         (SUMMARY_FILE, &summary),
     ];
-    write_folder(&args.out, &inputs(args), &files, &manifest.to_json())?;
+    write_folder(log, &args.out, &inputs(args), &files, &manifest.to_json())?;
 
     let out = args.out.display();
     let c = &avoir.correction;
@@ -642,13 +642,14 @@ fn summary_json(avoir: &Avoir, entry: &AppelEntry, cumulative: usize) -> Vec<u8>
 /// staging folder beside `out`, flushes it, and puts it in place in one
 /// rename, under the lock of `out`: the folder appears whole or not at all.
 fn write_folder(
+    log: &Log,
     out: &Path,
     inputs: &[PathBuf],
     files: &[(&str, &[u8])],
     manifest: &[u8],
 ) -> Result<(), Error> {
     for dir in crate::files::create_parents(out)? {
-        let _ = dir;
+        log.info("dossier_cree", &format!("Dossier créé : {}", dir.display()));
     }
     let started = chrono::Local::now()
         .format("%d/%m/%Y à %H:%M:%S")

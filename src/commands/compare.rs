@@ -59,7 +59,11 @@ pub fn run(args: &CompareArgs, log: &Log) -> Result<(), Error> {
     if let Some(out) = &args.csv {
         let inputs = [previous_path.clone(), current_path.clone()];
         let encoding = super::run::encoding(args.csv_encodage);
-        write_output_file(out, &render_csv(&comparison, encoding), args.force, &inputs)?;
+        let created =
+            write_output_file(out, &render_csv(&comparison, encoding), args.force, &inputs)?;
+        for dir in created {
+            log.info("dossier_cree", &format!("Dossier créé : {}", dir.display()));
+        }
     }
     crate::log::print_stdout(&render_text(
         &comparison,
