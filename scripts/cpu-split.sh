@@ -3,7 +3,7 @@
 # Runs `cotisations run` once on bench-out/roster-N.csv (made by `just bench
 # N`) with THREADS threads into a new folder (default bench-out/split-PID,
 # left in place: delete it yourself, then wait a minute before benchmarking,
-# see BENCHMARKS.md "Machine"), and prints, from /proc/stat before and after
+# see docs/benchmarks-journal.md "Machine"), and prints, from /proc/stat before and after
 # and the process's own rusage:
 #   - the wall time and the process's user + system CPU;
 #   - the machine's busy CPU outside the process (kernel write-back

@@ -3,7 +3,7 @@
 # Runs `cotisations run` once on two threads on bench-out/roster-N.csv
 # (made by `just bench N`) under `perf record` of the scheduler's switches,
 # into a new folder (bench-out/sommeil-PID, left in place: delete it
-# yourself, then wait a minute before benchmarking, see BENCHMARKS.md
+# yourself, then wait a minute before benchmarking, see docs/benchmarks-journal.md
 # "Machine"), and prints for each of the two rendering threads (the two
 # that ran longest): its run time, the time it was switched out, and the
 # part of that spent asleep in rayon with no work to take (a core left

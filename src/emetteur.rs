@@ -99,12 +99,7 @@ struct RawPaiement {
 }
 
 /// One problem in the issuer file, with where it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EmetteurError {
-    pub line: usize,
-    pub column: usize,
-    pub kind: EmetteurErrorKind,
-}
+pub type EmetteurError = crate::tariff::Positioned<EmetteurErrorKind>;
 
 /// What is wrong in the issuer file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,19 +151,10 @@ impl fmt::Display for EmetteurErrorKind {
                 f,
                 "« {field} » est vide : il figure sur chaque appel, renseignez-le"
             ),
-            K::BadSiret { value, reason } => {
-                let why = match reason {
-                    SiretProblem::Length => "il doit compter 14 chiffres",
-                    SiretProblem::NotDigits => {
-                        "il ne doit contenir que des chiffres (et des espaces)"
-                    }
-                    SiretProblem::Luhn => "sa clé de contrôle est fausse (faute de frappe ?)",
-                };
-                write!(
-                    f,
-                    "SIRET du Centre « {value} » invalide : {why} ; recopiez-le depuis l'annuaire des entreprises (SIRENE)"
-                )
-            }
+            K::BadSiret { value, reason } => write!(
+                f,
+                "SIRET du Centre « {value} » invalide : {reason} ; recopiez-le depuis l'annuaire des entreprises (SIRENE)"
+            ),
             K::BadIban { value, reason } => {
                 let why = match reason {
                     IbanProblem::Format => {
@@ -222,35 +208,15 @@ impl fmt::Display for EmetteurErrorKind {
     }
 }
 
-impl fmt::Display for EmetteurError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "ligne {}, colonne {} : {}",
-            self.line, self.column, self.kind
-        )
-    }
-}
+type Collector<'t> = crate::tariff::Collector<'t, EmetteurErrorKind>;
 
-struct Collector<'t> {
-    text: &'t str,
-    errors: Vec<EmetteurError>,
-}
-
-impl Collector<'_> {
-    fn push(&mut self, span: std::ops::Range<usize>, kind: EmetteurErrorKind) {
-        let (line, column) = crate::tariff::line_col(self.text, span.start);
-        self.errors.push(EmetteurError { line, column, kind });
+/// A required text: trimmed, an error if empty.
+fn required(c: &mut Collector<'_>, value: &Spanned<String>, field: &'static str) -> String {
+    let text = value.get_ref().trim().to_string();
+    if text.is_empty() {
+        c.push(value.span(), EmetteurErrorKind::Empty { field });
     }
-
-    /// A required text: trimmed, an error if empty.
-    fn required(&mut self, value: &Spanned<String>, field: &'static str) -> String {
-        let text = value.get_ref().trim().to_string();
-        if text.is_empty() {
-            self.push(value.span(), EmetteurErrorKind::Empty { field });
-        }
-        text
-    }
+    text
 }
 
 impl Emetteur {
@@ -270,11 +236,8 @@ impl Emetteur {
                 kind: EmetteurErrorKind::Syntax(crate::tariff::toml_message_fr(e.message())),
             }]
         })?;
-        let mut c = Collector {
-            text,
-            errors: Vec::new(),
-        };
-        let nom = c.required(&raw.nom, "nom");
+        let mut c = Collector::new(text);
+        let nom = required(&mut c, &raw.nom, "nom");
         let adresse: Vec<String> = raw
             .adresse
             .as_ref()
@@ -290,7 +253,7 @@ impl Emetteur {
             let span = raw.adresse.as_ref().map_or(raw.nom.span(), Spanned::span);
             c.push(span, EmetteurErrorKind::Empty { field: "adresse" });
         }
-        let code_postal = c.required(&raw.code_postal, "code_postal");
+        let code_postal = required(&mut c, &raw.code_postal, "code_postal");
         let five_digits =
             code_postal.len() == 5 && code_postal.chars().all(|ch| ch.is_ascii_digit());
         if !code_postal.is_empty() && !five_digits {
@@ -301,8 +264,8 @@ impl Emetteur {
                 },
             );
         }
-        let ville = c.required(&raw.ville, "ville");
-        let siret = c.required(&raw.siret, "siret");
+        let ville = required(&mut c, &raw.ville, "ville");
+        let siret = required(&mut c, &raw.siret, "siret");
         if !siret.is_empty()
             && let Err(reason) = ident::parse_siret(&siret)
         {
@@ -340,7 +303,7 @@ impl Emetteur {
                 0
             }
         };
-        let typed_iban = c.required(&raw.paiement.iban, "paiement.iban");
+        let typed_iban = required(&mut c, &raw.paiement.iban, "paiement.iban");
         let iban = if typed_iban.is_empty() {
             String::new()
         } else {

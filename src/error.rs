@@ -257,6 +257,32 @@ fn more_errors(f: &mut fmt::Formatter<'_>, total: usize) -> fmt::Result {
     Ok(())
 }
 
+/// The errors of a TOML file, each as `path:line:column : message`.
+fn toml_errors<K: fmt::Display>(
+    f: &mut fmt::Formatter<'_>,
+    what: &str,
+    path: &std::path::Path,
+    errors: &[crate::tariff::Positioned<K>],
+) -> fmt::Result {
+    writeln!(
+        f,
+        "{what} « {} » contient {} ; rien n'a été écrit :",
+        path.display(),
+        plural(errors.len(), "erreur", "erreurs")
+    )?;
+    for e in errors.iter().take(MAX_SHOWN_ERRORS) {
+        writeln!(
+            f,
+            "  {}:{}:{} : {}",
+            path.display(),
+            e.line,
+            e.column,
+            e.kind
+        )?;
+    }
+    more_errors(f, errors.len())
+}
+
 fn plural(n: usize, one: &str, many: &str) -> String {
     if n > 1 {
         format!("{n} {many}")
@@ -311,43 +337,9 @@ impl fmt::Display for Error {
                     io_reason_fr(source)
                 )
             }
-            Error::Grid { path, errors } => {
-                writeln!(
-                    f,
-                    "la grille tarifaire « {} » contient {} ; rien n'a été écrit :",
-                    path.display(),
-                    plural(errors.len(), "erreur", "erreurs")
-                )?;
-                for e in errors.iter().take(MAX_SHOWN_ERRORS) {
-                    writeln!(
-                        f,
-                        "  {}:{}:{} : {}",
-                        path.display(),
-                        e.line,
-                        e.column,
-                        e.kind
-                    )?;
-                }
-                more_errors(f, errors.len())
-            }
+            Error::Grid { path, errors } => toml_errors(f, "la grille tarifaire", path, errors),
             Error::Emetteur { path, errors } => {
-                writeln!(
-                    f,
-                    "le fichier de l'émetteur « {} » contient {} ; rien n'a été écrit :",
-                    path.display(),
-                    plural(errors.len(), "erreur", "erreurs")
-                )?;
-                for e in errors.iter().take(MAX_SHOWN_ERRORS) {
-                    writeln!(
-                        f,
-                        "  {}:{}:{} : {}",
-                        path.display(),
-                        e.line,
-                        e.column,
-                        e.kind
-                    )?;
-                }
-                more_errors(f, errors.len())
+                toml_errors(f, "le fichier de l'émetteur", path, errors)
             }
             Error::EmetteurIntrouvable { path, from } => {
                 let why = match from {

@@ -10,6 +10,17 @@ pub enum SiretProblem {
     Luhn,
 }
 
+impl std::fmt::Display for SiretProblem {
+    /// Why, as the messages end: « SIRET « … » invalide : {why} ».
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            SiretProblem::Length => "il doit compter 14 chiffres",
+            SiretProblem::NotDigits => "il ne doit contenir que des chiffres (et des espaces)",
+            SiretProblem::Luhn => "sa clé de contrôle est fausse (faute de frappe ?)",
+        })
+    }
+}
+
 /// Whether `digits` (ASCII digits only) passes the Luhn check.
 #[must_use]
 pub fn luhn_ok(digits: &str) -> bool {

@@ -39,20 +39,13 @@ pub const HEADER: [&str; 21] = [
     "engagement",
 ];
 
-/// The columns of one appel line, `code` to `imputation`: what a credit
-/// note reads back from the ledger.
-pub const LINE_COLUMNS: [&str; 10] = [
-    "code",
-    "libelle",
-    "quantite",
-    "unite",
-    "prix_unitaire",
-    "montant_ht",
-    "taux_tva",
-    "montant_tva",
-    "montant_ttc",
-    "imputation",
-];
+/// The columns of one appel line, `code` to `imputation` (the ten after the
+/// nine that describe the appel): what a credit note reads back from the
+/// ledger.
+pub const LINE_COLUMNS: [&str; 10] = match HEADER.split_at(9).1.first_chunk::<10>() {
+    Some(columns) => *columns,
+    None => panic!("HEADER has the ten line columns after the appel's nine"),
+};
 
 /// CSV dialect of the ledger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

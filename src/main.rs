@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// PDF building allocates many small objects; mimalloc makes that a quarter
-/// of the time cheaper than glibc's allocator on two threads (BENCHMARKS.md).
+/// of the time cheaper than glibc's allocator on two threads (docs/benchmarks-journal.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

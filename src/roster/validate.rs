@@ -321,19 +321,10 @@ impl fmt::Display for RosterErrorKind {
                     "« {value} » n'est ni « oui » ni « non » : indiquez oui ou non (vide = oui)"
                 )
             }
-            K::BadSiret { value, reason } => {
-                let why = match reason {
-                    SiretProblem::Length => "il doit compter 14 chiffres",
-                    SiretProblem::NotDigits => {
-                        "il ne doit contenir que des chiffres (et des espaces)"
-                    }
-                    SiretProblem::Luhn => "sa clé de contrôle est fausse (faute de frappe ?)",
-                };
-                write!(
-                    f,
-                    "SIRET « {value} » invalide : {why} ; recopiez-le depuis l'annuaire des entreprises (SIRENE)"
-                )
-            }
+            K::BadSiret { value, reason } => write!(
+                f,
+                "SIRET « {value} » invalide : {reason} ; recopiez-le depuis l'annuaire des entreprises (SIRENE)"
+            ),
             K::BadEmail { value } => {
                 write!(
                     f,

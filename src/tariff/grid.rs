@@ -133,12 +133,7 @@ pub struct Grid {
 }
 
 /// One problem in the grid file.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GridError {
-    pub line: usize,
-    pub column: usize,
-    pub kind: GridErrorKind,
-}
+pub type GridError = super::Positioned<GridErrorKind>;
 
 /// What is wrong in the grid file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -362,27 +357,7 @@ impl fmt::Display for GridErrorKind {
     }
 }
 
-impl fmt::Display for GridError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "ligne {}, colonne {} : {}",
-            self.line, self.column, self.kind
-        )
-    }
-}
-
-struct Collector<'t> {
-    text: &'t str,
-    errors: Vec<GridError>,
-}
-
-impl Collector<'_> {
-    fn push(&mut self, span: std::ops::Range<usize>, kind: GridErrorKind) {
-        let (line, column) = line_col(self.text, span.start);
-        self.errors.push(GridError { line, column, kind });
-    }
-}
+type Collector<'t> = super::Collector<'t, GridErrorKind>;
 
 fn parse_price(c: &mut Collector<'_>, code: &str, value: &Spanned<toml::Value>) -> Option<Montant> {
     let span = value.span();
@@ -500,10 +475,7 @@ impl Grid {
                 kind: GridErrorKind::Syntax(toml_message_fr(e.message())),
             }]
         })?;
-        let mut c = Collector {
-            text,
-            errors: Vec::new(),
-        };
+        let mut c = Collector::new(text);
         let exercice = match i32::try_from(*raw.convention.exercice.get_ref()) {
             Ok(year) if EXERCICES.contains(&year) => year,
             _ => {

@@ -9,6 +9,45 @@ pub mod raw;
 
 pub use grid::{Grid, GridError, GridErrorKind, Item, Pricing, Prorata, QuantityKind, Tranche};
 
+/// A problem in a TOML file (the grid, the issuer file), with where it is:
+/// 1-based line and column (in characters), apart from what it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Positioned<K> {
+    pub line: usize,
+    pub column: usize,
+    pub kind: K,
+}
+
+impl<K: std::fmt::Display> std::fmt::Display for Positioned<K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "ligne {}, colonne {} : {}",
+            self.line, self.column, self.kind
+        )
+    }
+}
+
+/// Collects every problem of a TOML file, positioned from byte spans.
+pub(crate) struct Collector<'t, K> {
+    pub(crate) text: &'t str,
+    pub(crate) errors: Vec<Positioned<K>>,
+}
+
+impl<'t, K> Collector<'t, K> {
+    pub(crate) fn new(text: &'t str) -> Self {
+        Collector {
+            text,
+            errors: Vec::new(),
+        }
+    }
+
+    pub(crate) fn push(&mut self, span: std::ops::Range<usize>, kind: K) {
+        let (line, column) = line_col(self.text, span.start);
+        self.errors.push(Positioned { line, column, kind });
+    }
+}
+
 /// 1-based (line, column) of a byte offset in `text`; column counts chars.
 #[must_use]
 pub fn line_col(text: &str, offset: usize) -> (usize, usize) {

@@ -397,7 +397,7 @@ fn main() {
     fs::create_dir_all(&work).unwrap_or_else(|e| die(&e.to_string()));
     // ext4 places a new folder's inodes in its parent's block group, the
     // one the bench's own deletions of up to 100 000 files keep busy with
-    // recently freed inodes (see BENCHMARKS.md, "Machine"): file creation
+    // recently freed inodes (see docs/benchmarks-journal.md, "Machine"): file creation
     // then costs two to three times the system time of a folder elsewhere.
     // The « top of hierarchy » flag spreads the bench's folders over the
     // disk like top-level ones. Not ext4, or no chattr: nothing to do.
