@@ -49,22 +49,9 @@ impl Profile {
 /// Name of the embedded file, fixed by the Factur-X specification.
 pub const XML_FILE_NAME: &str = "factur-x.xml";
 
-/// Escapes text for XML content and attributes.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Control characters are not allowed in XML 1.0.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
+/// Text for the invoice's XML (content and attributes alike).
+fn esc(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::xml::escape(text, crate::xml::Quotes::Escape)
 }
 
 fn date(d: NaiveDate) -> String {

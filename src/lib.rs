@@ -40,5 +40,6 @@ pub mod render;
 pub mod report;
 pub mod roster;
 pub mod tariff;
+pub mod xml;
 #[cfg(test)]
 mod testing;

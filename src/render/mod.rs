@@ -192,16 +192,7 @@ fn xmp_replace(xmp: &str, tag: &str, text: &str) -> String {
     let (Some(gt), Some(close)) = (xmp[open..].find('>'), xmp[open..].find("</rdf:li>")) else {
         return xmp.to_string();
     };
-    let mut escaped = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => escaped.push_str("&amp;"),
-            '<' => escaped.push_str("&lt;"),
-            '>' => escaped.push_str("&gt;"),
-            c if c.is_control() => escaped.push(' '),
-            c => escaped.push(c),
-        }
-    }
+    let escaped = crate::xml::escape(text, crate::xml::Quotes::Keep);
     format!("{}{escaped}{}", &xmp[..open + gt + 1], &xmp[open + close..])
 }
 

@@ -119,20 +119,9 @@ fn xmp_date(date: chrono::NaiveDate) -> String {
     format!("{}T00:00:00+00:00", date.format("%Y-%m-%d"))
 }
 
-/// Escapes text for XML content.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            // Control characters are not allowed in XML 1.0.
-            c if c.is_control() && !matches!(c, '\t' | '\n' | '\r') => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
+/// Text for the XMP packet's elements.
+fn esc(text: &str) -> std::borrow::Cow<'_, str> {
+    crate::xml::escape(text, crate::xml::Quotes::Keep)
 }
 
 /// One property of the Factur-X extension schema.
