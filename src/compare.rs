@@ -973,7 +973,7 @@ pub const CSV_HEADER: [&str; 9] = [
 
 /// `1119.5` → `1119,50`: two decimals, decimal comma, no grouping.
 fn csv_amount(m: Montant) -> String {
-    format!("{:.2}", m.decimal()).replace('.', ",")
+    crate::csv_out::CsvFormat::Francais.amount(m)
 }
 
 /// The CSV detail: one row per (member, item) change, members in the

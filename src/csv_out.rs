@@ -14,6 +14,54 @@
 use std::borrow::Cow;
 use std::io::{self, Write};
 
+use rust_decimal::Decimal;
+
+use crate::money::Montant;
+
+/// The CSV dialect of the files written: the delimiter and the decimal
+/// mark of numbers (never thousands separators: these files are for
+/// machines; amounts have exactly two decimals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CsvFormat {
+    /// `;` and decimal comma: what French accounting imports expect.
+    #[default]
+    Francais,
+    /// `,` and decimal point.
+    Rfc4180,
+}
+
+impl CsvFormat {
+    /// The field delimiter.
+    #[must_use]
+    pub fn delimiter(self) -> u8 {
+        match self {
+            CsvFormat::Francais => b';',
+            CsvFormat::Rfc4180 => b',',
+        }
+    }
+
+    /// A number written with `.`, in this dialect.
+    #[must_use]
+    pub fn number(self, text: String) -> String {
+        match self {
+            CsvFormat::Francais => text.replace('.', ","),
+            CsvFormat::Rfc4180 => text,
+        }
+    }
+
+    /// An amount, two decimals.
+    #[must_use]
+    pub fn amount(self, m: Montant) -> String {
+        self.number(format!("{:.2}", m.decimal()))
+    }
+
+    /// A quantity, without trailing zeros.
+    #[must_use]
+    pub fn quantity(self, q: Decimal) -> String {
+        self.number(q.normalize().to_string())
+    }
+}
+
 /// The encoding of the CSV files written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Encoding {

@@ -110,6 +110,17 @@ pub fn date_courte(d: NaiveDate) -> String {
     d.format("%d/%m/%Y").to_string()
 }
 
+/// Parses a date as people type it in France (`15/06/2027`, what Excel
+/// writes) or ISO (`2027-06-15`), spaces around it aside: the one date
+/// parser of the command line and the roster.
+#[must_use]
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    let text = text.trim();
+    NaiveDate::parse_from_str(text, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
+        .ok()
+}
+
 /// Folds a human key for lenient matching: lower case, accents removed,
 /// runs of spaces, hyphens, apostrophes and underscores turned into one `_`.
 #[must_use]

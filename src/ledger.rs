@@ -8,11 +8,8 @@
 
 use std::io::{self, Write};
 
-use rust_decimal::Decimal;
-
 use crate::appel::Appel;
 use crate::csv_out::{self, Encoder, Encoding, text};
-use crate::money::Montant;
 
 /// The ledger header, exactly as the accounting import expects it.
 pub const HEADER: [&str; 21] = [
@@ -47,41 +44,8 @@ pub const LINE_COLUMNS: [&str; 10] = match HEADER.split_at(9).1.first_chunk::<10
     None => panic!("HEADER has the ten line columns after the appel's nine"),
 };
 
-/// CSV dialect of the ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum CsvFormat {
-    /// `;` and decimal comma: what French accounting imports expect.
-    #[default]
-    Francais,
-    /// `,` and decimal point.
-    Rfc4180,
-}
-
-impl CsvFormat {
-    /// The field delimiter.
-    #[must_use]
-    pub fn delimiter(self) -> u8 {
-        match self {
-            CsvFormat::Francais => b';',
-            CsvFormat::Rfc4180 => b',',
-        }
-    }
-
-    fn number(self, text: String) -> String {
-        match self {
-            CsvFormat::Francais => text.replace('.', ","),
-            CsvFormat::Rfc4180 => text,
-        }
-    }
-
-    fn amount(self, m: Montant) -> String {
-        self.number(format!("{:.2}", m.decimal()))
-    }
-
-    fn quantity(self, q: Decimal) -> String {
-        self.number(q.normalize().to_string())
-    }
-}
+/// The CSV dialect (`;` and decimal comma, or RFC 4180), `csv_out`'s.
+pub use crate::csv_out::CsvFormat;
 
 /// Streams ledger rows to `W`.
 pub struct LedgerWriter<W: Write> {

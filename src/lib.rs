@@ -36,10 +36,12 @@ pub mod log;
 pub mod money;
 pub mod numbering;
 pub mod pricing;
+pub mod reasons;
 pub mod render;
 pub mod report;
 pub mod roster;
+pub mod summary;
 pub mod tariff;
-pub mod xml;
 #[cfg(test)]
 mod testing;
+pub mod xml;

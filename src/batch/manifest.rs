@@ -11,6 +11,9 @@ use sha2::{Digest, Sha256};
 /// Name of the manifest inside a batch folder.
 pub const MANIFEST_FILE: &str = "manifest.json";
 
+/// Folder of the credit note PDFs inside a credit note folder.
+pub const AVOIRS_DIR: &str = "avoirs";
+
 /// Lower-case hex SHA-256 of `bytes`.
 #[must_use]
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -188,7 +191,7 @@ impl DossierManifest {
     /// # Errors
     /// The JSON error, as text.
     pub fn parse(bytes: &[u8]) -> Result<DossierManifest, String> {
-        serde_json::from_slice(bytes).map_err(|e| crate::error::json_reason_fr(&e))
+        serde_json::from_slice(bytes).map_err(|e| crate::reasons::json_reason_fr(&e))
     }
 }
 
@@ -206,7 +209,7 @@ impl Manifest {
     /// # Errors
     /// The JSON error, as text.
     pub fn parse(bytes: &[u8]) -> Result<Manifest, String> {
-        serde_json::from_slice(bytes).map_err(|e| crate::error::json_reason_fr(&e))
+        serde_json::from_slice(bytes).map_err(|e| crate::reasons::json_reason_fr(&e))
     }
 }
 

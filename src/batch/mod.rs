@@ -5,8 +5,9 @@ pub mod destination;
 pub mod manifest;
 pub mod output;
 pub mod plan;
-pub mod summary;
+pub mod verify;
 
 pub use output::write_batch;
 pub use plan::plan;
-pub use summary::{Summary, SummaryBuilder};
+// The summary is pure (`crate::summary`); `output` reaches it from here.
+pub(crate) use crate::summary;

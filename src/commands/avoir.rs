@@ -35,13 +35,10 @@ use crate::pricing::{Ligne, Placement, Totaux};
 use crate::render::{self, Renderer};
 use crate::roster::{Member, MemberKind};
 
-use super::run::parse_date;
-use super::verify::verify_folder;
 use super::{decode_grid, read_bytes, read_emetteur};
+use crate::batch::manifest::AVOIRS_DIR;
+use crate::batch::verify::verify_folder;
 use crate::error::EmetteurSource;
-
-/// Folder of the credit note PDFs inside a credit note folder.
-pub const AVOIRS_DIR: &str = "avoirs";
 
 /// Unit code of a line when the appel does not say (UN/ECE « one »).
 const DEFAULT_UNIT: &str = "C62";
@@ -63,7 +60,7 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
         return Err(refuse(AvoirError::MotifVide.to_string()));
     }
     let date = match &args.date_emission {
-        Some(d) => parse_date(d, "--date-emission")?,
+        Some(d) => super::date_option(d, "--date-emission")?,
         // The only clock read of the command; the date is then an input.
         None => chrono::Local::now().date_naive(),
     };
@@ -302,7 +299,7 @@ fn ledger_lines(
         .from_reader(text.as_bytes());
     let headers = reader
         .headers()
-        .map_err(|e| bad(1, &crate::error::csv_reason_fr(&e)))?
+        .map_err(|e| bad(1, &crate::reasons::csv_reason_fr(&e)))?
         .clone();
     let column = |name: &str| {
         headers
@@ -331,7 +328,7 @@ fn ledger_lines(
     let mut known = BTreeSet::new();
     for (i, record) in reader.records().enumerate() {
         let line = i + 2;
-        let record = record.map_err(|e| bad(line, &crate::error::csv_reason_fr(&e)))?;
+        let record = record.map_err(|e| bad(line, &crate::reasons::csv_reason_fr(&e)))?;
         let field = |c: usize| crate::csv_out::plain(record.get(c).unwrap_or_default());
         known.insert(field(code).to_string());
         if field(num) != numero {

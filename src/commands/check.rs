@@ -5,12 +5,12 @@
 
 use crate::batch::destination::check_destination;
 use crate::batch::plan;
-use crate::batch::summary::Summary;
 use crate::cli::CheckArgs;
 use crate::error::Error;
 use crate::format_fr;
 use crate::log::Log;
 use crate::money::Montant;
+use crate::summary::Summary;
 
 use super::run::{input_paths, prepare};
 

@@ -35,6 +35,19 @@ pub fn dispatch(cli: Cli, log: &Log) -> Result<i32, Error> {
     }
 }
 
+/// A date given on the command line (`--date-emission`).
+///
+/// # Errors
+/// `Error::Usage` saying how to write it.
+pub(crate) fn date_option(text: &str, option: &str) -> Result<chrono::NaiveDate, Error> {
+    crate::format_fr::parse_date(text).ok_or_else(|| {
+        Error::Usage(format!(
+            "{option} « {} » n'est pas une date valide : écrivez-la AAAA-MM-JJ ou JJ/MM/AAAA, par exemple 2027-01-15",
+            text.trim()
+        ))
+    })
+}
+
 /// Reads an input file whole (a grid, a manifest: a regular file of a
 /// few megabytes at most).
 pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, Error> {

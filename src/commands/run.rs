@@ -27,22 +27,7 @@ use crate::roster::Member;
 use crate::roster::{RosterError, RosterErrorKind, Validated};
 use crate::tariff::Grid;
 
-use super::{decode_grid, emetteur_path, read_emetteur, validate_roster};
-
-/// Parses a date typed by a person: `2027-01-15` or `15/01/2027`.
-///
-/// # Errors
-/// `Error::Usage` with a French message.
-pub fn parse_date(text: &str, option: &str) -> Result<NaiveDate, Error> {
-    let text = text.trim();
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(text, "%d/%m/%Y"))
-        .map_err(|_| {
-            Error::Usage(format!(
-                "{option} « {text} » n'est pas une date valide : écrivez-la AAAA-MM-JJ, par exemple 2027-01-15"
-            ))
-        })
-}
+use super::{date_option, decode_grid, emetteur_path, read_emetteur, validate_roster};
 
 /// What a supplementary run inherits from the previous batch.
 pub(crate) struct Previous {
@@ -56,7 +41,7 @@ fn load_previous(dir: &Path, exercice: i32) -> Result<Previous, Error> {
         reason,
     };
     // A supplementary run continues only a batch that is whole and intact.
-    super::verify::verify_dir(dir).map_err(|e| match e {
+    crate::batch::verify::verify_dir(dir).map_err(|e| match e {
         Error::Verify { problems, .. } => previous(format!(
             "il n'est pas intact ({}) ; vérifiez-le avec « cotisations verify »",
             problems.join(" ; ")
@@ -150,7 +135,7 @@ pub(crate) struct Prepared {
 /// in the grid's exercice.
 fn date_emission(o: &RunOptions, exercice: i32) -> Result<NaiveDate, Error> {
     let (date, today) = match &o.date_emission {
-        Some(d) => (parse_date(d, "--date-emission")?, false),
+        Some(d) => (date_option(d, "--date-emission")?, false),
         None => (chrono::Local::now().date_naive(), true),
     };
     if date.year() == exercice {

@@ -22,10 +22,10 @@
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::batch::Summary;
 use crate::format_fr::{self, NBSP};
 use crate::money::Montant;
 use crate::render::page::{self, Draw, MM, MUTED, Style};
+use crate::summary::Summary;
 
 // What a layout is made of.
 pub(super) use crate::render::page::{Face, Item, PAGE_HEIGHT, PAGE_WIDTH, Page};
@@ -1222,7 +1222,7 @@ fn largest(f: &mut Flow<'_>, s: &Summary) {
 
 fn articles(f: &mut Flow<'_>, s: &Summary) {
     // The chart: the largest items, then the others summed.
-    let mut sorted: Vec<&crate::batch::summary::ItemTotal> = s.par_article.iter().collect();
+    let mut sorted: Vec<&crate::summary::ItemTotal> = s.par_article.iter().collect();
     // Stable: equal amounts keep the grid order.
     sorted.sort_by_key(|t| std::cmp::Reverse(t.montant_ht));
     let shown = if sorted.len() <= CHART_ITEMS + 1 {

@@ -16,7 +16,7 @@ mod tests;
 
 pub use pdf::ReportError;
 
-use crate::batch::Summary;
+use crate::summary::Summary;
 
 /// Renders the report of a batch whose appels `emetteur_name` issued.
 ///

@@ -22,9 +22,9 @@ use printpdf::{
 use sha2::{Digest, Sha256};
 
 use super::layout::{self, Face, Item, Measure, Page};
-use crate::batch::Summary;
 use crate::render::fonts::{FontError, ParsedFace};
 use crate::render::{CREATOR, PRODUCER, RenderError};
+use crate::summary::Summary;
 
 /// Why the report could not be built: an embedded font could not be read or
 /// subset (a build problem), printpdf refused to build the document, or

@@ -12,11 +12,11 @@ use rust_decimal::Decimal;
 
 use super::layout::{self, Face, Item, Measure};
 use super::pdf::Fonts;
-use crate::batch::summary::{ItemTotal, Summary, SummaryBuilder};
 use crate::format_fr;
 use crate::money::Montant;
 use crate::numbering::Outcome;
 use crate::roster::{Member, MemberKind};
+use crate::summary::{ItemTotal, Summary, SummaryBuilder};
 use crate::tariff::Grid;
 use crate::testing::{self, d, grid, page_texts, priced_and_numbered, with};
 

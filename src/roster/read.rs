@@ -317,7 +317,7 @@ pub fn read_rows(
                 let line = e.position().map_or(0, |p| line_of(p.byte()));
                 return Err(ReadError::Csv {
                     line,
-                    message: crate::error::csv_reason_fr(&e),
+                    message: crate::reasons::csv_reason_fr(&e),
                 });
             }
         }

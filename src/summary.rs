@@ -383,7 +383,7 @@ impl Summary {
                 text(&x.id).into_owned(),
                 text(&x.nom).into_owned(),
                 x.siret.clone(),
-                format!("{:.2}", x.montant).replace('.', ","),
+                crate::csv_out::CsvFormat::Francais.amount(Montant::round_cent(x.montant)),
             ]
         }));
         let rows: Vec<Vec<String>> = rows.collect();

@@ -1,0 +1,226 @@
+//! Proving a batch folder whole and untouched, for `cotisations verify`
+//! and for the commands that continue a batch (`run --after`, `avoir`):
+//! every file's SHA-256 against the manifest, no file missing or extra, the
+//! ledger's totals equal to each appel's total, numbers contiguous. A
+//! folder of credit notes (series `AV`) is checked the same way, its PDFs
+//! in `avoirs/`. Reads files; writes none.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::Path;
+
+use rust_decimal::Decimal;
+
+use crate::avoir;
+use crate::batch::manifest::{
+    AVOIRS_DIR, DossierManifest, MANIFEST_FILE, Manifest, SERIE_APPELS, sha256_hex,
+};
+use crate::batch::output::{APPELS_DIR, LEDGER_FILE, SUMMARY_FILE};
+use crate::error::Error;
+use crate::format_fr::{self, parse_nombre};
+use crate::money::Montant;
+use crate::numbering::numero;
+
+/// Checks the batch of appels `dir` and returns its manifest.
+///
+/// # Errors
+/// `Error::Verify` with every problem found, or if `dir` holds credit
+/// notes rather than appels.
+pub fn verify_dir(dir: &Path) -> Result<Manifest, Error> {
+    let d = verify_folder(dir)?;
+    if d.serie != SERIE_APPELS {
+        return Err(Error::Verify {
+            dir: dir.to_path_buf(),
+            problems: vec![format!(
+                "ce dossier contient des avoirs (série {}), pas un lot d'appels",
+                d.serie
+            )],
+        });
+    }
+    Ok(d.manifest)
+}
+
+/// Checks a batch of appels or a folder of credit notes and returns its
+/// manifest.
+///
+/// # Errors
+/// `Error::Verify` with every problem found.
+pub fn verify_folder(dir: &Path) -> Result<DossierManifest, Error> {
+    let fail = |problems: Vec<String>| Error::Verify {
+        dir: dir.to_path_buf(),
+        problems,
+    };
+    let manifest_path = dir.join(MANIFEST_FILE);
+    let bytes = fs::read(&manifest_path).map_err(|e| {
+        fail(vec![format!(
+            "manifest.json illisible ({}) : ce dossier n'est pas un lot achevé",
+            crate::reasons::io_reason_fr(&e)
+        )])
+    })?;
+    let d = DossierManifest::parse(&bytes)
+        .map_err(|e| fail(vec![format!("manifest.json invalide ({e})")]))?;
+    let m = &d.manifest;
+    // Each series has its number format and its folder of PDFs.
+    let (pdf_dir, numero): (&str, fn(i32, u32) -> String) = match d.serie.as_str() {
+        SERIE_APPELS => (APPELS_DIR, numero),
+        avoir::SERIE => (AVOIRS_DIR, avoir::numero),
+        other => {
+            return Err(fail(vec![format!(
+                "manifest.json : série de numéros « {other} » inconnue (AC ou AV attendue)"
+            )]));
+        }
+    };
+    let mut problems = Vec::new();
+
+    // Hashes of every listed file.
+    let check_hash =
+        |problems: &mut Vec<String>, rel: &str, expected: &str| match fs::read(dir.join(rel)) {
+            Ok(b) if sha256_hex(&b) == expected => {}
+            Ok(_) => problems.push(format!(
+                "« {rel} » a été modifié (empreinte SHA-256 différente)"
+            )),
+            Err(_) => problems.push(format!("« {rel} » est manquant ou illisible")),
+        };
+    for a in &m.appels {
+        check_hash(&mut problems, &a.fichier, &a.sha256);
+    }
+    for f in &m.fichiers {
+        check_hash(&mut problems, &f.chemin, &f.sha256);
+    }
+    // No unlisted PDF.
+    let listed: BTreeSet<&str> = m.appels.iter().map(|a| a.fichier.as_str()).collect();
+    if let Ok(entries) = fs::read_dir(dir.join(pdf_dir)) {
+        let mut extra: Vec<String> = entries
+            .flatten()
+            .map(|e| format!("{pdf_dir}/{}", e.file_name().to_string_lossy()))
+            .filter(|name| !listed.contains(name.as_str()))
+            .collect();
+        extra.sort();
+        for name in extra {
+            problems.push(format!("« {name} » ne fait pas partie du lot"));
+        }
+    }
+    // Contiguous numbers.
+    for (i, a) in m.appels.iter().enumerate() {
+        let expected = m
+            .options
+            .premier_rang
+            .saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
+        if a.rang != expected || a.numero != numero(m.exercice, a.rang) {
+            problems.push(format!(
+                "numérotation discontinue : {} trouvé là où {} était attendu",
+                a.numero,
+                numero(m.exercice, expected)
+            ));
+            break;
+        }
+    }
+    // Ledger totals per appel equal the appels' totals.
+    match ledger_totals(
+        &dir.join(LEDGER_FILE),
+        &m.options.format_csv,
+        &m.options.encodage_csv,
+    ) {
+        Ok(totals) => {
+            let mut grand = Decimal::ZERO;
+            for a in &m.appels {
+                let expected = parse_nombre(&a.total_ttc).unwrap_or_default();
+                match totals.get(&a.numero) {
+                    Some(t) if *t == expected => {}
+                    Some(t) => problems.push(format!(
+                        "{} : le journal totalise {} mais l'appel {}",
+                        a.numero,
+                        euros(*t),
+                        euros(expected)
+                    )),
+                    None => problems.push(format!("{} : absent du journal comptable", a.numero)),
+                }
+                grand += expected;
+            }
+            for n in totals.keys() {
+                if !m.appels.iter().any(|a| &a.numero == n) {
+                    problems.push(format!("{n} : dans le journal mais sans PDF"));
+                }
+            }
+            let ledger_total: Decimal = totals.values().sum();
+            if parse_nombre(&m.total_ttc).ok() != Some(ledger_total) || grand != ledger_total {
+                problems.push(format!(
+                    "total du journal ({}) différent du total du lot ({})",
+                    euros(ledger_total),
+                    parse_nombre(&m.total_ttc).map_or_else(|_| m.total_ttc.clone(), euros)
+                ));
+            }
+            if let Ok(summary) = fs::read(dir.join(SUMMARY_FILE)) {
+                let total = serde_json::from_slice::<serde_json::Value>(&summary)
+                    .ok()
+                    .and_then(|v| {
+                        v.get("total_ttc")
+                            .and_then(|t| t.as_str())
+                            .map(String::from)
+                    })
+                    .and_then(|t| parse_nombre(&t).ok());
+                if total != Some(ledger_total) {
+                    problems.push("summary.json : total différent de celui du journal".into());
+                }
+            }
+        }
+        Err(p) => problems.push(p),
+    }
+    if problems.is_empty() {
+        Ok(d)
+    } else {
+        Err(fail(problems))
+    }
+}
+
+/// An amount read from a manifest or a ledger, in French.
+pub(crate) fn euros(amount: Decimal) -> String {
+    format_fr::montant(Montant::round_cent(amount))
+}
+
+/// Sum of `montant_ttc` per appel number in the ledger.
+fn ledger_totals(
+    path: &Path,
+    format: &str,
+    encoding: &str,
+) -> Result<BTreeMap<String, Decimal>, String> {
+    let bytes = fs::read(path).map_err(|_| "ledger.csv est manquant ou illisible".to_string())?;
+    let delimiter = if format == "rfc4180" { b',' } else { b';' };
+    let text = crate::csv_out::Encoding::from_code(encoding)
+        .ok_or_else(|| format!("manifest.json : encodage « {encoding} » inconnu"))?
+        .decode(&bytes)
+        .map_err(|_| format!("ledger.csv n'est pas en {encoding} comme l'indique le manifeste"))?;
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| {
+            format!(
+                "ledger.csv illisible ({})",
+                crate::reasons::csv_reason_fr(&e)
+            )
+        })?
+        .clone();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(num), Some(ttc)) = (col("numero"), col("montant_ttc")) else {
+        return Err("ledger.csv : colonnes numero / montant_ttc absentes".into());
+    };
+    let mut totals = BTreeMap::new();
+    for (i, rec) in reader.records().enumerate() {
+        let rec = rec.map_err(|e| {
+            format!(
+                "ledger.csv illisible ({})",
+                crate::reasons::csv_reason_fr(&e)
+            )
+        })?;
+        let amount = rec
+            .get(ttc)
+            .and_then(|v| parse_nombre(v).ok())
+            .ok_or_else(|| format!("ledger.csv, ligne {} : montant_ttc illisible", i + 2))?;
+        *totals
+            .entry(rec.get(num).unwrap_or_default().to_string())
+            .or_insert(Decimal::ZERO) += amount;
+    }
+    Ok(totals)
+}
