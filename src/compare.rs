@@ -24,63 +24,15 @@
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 
 use rust_decimal::{Decimal, RoundingStrategy};
 
-use crate::format_fr::{self, NBSP, parse_nombre};
+use crate::format_fr::{self, NBSP};
 use crate::money::Montant;
-use crate::roster::read::{ReadError as RawError, read_roster};
 
-/// Columns `compare` needs; the others of the ledger header are ignored.
-const REQUIRED: [&str; 7] = [
-    "membre_id",
-    "membre_nom",
-    "tranche",
-    "code",
-    "prix_unitaire",
-    "montant_ht",
-    "montant_ttc",
-];
-
-/// Largest amount accepted on one ledger line (a thousand billion euros):
-/// keeps every sum far from `Decimal`'s limits, so additions cannot overflow.
-fn max_amount() -> Decimal {
-    Decimal::new(1_000_000_000_000, 0)
-}
-
-/// Why a ledger could not be read; `Display` is the French message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReadError {
-    /// 1-based line of the file (the header is line 1), when known.
-    pub line: Option<u64>,
-    pub message: String,
-}
-
-impl ReadError {
-    fn whole(message: impl Into<String>) -> ReadError {
-        ReadError {
-            line: None,
-            message: message.into(),
-        }
-    }
-
-    fn at(line: u64, message: impl Into<String>) -> ReadError {
-        ReadError {
-            line: Some(line),
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for ReadError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.line {
-            Some(l) => write!(f, "ligne {l} : {}", self.message),
-            None => write!(f, "{}", self.message),
-        }
-    }
-}
+/// Why a ledger cannot be read: the ledger reader's error.
+pub use crate::ledger::read::LedgerError as ReadError;
 
 /// One member's lines of a ledger, summed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,140 +63,54 @@ pub struct Ledger {
     unit_prices: BTreeMap<String, BTreeMap<String, BTreeSet<Decimal>>>,
 }
 
-/// Reads a ledger written by `cotisations run`: UTF-8 (BOM or not) or
-/// Windows-1252, `;` + decimal comma or `,` + decimal point, detected on
-/// the header line (the roster's reader does the CSV part). Columns are
-/// found by name.
+/// Reads a ledger written by `cotisations run` (any dialect and encoding
+/// it writes: `crate::ledger::read`) and sums it per member and item code.
 ///
 /// # Errors
-/// An empty file, a header without the needed columns, a broken CSV line,
-/// an empty member id or code, an unreadable or sub-cent amount.
+/// The reader's: an empty file, a header without the needed columns, a
+/// broken line, an empty member id or code, an unreadable or sub-cent
+/// amount.
 pub fn parse_ledger(bytes: &[u8]) -> Result<Ledger, ReadError> {
-    let raw = read_roster(bytes).map_err(|e| match e {
-        RawError::Empty => ReadError::whole(
-            "le fichier est vide : ce n'est pas un journal produit par « cotisations run »",
-        ),
-        RawError::Csv { line, message } => {
-            ReadError::at(line, format!("CSV illisible ({message})"))
-        }
-        other => {
-            let e = crate::roster::RosterError::from(other);
-            ReadError::at(e.line, e.kind.to_string())
-        }
-    })?;
-    let headers = &raw.headers;
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let missing: Vec<&str> = REQUIRED
-        .iter()
-        .copied()
-        .filter(|name| col(name).is_none())
-        .collect();
-    if !missing.is_empty() {
-        return Err(ReadError::at(
-            1,
-            format!(
-                "en-tête de journal comptable attendu, colonne{} absente{} : {} ; est-ce bien le ledger.csv d'un lot ?",
-                if missing.len() > 1 { "s" } else { "" },
-                if missing.len() > 1 { "s" } else { "" },
-                missing.join(", ")
-            ),
-        ));
-    }
-    // Every REQUIRED column exists (checked above).
-    let at = |name: &str| col(name).unwrap_or_default();
-    let (c_id, c_nom, c_tranche, c_code) =
-        (at("membre_id"), at("membre_nom"), at("tranche"), at("code"));
-    let (c_prix, c_ht, c_ttc) = (at("prix_unitaire"), at("montant_ht"), at("montant_ttc"));
-    let (c_exercice, c_libelle) = (col("exercice"), col("libelle"));
-
+    let read = crate::ledger::read::read(bytes, None)?;
     let mut ledger = Ledger::default();
-    for record in &raw.records {
-        let line = record.line;
-        // A stray delimiter shifts the columns: refuse rather than misread.
-        let n = record.fields.len();
-        if n < headers.len() || record.fields[headers.len()..].iter().any(|f| !f.is_empty()) {
-            return Err(ReadError::at(
-                line,
-                format!(
-                    "{n} champs au lieu de {} (séparateur ou guillemet en trop ou manquant ?)",
-                    headers.len()
-                ),
-            ));
-        }
-        // Text cells as written before the spreadsheet-safe apostrophe.
-        let field =
-            |i: usize| crate::csv_out::plain(record.fields.get(i).map_or("", String::as_str));
-        let id = field(c_id);
-        if id.is_empty() {
-            return Err(ReadError::at(line, "membre_id vide"));
-        }
-        let code = field(c_code);
-        if code.is_empty() {
-            return Err(ReadError::at(line, "code d'article vide"));
-        }
-        let ht = amount("montant_ht", field(c_ht), line)?;
-        let ttc = amount("montant_ttc", field(c_ttc), line)?;
-        let prix = parse_nombre(field(c_prix)).map_err(|_| {
-            ReadError::at(
-                line,
-                format!(
-                    "prix_unitaire « {} » illisible : attendu un montant comme 1 119,00",
-                    field(c_prix)
-                ),
-            )
-        })?;
-        let tranche = field(c_tranche);
-
+    for row in read.rows {
         ledger.lines += 1;
-        ledger.total_ht = ledger.total_ht + ht;
-        ledger.total_ttc = ledger.total_ttc + ttc;
-        if let Some(e) = c_exercice.map(field).filter(|e| !e.is_empty()) {
-            ledger.exercices.insert(e.to_string());
+        ledger.total_ht = ledger.total_ht + row.montant_ht;
+        ledger.total_ttc = ledger.total_ttc + row.montant_ttc;
+        if !row.exercice.is_empty() {
+            ledger.exercices.insert(row.exercice.clone());
         }
-        if let Some(l) = c_libelle.map(field).filter(|l| !l.is_empty()) {
-            ledger.libelles.insert(code.to_string(), l.to_string());
+        if !row.libelle.is_empty() {
+            ledger
+                .libelles
+                .insert(row.code.clone(), row.libelle.clone());
         }
+        let prix = row.prix_unitaire.decimal();
         if !prix.is_zero() {
             ledger
                 .unit_prices
-                .entry(code.to_string())
+                .entry(row.code.clone())
                 .or_default()
-                .entry(tranche.to_string())
+                .entry(row.tranche.clone())
                 .or_default()
                 .insert(prix.abs());
         }
         let member = ledger
             .members
-            .entry(id.to_string())
+            .entry(row.membre_id)
             .or_insert_with(|| MemberTotals {
                 nom: String::new(),
                 tranche: String::new(),
                 items: BTreeMap::new(),
                 total_ht: Montant::ZERO,
             });
-        field(c_nom).clone_into(&mut member.nom);
-        tranche.clone_into(&mut member.tranche);
-        let item = member.items.entry(code.to_string()).or_default();
-        *item = *item + ht;
-        member.total_ht = member.total_ht + ht;
+        member.nom = row.membre_nom;
+        member.tranche = row.tranche;
+        let item = member.items.entry(row.code).or_default();
+        *item = *item + row.montant_ht;
+        member.total_ht = member.total_ht + row.montant_ht;
     }
     Ok(ledger)
-}
-
-/// Reads one amount: whole cents, within `max_amount`.
-fn amount(column: &str, text: &str, line: u64) -> Result<Montant, ReadError> {
-    if text.is_empty() {
-        return Err(ReadError::at(line, format!("{column} vide")));
-    }
-    let fail = |why: &str| ReadError::at(line, format!("{column} « {text} » {why}"));
-    let value = parse_nombre(text).map_err(|_| {
-        fail("illisible : attendu un montant comme 1 119,00 (virgule ou point décimal)")
-    })?;
-    if value.abs() > max_amount() {
-        return Err(fail("hors limites"));
-    }
-    Montant::from_exact_cents(value)
-        .ok_or_else(|| fail("a plus de deux décimales : un montant s'arrête au centime"))
 }
 
 /// Where a member stands between the two ledgers.
@@ -1020,6 +886,7 @@ pub fn render_csv(c: &Comparison, encoding: crate::csv_out::Encoding) -> Vec<u8>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format_fr::parse_nombre;
     use proptest::prelude::*;
     use std::str::FromStr;
 
@@ -1217,12 +1084,12 @@ mod tests {
     fn refuses_what_is_not_a_ledger_with_the_line() {
         let err = |text: &str| parse_ledger(text.as_bytes()).unwrap_err();
         assert_eq!(err("").line, None);
-        assert!(err(" \r\n").message.contains("vide"));
+        assert!(err(" \r\n").to_string().contains("vide"));
         let e = err("id;nom;type;population\nC-1;A;commune;12\n");
         assert_eq!(e.line, Some(1));
         assert!(
-            e.message
-                .contains("colonnes absentes : membre_id, membre_nom, tranche, code, prix_unitaire, montant_ht, montant_ttc"),
+            e.to_string()
+                .contains("colonnes absentes : numero, membre_id, membre_nom, tranche, code, prix_unitaire, montant_ht, montant_ttc"),
             "{e}"
         );
         let good = ledger("2027", &[("C-1", "1", "f", "1", "1119,00", "1119,00")]);
@@ -1239,23 +1106,23 @@ mod tests {
         );
         let e = bad(";1119,00;0,00", ";1119,005;0,00");
         assert_eq!(e.line, Some(3));
-        assert!(e.message.contains("plus de deux décimales"), "{e}");
+        assert!(e.to_string().contains("plus de deux décimales"), "{e}");
         let e = bad(";1119,00;0,00", ";1000000000000,01;0,00");
-        assert!(e.message.contains("hors limites"), "{e}");
+        assert!(e.to_string().contains("hors limites"), "{e}");
         let e = bad(";1119,00;0,00", ";;0,00");
         assert_eq!(e.to_string(), "ligne 3 : montant_ht vide");
         let e = bad(";C-1;", ";;");
         assert_eq!(e.to_string(), "ligne 3 : membre_id vide");
         let e = bad(";706", ";706;extra");
         assert_eq!(e.line, Some(3));
-        assert!(e.message.contains("20 champs au lieu de 19"), "{e}");
+        assert!(e.to_string().contains("20 champs au lieu de 19"), "{e}");
         let e = bad(";0,00;1119,00;706", ";0,00;NaN;706");
         assert!(
-            e.message.starts_with("montant_ttc « NaN » illisible"),
+            e.to_string().contains("montant_ttc « NaN » illisible"),
             "{e}"
         );
         let e = bad(";Commune C-1;", ";Commune; C-1;");
-        assert!(e.message.contains("20 champs au lieu de 19"), "{e}");
+        assert!(e.to_string().contains("20 champs au lieu de 19"), "{e}");
         // Excel's trailing empty cells are not a shift.
         let mut t = good.clone();
         t.push_str(&good.lines().nth(1).unwrap().replace("C-1", "C-2"));
@@ -1263,7 +1130,7 @@ mod tests {
         assert_eq!(parse(&t).members.len(), 2);
         let e = bad(";0,00;1119,00;706", ";0,00;NaN;706");
         assert!(
-            e.message.starts_with("montant_ttc « NaN » illisible"),
+            e.to_string().contains("montant_ttc « NaN » illisible"),
             "{e}"
         );
     }

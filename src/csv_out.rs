@@ -40,6 +40,15 @@ impl CsvFormat {
         }
     }
 
+    /// The name recorded in the manifest.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            CsvFormat::Francais => "francais",
+            CsvFormat::Rfc4180 => "rfc4180",
+        }
+    }
+
     /// A number written with `.`, in this dialect.
     #[must_use]
     pub fn number(self, text: String) -> String {

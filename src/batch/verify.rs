@@ -185,42 +185,18 @@ fn ledger_totals(
     encoding: &str,
 ) -> Result<BTreeMap<String, Decimal>, String> {
     let bytes = fs::read(path).map_err(|_| "ledger.csv est manquant ou illisible".to_string())?;
-    let delimiter = if format == "rfc4180" { b',' } else { b';' };
-    let text = crate::csv_out::Encoding::from_code(encoding)
-        .ok_or_else(|| format!("manifest.json : encodage « {encoding} » inconnu"))?
-        .decode(&bytes)
-        .map_err(|_| format!("ledger.csv n'est pas en {encoding} comme l'indique le manifeste"))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| {
-            format!(
-                "ledger.csv illisible ({})",
-                crate::reasons::csv_reason_fr(&e)
-            )
-        })?
-        .clone();
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(num), Some(ttc)) = (col("numero"), col("montant_ttc")) else {
-        return Err("ledger.csv : colonnes numero / montant_ttc absentes".into());
-    };
+    let encoding = crate::csv_out::Encoding::from_code(encoding)
+        .ok_or_else(|| format!("manifest.json : encodage « {encoding} » inconnu"))?;
+    let ledger = crate::ledger::read::read(&bytes, Some(encoding))
+        .map_err(|e| format!("ledger.csv, {e}"))?;
+    if ledger.format.code() != format {
+        return Err(format!(
+            "ledger.csv n'est pas au format « {format} » qu'indique le manifeste"
+        ));
+    }
     let mut totals = BTreeMap::new();
-    for (i, rec) in reader.records().enumerate() {
-        let rec = rec.map_err(|e| {
-            format!(
-                "ledger.csv illisible ({})",
-                crate::reasons::csv_reason_fr(&e)
-            )
-        })?;
-        let amount = rec
-            .get(ttc)
-            .and_then(|v| parse_nombre(v).ok())
-            .ok_or_else(|| format!("ledger.csv, ligne {} : montant_ttc illisible", i + 2))?;
-        *totals
-            .entry(rec.get(num).unwrap_or_default().to_string())
-            .or_insert(Decimal::ZERO) += amount;
+    for row in ledger.rows {
+        *totals.entry(row.numero).or_insert(Decimal::ZERO) += row.montant_ttc.decimal();
     }
     Ok(totals)
 }

@@ -13,7 +13,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::appel::Appel;
@@ -96,7 +95,7 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
     };
     let csv_encoding =
         crate::csv_out::Encoding::from_code(&lot.options.encodage_csv).unwrap_or_default();
-    let (mut lignes, known) = ledger_lines(&args.batch, csv_format, csv_encoding, &entry.numero)?;
+    let (mut lignes, known) = ledger_lines(&args.batch, csv_encoding, &entry.numero)?;
     let appel_pdf = read_bytes(&args.batch.join(&entry.fichier))?;
     let mention_tva = factur_x_details(args, &lot, entry, &appel_pdf, &mut lignes)?;
     let appel = rebuild_appel(&lot, entry, lignes, mention_tva)?;
@@ -279,84 +278,47 @@ fn no_appel(membre: &str, batch: &Path, lot: &Manifest) -> String {
 /// item code the ledger holds.
 fn ledger_lines(
     dir: &Path,
-    format: CsvFormat,
     encoding: crate::csv_out::Encoding,
     numero: &str,
 ) -> Result<(Vec<Ligne>, BTreeSet<String>), Error> {
     let path = dir.join(LEDGER_FILE);
     let bytes = crate::files::read_input(&path, crate::files::MAX_LEDGER_BYTES)?;
-    let bad = |line: usize, what: &str| {
+    let bad = |what: String| {
         refuse(format!(
-            "le journal « {} » est illisible, ligne {line} : {what}",
+            "le journal « {} » est illisible, {what}",
             path.display()
         ))
     };
-    let text = encoding
-        .decode(&bytes)
-        .map_err(|_| bad(1, "encodage différent de celui du manifeste"))?;
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(format.delimiter())
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| bad(1, &crate::reasons::csv_reason_fr(&e)))?
-        .clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h == name)
-            .ok_or_else(|| bad(1, &format!("colonne « {name} » absente")))
-    };
-    let num = column("numero")?;
-    let mut columns = [0_usize; ledger::LINE_COLUMNS.len()];
-    for (slot, name) in columns.iter_mut().zip(ledger::LINE_COLUMNS) {
-        *slot = column(name)?;
+    let read = ledger::read::read(&bytes, Some(encoding)).map_err(|e| bad(e.to_string()))?;
+    let missing = read.missing(&ledger::LINE_COLUMNS);
+    if !missing.is_empty() {
+        return Err(bad(format!(
+            "ligne 1 : colonne{} absente{} : {}",
+            if missing.len() > 1 { "s" } else { "" },
+            if missing.len() > 1 { "s" } else { "" },
+            missing.join(", ")
+        )));
     }
-    let [
-        code,
-        libelle,
-        quantite,
-        unite,
-        prix,
-        ht,
-        taux,
-        tva,
-        ttc,
-        imputation,
-    ] = columns;
-    let mut lignes = Vec::new();
-    let mut known = BTreeSet::new();
-    for (i, record) in reader.records().enumerate() {
-        let line = i + 2;
-        let record = record.map_err(|e| bad(line, &crate::reasons::csv_reason_fr(&e)))?;
-        let field = |c: usize| crate::csv_out::plain(record.get(c).unwrap_or_default());
-        known.insert(field(code).to_string());
-        if field(num) != numero {
-            continue;
-        }
-        let number = |c: usize| -> Result<Decimal, Error> {
-            parse_nombre(field(c))
-                .map_err(|_| bad(line, &format!("« {} » n'est pas un nombre", field(c))))
-        };
-        let amount = |c: usize| -> Result<Montant, Error> {
-            Montant::from_exact_cents(number(c)?)
-                .ok_or_else(|| bad(line, &format!("« {} » n'est pas un montant", field(c))))
-        };
-        lignes.push(Ligne {
-            code: field(code).to_string(),
-            libelle: field(libelle).to_string(),
-            quantite: number(quantite)?,
-            unite: field(unite).to_string(),
-            prix_unitaire: amount(prix)?,
-            montant_ht: amount(ht)?,
-            taux_tva: number(taux)?,
-            montant_tva: amount(tva)?,
-            montant_ttc: amount(ttc)?,
-            imputation: field(imputation).to_string(),
+    let known = read.rows.iter().map(|r| r.code.clone()).collect();
+    let lignes = read
+        .rows
+        .into_iter()
+        .filter(|r| r.numero == numero)
+        .map(|r| Ligne {
+            code: r.code,
+            libelle: r.libelle,
+            quantite: r.quantite,
+            unite: r.unite,
+            prix_unitaire: r.prix_unitaire,
+            montant_ht: r.montant_ht,
+            taux_tva: r.taux_tva,
+            montant_tva: r.montant_tva,
+            montant_ttc: r.montant_ttc,
+            imputation: r.imputation,
             code_unite: DEFAULT_UNIT.into(),
             prorata: None,
-        });
-    }
+        })
+        .collect();
     Ok((lignes, known))
 }
 

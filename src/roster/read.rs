@@ -177,6 +177,36 @@ pub fn detect_delimiter(text: &str) -> u8 {
     }
 }
 
+/// The line numbers of a CSV text. csv's own line counter is off after
+/// CR-only or CRLF endings: count line breaks (LF, CRLF or a lone CR, as
+/// « CSV Macintosh » writes) up to a record's byte offset instead (with
+/// CRLF, csv reports a record as starting on the LF that ended the
+/// previous one).
+pub(crate) struct Lines {
+    newlines: Vec<usize>,
+}
+
+impl Lines {
+    pub(crate) fn new(text: &str) -> Lines {
+        let bytes = text.as_bytes();
+        let newlines = bytes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, &b)| {
+                let lone_cr = b == b'\r' && bytes.get(i + 1) != Some(&b'\n');
+                (b == b'\n' || lone_cr).then_some(i)
+            })
+            .collect();
+        Lines { newlines }
+    }
+
+    /// The 1-based line of the record at byte offset `byte`.
+    pub(crate) fn line_of(&self, byte: u64) -> u64 {
+        let byte = usize::try_from(byte).unwrap_or(usize::MAX);
+        self.newlines.partition_point(|&nl| nl <= byte) as u64 + 1
+    }
+}
+
 /// Receives the rows of a roster as they are read, so that a large roster
 /// is never held in memory as text cells.
 pub trait RowSink {
@@ -287,23 +317,8 @@ pub fn read_rows(
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    // csv's own line counter is off after CR-only or CRLF endings: count
-    // line breaks (LF, CRLF or a lone CR, as « CSV Macintosh » writes) up to
-    // each record's byte offset instead (with CRLF, csv reports a record as
-    // starting on the LF that ended the previous one).
-    let bytes = text.as_bytes();
-    let newlines: Vec<usize> = bytes
-        .iter()
-        .enumerate()
-        .filter_map(|(i, &b)| {
-            let lone_cr = b == b'\r' && bytes.get(i + 1) != Some(&b'\n');
-            (b == b'\n' || lone_cr).then_some(i)
-        })
-        .collect();
-    let line_of = |byte: u64| -> u64 {
-        let byte = usize::try_from(byte).unwrap_or(usize::MAX);
-        newlines.partition_point(|&nl| nl <= byte) as u64 + 1
-    };
+    let lines = Lines::new(&text);
+    let line_of = |byte: u64| lines.line_of(byte);
     let mut feeder = Feeder {
         sink,
         seen_header: false,

@@ -196,7 +196,7 @@ fn compare_reports_unreadable_ledgers_in_french() {
         .run()
         .code(2)
         .stderr_has(&[&format!(
-            "erreur : journal « {} », ligne 1 : en-tête de journal comptable attendu, colonnes absentes : membre_id, membre_nom, tranche, code, prix_unitaire, montant_ht, montant_ttc ; est-ce bien le ledger.csv d'un lot ?",
+            "erreur : journal « {} », ligne 1 : en-tête de journal comptable attendu, colonnes absentes : numero, membre_id, membre_nom, tranche, code, prix_unitaire, montant_ht, montant_ttc ; est-ce bien le ledger.csv d'un lot ?",
             sample_roster().display()
         )]);
 

@@ -6,6 +6,8 @@
 //! is for machines; amounts have exactly two decimals. Encoding and the
 //! spreadsheet-safe text cells are `csv_out`'s.
 
+pub mod read;
+
 use std::io::{self, Write};
 
 use crate::appel::Appel;
