@@ -124,7 +124,7 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
         PdfFormatArg::Facturx => Some(Profile::En16931),
     };
     let renderer = Renderer::new()?;
-    let pdf = render::avoir_pdf(&renderer, &avoir, &emetteur, profile)?;
+    let pdf = renderer.render_avoir(&avoir, &emetteur, profile)?;
     let ledger = ledger::ledger_bytes([&avoir.ledger_view()], csv_format, csv_encoding)
         .map_err(Error::io("écrire le fichier", args.out.join(LEDGER_FILE)))?;
     let mut deja_credites = chain.carried;

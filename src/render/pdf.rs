@@ -35,6 +35,7 @@ use super::layout::{self, DocumentKind, Metrics};
 use super::page::{self, Face, Item, Page};
 use super::pdfa;
 use crate::appel::Appel;
+use crate::avoir::Avoir;
 use crate::emetteur::Emetteur;
 use crate::facturx::{self, Profile};
 
@@ -279,10 +280,9 @@ impl Renderer {
         self.render_as(appel, DocumentKind::Appel, emetteur, Some(profile))
     }
 
-    /// Renders `appel` laid out as a document of `kind`: a plain PDF when
-    /// `profile` is `None`, else a Factur-X invoice whose XML is the appel's
-    /// (`render::avoir_pdf` swaps in a credit note's).
-    pub(super) fn render_as(
+    /// Renders `appel` laid out as an appel: a plain PDF when `profile` is
+    /// `None`, else a Factur-X invoice.
+    fn render_as(
         &self,
         appel: &Appel,
         kind: DocumentKind<'_>,
@@ -303,6 +303,47 @@ impl Renderer {
                 )
             }
         }
+    }
+
+    /// Renders a credit note (`crate::avoir`) with the same writer as the
+    /// appels: the page of an appel titled « AVOIR », with the appel it
+    /// corrects, the motif, signed lines and totals and no payment block
+    /// (see `layout`); a plain PDF when `profile` is `None`, else a
+    /// Factur-X credit note (PDF/A-3B, CII type 381, positive amounts, the
+    /// appel as preceding invoice). Its title and subject say « Avoir ».
+    /// The same credit note always gives the same bytes.
+    ///
+    /// # Errors
+    /// `RenderError` if a stream cannot be compressed.
+    pub fn render_avoir(
+        &self,
+        avoir: &Avoir,
+        emetteur: &Emetteur,
+        profile: Option<Profile>,
+    ) -> Result<Vec<u8>, RenderError> {
+        let signed = avoir.signed();
+        let info = DocInfo {
+            title: format!("Avoir {}", signed.numero),
+            subject: format!(
+                "Avoir sur l'appel {} – {}",
+                avoir.correction.appel_numero, signed.membre.nom
+            ),
+            ..DocInfo::of(&signed, emetteur)
+        };
+        let kind = DocumentKind::Avoir(&avoir.correction);
+        let pages = layout::layout(&signed, kind, emetteur, &self.metrics);
+        let xml = profile.map(|p| {
+            (
+                facturx::cii_xml_avoir(&avoir.document, &avoir.correction, emetteur, p),
+                p,
+            )
+        });
+        self.document(
+            &pages,
+            &info,
+            &signed.numero,
+            xml.as_ref().map(|(x, p)| (x.as_bytes(), *p)),
+        )
     }
 
     /// The bytes of a document of `pages`; a Factur-X invoice when `facturx`

@@ -9,8 +9,8 @@
 //! - the CII XML as the embedded file `factur-x.xml` (`/Subtype /text#2Fxml`,
 //!   `/Params` with its size and the date of issue), its file specification
 //!   in the catalog's `/AF` array and `/Names /EmbeddedFiles` tree;
-//! - the XMP packet (uncompressed: `render::avoir_pdf` rewrites it in
-//!   place): PDF/A identification (part 3, level B), the Info dictionary's
+//! - the XMP packet (uncompressed, as PDF/A-1 wanted and every validator
+//!   reads): PDF/A identification (part 3, level B), the Info dictionary's
 //!   title, author, subject, tools and dates, the Factur-X extension schema
 //!   and its four `fx:` values;
 //! - an sRGB OutputIntent (`/GTS_PDFA1`), which also makes the page's
