@@ -49,8 +49,30 @@ pub enum EmetteurSource {
 /// Everything that can stop a command.
 #[derive(Debug)]
 pub enum Error {
-    /// A command-line value that clap could not check itself.
-    Usage(String),
+    /// A date on the command line that is not one.
+    DateInvalide {
+        option: &'static str,
+        text: String,
+    },
+    /// `--threads` outside 1 to `max`.
+    Threads {
+        max: usize,
+    },
+    /// The thread pool could not start.
+    ThreadPool,
+    /// A `quote` service not written `code=quantité`.
+    QuoteArgument {
+        argument: String,
+    },
+    /// `quote`'s member refused by the roster's rules.
+    Quote {
+        errors: Vec<RosterError>,
+    },
+    /// A ledger (`compare`) that cannot be read.
+    Ledger {
+        path: PathBuf,
+        error: crate::ledger::read::LedgerError,
+    },
     /// A file the program cannot use as it is (not a regular file, too
     /// large, a symlink where it would write).
     File(FileError),
@@ -139,7 +161,12 @@ impl Error {
     #[must_use]
     pub fn code(&self) -> i32 {
         match self {
-            Error::Usage(_)
+            Error::DateInvalide { .. }
+            | Error::Threads { .. }
+            | Error::ThreadPool
+            | Error::QuoteArgument { .. }
+            | Error::Quote { .. }
+            | Error::Ledger { .. }
             | Error::OutputExists { .. }
             | Error::Destination { .. }
             | Error::OutputFile { .. }
@@ -222,7 +249,35 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Usage(m) => write!(f, "{m}"),
+            Error::DateInvalide { option, text } => write!(
+                f,
+                "{option} « {text} » n'est pas une date valide : écrivez-la AAAA-MM-JJ ou JJ/MM/AAAA, par exemple 2027-01-15"
+            ),
+            Error::Threads { max } => write!(
+                f,
+                "--threads doit valoir entre 1 et {max} : indiquez le nombre de cœurs de la machine, ou retirez l'option"
+            ),
+            Error::ThreadPool => write!(
+                f,
+                "impossible de démarrer les fils de calcul : réessayez avec --threads 1"
+            ),
+            Error::QuoteArgument { argument } => write!(
+                f,
+                "« {argument} » : écrivez chaque service sous la forme code=quantité, par exemple forfait_metiers=1"
+            ),
+            Error::Quote { errors } => {
+                write!(f, "devis impossible :")?;
+                for e in errors {
+                    match &e.column {
+                        Some((_, name)) => write!(f, "\n  argument « {name} » : {}", e.kind)?,
+                        None => write!(f, "\n  {}", e.kind)?,
+                    }
+                }
+                Ok(())
+            }
+            Error::Ledger { path, error } => {
+                write!(f, "journal « {} », {error}", path.display())
+            }
             Error::File(e) => write!(f, "{e}"),
             Error::DateHorsExercice {
                 date,

@@ -27,8 +27,12 @@ fn ledger_path(arg: &Path) -> PathBuf {
 }
 
 fn load(path: &Path) -> Result<Ledger, Error> {
-    parse_ledger(&files::read_input(path, files::MAX_LEDGER_BYTES)?)
-        .map_err(|e| Error::Usage(format!("journal « {} », {e}", path.display())))
+    parse_ledger(&files::read_input(path, files::MAX_LEDGER_BYTES)?).map_err(|error| {
+        Error::Ledger {
+            path: path.to_path_buf(),
+            error,
+        }
+    })
 }
 
 /// The ledger's fiscal year, when it has exactly one.

@@ -38,13 +38,11 @@ pub fn dispatch(cli: Cli, log: &Log) -> Result<i32, Error> {
 /// A date given on the command line (`--date-emission`).
 ///
 /// # Errors
-/// `Error::Usage` saying how to write it.
-pub(crate) fn date_option(text: &str, option: &str) -> Result<chrono::NaiveDate, Error> {
-    crate::format_fr::parse_date(text).ok_or_else(|| {
-        Error::Usage(format!(
-            "{option} « {} » n'est pas une date valide : écrivez-la AAAA-MM-JJ ou JJ/MM/AAAA, par exemple 2027-01-15",
-            text.trim()
-        ))
+/// `Error::DateInvalide`, which says how to write it.
+pub(crate) fn date_option(text: &str, option: &'static str) -> Result<chrono::NaiveDate, Error> {
+    crate::format_fr::parse_date(text).ok_or_else(|| Error::DateInvalide {
+        option,
+        text: text.trim().to_string(),
     })
 }
 

@@ -16,7 +16,7 @@ use super::load_grid;
 /// Prices the member and prints the lines on stdout.
 ///
 /// # Errors
-/// Invalid arguments (as `Error::Usage`) or an invalid grid.
+/// Invalid arguments (`Error::QuoteArgument`, `Error::Quote`) or an invalid grid.
 pub fn run(args: &QuoteArgs) -> Result<(), Error> {
     let grid = load_grid(&args.grid.tariff)?;
     // A throwaway SIRET that passes the Luhn check: the quote bills nobody.
@@ -41,9 +41,9 @@ pub fn run(args: &QuoteArgs) -> Result<(), Error> {
     }
     for article in &args.articles {
         let Some((code, qty)) = article.split_once('=') else {
-            return Err(Error::Usage(format!(
-                "« {article} » : écrivez chaque service sous la forme code=quantité, par exemple forfait_metiers=1"
-            )));
+            return Err(Error::QuoteArgument {
+                argument: article.clone(),
+            });
         };
         headers.push(code.trim().to_string());
         fields.push(qty.trim().to_string());
@@ -54,22 +54,9 @@ pub fn run(args: &QuoteArgs) -> Result<(), Error> {
         headers,
         records: vec![RawRecord { line: 2, fields }],
     };
-    let members = validate(&raw, &grid).map_err(|errors| {
-        let mut m = String::from("devis impossible :");
-        for e in errors {
-            match &e.column {
-                Some((_, name)) => {
-                    let _ = write!(m, "\n  argument « {name} » : {}", e.kind);
-                }
-                None => {
-                    let _ = write!(m, "\n  {}", e.kind);
-                }
-            }
-        }
-        Error::Usage(m)
-    })?;
+    let members = validate(&raw, &grid).map_err(|errors| Error::Quote { errors })?;
     let Some(member) = members.first() else {
-        return Err(Error::Usage("devis impossible".into()));
+        return Err(Error::Quote { errors: Vec::new() });
     };
     let priced = price(member, &grid).map_err(|_| Error::Overflow {
         membre: "devis".into(),

@@ -157,9 +157,7 @@ fn date_emission(o: &RunOptions, exercice: i32) -> Result<NaiveDate, Error> {
 /// Any input error; nothing has been written.
 pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
     if o.threads == Some(0) || o.threads.is_some_and(|n| n > MAX_THREADS) {
-        return Err(Error::Usage(format!(
-            "--threads doit valoir entre 1 et {MAX_THREADS} : indiquez le nombre de cœurs de la machine, ou retirez l'option"
-        )));
+        return Err(Error::Threads { max: MAX_THREADS });
     }
     let entree = |path: &Path, bytes: &[u8]| Entree {
         chemin: path.display().to_string(),
@@ -325,11 +323,7 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
     if let Some(n) = o.threads {
         pool = pool.num_threads(n);
     }
-    let pool = pool.build().map_err(|_| {
-        Error::Usage(
-            "impossible de démarrer les fils de calcul : réessayez avec --threads 1".into(),
-        )
-    })?;
+    let pool = pool.build().map_err(|_| Error::ThreadPool)?;
 
     for dir in files::create_parents(&args.out)? {
         log.info("dossier_cree", &format!("Dossier créé : {}", dir.display()));
