@@ -41,6 +41,8 @@ pub enum Refusal {
     ForeignFiles { files: Vec<String>, more: usize },
     /// It holds a folder of credit notes, which is never replaced.
     IssuedAvoir,
+    /// It is a file, not a folder.
+    NotAFolder,
 }
 
 impl fmt::Display for Refusal {
@@ -80,6 +82,10 @@ impl fmt::Display for Refusal {
                     "il contient des fichiers que ce programme n'a pas écrits ({list}{more}) : il ne sera ni vidé ni remplacé, même avec --force ; choisissez un dossier vide ou nouveau"
                 )
             }
+            Refusal::NotAFolder => write!(
+                f,
+                "c'est un fichier, pas un dossier : indiquez le chemin d'un dossier (il sera créé s'il n'existe pas)"
+            ),
             Refusal::IssuedAvoir => write!(
                 f,
                 "il contient un avoir émis, qui n'est jamais remplacé : choisissez un autre dossier"
@@ -296,11 +302,7 @@ pub fn check_destination(out: &Path, force: bool, inputs: &[PathBuf]) -> Result<
         .into());
     }
     if !meta.is_dir() {
-        return Err(Error::Io {
-            action: "utiliser comme dossier de sortie",
-            path: out.to_path_buf(),
-            source: std::io::Error::from(std::io::ErrorKind::NotADirectory),
-        });
+        return Err(refuse(Refusal::NotAFolder));
     }
     match classify(out).map_err(refuse)? {
         Existing::Batch(_) if !force => Err(Error::OutputExists {

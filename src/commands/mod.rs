@@ -83,7 +83,7 @@ pub(crate) fn emetteur_path(option: Option<&Path>, grid: &Path) -> (PathBuf, Eme
     match option {
         Some(p) => (p.to_path_buf(), EmetteurSource::Option),
         None => (
-            crate::batch::destination::parent_of(grid).join(EMETTEUR_FILE),
+            grid.with_file_name(EMETTEUR_FILE),
             EmetteurSource::BesideGrid,
         ),
     }

@@ -6,6 +6,7 @@ mod util;
 
 mod avoir;
 mod billing_year;
+mod catalogue;
 mod commands;
 mod compare;
 mod compliance;

@@ -721,13 +721,13 @@ fn nothing_is_created_when_an_input_is_wrong() {
 }
 
 #[test]
-fn output_path_that_is_a_file_is_an_io_error() {
+fn output_path_that_is_a_file_is_refused() {
     let dir = Dir::new();
     dir.write("lot", "un fichier");
     dir.run_roster(&sample_roster(), "lot")
         .run()
-        .code(6)
-        .stderr_has(&["n'est pas un dossier"]);
+        .code(2)
+        .stderr_has(&["c'est un fichier, pas un dossier"]);
     assert_eq!(fs::read_to_string(dir.join("lot")).unwrap(), "un fichier");
     assert_eq!(dir.entries(), ["lot"]);
 }
