@@ -26,7 +26,6 @@
 //! "argument" may hold spaces). The expected output is stderr, whole.
 
 use std::fs;
-use std::path::Path;
 
 use crate::util::{Dir, repo};
 
@@ -154,11 +153,11 @@ fn parse(text: &str) -> Vec<Case> {
                 content: String::new(),
             });
             state = In::File;
-        } else if let In::File = state {
-            if let Some(Setup::Write { content, .. }) = case.setup.last_mut() {
-                content.push_str(line);
-                content.push('\n');
-            }
+        } else if let (In::File, Some(Setup::Write { content, .. })) =
+            (&state, case.setup.last_mut())
+        {
+            content.push_str(line);
+            content.push('\n');
         }
     }
     cases
@@ -265,5 +264,4 @@ fn the_catalogue_readme_lists_every_case() {
             case.name
         );
     }
-    let _ = Path::new("");
 }
