@@ -18,14 +18,92 @@ mod layout;
 pub(crate) mod page;
 mod pdf;
 mod pdfa;
+mod serialize;
 
 #[cfg(test)]
 mod tests;
 
-pub(crate) use pdf::{CREATOR, PRODUCER};
-pub use pdf::{RenderError, Renderer};
+pub use pdf::Renderer;
+
+use std::fmt;
 
 use lopdf::{Document, Object};
+
+use fonts::FontError;
+
+use crate::appel::Appel;
+use crate::emetteur::Emetteur;
+
+/// `/Creator` of the Info dictionary (`xmp:CreatorTool` in the XMP), of
+/// every PDF the crate writes.
+pub(crate) const CREATOR: &str = "cotisations";
+/// `/Producer` of the Info dictionary (`pdf:Producer` in the XMP).
+pub(crate) const PRODUCER: &str = "cotisations (printpdf)";
+
+/// The document's descriptive metadata, written both in the Info
+/// dictionary and, for PDF/A, in the XMP packet: the two must agree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct DocInfo {
+    pub(super) title: String,
+    pub(super) author: String,
+    pub(super) subject: String,
+    pub(super) creator: &'static str,
+    pub(super) producer: &'static str,
+    /// Creation and modification date: the date of issue, midnight UTC.
+    pub(super) date: chrono::NaiveDate,
+}
+
+impl DocInfo {
+    pub(super) fn of(appel: &Appel, emetteur: &Emetteur) -> DocInfo {
+        DocInfo {
+            title: format!("Appel de cotisation {}", appel.numero),
+            author: emetteur.nom.clone(),
+            subject: format!("Cotisation {} – {}", appel.exercice, appel.membre.nom),
+            creator: CREATOR,
+            producer: PRODUCER,
+            date: appel.date_emission,
+        }
+    }
+}
+
+/// Why an appel could not be rendered.
+#[derive(Debug)]
+pub enum RenderError {
+    /// An embedded font could not be prepared (a build problem, not a data one).
+    Police {
+        police: &'static str,
+        raison: String,
+    },
+    /// The document could not be built.
+    Construction(String),
+    /// Compressing or serialising the document failed.
+    Ecriture(String),
+}
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RenderError::Police { police, raison } => {
+                write!(f, "police {police} inutilisable : {raison}")
+            }
+            RenderError::Construction(message) => {
+                write!(f, "construction du PDF impossible : {message}")
+            }
+            RenderError::Ecriture(message) => write!(f, "écriture du PDF impossible : {message}"),
+        }
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+impl From<FontError> for RenderError {
+    fn from(e: FontError) -> RenderError {
+        RenderError::Police {
+            police: e.face,
+            raison: e.reason,
+        }
+    }
+}
 
 /// The Factur-X XML embedded in a PDF (its first associated file, as
 /// `render_facturx` writes it), or `None` for a plain PDF.

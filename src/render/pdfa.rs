@@ -19,9 +19,8 @@
 //!
 //! Everything is derived from the appel: the same appel gives the same bytes.
 
-use super::pdf::{
-    DocInfo, PdfFile, RenderError, deflate_content, pdf_date, push_ref, push_text, push_uint,
-};
+use super::serialize::{PdfFile, deflate_content, pdf_date, push_ref, push_text, push_uint};
+use super::{DocInfo, RenderError};
 use crate::facturx::{Profile, XML_FILE_NAME};
 
 /// sRGB ICC profile (v4.2, display class, 480 bytes, CC0: « Compact ICC
