@@ -1,19 +1,23 @@
 //! `cotisations`: the annual billing batch of a Centre de Gestion.
 //!
-//! The pipeline, one module per step:
+//! The pipeline, one module per step (the layers, which way they point and
+//! the glossary: `docs/ARCHITECTURE.md`):
 //!
 //! ```text
-//! roster (CSV) ──read──► rows ──validate──► roster::Member ─────────────┐
-//! tariff (TOML) ────────► tariff::Grid ─────────────────────────────────┼─► pricing::price (pure, per member)
-//!                                                                       │     ─► numbering::number (roster order)
-//!                                                                       │     ─► render (Appel → PDF bytes)
-//!                                                                       │     ─► ledger (Appels → CSV rows)
-//!                                                                       └──► batch (the only file writer)
+//! roster (CSV, workbook) ─ roster::read ─► rows ─ roster::validate ─► Member ─┐
+//! grid (TOML) ─ tariff ─► Grid ── issuer (TOML) ─ emetteur ─► Emetteur ───────┼─► pricing (pure, per member)
+//!                                                                             │    ─► numbering (roster order) ─► Appel
+//!                                                                             │    ─► render (Appel → PDF bytes), facturx (XML)
+//!                                                                             │    ─► ledger (Appels → CSV), summary, report
+//!                                                                             └──► batch (the only writer of a folder)
 //! ```
 //!
-//! The core (`tariff`, `roster`, `pricing`, `numbering`, `avoir`, `render`,
-//! `ledger`) does no file I/O, reads no clock and starts no thread pool;
-//! `batch` and `commands` sit around it.
+//! Foundations: `money`, `format_fr`, `charset`, `ident`, `xml`, `csv_out`,
+//! `reasons`. Inputs: `roster`, `tariff`, `emetteur`, `ledger::read`. Core:
+//! `pricing`, `numbering`, `appel`, `avoir`, `summary`, `compare`.
+//! Outputs: `render`, `facturx`, `ledger`, `report`. I/O: `batch`, `files`.
+//! Glue: `commands`, `cli`, `log`, `error`. Everything but the I/O and the
+//! glue does no file I/O, reads no clock and starts no thread pool.
 
 pub mod appel;
 pub mod avoir;

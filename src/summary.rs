@@ -404,7 +404,7 @@ impl Summary {
 
     /// The counts and totals of the batch, as structured log fields.
     #[must_use]
-    pub fn fields(&self) -> Vec<crate::log::Field> {
+    pub fn fields(&self) -> Vec<(&'static str, serde_json::Value)> {
         use serde_json::Value;
         let opt = |n: &Option<String>| n.clone().map_or(Value::Null, Value::from);
         vec![
