@@ -2,6 +2,11 @@
 //!
 //! `Grid::parse` collects every problem of the file (with line and column)
 //! instead of stopping at the first, so one edit fixes them all.
+//!
+//! Two stages: the TOML becomes a `RawGrid` (serde, types only), then
+//! `Grid::try_from` checks it, one function per part of the grid: the
+//! convention, the tiers, the item codes, each item, `meme_prix_que`, the
+//! printable labels. Each goes on after a problem so that all are found.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -9,7 +14,7 @@ use std::fmt;
 use rust_decimal::Decimal;
 use toml::Spanned;
 
-use super::raw::{RawArticle, RawGrid};
+use super::raw::{RawArticle, RawConvention, RawGrid, RawTranche};
 use super::{key_offset, line_col, toml_message_fr};
 use crate::format_fr::{NumberError, parse_nombre};
 use crate::money::Montant;
@@ -359,6 +364,8 @@ impl fmt::Display for GridErrorKind {
 
 type Collector<'t> = super::Collector<'t, GridErrorKind>;
 
+/// A price: a French number in quotes (an integer is exact too), 0 or
+/// more, below a billion, to the cent.
 fn parse_price(c: &mut Collector<'_>, code: &str, value: &Spanned<toml::Value>) -> Option<Montant> {
     let span = value.span();
     let number = match value.get_ref() {
@@ -418,6 +425,7 @@ fn parse_price(c: &mut Collector<'_>, code: &str, value: &Spanned<toml::Value>) 
     }
 }
 
+/// A VAT rate: a percentage from 0 to 100, in quotes or an integer.
 fn parse_rate(c: &mut Collector<'_>, value: &Spanned<toml::Value>) -> Option<Decimal> {
     let span = value.span();
     let text = match value.get_ref() {
@@ -453,6 +461,7 @@ fn normalize_ids(ids: &[String]) -> Vec<String> {
         .collect()
 }
 
+/// An item code is a roster column header: lowercase ASCII, digits, « _ ».
 fn valid_code(code: &str) -> bool {
     !code.is_empty()
         && code
@@ -461,7 +470,8 @@ fn valid_code(code: &str) -> bool {
 }
 
 impl Grid {
-    /// Parses and validates the grid text.
+    /// Parses and validates the grid text: the TOML into a `RawGrid` (a
+    /// syntax error stops there, positioned), then `Grid::try_from`.
     ///
     /// # Errors
     /// Every problem found, in file order.
@@ -475,413 +485,7 @@ impl Grid {
                 kind: GridErrorKind::Syntax(toml_message_fr(e.message())),
             }]
         })?;
-        let mut c = Collector::new(text);
-        let exercice = match i32::try_from(*raw.convention.exercice.get_ref()) {
-            Ok(year) if EXERCICES.contains(&year) => year,
-            _ => {
-                c.push(
-                    raw.convention.exercice.span(),
-                    GridErrorKind::BadExercice {
-                        value: *raw.convention.exercice.get_ref(),
-                    },
-                );
-                0
-            }
-        };
-
-        // Tiers.
-        let mut tranches = Vec::with_capacity(raw.tranches.liste.len());
-        if raw.tranches.liste.is_empty() {
-            c.push(0..0, GridErrorKind::NoTiers);
-        }
-        for (i, spanned) in raw.tranches.liste.iter().enumerate() {
-            let span = spanned.span();
-            let t = spanned.get_ref();
-            if t.numero != i64::try_from(i + 1).unwrap_or(i64::MAX) {
-                c.push(
-                    span.clone(),
-                    GridErrorKind::TierNumbering {
-                        expected: i + 1,
-                        found: t.numero,
-                    },
-                );
-            }
-            let (Ok(pop), Ok(agents), Ok(numero)) = (
-                u32::try_from(t.population_min),
-                u32::try_from(t.agents_min),
-                u8::try_from(i + 1),
-            ) else {
-                c.push(
-                    span,
-                    GridErrorKind::TierBoundOutOfRange { numero: t.numero },
-                );
-                continue;
-            };
-            if i == 0 && (pop != 0 || agents != 0) {
-                c.push(span.clone(), GridErrorKind::FirstTierNotZero);
-            }
-            if let Some(prev) = tranches.last() {
-                let prev: &Tranche = prev;
-                if pop <= prev.population_min || agents <= prev.agents_min {
-                    c.push(
-                        span.clone(),
-                        GridErrorKind::TierBoundsNotIncreasing { numero: t.numero },
-                    );
-                }
-            }
-            tranches.push(Tranche {
-                numero,
-                population_min: pop,
-                agents_min: agents,
-                libelle: t.libelle.clone(),
-            });
-        }
-        let non_affiliee_raw = *raw.tranches.non_affiliee.get_ref();
-        let non_affiliee = match u8::try_from(non_affiliee_raw) {
-            Ok(n) if n >= 1 && usize::from(n) <= tranches.len() => n,
-            _ => {
-                c.push(
-                    raw.tranches.non_affiliee.span(),
-                    GridErrorKind::NonAffilieeUnknown {
-                        numero: non_affiliee_raw,
-                    },
-                );
-                1
-            }
-        };
-        let tier_count = raw.tranches.liste.len();
-
-        // The legal recovery threshold (CGCT, article D1611-1): 15 € unless set.
-        let seuil_recouvrement = raw
-            .convention
-            .seuil_recouvrement
-            .as_ref()
-            .and_then(|v| parse_price(&mut c, "seuil_recouvrement", v))
-            .unwrap_or_else(|| Montant::round_cent(Decimal::from(15)));
-        let prorata = match raw
-            .convention
-            .prorata
-            .as_ref()
-            .map(|p| (p.get_ref().as_str(), p.span()))
-        {
-            None | Some(("mois", _)) => Prorata::Mois,
-            Some(("jour", _)) => Prorata::Jour,
-            Some(("aucun", _)) => Prorata::Aucun,
-            Some((other, span)) => {
-                c.push(
-                    span,
-                    GridErrorKind::UnknownProrata {
-                        value: other.to_string(),
-                    },
-                );
-                Prorata::Mois
-            }
-        };
-        let default_rate = raw
-            .convention
-            .taux_tva
-            .as_ref()
-            .and_then(|v| parse_rate(&mut c, v))
-            .unwrap_or(Decimal::ZERO);
-
-        // Codes first, so references can point forward.
-        let mut by_code = HashMap::new();
-        for (i, a) in raw.articles.iter().enumerate() {
-            let code = a.get_ref().code.get_ref();
-            let span = a.get_ref().code.span();
-            if !valid_code(code) {
-                c.push(span, GridErrorKind::BadCode { code: code.clone() });
-            } else if RESERVED_CODES.contains(&code.as_str()) {
-                c.push(span, GridErrorKind::ReservedCode { code: code.clone() });
-            } else if by_code.insert(code.clone(), i).is_some() {
-                c.push(span, GridErrorKind::DuplicateCode { code: code.clone() });
-            }
-        }
-        if raw.articles.is_empty() {
-            c.push(0..0, GridErrorKind::NoItems);
-        }
-
-        let mut items = Vec::with_capacity(raw.articles.len());
-        for a in &raw.articles {
-            let a: &RawArticle = a.get_ref();
-            let code = a.code.get_ref().clone();
-            let quantity = match a.quantite.get_ref().as_str() {
-                "oui_non" => QuantityKind::YesNo,
-                "entier" => QuantityKind::Whole,
-                "decimal" => QuantityKind::Decimal,
-                other => {
-                    c.push(
-                        a.quantite.span(),
-                        GridErrorKind::UnknownQuantite {
-                            code: code.clone(),
-                            value: other.to_string(),
-                        },
-                    );
-                    QuantityKind::Decimal
-                }
-            };
-            let pricing = Self::item_pricing(&mut c, a, &code, tier_count);
-            let resolve = |c: &mut Collector<'_>, list: &[Spanned<String>]| -> Vec<usize> {
-                let mut out = Vec::new();
-                for r in list {
-                    if r.get_ref() == &code {
-                        c.push(
-                            r.span(),
-                            GridErrorKind::SelfReference { code: code.clone() },
-                        );
-                    } else if let Some(&idx) = by_code.get(r.get_ref()) {
-                        out.push(idx);
-                    } else {
-                        c.push(
-                            r.span(),
-                            GridErrorKind::UnknownReference {
-                                code: code.clone(),
-                                reference: r.get_ref().clone(),
-                            },
-                        );
-                    }
-                }
-                out
-            };
-            let exclut = resolve(&mut c, &a.exclut);
-            let requiert_un_de = resolve(&mut c, &a.requiert_un_de);
-            let taux_tva = a
-                .taux_tva
-                .as_ref()
-                .and_then(|v| parse_rate(&mut c, v))
-                .unwrap_or(default_rate);
-            items.push(Item {
-                code,
-                libelle: a.libelle.clone(),
-                rubrique: a.rubrique.clone(),
-                unite: a.unite.clone(),
-                quantity,
-                pricing,
-                annuel: a.annuel,
-                exclut,
-                requiert_un_de,
-                imputation: a.imputation.clone(),
-                taux_tva,
-                code_unite: a.code_unite.clone().unwrap_or_else(|| "C62".into()),
-            });
-        }
-
-        // Resolve « meme_prix_que » now that every item has its own prices.
-        for (i, a) in raw.articles.iter().enumerate() {
-            let a = a.get_ref();
-            let Some(reference) = &a.meme_prix_que else {
-                continue;
-            };
-            let code = a.code.get_ref().clone();
-            match by_code.get(reference.get_ref()) {
-                None => c.push(
-                    reference.span(),
-                    GridErrorKind::UnknownReference {
-                        code,
-                        reference: reference.get_ref().clone(),
-                    },
-                ),
-                Some(&j) if j == i => {
-                    c.push(reference.span(), GridErrorKind::SelfReference { code });
-                }
-                Some(&j) => {
-                    let source = &raw.articles[j].get_ref();
-                    if let (Pricing::PerTier(p), None) = (&items[j].pricing, &source.meme_prix_que)
-                        && !p.is_empty()
-                    {
-                        items[i].pricing = Pricing::PerTier(p.clone());
-                        continue;
-                    }
-                    c.push(
-                        reference.span(),
-                        GridErrorKind::SamePriceNotPerTier {
-                            code,
-                            reference: reference.get_ref().clone(),
-                        },
-                    );
-                }
-            }
-        }
-        // Every label is printed on the appels: the fonts must draw it.
-        let convention = [
-            ("titre", raw.convention.titre.as_str()),
-            ("annexe", raw.convention.annexe.as_str()),
-            (
-                "mention_tva",
-                raw.convention.mention_tva.as_deref().unwrap_or(""),
-            ),
-        ];
-        for (key, value) in convention {
-            if let Some(ch) = crate::charset::first_unprintable(value, false) {
-                let at = key_offset(text, key);
-                c.push(
-                    at..at,
-                    GridErrorKind::Unprintable {
-                        ch,
-                        what: key.to_string(),
-                    },
-                );
-            }
-        }
-        for t in &raw.tranches.liste {
-            if let Some(ch) = crate::charset::first_unprintable(&t.get_ref().libelle, false) {
-                c.push(
-                    t.span(),
-                    GridErrorKind::Unprintable {
-                        ch,
-                        what: format!("libelle de la tranche {}", t.get_ref().numero),
-                    },
-                );
-            }
-        }
-        for a in &raw.articles {
-            let r = a.get_ref();
-            for (key, value) in [
-                ("libelle", &r.libelle),
-                ("rubrique", &r.rubrique),
-                ("unite", &r.unite),
-            ] {
-                if let Some(ch) = crate::charset::first_unprintable(value, false) {
-                    c.push(
-                        a.span(),
-                        GridErrorKind::Unprintable {
-                            ch,
-                            what: format!("{key} de l'article « {} »", r.code.get_ref()),
-                        },
-                    );
-                }
-            }
-        }
-
-        // Exclusions are symmetric: declaring one side is enough.
-        for i in 0..items.len() {
-            for j in items[i].exclut.clone() {
-                if !items[j].exclut.contains(&i) {
-                    items[j].exclut.push(i);
-                }
-            }
-        }
-
-        if c.errors.is_empty() {
-            Ok(Grid {
-                titre: raw.convention.titre,
-                exercice,
-                annexe: raw.convention.annexe,
-                mention_tva: raw.convention.mention_tva.filter(|m| !m.trim().is_empty()),
-                seuil_recouvrement,
-                prorata,
-                engagement_obligatoire: normalize_ids(&raw.chorus.engagement_obligatoire),
-                code_service_obligatoire: normalize_ids(&raw.chorus.code_service_obligatoire),
-                tranches,
-                non_affiliee,
-                items,
-                by_code,
-            })
-        } else {
-            c.errors.sort_by_key(|e| (e.line, e.column));
-            Err(c.errors)
-        }
-    }
-
-    fn item_pricing(
-        c: &mut Collector<'_>,
-        a: &RawArticle,
-        code: &str,
-        tier_count: usize,
-    ) -> Pricing {
-        match a.tarif.get_ref().as_str() {
-            "tranche" => {
-                if let Some(p) = &a.prix {
-                    c.push(
-                        p.span(),
-                        GridErrorKind::UnexpectedPrice { code: code.into() },
-                    );
-                }
-                match (&a.prix_tranches, &a.meme_prix_que) {
-                    (Some(list), None) => {
-                        if list.get_ref().len() != tier_count {
-                            c.push(
-                                list.span(),
-                                GridErrorKind::TierPriceCount {
-                                    code: code.into(),
-                                    expected: tier_count,
-                                    found: list.get_ref().len(),
-                                },
-                            );
-                        }
-                        let prices: Vec<Option<Montant>> = list
-                            .get_ref()
-                            .iter()
-                            .map(|v| parse_price(c, code, v))
-                            .collect();
-                        if prices.len() == tier_count && prices.iter().all(Option::is_some) {
-                            Pricing::PerTier(prices.into_iter().flatten().collect())
-                        } else {
-                            Pricing::PerTier(Vec::new())
-                        }
-                    }
-                    (Some(list), Some(_)) => {
-                        c.push(
-                            list.span(),
-                            GridErrorKind::ConflictingPrice { code: code.into() },
-                        );
-                        Pricing::PerTier(Vec::new())
-                    }
-                    // Filled in once every item is known.
-                    (None, Some(_)) => Pricing::PerTier(Vec::new()),
-                    (None, None) => {
-                        c.push(
-                            a.code.span(),
-                            GridErrorKind::MissingPrice { code: code.into() },
-                        );
-                        Pricing::PerTier(Vec::new())
-                    }
-                }
-            }
-            "unitaire" | "devis" => {
-                if let Some(p) = &a.prix_tranches {
-                    c.push(
-                        p.span(),
-                        GridErrorKind::UnexpectedPrice { code: code.into() },
-                    );
-                }
-                if let Some(p) = &a.meme_prix_que {
-                    c.push(
-                        p.span(),
-                        GridErrorKind::UnexpectedPrice { code: code.into() },
-                    );
-                }
-                if a.tarif.get_ref() == "devis" {
-                    if let Some(p) = &a.prix {
-                        c.push(
-                            p.span(),
-                            GridErrorKind::UnexpectedPrice { code: code.into() },
-                        );
-                    }
-                    return Pricing::OnQuote;
-                }
-                match &a.prix {
-                    Some(p) => Pricing::Unit(parse_price(c, code, p).unwrap_or(Montant::ZERO)),
-                    None => {
-                        c.push(
-                            a.code.span(),
-                            GridErrorKind::MissingPrice { code: code.into() },
-                        );
-                        Pricing::Unit(Montant::ZERO)
-                    }
-                }
-            }
-            other => {
-                c.push(
-                    a.tarif.span(),
-                    GridErrorKind::UnknownTarif {
-                        code: code.into(),
-                        value: other.to_string(),
-                    },
-                );
-                Pricing::Unit(Montant::ZERO)
-            }
-        }
+        Grid::try_from(Unchecked { text, raw })
     }
 
     /// Whether the member `id` / `siret` must give a numéro d'engagement.
@@ -948,6 +552,541 @@ impl Grid {
             .rev()
             .find(|t| agents >= t.agents_min)
             .map_or(1, |t| t.numero)
+    }
+}
+
+/// A grid as the TOML reads, not yet validated, with the text it was read
+/// from: the raw grid keeps byte spans, the text turns them into lines and
+/// columns.
+#[derive(Debug)]
+pub struct Unchecked<'t> {
+    /// The grid file's text, without its byte order mark.
+    pub text: &'t str,
+    pub raw: RawGrid,
+}
+
+impl TryFrom<Unchecked<'_>> for Grid {
+    type Error = Vec<GridError>;
+
+    /// Every check of the grid, part by part. Each part goes on after a
+    /// problem (with a stand-in value) so that all are reported at once.
+    fn try_from(Unchecked { text, raw }: Unchecked<'_>) -> Result<Grid, Vec<GridError>> {
+        let mut c = Collector::new(text);
+        let convention = check_convention(&mut c, &raw.convention);
+        let tranches = check_tranches(&mut c, &raw.tranches.liste);
+        let non_affiliee = check_non_affiliee(&mut c, &raw.tranches.non_affiliee, tranches.len());
+        // Prices are counted against the tiers as written: a tier with a bad
+        // bound is reported once, not again in every item's price list.
+        let tier_count = raw.tranches.liste.len();
+        let by_code = index_codes(&mut c, &raw.articles);
+        let mut items: Vec<Item> = raw
+            .articles
+            .iter()
+            .map(|a| {
+                check_item(
+                    &mut c,
+                    a.get_ref(),
+                    &by_code,
+                    tier_count,
+                    convention.default_rate,
+                )
+            })
+            .collect();
+        resolve_same_prices(&mut c, &raw.articles, &by_code, &mut items);
+        check_printable(&mut c, &raw);
+        symmetric_exclusions(&mut items);
+        if c.errors.is_empty() {
+            Ok(assemble(
+                raw,
+                convention,
+                tranches,
+                non_affiliee,
+                items,
+                by_code,
+            ))
+        } else {
+            // Checked part by part, shown in file order.
+            let mut errors = c.errors;
+            errors.sort_by_key(|e| (e.line, e.column));
+            Err(errors)
+        }
+    }
+}
+
+/// The convention's values once checked.
+#[derive(Debug, Clone, Copy)]
+struct Convention {
+    exercice: i32,
+    seuil_recouvrement: Montant,
+    prorata: Prorata,
+    /// The VAT rate of the items that do not give their own.
+    default_rate: Decimal,
+}
+
+/// The convention: its exercice, recovery threshold, prorata rule and
+/// default VAT rate.
+fn check_convention(c: &mut Collector<'_>, raw: &RawConvention) -> Convention {
+    let exercice = match i32::try_from(*raw.exercice.get_ref()) {
+        Ok(year) if EXERCICES.contains(&year) => year,
+        _ => {
+            c.push(
+                raw.exercice.span(),
+                GridErrorKind::BadExercice {
+                    value: *raw.exercice.get_ref(),
+                },
+            );
+            0
+        }
+    };
+    // The legal recovery threshold (CGCT, article D1611-1): 15 € unless set.
+    let seuil_recouvrement = raw
+        .seuil_recouvrement
+        .as_ref()
+        .and_then(|v| parse_price(c, "seuil_recouvrement", v))
+        .unwrap_or_else(|| Montant::round_cent(Decimal::from(15)));
+    let prorata = match raw
+        .prorata
+        .as_ref()
+        .map(|p| (p.get_ref().as_str(), p.span()))
+    {
+        None | Some(("mois", _)) => Prorata::Mois,
+        Some(("jour", _)) => Prorata::Jour,
+        Some(("aucun", _)) => Prorata::Aucun,
+        Some((other, span)) => {
+            c.push(
+                span,
+                GridErrorKind::UnknownProrata {
+                    value: other.to_string(),
+                },
+            );
+            Prorata::Mois
+        }
+    };
+    let default_rate = raw
+        .taux_tva
+        .as_ref()
+        .and_then(|v| parse_rate(c, v))
+        .unwrap_or(Decimal::ZERO);
+    Convention {
+        exercice,
+        seuil_recouvrement,
+        prorata,
+        default_rate,
+    }
+}
+
+/// The tiers (`tranches.liste`): numbered 1, 2, 3… in order, the first from
+/// 0 inhabitant and 0 agent, each one's bounds above the previous one's.
+/// A tier whose bounds do not fit is left out of the result.
+fn check_tranches(c: &mut Collector<'_>, liste: &[Spanned<RawTranche>]) -> Vec<Tranche> {
+    let mut tranches: Vec<Tranche> = Vec::with_capacity(liste.len());
+    if liste.is_empty() {
+        c.push(0..0, GridErrorKind::NoTiers);
+    }
+    for (i, spanned) in liste.iter().enumerate() {
+        let span = spanned.span();
+        let t = spanned.get_ref();
+        if t.numero != i64::try_from(i + 1).unwrap_or(i64::MAX) {
+            c.push(
+                span.clone(),
+                GridErrorKind::TierNumbering {
+                    expected: i + 1,
+                    found: t.numero,
+                },
+            );
+        }
+        let (Ok(pop), Ok(agents), Ok(numero)) = (
+            u32::try_from(t.population_min),
+            u32::try_from(t.agents_min),
+            u8::try_from(i + 1),
+        ) else {
+            c.push(
+                span,
+                GridErrorKind::TierBoundOutOfRange { numero: t.numero },
+            );
+            continue;
+        };
+        if i == 0 && (pop != 0 || agents != 0) {
+            c.push(span.clone(), GridErrorKind::FirstTierNotZero);
+        }
+        if let Some(prev) = tranches.last()
+            && (pop <= prev.population_min || agents <= prev.agents_min)
+        {
+            c.push(
+                span.clone(),
+                GridErrorKind::TierBoundsNotIncreasing { numero: t.numero },
+            );
+        }
+        tranches.push(Tranche {
+            numero,
+            population_min: pop,
+            agents_min: agents,
+            libelle: t.libelle.clone(),
+        });
+    }
+    tranches
+}
+
+/// The tier of the members not affiliated to the Centre
+/// (`tranches.non_affiliee`): one of the `tier_count` valid tiers.
+fn check_non_affiliee(c: &mut Collector<'_>, raw: &Spanned<i64>, tier_count: usize) -> u8 {
+    let numero = *raw.get_ref();
+    match u8::try_from(numero) {
+        Ok(n) if n >= 1 && usize::from(n) <= tier_count => n,
+        _ => {
+            c.push(raw.span(), GridErrorKind::NonAffilieeUnknown { numero });
+            1
+        }
+    }
+}
+
+/// The item codes, indexed before the items are checked so that references
+/// can point forward: each valid, not a roster column, not taken twice.
+fn index_codes(c: &mut Collector<'_>, articles: &[Spanned<RawArticle>]) -> HashMap<String, usize> {
+    let mut by_code = HashMap::new();
+    for (i, a) in articles.iter().enumerate() {
+        let code = a.get_ref().code.get_ref();
+        let span = a.get_ref().code.span();
+        if !valid_code(code) {
+            c.push(span, GridErrorKind::BadCode { code: code.clone() });
+        } else if RESERVED_CODES.contains(&code.as_str()) {
+            c.push(span, GridErrorKind::ReservedCode { code: code.clone() });
+        } else if by_code.insert(code.clone(), i).is_some() {
+            c.push(span, GridErrorKind::DuplicateCode { code: code.clone() });
+        }
+    }
+    if articles.is_empty() {
+        c.push(0..0, GridErrorKind::NoItems);
+    }
+    by_code
+}
+
+/// One item: its quantity kind, its pricing (a `meme_prix_que` is resolved
+/// later), the items it excludes or requires, its VAT rate.
+fn check_item(
+    c: &mut Collector<'_>,
+    a: &RawArticle,
+    by_code: &HashMap<String, usize>,
+    tier_count: usize,
+    default_rate: Decimal,
+) -> Item {
+    let code = a.code.get_ref().clone();
+    let quantity = quantity_kind(c, a, &code);
+    let pricing = item_pricing(c, a, &code, tier_count);
+    let exclut = references(c, &code, &a.exclut, by_code);
+    let requiert_un_de = references(c, &code, &a.requiert_un_de, by_code);
+    let taux_tva = a
+        .taux_tva
+        .as_ref()
+        .and_then(|v| parse_rate(c, v))
+        .unwrap_or(default_rate);
+    Item {
+        code,
+        libelle: a.libelle.clone(),
+        rubrique: a.rubrique.clone(),
+        unite: a.unite.clone(),
+        quantity,
+        pricing,
+        annuel: a.annuel,
+        exclut,
+        requiert_un_de,
+        imputation: a.imputation.clone(),
+        taux_tva,
+        code_unite: a.code_unite.clone().unwrap_or_else(|| "C62".into()),
+    }
+}
+
+/// How the item's quantity is written: « oui_non », « entier » or « decimal ».
+fn quantity_kind(c: &mut Collector<'_>, a: &RawArticle, code: &str) -> QuantityKind {
+    match a.quantite.get_ref().as_str() {
+        "oui_non" => QuantityKind::YesNo,
+        "entier" => QuantityKind::Whole,
+        "decimal" => QuantityKind::Decimal,
+        other => {
+            c.push(
+                a.quantite.span(),
+                GridErrorKind::UnknownQuantite {
+                    code: code.to_string(),
+                    value: other.to_string(),
+                },
+            );
+            QuantityKind::Decimal
+        }
+    }
+}
+
+/// The items an `exclut` or `requiert_un_de` list names, as indices: each
+/// must exist and be another item.
+fn references(
+    c: &mut Collector<'_>,
+    code: &str,
+    list: &[Spanned<String>],
+    by_code: &HashMap<String, usize>,
+) -> Vec<usize> {
+    let mut out = Vec::new();
+    for r in list {
+        if r.get_ref() == code {
+            c.push(
+                r.span(),
+                GridErrorKind::SelfReference {
+                    code: code.to_string(),
+                },
+            );
+        } else if let Some(&idx) = by_code.get(r.get_ref()) {
+            out.push(idx);
+        } else {
+            c.push(
+                r.span(),
+                GridErrorKind::UnknownReference {
+                    code: code.to_string(),
+                    reference: r.get_ref().clone(),
+                },
+            );
+        }
+    }
+    out
+}
+
+/// The item's pricing, by its `tarif`: « tranche », « unitaire » or « devis ».
+fn item_pricing(c: &mut Collector<'_>, a: &RawArticle, code: &str, tier_count: usize) -> Pricing {
+    match a.tarif.get_ref().as_str() {
+        "tranche" => tier_pricing(c, a, code, tier_count),
+        "unitaire" | "devis" => unit_pricing(c, a, code),
+        other => {
+            c.push(
+                a.tarif.span(),
+                GridErrorKind::UnknownTarif {
+                    code: code.into(),
+                    value: other.to_string(),
+                },
+            );
+            Pricing::Unit(Montant::ZERO)
+        }
+    }
+}
+
+/// A per-tier pricing: `prix_tranches` (one price per tier) or
+/// `meme_prix_que`, one of them, and no `prix`. Empty prices stand in for
+/// a `meme_prix_que` still to resolve, or for prices in error.
+fn tier_pricing(c: &mut Collector<'_>, a: &RawArticle, code: &str, tier_count: usize) -> Pricing {
+    if let Some(p) = &a.prix {
+        c.push(
+            p.span(),
+            GridErrorKind::UnexpectedPrice { code: code.into() },
+        );
+    }
+    match (&a.prix_tranches, &a.meme_prix_que) {
+        (Some(list), None) => {
+            if list.get_ref().len() != tier_count {
+                c.push(
+                    list.span(),
+                    GridErrorKind::TierPriceCount {
+                        code: code.into(),
+                        expected: tier_count,
+                        found: list.get_ref().len(),
+                    },
+                );
+            }
+            let prices: Vec<Option<Montant>> = list
+                .get_ref()
+                .iter()
+                .map(|v| parse_price(c, code, v))
+                .collect();
+            if prices.len() == tier_count && prices.iter().all(Option::is_some) {
+                Pricing::PerTier(prices.into_iter().flatten().collect())
+            } else {
+                Pricing::PerTier(Vec::new())
+            }
+        }
+        (Some(list), Some(_)) => {
+            c.push(
+                list.span(),
+                GridErrorKind::ConflictingPrice { code: code.into() },
+            );
+            Pricing::PerTier(Vec::new())
+        }
+        // Filled in once every item is known.
+        (None, Some(_)) => Pricing::PerTier(Vec::new()),
+        (None, None) => {
+            c.push(
+                a.code.span(),
+                GridErrorKind::MissingPrice { code: code.into() },
+            );
+            Pricing::PerTier(Vec::new())
+        }
+    }
+}
+
+/// A unit price (`prix`), or a quote (« devis », no price); never a
+/// per-tier field.
+fn unit_pricing(c: &mut Collector<'_>, a: &RawArticle, code: &str) -> Pricing {
+    if let Some(p) = &a.prix_tranches {
+        c.push(
+            p.span(),
+            GridErrorKind::UnexpectedPrice { code: code.into() },
+        );
+    }
+    if let Some(p) = &a.meme_prix_que {
+        c.push(
+            p.span(),
+            GridErrorKind::UnexpectedPrice { code: code.into() },
+        );
+    }
+    if a.tarif.get_ref() == "devis" {
+        if let Some(p) = &a.prix {
+            c.push(
+                p.span(),
+                GridErrorKind::UnexpectedPrice { code: code.into() },
+            );
+        }
+        return Pricing::OnQuote;
+    }
+    match &a.prix {
+        Some(p) => Pricing::Unit(parse_price(c, code, p).unwrap_or(Montant::ZERO)),
+        None => {
+            c.push(
+                a.code.span(),
+                GridErrorKind::MissingPrice { code: code.into() },
+            );
+            Pricing::Unit(Montant::ZERO)
+        }
+    }
+}
+
+/// Gives each `meme_prix_que` item the tier prices of the item it names,
+/// now that every item has its own: that item must exist, be another one
+/// and have prices of its own (no chains, whatever the items' order).
+fn resolve_same_prices(
+    c: &mut Collector<'_>,
+    articles: &[Spanned<RawArticle>],
+    by_code: &HashMap<String, usize>,
+    items: &mut [Item],
+) {
+    for (i, a) in articles.iter().enumerate() {
+        let a = a.get_ref();
+        let Some(reference) = &a.meme_prix_que else {
+            continue;
+        };
+        let code = a.code.get_ref().clone();
+        match by_code.get(reference.get_ref()) {
+            None => c.push(
+                reference.span(),
+                GridErrorKind::UnknownReference {
+                    code,
+                    reference: reference.get_ref().clone(),
+                },
+            ),
+            Some(&j) if j == i => {
+                c.push(reference.span(), GridErrorKind::SelfReference { code });
+            }
+            Some(&j) => {
+                let source = &articles[j].get_ref();
+                if let (Pricing::PerTier(p), None) = (&items[j].pricing, &source.meme_prix_que)
+                    && !p.is_empty()
+                {
+                    items[i].pricing = Pricing::PerTier(p.clone());
+                    continue;
+                }
+                c.push(
+                    reference.span(),
+                    GridErrorKind::SamePriceNotPerTier {
+                        code,
+                        reference: reference.get_ref().clone(),
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// Every label is printed on the appels: the fonts must draw the
+/// convention's texts, the tiers' and the items' labels.
+fn check_printable(c: &mut Collector<'_>, raw: &RawGrid) {
+    let convention = [
+        ("titre", raw.convention.titre.as_str()),
+        ("annexe", raw.convention.annexe.as_str()),
+        (
+            "mention_tva",
+            raw.convention.mention_tva.as_deref().unwrap_or(""),
+        ),
+    ];
+    for (key, value) in convention {
+        if let Some(ch) = crate::charset::first_unprintable(value, false) {
+            // The raw grid keeps these texts without their position.
+            let at = key_offset(c.text, key);
+            c.push(
+                at..at,
+                GridErrorKind::Unprintable {
+                    ch,
+                    what: key.to_string(),
+                },
+            );
+        }
+    }
+    for t in &raw.tranches.liste {
+        if let Some(ch) = crate::charset::first_unprintable(&t.get_ref().libelle, false) {
+            c.push(
+                t.span(),
+                GridErrorKind::Unprintable {
+                    ch,
+                    what: format!("libelle de la tranche {}", t.get_ref().numero),
+                },
+            );
+        }
+    }
+    for a in &raw.articles {
+        let r = a.get_ref();
+        for (key, value) in [
+            ("libelle", &r.libelle),
+            ("rubrique", &r.rubrique),
+            ("unite", &r.unite),
+        ] {
+            if let Some(ch) = crate::charset::first_unprintable(value, false) {
+                c.push(
+                    a.span(),
+                    GridErrorKind::Unprintable {
+                        ch,
+                        what: format!("{key} de l'article « {} »", r.code.get_ref()),
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// Exclusions are symmetric: declaring one side is enough.
+fn symmetric_exclusions(items: &mut [Item]) {
+    for i in 0..items.len() {
+        for j in items[i].exclut.clone() {
+            if !items[j].exclut.contains(&i) {
+                items[j].exclut.push(i);
+            }
+        }
+    }
+}
+
+/// The grid from its checked parts (only once no check failed).
+fn assemble(
+    raw: RawGrid,
+    convention: Convention,
+    tranches: Vec<Tranche>,
+    non_affiliee: u8,
+    items: Vec<Item>,
+    by_code: HashMap<String, usize>,
+) -> Grid {
+    Grid {
+        titre: raw.convention.titre,
+        exercice: convention.exercice,
+        annexe: raw.convention.annexe,
+        mention_tva: raw.convention.mention_tva.filter(|m| !m.trim().is_empty()),
+        seuil_recouvrement: convention.seuil_recouvrement,
+        prorata: convention.prorata,
+        engagement_obligatoire: normalize_ids(&raw.chorus.engagement_obligatoire),
+        code_service_obligatoire: normalize_ids(&raw.chorus.code_service_obligatoire),
+        tranches,
+        non_affiliee,
+        items,
+        by_code,
     }
 }
 
@@ -1204,5 +1343,368 @@ mod tests {
             .replace("\"317,00\", ", "")
             .replace("prix = \"7,00\"", "prix = \"sept\"");
         assert_eq!(kinds(&text).len(), 3);
+    }
+
+    /// The sample grid with its first `from` replaced by `to` (which must be
+    /// there: a test that alters nothing would prove nothing).
+    fn altered(from: &str, to: &str) -> String {
+        assert!(GRID.contains(from), "{from:?} not in the sample grid");
+        GRID.replacen(from, to, 1)
+    }
+
+    #[test]
+    fn each_refusal_points_at_its_line() {
+        use GridErrorKind as K;
+        let code = |c: &str| c.to_string();
+        // (from, to, text on the error's line, the error). A tier's error is
+        // on its `[[tranches.liste]]` line, the one before `numero`.
+        let cases = [
+            (
+                "exercice = 2027",
+                "exercice = 1850",
+                "exercice = 1850",
+                K::BadExercice { value: 1850 },
+            ),
+            (
+                "numero = 3",
+                "numero = 5",
+                "[[tranches.liste]]\nnumero = 5",
+                K::TierNumbering {
+                    expected: 3,
+                    found: 5,
+                },
+            ),
+            (
+                "population_min = 0",
+                "population_min = 1",
+                "[[tranches.liste]]\nnumero = 1",
+                K::FirstTierNotZero,
+            ),
+            (
+                "non_affiliee = 8",
+                "non_affiliee = 9",
+                "non_affiliee = 9",
+                K::NonAffilieeUnknown { numero: 9 },
+            ),
+            (
+                "code = \"nom_domaine\"",
+                "code = \"Nom Domaine\"",
+                "code = \"Nom Domaine\"",
+                K::BadCode {
+                    code: code("Nom Domaine"),
+                },
+            ),
+            (
+                "code = \"nom_domaine\"",
+                "code = \"siret\"",
+                "code = \"siret\"",
+                K::ReservedCode {
+                    code: code("siret"),
+                },
+            ),
+            (
+                "prix = \"80,00\"",
+                "prix = \"-80\"",
+                "prix = \"-80\"",
+                K::PriceNegative {
+                    code: code("certificat"),
+                },
+            ),
+            (
+                "prix = \"80,00\"",
+                "prix = \"quatre-vingts\"",
+                "prix = \"quatre-vingts\"",
+                K::PriceNotANumber {
+                    code: code("certificat"),
+                    value: code("quatre-vingts"),
+                },
+            ),
+            (
+                "prix = \"80,00\"",
+                "prix = \"80,001\"",
+                "prix = \"80,001\"",
+                K::PriceFractionOfCent {
+                    code: code("certificat"),
+                },
+            ),
+            (
+                "prix = \"80,00\"\n",
+                "",
+                "code = \"certificat\"",
+                K::MissingPrice {
+                    code: code("certificat"),
+                },
+            ),
+            (
+                "\ntarif = \"unitaire\"",
+                "\ntarif = \"forfaitaire\"",
+                "tarif = \"forfaitaire\"",
+                K::UnknownTarif {
+                    code: code("certificat"),
+                    value: code("forfaitaire"),
+                },
+            ),
+            (
+                "quantite = \"entier\"",
+                "quantite = \"entière\"",
+                "quantite = \"entière\"",
+                K::UnknownQuantite {
+                    code: code("certificat"),
+                    value: code("entière"),
+                },
+            ),
+            (
+                "exclut = [\"forfait_technologie_plus\"]",
+                "exclut = [\"forfait_techno\"]",
+                "exclut = [\"forfait_techno\"]",
+                K::UnknownReference {
+                    code: code("forfait_technologie"),
+                    reference: code("forfait_techno"),
+                },
+            ),
+        ];
+        for (from, to, at, kind) in cases {
+            let text = altered(from, to);
+            let line = text[..text.find(at).unwrap()].matches('\n').count() + 1;
+            assert_eq!(kinds(&text), vec![(line, kind)], "{from} → {to}");
+        }
+    }
+
+    #[test]
+    fn a_duplicate_code_is_refused_at_its_second_definition() {
+        let text = altered("code = \"nom_domaine\"", "code = \"certificat\"");
+        assert_eq!(
+            kinds(&text),
+            vec![(
+                line_of(GRID, "code = \"nom_domaine\""),
+                GridErrorKind::DuplicateCode {
+                    code: "certificat".into()
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn a_grid_without_tiers() {
+        let start = GRID.find("[[tranches.liste]]").unwrap();
+        let end = GRID.find("# Articles.").unwrap();
+        let text = format!("{}liste = []\n\n{}", &GRID[..start], &GRID[end..]);
+        let e = kinds(&text);
+        // Pointed at the top of the file: there is no tier to point at.
+        assert_eq!(e[0], (1, GridErrorKind::NoTiers), "{e:?}");
+        // Then what needs a tier: `non_affiliee`, every per-tier price list.
+        assert_eq!(
+            e[1],
+            (
+                line_of(&text, "non_affiliee = 8"),
+                GridErrorKind::NonAffilieeUnknown { numero: 8 }
+            )
+        );
+    }
+
+    #[test]
+    fn a_grid_without_items() {
+        let text = &GRID[..GRID.find("[[articles]]").unwrap()];
+        assert_eq!(kinds(text), vec![(1, GridErrorKind::NoItems)]);
+    }
+
+    #[test]
+    fn a_tier_bound_out_of_range() {
+        // Tier 8 is left out, so `non_affiliee = 8` names no tier either.
+        let text = altered("population_min = 10000", "population_min = -1");
+        assert_eq!(
+            kinds(&text),
+            vec![
+                (
+                    line_of(&text, "non_affiliee = 8"),
+                    GridErrorKind::NonAffilieeUnknown { numero: 8 }
+                ),
+                (
+                    line_of(&text, "numero = 8") - 1,
+                    GridErrorKind::TierBoundOutOfRange { numero: 8 }
+                ),
+            ]
+        );
+        // Items still count 8 tiers: no price list is reported with it.
+        let text = altered("agents_min = 10\n", "agents_min = 5000000000\n").replacen(
+            "non_affiliee = 8",
+            "non_affiliee = 7",
+            1,
+        );
+        assert_eq!(
+            kinds(&text),
+            vec![(
+                line_of(&text, "numero = 4") - 1,
+                GridErrorKind::TierBoundOutOfRange { numero: 4 }
+            )]
+        );
+    }
+
+    #[test]
+    fn a_price_over_a_billion_is_refused() {
+        let text = altered("prix = \"80,00\"", "prix = \"1 000 000 000,01\"");
+        assert_eq!(
+            kinds(&text),
+            vec![(
+                line_of(&text, "1 000 000 000,01"),
+                GridErrorKind::PriceTooLarge {
+                    code: "certificat".into()
+                }
+            )]
+        );
+        assert!(Grid::parse(&altered("prix = \"80,00\"", "prix = \"1 000 000 000\"")).is_ok());
+    }
+
+    #[test]
+    fn an_unknown_prorata() {
+        let text = altered("prorata = \"mois\"", "prorata = \"semaine\"");
+        assert_eq!(
+            kinds(&text),
+            vec![(
+                line_of(&text, "prorata = \"semaine\""),
+                GridErrorKind::UnknownProrata {
+                    value: "semaine".into()
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn tier_prices_and_meme_prix_que_conflict() {
+        let text = altered(
+            "meme_prix_que = \"forfait_metiers\"",
+            "meme_prix_que = \"forfait_metiers\"\nprix_tranches = [\"1\", \"2\", \"3\", \"4\", \"5\", \"6\", \"7\", \"8\"]",
+        );
+        assert_eq!(
+            kinds(&text),
+            vec![(
+                line_of(&text, "prix_tranches = [\"1\""),
+                GridErrorKind::ConflictingPrice {
+                    code: "forfait_metiers_communication".into()
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn a_price_field_that_does_not_match_the_tarif() {
+        let unexpected = |code: &str| GridErrorKind::UnexpectedPrice { code: code.into() };
+        // A unit price on a per-tier item.
+        let text = altered(
+            "code = \"forfait_heberge\"",
+            "code = \"forfait_heberge\"\nprix = \"1,00\"",
+        );
+        assert_eq!(
+            kinds(&text),
+            vec![(
+                line_of(&text, "prix = \"1,00\""),
+                unexpected("forfait_heberge")
+            )]
+        );
+        // A price on a quote.
+        let text = altered(
+            "\ntarif = \"devis\"",
+            "\ntarif = \"devis\"\nprix = \"2,00\"",
+        );
+        assert_eq!(
+            kinds(&text),
+            vec![(line_of(&text, "prix = \"2,00\""), unexpected("antispam"))]
+        );
+        // A per-tier field on a unit-priced item.
+        let text = altered(
+            "prix = \"80,00\"",
+            "prix = \"80,00\"\nmeme_prix_que = \"forfait_heberge\"",
+        );
+        assert_eq!(
+            kinds(&text),
+            vec![(
+                line_of(&text, "meme_prix_que = \"forfait_heberge\""),
+                unexpected("certificat")
+            )]
+        );
+    }
+
+    #[test]
+    fn meme_prix_que_must_name_an_item_with_its_own_tier_prices() {
+        let not_per_tier = |code: &str, reference: &str| GridErrorKind::SamePriceNotPerTier {
+            code: code.into(),
+            reference: reference.into(),
+        };
+        let text = altered(
+            "meme_prix_que = \"forfait_metiers\"",
+            "meme_prix_que = \"certificat\"",
+        );
+        assert_eq!(
+            kinds(&text),
+            vec![(
+                line_of(&text, "meme_prix_que = \"certificat\""),
+                not_per_tier("forfait_metiers_communication", "certificat")
+            )]
+        );
+        // No chains: the item named must not borrow its prices either.
+        let text = altered(
+            "meme_prix_que = \"forfait_technologie\"",
+            "meme_prix_que = \"forfait_metiers_communication\"",
+        );
+        assert_eq!(
+            kinds(&text),
+            vec![(
+                line_of(&text, "meme_prix_que = \"forfait_metiers_communication\""),
+                not_per_tier("forfait_technologie_plus", "forfait_metiers_communication")
+            )]
+        );
+    }
+
+    #[test]
+    fn an_item_cannot_name_itself() {
+        let text = altered(
+            "exclut = [\"forfait_metiers_communication\"]",
+            "exclut = [\"forfait_metiers\"]",
+        );
+        assert_eq!(
+            kinds(&text),
+            vec![(
+                line_of(&text, "exclut = [\"forfait_metiers\"]"),
+                GridErrorKind::SelfReference {
+                    code: "forfait_metiers".into()
+                }
+            )]
+        );
+        let text = altered(
+            "meme_prix_que = \"forfait_technologie\"",
+            "meme_prix_que = \"forfait_technologie_plus\"",
+        );
+        assert_eq!(
+            kinds(&text),
+            vec![(
+                line_of(&text, "meme_prix_que = \"forfait_technologie_plus\""),
+                GridErrorKind::SelfReference {
+                    code: "forfait_technologie_plus".into()
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn vat_rates_are_percentages_in_quotes() {
+        let bad = |value: &str| GridErrorKind::BadVatRate {
+            value: value.into(),
+        };
+        let text = altered("taux_tva = \"0\"", "taux_tva = \"120\"");
+        assert_eq!(
+            kinds(&text),
+            vec![(line_of(&text, "taux_tva = \"120\""), bad("120"))]
+        );
+        let text = altered("taux_tva = \"0\"", "taux_tva = 5.5");
+        assert_eq!(
+            kinds(&text),
+            vec![(line_of(&text, "taux_tva = 5.5"), bad("5.5"))]
+        );
+        // An item's own rate too.
+        let text = altered("prix = \"80,00\"", "prix = \"80,00\"\ntaux_tva = \"-1\"");
+        assert_eq!(
+            kinds(&text),
+            vec![(line_of(&text, "taux_tva = \"-1\""), bad("-1"))]
+        );
     }
 }
