@@ -15,7 +15,7 @@ use super::{Member, MemberKind};
 use crate::charset::first_unprintable;
 use crate::format_fr::{NumberError, fold_key, parse_nombre};
 pub use crate::ident::{SiretProblem, luhn_ok, parse_siret};
-use crate::tariff::{Grid, Pricing, QuantityKind};
+use crate::tariff::{Grid, Item, Pricing, QuantityKind};
 
 /// Largest quantity accepted in a cell: far above any real subscription,
 /// low enough that no product can overflow.
@@ -35,7 +35,7 @@ const MAX_CODE_SERVICE: usize = 100;
 /// Longest numéro d'engagement Chorus Pro accepts.
 const MAX_ENGAGEMENT: usize = 50;
 
-/// The identity columns of the roster.
+/// The identity columns of the roster, in the order of `COLUMNS`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Field {
     Id,
@@ -54,24 +54,136 @@ enum Field {
     DateAdhesion,
 }
 
-const FIELDS: &[(&str, Field)] = &[
-    ("id", Field::Id),
-    ("nom", Field::Nom),
-    ("type", Field::Type),
-    ("population", Field::Population),
-    ("agents", Field::Agents),
-    ("affiliee", Field::Affiliee),
-    ("siret", Field::Siret),
-    ("adresse", Field::Adresse),
-    ("code_postal", Field::CodePostal),
-    ("ville", Field::Ville),
-    ("email", Field::Email),
-    ("code_service", Field::CodeService),
-    ("engagement", Field::Engagement),
-    ("date_adhesion", Field::DateAdhesion),
+/// How the cell of an identity column is read and checked.
+#[derive(Debug)]
+enum Parse {
+    /// Text printed on the appel and copied into its XML (`Row::text`);
+    /// only a `multiline` one keeps its line breaks (Alt+Entrée in Excel).
+    Text { multiline: bool },
+    /// Text, its leading zero put back: Excel drops the one of 01000 (a
+    /// number to it).
+    Postcode,
+    /// Text holding addresses separated by `;` or `,` (`Row::emails`).
+    Emails,
+    /// Text Chorus Pro accepts up to `max` characters only.
+    Reference { max: usize },
+    /// A kind of member, in any spelling `MemberKind::parse` knows.
+    Kind,
+    /// Oui or non (`parse_yes_no`), empty meaning oui.
+    YesNo,
+    /// A whole number up to `MAX_COUNT` that places the member in its
+    /// tier: needed (else `missing`) for an affiliated member of one of
+    /// `kinds`, since a non-affiliated one is in the top tier whatever its
+    /// size.
+    Count {
+        kinds: &'static [MemberKind],
+        missing: RosterErrorKind,
+    },
+    /// A SIRET, its Luhn key checked (`parse_siret`).
+    Siret,
+    /// A date of joining (`parse_date`), within the exercice if one is given.
+    Date,
+}
+
+impl Parse {
+    /// Whether the cell is text printed on the appel: such cells are all
+    /// read before any other check (`Row::identity`).
+    fn is_text(&self) -> bool {
+        matches!(
+            self,
+            Parse::Text { .. } | Parse::Postcode | Parse::Emails | Parse::Reference { .. }
+        )
+    }
+}
+
+/// One identity column: its header name, whether the column and a value
+/// in its cells are required, how its cell is read.
+#[derive(Debug)]
+struct Spec {
+    name: &'static str,
+    field: Field,
+    required: bool,
+    parse: Parse,
+}
+
+/// The identity columns, one entry each, in the order the header's
+/// messages list them (`COLUMNS[field as usize]` is `field`'s entry).
+const COLUMNS: &[Spec] = &[
+    required("id", Field::Id, Parse::Text { multiline: false }),
+    required("nom", Field::Nom, Parse::Text { multiline: false }),
+    required("type", Field::Type, Parse::Kind),
+    optional(
+        "population",
+        Field::Population,
+        Parse::Count {
+            kinds: &[MemberKind::Commune],
+            missing: RosterErrorKind::MissingPopulation,
+        },
+    ),
+    optional(
+        "agents",
+        Field::Agents,
+        Parse::Count {
+            kinds: &[MemberKind::EtablissementPublic, MemberKind::BudgetAnnexe],
+            missing: RosterErrorKind::MissingAgents,
+        },
+    ),
+    optional("affiliee", Field::Affiliee, Parse::YesNo),
+    required("siret", Field::Siret, Parse::Siret),
+    optional("adresse", Field::Adresse, Parse::Text { multiline: true }),
+    optional("code_postal", Field::CodePostal, Parse::Postcode),
+    optional("ville", Field::Ville, Parse::Text { multiline: false }),
+    optional("email", Field::Email, Parse::Emails),
+    optional(
+        "code_service",
+        Field::CodeService,
+        Parse::Reference {
+            max: MAX_CODE_SERVICE,
+        },
+    ),
+    optional(
+        "engagement",
+        Field::Engagement,
+        Parse::Reference {
+            max: MAX_ENGAGEMENT,
+        },
+    ),
+    optional("date_adhesion", Field::DateAdhesion, Parse::Date),
 ];
 
-const REQUIRED: &[Field] = &[Field::Id, Field::Nom, Field::Type, Field::Siret];
+/// A column the header must have, and its cells a value.
+const fn required(name: &'static str, field: Field, parse: Parse) -> Spec {
+    Spec {
+        name,
+        field,
+        required: true,
+        parse,
+    }
+}
+
+/// A column the header may lack, and its cells may leave empty.
+const fn optional(name: &'static str, field: Field, parse: Parse) -> Spec {
+    Spec {
+        name,
+        field,
+        required: false,
+        parse,
+    }
+}
+
+// `spec` indexes `COLUMNS` by `Field`: an entry out of place fails the build.
+const _: () = {
+    let mut i = 0;
+    while i < COLUMNS.len() {
+        assert!(COLUMNS[i].field as usize == i);
+        i += 1;
+    }
+};
+
+/// The entry of `field` in `COLUMNS`.
+fn spec(field: Field) -> &'static Spec {
+    &COLUMNS[field as usize]
+}
 
 /// A problem in the roster, with where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,6 +340,8 @@ fn list_fr(items: &[String]) -> String {
 }
 
 impl fmt::Display for RosterErrorKind {
+    // Longer than 80 lines: one arm per kind, the French messages side by
+    // side, as a table.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use RosterErrorKind as K;
         match self {
@@ -492,6 +606,101 @@ fn parse_date(text: &str) -> Option<NaiveDate> {
         .ok()
 }
 
+/// A type cell as a kind of member.
+fn parse_kind(text: &str) -> Result<MemberKind, RosterErrorKind> {
+    MemberKind::parse(text).ok_or_else(|| RosterErrorKind::UnknownType {
+        value: text.to_string(),
+    })
+}
+
+/// An `affiliee` cell as yes or no.
+fn parse_affiliee(text: &str) -> Result<bool, RosterErrorKind> {
+    parse_yes_no(text).ok_or_else(|| RosterErrorKind::BadAffiliee {
+        value: text.to_string(),
+    })
+}
+
+/// A population or agent count cell.
+fn parse_count_cell(text: &str) -> Result<u32, RosterErrorKind> {
+    parse_count(text).map_err(|()| RosterErrorKind::BadCount {
+        value: text.to_string(),
+    })
+}
+
+/// A SIRET cell as its 14 digits.
+fn parse_siret_cell(text: &str) -> Result<String, RosterErrorKind> {
+    parse_siret(text).map_err(|reason| RosterErrorKind::BadSiret {
+        value: text.to_string(),
+        reason,
+    })
+}
+
+/// A date of joining, which must fall in the `exercice` if one is given.
+fn parse_adhesion(text: &str, exercice: Option<i32>) -> Result<NaiveDate, RosterErrorKind> {
+    match parse_date(text) {
+        Some(d) if exercice.is_none_or(|y| d.year() == y) => Ok(d),
+        Some(_) => Err(RosterErrorKind::DateOutsideExercice {
+            value: text.to_string(),
+            exercice: exercice.unwrap_or_default(),
+        }),
+        None => Err(RosterErrorKind::BadDate {
+            value: text.to_string(),
+        }),
+    }
+}
+
+/// The quantity of `item` in a non-empty cell, or why it is refused: not
+/// a number, negative, above `MAX_QUANTITY`, or finer than the item is
+/// counted in (yes-no, whole, two decimals; an amount on quote has cents).
+fn parse_quantity(item: &Item, text: &str) -> Result<Decimal, RosterErrorKind> {
+    use RosterErrorKind as K;
+    let value = || text.to_string();
+    let q = match parse_nombre(text) {
+        Ok(q) => q,
+        Err(NumberError::NotANumber) => return Err(K::NotANumber { value: value() }),
+        Err(NumberError::TooLarge) => return Err(K::TooLarge { value: value() }),
+    };
+    if q.is_sign_negative() && !q.is_zero() {
+        return Err(K::Negative { value: value() });
+    }
+    if q > Decimal::from(MAX_QUANTITY) {
+        return Err(K::TooLarge { value: value() });
+    }
+    let q = q.normalize();
+    let on_quote = item.pricing == Pricing::OnQuote;
+    match item.quantity {
+        _ if on_quote && q.scale() > 2 => Err(K::TooManyDecimals {
+            value: value(),
+            max: 2,
+        }),
+        _ if on_quote => Ok(q),
+        QuantityKind::YesNo if q != Decimal::ZERO && q != Decimal::ONE => {
+            Err(K::NotYesNo { value: value() })
+        }
+        QuantityKind::Whole if q.scale() > 0 => Err(K::NotWhole { value: value() }),
+        QuantityKind::Decimal if q.scale() > 2 => Err(K::TooManyDecimals {
+            value: value(),
+            max: 2,
+        }),
+        _ => Ok(q),
+    }
+}
+
+/// The known column `key` is likely a typo of (at most 3 edits away). None
+/// for an absurdly long cell: the distance costs its length times each
+/// known code's.
+fn suggestion(key: &str, known: &[String]) -> Option<String> {
+    if key.chars().count() > MAX_SUGGESTED {
+        return None;
+    }
+    known
+        .iter()
+        .map(|k| (strsim::levenshtein(key, k), k))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, k)| k.clone())
+}
+
 enum Column {
     Identity,
     Item(usize),
@@ -613,6 +822,124 @@ impl<'g> Validator<'g> {
     }
 }
 
+/// The rows seen with each SIRET: line, id, code service.
+type Sirets = HashMap<String, Vec<(u64, String, String)>>;
+
+impl Validator<'_> {
+    /// What column `col` of the header holds, or `None` with its problem
+    /// recorded: a duplicate or unknown column is ignored, an unnamed one
+    /// watched (`unnamed_in_use`).
+    fn header_cell(
+        &mut self,
+        col: usize,
+        name: &str,
+        seen: &mut HashMap<String, usize>,
+        known: &[String],
+    ) -> Option<Column> {
+        let key = fold_key(name);
+        // Excel keeps trailing columns that once held something: an
+        // unnamed column is ignored while it is empty, refused once it
+        // holds data (found while reading the rows).
+        if key.is_empty() {
+            self.unnamed.push(col);
+            return None;
+        }
+        let kind = if let Some(&first) = seen.get(&key) {
+            RosterErrorKind::DuplicateColumn {
+                name: name.to_string(),
+                first: first + 1,
+            }
+        } else {
+            seen.insert(key.clone(), col);
+            if let Some(spec) = COLUMNS.iter().find(|s| s.name == key) {
+                self.present.insert(spec.field, col);
+                return Some(Column::Identity);
+            }
+            if let Some(index) = self.grid.find(&key) {
+                return Some(Column::Item(index));
+            }
+            RosterErrorKind::UnknownColumn {
+                name: name.to_string(),
+                suggestion: suggestion(&key, known),
+                known: known.to_vec(),
+            }
+        };
+        self.header_errors.push((
+            col,
+            RosterError {
+                line: 1,
+                column: Some((col + 1, name.to_string())),
+                kind,
+            },
+        ));
+        None
+    }
+
+    /// The columns of `line` whose formula error was reported already
+    /// (`cell_error`); those of earlier lines are forgotten.
+    fn reported_cells(&mut self, line: u64) -> Vec<usize> {
+        std::mem::take(&mut self.error_cells)
+            .into_iter()
+            .filter(|(l, _)| *l == line)
+            .map(|(_, c)| c)
+            .collect()
+    }
+
+    /// Refuses every unnamed column on the first row that holds data in it:
+    /// a header problem, which makes every row unreadable.
+    fn unnamed_in_use(&mut self, line: u64, cells: &[&str]) {
+        let headers = &self.headers;
+        let header_errors = &mut self.header_errors;
+        self.unnamed.retain(|&col| {
+            if cells.get(col).is_some_and(|c| !c.is_empty()) {
+                header_errors.push((
+                    col,
+                    RosterError {
+                        line,
+                        column: Some((col + 1, headers[col].clone())),
+                        kind: RosterErrorKind::UnnamedColumn,
+                    },
+                ));
+                false
+            } else {
+                true
+            }
+        });
+    }
+
+    /// Refuses each cell longer than `MAX_CELL` not `reported` yet, as such
+    /// (no message quotes it), and adds it to `reported`; the row with
+    /// those cells read as empty, if there are any.
+    fn long_cells<'c>(
+        &mut self,
+        line: u64,
+        cells: &[&'c str],
+        reported: &mut Vec<usize>,
+    ) -> Option<Vec<&'c str>> {
+        let long: Vec<usize> = (0..cells.len())
+            .filter(|&col| cells[col].len() > MAX_CELL && !reported.contains(&col))
+            .collect();
+        if long.is_empty() {
+            return None;
+        }
+        for &col in &long {
+            self.out.errors.push(RosterError {
+                line,
+                column: Some((col + 1, self.headers[col].clone())),
+                kind: RosterErrorKind::TooLong { max: MAX_CELL },
+            });
+        }
+        reported.extend(&long);
+        Some(
+            cells
+                .iter()
+                .enumerate()
+                .map(|(col, c)| if long.contains(&col) { "" } else { *c })
+                .collect(),
+        )
+    }
+}
+
 impl super::read::RowSink for Validator<'_> {
     fn workbook(&mut self, sheet: &str, sheets: &[String]) {
         self.workbook = Some((sheet.to_string(), sheets.to_vec()));
@@ -630,138 +957,51 @@ impl super::read::RowSink for Validator<'_> {
         self.error_cells.push((line, column - 1));
     }
 
+    /// Maps each header cell to an identity column or a grid item; records
+    /// the unknown, duplicate and missing columns.
     fn header(&mut self, cells: &[&str]) {
-        let grid = self.grid;
-        let header_err = |col: usize, name: &str, kind| RosterError {
-            line: 1,
-            column: Some((col + 1, name.to_string())),
-            kind,
-        };
         self.headers = cells.iter().map(|c| (*c).to_string()).collect();
-        let mut seen: HashMap<String, usize> = HashMap::new();
-        let known: Vec<String> = FIELDS
+        let known: Vec<String> = COLUMNS
             .iter()
-            .map(|(n, _)| (*n).to_string())
-            .chain(grid.items().iter().map(|i| i.code.clone()))
+            .map(|s| s.name.to_string())
+            .chain(self.grid.items().iter().map(|i| i.code.clone()))
             .collect();
+        let mut seen: HashMap<String, usize> = HashMap::new();
         for (col, name) in cells.iter().enumerate() {
-            let key = fold_key(name);
-            // Excel keeps trailing columns that once held something: an
-            // unnamed column is ignored while it is empty, refused once it
-            // holds data (found while reading the rows).
-            if key.is_empty() {
-                self.unnamed.push(col);
-                self.columns.push(None);
-                continue;
-            }
-            if let Some(&first) = seen.get(&key) {
-                self.header_errors.push((
-                    col,
-                    header_err(
-                        col,
-                        name,
-                        RosterErrorKind::DuplicateColumn {
-                            name: (*name).to_string(),
-                            first: first + 1,
-                        },
-                    ),
-                ));
-                self.columns.push(None);
-                continue;
-            }
-            seen.insert(key.clone(), col);
-            if let Some((_, field)) = FIELDS.iter().find(|(n, _)| *n == key) {
-                self.present.insert(*field, col);
-                self.columns.push(Some(Column::Identity));
-            } else if let Some(index) = grid.find(&key) {
-                self.columns.push(Some(Column::Item(index)));
-            } else {
-                // No suggestion for an absurdly long cell: the distance
-                // costs its length times each known code's.
-                let suggestion = (key.chars().count() <= MAX_SUGGESTED)
-                    .then(|| {
-                        known
-                            .iter()
-                            .map(|k| (strsim::levenshtein(&key, k), k))
-                            .filter(|(d, _)| *d <= 3)
-                            .min()
-                            .map(|(_, k)| k.clone())
-                    })
-                    .flatten();
-                self.header_errors.push((
-                    col,
-                    header_err(
-                        col,
-                        name,
-                        RosterErrorKind::UnknownColumn {
-                            name: (*name).to_string(),
-                            suggestion,
-                            known: known.clone(),
-                        },
-                    ),
-                ));
-                self.columns.push(None);
-            }
+            let column = self.header_cell(col, name, &mut seen, &known);
+            self.columns.push(column);
         }
-        for field in REQUIRED {
-            if !self.present.contains_key(field) {
-                let name = FIELDS
-                    .iter()
-                    .find(|(_, f)| f == field)
-                    .map_or("", |(n, _)| n);
-                self.missing.push(RosterError {
-                    line: 1,
-                    column: None,
-                    kind: RosterErrorKind::MissingColumn {
-                        name: name.to_string(),
-                    },
-                });
-            }
+        for spec in COLUMNS
+            .iter()
+            .filter(|s| s.required && !self.present.contains_key(&s.field))
+        {
+            self.missing.push(RosterError {
+                line: 1,
+                column: None,
+                kind: RosterErrorKind::MissingColumn {
+                    name: spec.name.to_string(),
+                },
+            });
         }
     }
 
-    #[allow(clippy::too_many_lines)] // one row, every rule of the roster in order
+    /// Checks one data row: nothing when the header is wrong, refused
+    /// whole when its number of cells is not the header's; else each cell
+    /// is checked (`Row`) and the row becomes a member, or is rejected
+    /// with its errors.
     fn row(&mut self, line: u64, cells: &[&str]) {
         self.out.rows += 1;
-        let error_cells: Vec<usize> = std::mem::take(&mut self.error_cells)
-            .into_iter()
-            .filter(|(l, _)| *l == line)
-            .map(|(_, c)| c)
-            .collect();
-        let headers = &self.headers;
-        self.unnamed.retain(|&col| {
-            if cells.get(col).is_some_and(|c| !c.is_empty()) {
-                self.header_errors.push((
-                    col,
-                    RosterError {
-                        line,
-                        column: Some((col + 1, headers[col].clone())),
-                        kind: RosterErrorKind::UnnamedColumn,
-                    },
-                ));
-                false
-            } else {
-                true
-            }
-        });
+        let mut reported = self.reported_cells(line);
+        self.unnamed_in_use(line, cells);
         if !self.header_ok() {
             return;
         }
-        let grid = self.grid;
-        let exercice = self.exercice;
-        let columns = &self.columns;
-        let present = &self.present;
-        let ids = &mut self.ids;
-        let sirets = &mut self.sirets;
-        let Validated {
-            members, errors, ..
-        } = &mut self.out;
-        if cells.len() != headers.len() {
-            errors.push(RosterError {
+        if cells.len() != self.headers.len() {
+            self.out.errors.push(RosterError {
                 line,
                 column: None,
                 kind: RosterErrorKind::RaggedRow {
-                    expected: headers.len(),
+                    expected: self.headers.len(),
                     found: cells.len(),
                 },
             });
@@ -769,409 +1009,358 @@ impl super::read::RowSink for Validator<'_> {
             return;
         }
         // Formula errors of this row's cells were reported already.
-        let before = errors.len() - error_cells.len();
-        // A cell far too long is refused as such, then read as empty.
-        let mut long_cells = Vec::new();
-        for (col, c) in cells.iter().enumerate() {
-            if c.len() > MAX_CELL && !error_cells.contains(&col) {
-                errors.push(RosterError {
-                    line,
-                    column: Some((col + 1, headers[col].clone())),
-                    kind: RosterErrorKind::TooLong { max: MAX_CELL },
-                });
-                long_cells.push(col);
-            }
-        }
-        let shortened: Vec<&str>;
-        let cells = if long_cells.is_empty() {
-            cells
-        } else {
-            shortened = cells
-                .iter()
-                .enumerate()
-                .map(|(col, c)| if long_cells.contains(&col) { "" } else { *c })
-                .collect();
-            &shortened[..]
+        let before = self.out.errors.len() - reported.len();
+        let shortened = self.long_cells(line, cells, &mut reported);
+        let cells = shortened.as_deref().unwrap_or(cells);
+        let mut row = Row {
+            line,
+            cells,
+            headers: &self.headers,
+            present: &self.present,
+            grid: self.grid,
+            reported,
+            errors: &mut self.out.errors,
         };
-        let error_cells: Vec<usize> = error_cells.into_iter().chain(long_cells).collect();
-        let cell =
-            |field: Field| -> Option<(usize, &str)> { present.get(&field).map(|&c| (c, cells[c])) };
-        let mut err = |col: usize, kind: RosterErrorKind| {
-            if error_cells.contains(&col) {
-                return;
-            }
-            errors.push(RosterError {
-                line,
-                column: Some((col + 1, headers[col].clone())),
-                kind,
-            });
-        };
-        // Every text cell is printed on the appel and copied into its
-        // XML: refused if the fonts cannot draw a character of it.
-        let mut text = |field: Field, required: bool| -> String {
-            match cell(field) {
-                Some((c, v)) if v.chars().count() > MAX_TEXT => {
-                    err(c, RosterErrorKind::TooLong { max: MAX_TEXT });
-                    String::new()
-                }
-                Some((c, "")) if required => {
-                    err(c, RosterErrorKind::Missing);
-                    String::new()
-                }
-                Some((c, v)) => {
-                    // Only the address keeps its line breaks (Alt+Entrée
-                    // in Excel); elsewhere one is a space, as printed.
-                    let v = if field == Field::Adresse || !v.contains('\n') {
-                        Cow::Borrowed(v)
-                    } else {
-                        Cow::Owned(v.replace('\n', " "))
-                    };
-                    if let Some(ch) = v.chars().find(|&ch| ch.is_control() && ch != '\n') {
-                        err(c, RosterErrorKind::Control { ch });
-                        return String::new();
-                    }
-                    if let Some(ch) = first_unprintable(&v, true) {
-                        err(c, RosterErrorKind::Unprintable { ch });
-                        return String::new();
-                    }
-                    v.into_owned()
-                }
-                None => String::new(),
-            }
-        };
-        let id = text(Field::Id, true);
-        let nom = text(Field::Nom, true);
-        let adresse = text(Field::Adresse, false);
-        let mut code_postal = text(Field::CodePostal, false);
-        // Excel drops the leading zero of 01000 (a number to it).
-        if code_postal.len() == 4 && code_postal.chars().all(|c| c.is_ascii_digit()) {
-            code_postal.insert(0, '0');
-        }
-        let ville = text(Field::Ville, false);
-        let email = text(Field::Email, false);
-        let code_service = text(Field::CodeService, false);
-        let engagement = text(Field::Engagement, false);
-        if code_service.chars().count() > MAX_CODE_SERVICE
-            && let Some((c, _)) = cell(Field::CodeService)
+        let member = row.identity(self.exercice, &mut self.ids, &mut self.sirets);
+        let quantities = row.quantities(&self.columns);
+        row.item_rules(&quantities);
+        if self.out.errors.len() == before
+            && let Some(mut member) = member
         {
-            err(
-                c,
-                RosterErrorKind::TooLong {
-                    max: MAX_CODE_SERVICE,
-                },
-            );
+            member.quantities = quantities.into_iter().map(|(i, q, _)| (i, q)).collect();
+            self.out.members.push(member);
         }
+        if self.out.errors.len() > before {
+            self.rejected(line, cells);
+        }
+    }
+}
+
+/// One data row being checked, with where its errors go.
+struct Row<'r> {
+    line: u64,
+    cells: &'r [&'r str],
+    headers: &'r [String],
+    present: &'r HashMap<Field, usize>,
+    grid: &'r Grid,
+    /// Columns whose cell was refused already (a formula error, a cell far
+    /// too long): no second error for them.
+    reported: Vec<usize>,
+    errors: &'r mut Vec<RosterError>,
+}
+
+impl<'r> Row<'r> {
+    /// The column (0-based) and cell of `field`, if the roster has it.
+    fn cell(&self, field: Field) -> Option<(usize, &'r str)> {
+        self.present.get(&field).map(|&c| (c, self.cells[c]))
+    }
+
+    /// Records `kind` at column `col` (0-based), unless its cell was
+    /// refused already.
+    fn err(&mut self, col: usize, kind: RosterErrorKind) {
+        if self.reported.contains(&col) {
+            return;
+        }
+        self.errors.push(RosterError {
+            line: self.line,
+            column: Some((col + 1, self.headers[col].clone())),
+            kind,
+        });
+    }
+
+    /// The member the identity cells describe, its quantities not read
+    /// yet; `None` without a valid kind. Each cell is refused at its
+    /// column; the order of the checks below is the order a line's errors
+    /// are listed in: the printed texts (in `COLUMNS` order), the form of
+    /// the code service and of the addresses, the id's uniqueness, the
+    /// kind, affiliation and counts that place the member in its tier, the
+    /// SIRET and its uniqueness, the date of joining, what Chorus Pro
+    /// requires.
+    fn identity(
+        &mut self,
+        exercice: Option<i32>,
+        ids: &mut HashMap<String, u64>,
+        sirets: &mut Sirets,
+    ) -> Option<Member> {
+        let mut texts: Vec<String> = COLUMNS
+            .iter()
+            .map(|s| {
+                if s.parse.is_text() {
+                    self.text(s)
+                } else {
+                    String::new()
+                }
+            })
+            .collect();
+        let mut take = |field: Field| std::mem::take(&mut texts[field as usize]);
+        let (id, nom, adresse) = (take(Field::Id), take(Field::Nom), take(Field::Adresse));
+        let (code_postal, ville) = (take(Field::CodePostal), take(Field::Ville));
+        let (email, code_service) = (take(Field::Email), take(Field::CodeService));
+        let engagement = take(Field::Engagement);
+        self.reference_length(spec(Field::CodeService), &code_service);
+        self.emails(spec(Field::Email), &email);
+        self.unique_id(&id, ids);
+        let kind = self.parsed(spec(Field::Type), parse_kind);
+        let affiliee = self
+            .parsed(spec(Field::Affiliee), parse_affiliee)
+            .unwrap_or(true);
+        let population = self.count(spec(Field::Population), kind, affiliee);
+        let agents = self.count(spec(Field::Agents), kind, affiliee);
+        let siret = self
+            .parsed(spec(Field::Siret), parse_siret_cell)
+            .unwrap_or_default();
+        self.unique_siret(&siret, &id, &code_service, sirets);
+        let date_adhesion = self.parsed(spec(Field::DateAdhesion), |v| parse_adhesion(v, exercice));
+        self.chorus(&id, &siret, &code_service, &engagement);
+        Some(Member {
+            line: self.line,
+            kind: kind?,
+            id,
+            nom,
+            population,
+            agents,
+            affiliee,
+            siret,
+            adresse,
+            code_postal,
+            ville,
+            email,
+            code_service,
+            engagement,
+            date_adhesion,
+            quantities: Vec::new(),
+        })
+    }
+
+    /// The text of a printed cell (`Parse::is_text`), empty when the
+    /// column is absent or the cell refused: longer than `MAX_TEXT`, empty
+    /// though required, or holding a character the documents cannot print
+    /// (a control character, or one the fonts cannot draw).
+    fn text(&mut self, spec: &Spec) -> String {
+        let Some((c, v)) = self.cell(spec.field) else {
+            return String::new();
+        };
+        if v.chars().count() > MAX_TEXT {
+            self.err(c, RosterErrorKind::TooLong { max: MAX_TEXT });
+            return String::new();
+        }
+        if v.is_empty() && spec.required {
+            self.err(c, RosterErrorKind::Missing);
+            return String::new();
+        }
+        // Elsewhere than in a multiline cell a line break is a space, as
+        // printed.
+        let v = if matches!(spec.parse, Parse::Text { multiline: true }) || !v.contains('\n') {
+            Cow::Borrowed(v)
+        } else {
+            Cow::Owned(v.replace('\n', " "))
+        };
+        if let Some(ch) = v.chars().find(|&ch| ch.is_control() && ch != '\n') {
+            self.err(c, RosterErrorKind::Control { ch });
+            return String::new();
+        }
+        if let Some(ch) = first_unprintable(&v, true) {
+            self.err(c, RosterErrorKind::Unprintable { ch });
+            return String::new();
+        }
+        let mut v = v.into_owned();
+        if matches!(spec.parse, Parse::Postcode)
+            && v.len() == 4
+            && v.chars().all(|c| c.is_ascii_digit())
+        {
+            v.insert(0, '0');
+        }
+        v
+    }
+
+    /// `spec`'s cell through `parse`, refused at its column by the error
+    /// `parse` gives; `None` then, and when the column is absent or the
+    /// cell empty (refused as `Missing` if `spec.required`).
+    fn parsed<T>(
+        &mut self,
+        spec: &Spec,
+        parse: impl FnOnce(&str) -> Result<T, RosterErrorKind>,
+    ) -> Option<T> {
+        let (c, v) = self.cell(spec.field)?;
+        if v.is_empty() {
+            if spec.required {
+                self.err(c, RosterErrorKind::Missing);
+            }
+            return None;
+        }
+        parse(v).map_err(|kind| self.err(c, kind)).ok()
+    }
+
+    /// A count (`Parse::Count`); one absent though needed is refused at its
+    /// column or, when the roster has none, at the type's.
+    fn count(&mut self, spec: &Spec, kind: Option<MemberKind>, affiliee: bool) -> Option<u32> {
+        let Parse::Count { kinds, missing } = &spec.parse else {
+            return None;
+        };
+        match self.cell(spec.field) {
+            Some((_, "")) | None => {
+                let needed = affiliee && kind.is_some_and(|k| kinds.contains(&k));
+                let col = self
+                    .cell(spec.field)
+                    .or_else(|| self.cell(Field::Type))
+                    .map(|(c, _)| c);
+                if needed && let Some(c) = col {
+                    self.err(c, missing.clone());
+                }
+                None
+            }
+            Some(_) => self.parsed(spec, parse_count_cell),
+        }
+    }
+
+    /// Refuses a reference (`Parse::Reference`) longer than Chorus Pro
+    /// accepts.
+    fn reference_length(&mut self, spec: &Spec, value: &str) {
+        if let Parse::Reference { max } = spec.parse
+            && value.chars().count() > max
+            && let Some((c, _)) = self.cell(spec.field)
+        {
+            self.err(c, RosterErrorKind::TooLong { max });
+        }
+    }
+
+    /// Refuses an email cell (`Parse::Emails`) that is not a list of
+    /// addresses separated by `;` or `,`.
+    fn emails(&mut self, spec: &Spec, email: &str) {
         if !email.is_empty()
             && !email
                 .split([';', ','])
                 .map(str::trim)
                 .filter(|a| !a.is_empty())
                 .all(crate::ident::email_ok)
-            && let Some((c, _)) = cell(Field::Email)
+            && let Some((c, _)) = self.cell(spec.field)
         {
-            err(
+            self.err(
                 c,
                 RosterErrorKind::BadEmail {
-                    value: email.clone(),
+                    value: email.to_string(),
                 },
             );
         }
-        if !id.is_empty() {
-            // `C-14531` and `c-14531` are one member (the reader already
-            // removed invisible characters and composed accents).
-            let key = id.to_lowercase();
-            if let Some(&first_line) = ids.get(&key) {
-                if let Some((c, _)) = cell(Field::Id) {
-                    err(
-                        c,
-                        RosterErrorKind::DuplicateId {
-                            id: id.clone(),
-                            first_line,
-                        },
-                    );
-                }
-            } else {
-                ids.insert(key, line);
-            }
+    }
+
+    /// Refuses an id used on an earlier line (`ids`: the first line of
+    /// each, by its lower-case form); records a new one.
+    fn unique_id(&mut self, id: &str, ids: &mut HashMap<String, u64>) {
+        if id.is_empty() {
+            return;
         }
-        let kind = match cell(Field::Type) {
-            Some((c, "")) => {
-                err(c, RosterErrorKind::Missing);
-                None
+        // `C-14531` and `c-14531` are one member (the reader already
+        // removed invisible characters and composed accents).
+        let key = id.to_lowercase();
+        if let Some(&first_line) = ids.get(&key) {
+            if let Some((c, _)) = self.cell(Field::Id) {
+                let id = id.to_string();
+                self.err(c, RosterErrorKind::DuplicateId { id, first_line });
             }
-            Some((c, v)) => {
-                let k = MemberKind::parse(v);
-                if k.is_none() {
-                    err(
-                        c,
-                        RosterErrorKind::UnknownType {
-                            value: v.to_string(),
-                        },
-                    );
-                }
-                k
-            }
-            None => None,
-        };
-        let affiliee = match cell(Field::Affiliee) {
-            Some((c, v)) => parse_yes_no(v).unwrap_or_else(|| {
-                err(
-                    c,
-                    RosterErrorKind::BadAffiliee {
-                        value: v.to_string(),
-                    },
-                );
-                true
-            }),
-            None => true,
-        };
-        let mut count = |field: Field, needed: bool, missing: RosterErrorKind| -> Option<u32> {
-            match cell(field) {
-                Some((_, "")) | None => {
-                    if needed {
-                        // Point at the column if it exists, else at the row.
-                        let col = cell(field)
-                            .map(|(c, _)| c)
-                            .or_else(|| cell(Field::Type).map(|(c, _)| c));
-                        if let Some(c) = col {
-                            err(c, missing);
-                        }
-                    }
-                    None
-                }
-                Some((c, v)) => match parse_count(v) {
-                    Ok(n) => Some(n),
-                    Err(()) => {
-                        err(
-                            c,
-                            RosterErrorKind::BadCount {
-                                value: v.to_string(),
-                            },
-                        );
-                        None
-                    }
-                },
-            }
-        };
-        // A non-affiliated member is in the top tier whatever its size.
-        let population = count(
-            Field::Population,
-            affiliee && kind == Some(MemberKind::Commune),
-            RosterErrorKind::MissingPopulation,
-        );
-        let agents = count(
-            Field::Agents,
-            affiliee
-                && matches!(
-                    kind,
-                    Some(MemberKind::EtablissementPublic | MemberKind::BudgetAnnexe)
-                ),
-            RosterErrorKind::MissingAgents,
-        );
-        let siret = match cell(Field::Siret) {
-            Some((c, "")) => {
-                err(c, RosterErrorKind::Missing);
-                String::new()
-            }
-            Some((c, v)) => parse_siret(v).unwrap_or_else(|reason| {
-                err(
-                    c,
-                    RosterErrorKind::BadSiret {
-                        value: v.to_string(),
-                        reason,
-                    },
-                );
-                String::new()
-            }),
-            None => String::new(),
-        };
-        if !siret.is_empty()
-            && let Some((c, _)) = cell(Field::Siret)
-        {
-            let seen = sirets.entry(siret.clone()).or_default();
-            // Two services of one collectivité may share its SIRET, each
-            // with its own Chorus Pro code service; nothing else may.
-            let clash = seen.iter().find(|(_, _, service)| {
-                code_service.is_empty() || service.is_empty() || *service == code_service
-            });
-            if let Some((first_line, first_id, _)) = clash {
-                err(
-                    c,
-                    RosterErrorKind::DuplicateSiret {
-                        siret: siret.clone(),
-                        first_line: *first_line,
-                        first_id: first_id.clone(),
-                    },
-                );
-            } else {
-                seen.push((line, id.clone(), code_service.clone()));
-            }
+        } else {
+            ids.insert(key, self.line);
         }
-        let date_adhesion = match cell(Field::DateAdhesion) {
-            Some((_, "")) | None => None,
-            Some((c, v)) => match parse_date(v) {
-                Some(d) if exercice.is_none_or(|y| d.year() == y) => Some(d),
-                Some(_) => {
-                    err(
-                        c,
-                        RosterErrorKind::DateOutsideExercice {
-                            value: v.to_string(),
-                            exercice: exercice.unwrap_or_default(),
-                        },
-                    );
-                    None
-                }
-                None => {
-                    err(
-                        c,
-                        RosterErrorKind::BadDate {
-                            value: v.to_string(),
-                        },
-                    );
-                    None
-                }
-            },
+    }
+
+    /// Refuses a SIRET an earlier line has, unless both rows have distinct
+    /// code services; records it otherwise.
+    fn unique_siret(&mut self, siret: &str, id: &str, code_service: &str, sirets: &mut Sirets) {
+        if siret.is_empty() {
+            return;
+        }
+        let Some((c, _)) = self.cell(Field::Siret) else {
+            return;
         };
-        // Chorus Pro: some members require these references on their invoices.
-        let chorus_col = |field: Field| cell(field).or_else(|| cell(Field::Id)).map(|(c, _)| c);
-        if engagement.chars().count() > MAX_ENGAGEMENT
-            && let Some(c) = chorus_col(Field::Engagement)
-        {
-            err(
+        let seen = sirets.entry(siret.to_string()).or_default();
+        // Two services of one collectivité may share its SIRET, each
+        // with its own Chorus Pro code service; nothing else may.
+        let clash = seen.iter().find(|(_, _, service)| {
+            code_service.is_empty() || service.is_empty() || service == code_service
+        });
+        if let Some((first_line, first_id, _)) = clash {
+            self.err(
                 c,
-                RosterErrorKind::TooLong {
-                    max: MAX_ENGAGEMENT,
+                RosterErrorKind::DuplicateSiret {
+                    siret: siret.to_string(),
+                    first_line: *first_line,
+                    first_id: first_id.clone(),
                 },
             );
+        } else {
+            seen.push((self.line, id.to_string(), code_service.to_string()));
         }
+    }
+
+    /// Chorus Pro: the engagement within its length, and the references the
+    /// grid requires for some members (section [chorus]), refused at their
+    /// column or, when the roster has none, at the id's.
+    fn chorus(&mut self, id: &str, siret: &str, code_service: &str, engagement: &str) {
+        self.reference_length(spec(Field::Engagement), engagement);
+        let col = |row: &Self, field: Field| {
+            row.cell(field)
+                .or_else(|| row.cell(Field::Id))
+                .map(|(c, _)| c)
+        };
         if engagement.is_empty()
-            && grid.requires_engagement(&id, &siret)
-            && let Some(c) = chorus_col(Field::Engagement)
+            && self.grid.requires_engagement(id, siret)
+            && let Some(c) = col(self, Field::Engagement)
         {
-            err(c, RosterErrorKind::MissingEngagement);
+            self.err(c, RosterErrorKind::MissingEngagement);
         }
         if code_service.is_empty()
-            && grid.requires_code_service(&id, &siret)
-            && let Some(c) = chorus_col(Field::CodeService)
+            && self.grid.requires_code_service(id, siret)
+            && let Some(c) = col(self, Field::CodeService)
         {
-            err(c, RosterErrorKind::MissingCodeService);
+            self.err(c, RosterErrorKind::MissingCodeService);
         }
+    }
 
-        // Quantities, in grid order.
-        let mut quantities: Vec<(usize, Decimal, usize)> = Vec::new();
+    /// The row's non-zero quantities as (item, quantity, column), in grid
+    /// order; each cell refused at its column (`parse_quantity`) counts
+    /// for none.
+    fn quantities(&mut self, columns: &[Option<Column>]) -> Vec<(usize, Decimal, usize)> {
+        let mut quantities = Vec::new();
         for (col, column) in columns.iter().enumerate() {
             let Some(Column::Item(index)) = column else {
                 continue;
             };
-            let v = cells[col];
+            let v = self.cells[col];
             if v.is_empty() {
                 continue;
             }
-            let item = grid.item(*index);
-            let value = v.to_string();
-            let q = match parse_nombre(v) {
-                Ok(q) => q,
-                Err(NumberError::NotANumber) => {
-                    err(col, RosterErrorKind::NotANumber { value });
-                    continue;
-                }
-                Err(NumberError::TooLarge) => {
-                    err(col, RosterErrorKind::TooLarge { value });
-                    continue;
-                }
-            };
-            if q.is_sign_negative() && !q.is_zero() {
-                err(col, RosterErrorKind::Negative { value });
-                continue;
-            }
-            if q > Decimal::from(MAX_QUANTITY) {
-                err(col, RosterErrorKind::TooLarge { value });
-                continue;
-            }
-            let q = q.normalize();
-            let on_quote = item.pricing == Pricing::OnQuote;
-            let problem = match item.quantity {
-                _ if on_quote && q.scale() > 2 => Some(RosterErrorKind::TooManyDecimals {
-                    value: value.clone(),
-                    max: 2,
-                }),
-                _ if on_quote => None,
-                QuantityKind::YesNo if q != Decimal::ZERO && q != Decimal::ONE => {
-                    Some(RosterErrorKind::NotYesNo {
-                        value: value.clone(),
-                    })
-                }
-                QuantityKind::Whole if q.scale() > 0 => Some(RosterErrorKind::NotWhole {
-                    value: value.clone(),
-                }),
-                QuantityKind::Decimal if q.scale() > 2 => Some(RosterErrorKind::TooManyDecimals {
-                    value: value.clone(),
-                    max: 2,
-                }),
-                _ => None,
-            };
-            if let Some(kind) = problem {
-                err(col, kind);
-                continue;
-            }
-            if !q.is_zero() {
-                quantities.push((*index, q, col));
+            match parse_quantity(self.grid.item(*index), v) {
+                Ok(q) if q.is_zero() => {}
+                Ok(q) => quantities.push((*index, q, col)),
+                Err(kind) => self.err(col, kind),
             }
         }
         quantities.sort_by_key(|(i, _, _)| *i);
-        // Rules between items.
+        quantities
+    }
+
+    /// The rules between the row's items: one excluded by another taken
+    /// (reported once, on the later column), one requiring one of others
+    /// none of which is taken.
+    fn item_rules(&mut self, quantities: &[(usize, Decimal, usize)]) {
+        let grid = self.grid;
         let taken = |i: usize| quantities.iter().any(|(j, _, _)| *j == i);
-        for (index, _, col) in &quantities {
+        for (index, _, col) in quantities {
             let item = grid.item(*index);
             for other in &item.exclut {
-                // Report each excluded pair once, on the later column.
                 if taken(*other) && *other < *index {
-                    err(
-                        *col,
-                        RosterErrorKind::Excluded {
-                            other: grid.item(*other).code.clone(),
-                        },
-                    );
+                    let other = grid.item(*other).code.clone();
+                    self.err(*col, RosterErrorKind::Excluded { other });
                 }
             }
             if !item.requiert_un_de.is_empty() && !item.requiert_un_de.iter().any(|&r| taken(r)) {
-                err(
-                    *col,
-                    RosterErrorKind::Requires {
-                        any_of: item
-                            .requiert_un_de
-                            .iter()
-                            .map(|&r| grid.item(r).code.clone())
-                            .collect(),
-                    },
-                );
+                let any_of = item
+                    .requiert_un_de
+                    .iter()
+                    .map(|&r| grid.item(r).code.clone())
+                    .collect();
+                self.err(*col, RosterErrorKind::Requires { any_of });
             }
-        }
-
-        if errors.len() == before
-            && let Some(kind) = kind
-        {
-            members.push(Member {
-                line,
-                id,
-                nom,
-                kind,
-                population,
-                agents,
-                affiliee,
-                siret,
-                adresse,
-                code_postal,
-                ville,
-                email,
-                code_service,
-                engagement,
-                date_adhesion,
-                quantities: quantities.into_iter().map(|(i, q, _)| (i, q)).collect(),
-            });
-        }
-        if errors.len() > before {
-            self.rejected(line, cells);
         }
     }
 }
@@ -1717,5 +1906,386 @@ mod tests {
             e[0].to_string(),
             "ligne 2, colonne 12 (L) « parapheur » : « 3 » : ce service se souscrit ou non ; indiquez 1 (souscrit) ou 0 / vide (non souscrit)"
         );
+    }
+
+    /// Every identity column, for the cells `HEAD` lacks.
+    const FULL_HEAD: &str = "id;nom;type;population;agents;affiliee;siret;adresse;code_postal;ville;email;code_service;engagement;date_adhesion;forfait_metiers\n";
+
+    /// The errors of `rows` under `FULL_HEAD`, as (line, column name, kind).
+    fn full_errors(
+        grid: &Grid,
+        rows: &str,
+        exercice: Option<i32>,
+    ) -> Vec<(u64, Option<String>, RosterErrorKind)> {
+        let raw = read_roster(format!("{FULL_HEAD}{rows}").as_bytes()).unwrap();
+        let (_, errors) = validate_rows(&raw, grid, exercice).unwrap();
+        errors
+            .into_iter()
+            .map(|e| (e.line, e.column.map(|(_, n)| n), e.kind))
+            .collect()
+    }
+
+    /// The one error reading and validating `bytes` gives, with its whole
+    /// position (reader errors name no column).
+    fn read_error(
+        bytes: &[u8],
+        sheet: Option<&str>,
+    ) -> (u64, Option<(usize, String)>, RosterErrorKind) {
+        let grid = Grid::parse(GRID).unwrap();
+        let mut e = read_and_validate(bytes, sheet, &grid, None).expect_err("should be refused");
+        assert_eq!(e.len(), 1, "{e:?}");
+        let e = e.remove(0);
+        (e.line, e.column, e.kind)
+    }
+
+    /// The workbooks of the CLI suite: the roster of `roster.csv` on the
+    /// second sheet of an ODS file, and a workbook with a formula error.
+    const ROLE_ODS: &[u8] = include_bytes!("../../tests/fixtures/role.ods");
+    const ROLE_ERREURS: &[u8] = include_bytes!("../../tests/fixtures/role-erreurs.xlsx");
+
+    #[test]
+    fn affiliee_is_yes_or_no() {
+        let (line, col, kind) = one_error(&format!("A;X;commune;10;;bof;{SIRET};1;;;;;;;\n"));
+        assert_eq!((line, col.as_deref()), (2, Some("affiliee")));
+        assert_eq!(
+            kind,
+            RosterErrorKind::BadAffiliee {
+                value: "bof".into()
+            }
+        );
+        assert!(run(&format!("A;X;commune;10;;Non;{SIRET};1;;;;;;;\n")).is_ok());
+    }
+
+    #[test]
+    fn emails_are_addresses_separated_by_semicolons_or_commas() {
+        let grid = Grid::parse(GRID).unwrap();
+        let row = |email: &str| format!("A;X;commune;10;;;{SIRET};;;;{email};;;;1\n");
+        let two = row("\"mairie@ablon.fr; compta@ablon.fr,\"");
+        assert_eq!(full_errors(&grid, &two, None), vec![]);
+        assert_eq!(
+            full_errors(&grid, &row("mairie@ablon"), None),
+            vec![(
+                2,
+                Some("email".into()),
+                RosterErrorKind::BadEmail {
+                    value: "mairie@ablon".into()
+                }
+            )]
+        );
+    }
+
+    #[test]
+    fn required_cells_are_refused_empty_at_their_column() {
+        let e = errors(";;;10;;;;1;;;;;;;\n");
+        let cols: Vec<_> = e.iter().map(|(l, c, k)| (*l, c.as_deref(), k)).collect();
+        let missing = &RosterErrorKind::Missing;
+        assert_eq!(
+            cols,
+            vec![
+                (2, Some("id"), missing),
+                (2, Some("nom"), missing),
+                (2, Some("type"), missing),
+                (2, Some("siret"), missing),
+            ]
+        );
+    }
+
+    #[test]
+    fn header_problems_are_on_line_1_at_their_column() {
+        let grid = Grid::parse(GRID).unwrap();
+        let raw = read_roster(b"id;nom;nom;siret\n").unwrap();
+        let e = validate(&raw, &grid).unwrap_err();
+        let got: Vec<_> = e.into_iter().map(|e| (e.line, e.column, e.kind)).collect();
+        assert_eq!(
+            got,
+            vec![
+                (
+                    1,
+                    Some((3, "nom".into())),
+                    RosterErrorKind::DuplicateColumn {
+                        name: "nom".into(),
+                        first: 2
+                    }
+                ),
+                (
+                    1,
+                    None,
+                    RosterErrorKind::MissingColumn {
+                        name: "type".into()
+                    }
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_line_s_errors_come_in_the_order_of_its_checks() {
+        let text = GRID
+            .replace(
+                "engagement_obligatoire = []",
+                "engagement_obligatoire = [\"B\"]",
+            )
+            .replace(
+                "code_service_obligatoire = []",
+                "code_service_obligatoire = [\"B\"]",
+            );
+        let grid = Grid::parse(&text).unwrap();
+        let (a301, c101, e51) = ("a".repeat(301), "c".repeat(101), "e".repeat(51));
+        let rows = format!(
+            "A;Ablon;commune;10;;;{SIRET};;;;;;;;1\n\
+             A;Łódź;commune;;x;bof;{SIRET};{a301};\u{7};Caen;mairie;{c101};{e51};31/02/2027;2\n\
+             B;Bayeux;ep;;;;{SIRET_2};;;;;;\u{7};;1\n"
+        );
+        use RosterErrorKind as K;
+        let at = |line: u64, col: &str, kind| (line, Some(col.to_string()), kind);
+        assert_eq!(
+            full_errors(&grid, &rows, Some(2027)),
+            vec![
+                at(3, "nom", K::Unprintable { ch: 'Ł' }),
+                at(3, "adresse", K::TooLong { max: MAX_TEXT }),
+                at(3, "code_postal", K::Control { ch: '\u{7}' }),
+                at(3, "code_service", K::TooLong { max: 100 }),
+                at(
+                    3,
+                    "email",
+                    K::BadEmail {
+                        value: "mairie".into()
+                    }
+                ),
+                at(
+                    3,
+                    "id",
+                    K::DuplicateId {
+                        id: "A".into(),
+                        first_line: 2
+                    }
+                ),
+                at(
+                    3,
+                    "affiliee",
+                    K::BadAffiliee {
+                        value: "bof".into()
+                    }
+                ),
+                at(3, "population", K::MissingPopulation),
+                at(3, "agents", K::BadCount { value: "x".into() }),
+                at(
+                    3,
+                    "siret",
+                    K::DuplicateSiret {
+                        siret: SIRET.into(),
+                        first_line: 2,
+                        first_id: "A".into()
+                    }
+                ),
+                at(
+                    3,
+                    "date_adhesion",
+                    K::BadDate {
+                        value: "31/02/2027".into()
+                    }
+                ),
+                at(3, "engagement", K::TooLong { max: 50 }),
+                at(3, "forfait_metiers", K::NotYesNo { value: "2".into() }),
+                at(4, "engagement", K::Control { ch: '\u{7}' }),
+                at(4, "agents", K::MissingAgents),
+                at(4, "engagement", K::MissingEngagement),
+                at(4, "code_service", K::MissingCodeService),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_full_row_fills_every_field_of_its_member() {
+        let grid = Grid::parse(GRID).unwrap();
+        let rows = format!(
+            "A;\"Saint\nLô\";budget annexe;;3;non;{SIRET};\"1 rue\nBP 2\";1000;Caen;a@b.fr;FIN;EJ-1;15/06/2027;1\n"
+        );
+        let raw = read_roster(format!("{FULL_HEAD}{rows}").as_bytes()).unwrap();
+        let (members, errors) = validate_rows(&raw, &grid, Some(2027)).unwrap();
+        assert_eq!(errors, vec![]);
+        assert_eq!(
+            members,
+            vec![Member {
+                line: 2,
+                id: "A".into(),
+                nom: "Saint Lô".into(),
+                kind: MemberKind::BudgetAnnexe,
+                population: None,
+                agents: Some(3),
+                affiliee: false,
+                siret: SIRET.into(),
+                adresse: "1 rue\nBP 2".into(),
+                code_postal: "01000".into(),
+                ville: "Caen".into(),
+                email: "a@b.fr".into(),
+                code_service: "FIN".into(),
+                engagement: "EJ-1".into(),
+                date_adhesion: NaiveDate::from_ymd_opt(2027, 6, 15),
+                quantities: vec![(grid.find("forfait_metiers").unwrap(), Decimal::ONE)],
+            }]
+        );
+    }
+
+    #[test]
+    fn a_rejected_row_is_known_by_its_id_cell_as_read() {
+        let grid = Grid::parse(GRID).unwrap();
+        let huge = "9".repeat(MAX_CELL + 1);
+        let text = format!(
+            "{HEAD}{huge};X;commune;10;;;{SIRET};1;;;;;;;\nB;Y;commune;10;;;{SIRET_2};2;;;;;;;\n"
+        );
+        let v = read_and_validate(text.as_bytes(), None, &grid, None).unwrap();
+        // The id cell far too long is refused once, then read as empty.
+        let e: Vec<_> = v.errors.iter().map(|e| (e.line, e.kind.clone())).collect();
+        assert_eq!(e[0], (2, RosterErrorKind::TooLong { max: MAX_CELL }));
+        assert_eq!(e.len(), 2, "{e:?}");
+        let mut rejected: Vec<_> = v.rejected_ids.into_iter().collect();
+        rejected.sort();
+        assert_eq!(rejected, vec![(2, String::new()), (3, "B".to_string())]);
+    }
+
+    #[test]
+    fn an_empty_file_is_refused_as_a_whole() {
+        assert_eq!(read_error(b"", None), (0, None, RosterErrorKind::EmptyFile));
+    }
+
+    #[test]
+    fn broken_csv_keeps_the_reader_s_line() {
+        // Reached through the conversion `read_and_validate` applies: the
+        // reader decodes before parsing and parses leniently (rows of any
+        // length, stray quotes kept), so no bytes make csv fail.
+        let e = RosterError::from(ReadError::Csv {
+            line: 7,
+            message: "guillemet".into(),
+        });
+        assert_eq!(
+            (e.line, e.column, e.kind),
+            (
+                7,
+                None,
+                RosterErrorKind::BrokenCsv {
+                    message: "guillemet".into()
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn mixed_encodings_are_refused_at_the_bad_byte() {
+        // « é » in UTF-8, then « é » in Windows-1252.
+        let bytes = b"id;nom;type;siret\nA;R\xc3\xa9\xe9;commune;1\n";
+        assert_eq!(
+            read_error(bytes, None),
+            (2, Some((5, String::new())), RosterErrorKind::MixedEncoding)
+        );
+    }
+
+    #[test]
+    fn utf16_without_a_bom_is_refused() {
+        let bytes: Vec<u8> = HEAD.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        assert_eq!(
+            read_error(&bytes, None),
+            (0, None, RosterErrorKind::Utf16WithoutBom)
+        );
+    }
+
+    #[test]
+    fn broken_utf16_is_refused() {
+        // A BOM, then a high surrogate without its low one.
+        assert_eq!(
+            read_error(b"\xFF\xFE\x00\xD8i\x00", None),
+            (0, None, RosterErrorKind::BadUtf16)
+        );
+    }
+
+    #[test]
+    fn an_unreadable_workbook_is_refused() {
+        assert_eq!(
+            read_error(b"PK\x03\x04 pas un classeur", None),
+            (0, None, RosterErrorKind::Workbook { format: "xlsx" })
+        );
+    }
+
+    #[test]
+    fn a_sheet_name_for_a_csv_is_refused() {
+        assert_eq!(
+            read_error(HEAD.as_bytes(), Some("Rôle")),
+            (0, None, RosterErrorKind::SheetOnCsv)
+        );
+    }
+
+    #[test]
+    fn a_header_too_wide_is_refused_on_line_1() {
+        let header = "c;".repeat(super::super::read::MAX_COLUMNS + 1);
+        assert_eq!(
+            read_error(header.as_bytes(), None),
+            (
+                1,
+                None,
+                RosterErrorKind::TooManyColumns {
+                    found: super::super::read::MAX_COLUMNS + 1
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn a_sheet_the_workbook_lacks_is_refused() {
+        assert_eq!(
+            read_error(ROLE_ODS, Some("Rôles")),
+            (
+                0,
+                None,
+                RosterErrorKind::UnknownSheet {
+                    name: "Rôles".into(),
+                    sheets: vec!["Sommaire".into(), "Rôle".into()]
+                }
+            )
+        );
+    }
+
+    #[test]
+    fn the_first_of_several_sheets_is_named_after_its_header_errors() {
+        let grid = Grid::parse(GRID).unwrap();
+        let e = read_and_validate(ROLE_ODS, None, &grid, None).unwrap_err();
+        let last = e.last().unwrap();
+        assert_eq!(
+            (last.line, &last.column, &last.kind),
+            (
+                0,
+                &None,
+                &RosterErrorKind::FirstSheet {
+                    sheet: "Sommaire".into(),
+                    sheets: vec!["Sommaire".into(), "Rôle".into()]
+                }
+            )
+        );
+        assert!(e.len() > 1, "{e:?}");
+        let v = read_and_validate(ROLE_ODS, Some("Rôle"), &grid, None).unwrap();
+        assert!(v.errors.is_empty(), "{:?}", v.errors);
+    }
+
+    #[test]
+    fn a_formula_error_is_reported_at_its_cell_and_only_there() {
+        let grid = Grid::parse(GRID).unwrap();
+        let v = read_and_validate(ROLE_ERREURS, None, &grid, None).unwrap();
+        let e: Vec<_> = v
+            .errors
+            .iter()
+            .map(|e| (e.line, e.column.clone(), e.kind.clone()))
+            .collect();
+        assert_eq!(e.len(), 2, "{e:?}");
+        assert_eq!(
+            e[0],
+            (
+                3,
+                Some((4, "population".into())),
+                RosterErrorKind::CellError {
+                    value: "#DIV/0!".into()
+                }
+            )
+        );
+        assert!(matches!(e[1].2, RosterErrorKind::UnknownType { .. }));
+        assert_eq!(v.rejected_ids.len(), 2);
     }
 }
