@@ -406,7 +406,8 @@ impl fmt::Display for RosterErrorKind {
             K::TooLong { max } => {
                 write!(
                     f,
-                    "texte trop long (plus de {max} caractères) : raccourcissez-le"
+                    "texte trop long (plus de {} caractères) : raccourcissez-le",
+                    crate::format_fr::integer(*max as u64)
                 )
             }
             K::DuplicateId { id, first_line } => write!(
@@ -599,13 +600,6 @@ fn parse_count(text: &str) -> Result<u32, ()> {
         .ok_or(())
 }
 
-/// A date as Excel writes it in France (`15/06/2027`), or ISO (`2027-06-15`).
-fn parse_date(text: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%d/%m/%Y")
-        .or_else(|_| NaiveDate::parse_from_str(text, "%Y-%m-%d"))
-        .ok()
-}
-
 /// A type cell as a kind of member.
 fn parse_kind(text: &str) -> Result<MemberKind, RosterErrorKind> {
     MemberKind::parse(text).ok_or_else(|| RosterErrorKind::UnknownType {
@@ -637,7 +631,7 @@ fn parse_siret_cell(text: &str) -> Result<String, RosterErrorKind> {
 
 /// A date of joining, which must fall in the `exercice` if one is given.
 fn parse_adhesion(text: &str, exercice: Option<i32>) -> Result<NaiveDate, RosterErrorKind> {
-    match parse_date(text) {
+    match crate::format_fr::parse_date(text) {
         Some(d) if exercice.is_none_or(|y| d.year() == y) => Ok(d),
         Some(_) => Err(RosterErrorKind::DateOutsideExercice {
             value: text.to_string(),
