@@ -35,6 +35,8 @@ pub mod format_fr;
 #[cfg(test)]
 mod fuzz_tests;
 pub mod ident;
+#[cfg(test)]
+mod invariant_tests;
 pub mod ledger;
 pub mod log;
 pub mod money;
