@@ -30,6 +30,7 @@ pub mod csv_out;
 pub mod emetteur;
 pub mod error;
 pub mod facturx;
+pub mod failpoint;
 pub mod files;
 pub mod format_fr;
 #[cfg(test)]

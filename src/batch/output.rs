@@ -4,6 +4,7 @@
 //!
 //! Killed at any moment, a run leaves either the previous output or the
 //! complete new batch; the next run removes the stale staging folders.
+//! The tests stop a debug build at each step (`crate::failpoint`).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufWriter, Seek, SeekFrom, Write};
@@ -212,6 +213,8 @@ pub(crate) fn write_staged<T>(
     result
 }
 
+/// Fills the staging folder with a whole batch: the PDFs, the ledger, the
+/// summary, the report and the lists, then the manifest, last.
 fn fill_staging(
     staging: &Path,
     batch: &Batch<'_>,
@@ -225,17 +228,8 @@ fn fill_staging(
     let e = batch.emission;
     let mut summary = SummaryBuilder::new(batch.grid, e.exercice, e.date_emission, e.date_echeance);
     summary.add_rejected(batch.rejetes);
-
     let ledger_path = staging.join(LEDGER_FILE);
-    let ledger_err = Error::io("écrire le fichier", &ledger_path);
-    let file =
-        File::create_new(&ledger_path).map_err(Error::io("créer le fichier", &ledger_path))?;
-    let hashing = HashingWriter {
-        inner: BufWriter::new(file),
-        hasher: Sha256::new(),
-    };
-    let mut ledger =
-        LedgerWriter::new(hashing, options.csv_format, options.csv_encoding).map_err(ledger_err)?;
+    let ledger = create_ledger(&ledger_path, options)?;
 
     // Opened before any PDF is written, so that every write-back error of
     // the batch is reported to it (`syncfs` reports the errors that occur
@@ -245,32 +239,92 @@ fn fill_staging(
     // Numbers first, then a parallel map per chunk with an ordered collect:
     // each worker prices, renders, writes and hashes its own PDF; the
     // ledger and the summary are then fed sequentially in roster order.
-    //
-    // Pipelined so that neither core waits: the sequential feeding of chunk
-    // k (ledger rows, summary, manifest entries) runs beside the rendering
-    // of chunk k+1 (`rayon::join`: the idle worker takes whichever is left),
-    // and a flusher thread starts writing each finished chunk to disk
-    // (`syncfs`) while the next ones are rendered, so that the final flush
-    // before the manifest has little left to do.
     let ranks = ranks(batch.members, batch.grid, e.premier_numero)?;
-    // The manifest's entries go to a scratch file as they come, not to
-    // memory: at 100 000 members they are 80 MB of JSON.
-    let mut appels = ManifestEntries::create(&staging.join(ENTRIES_SCRATCH_FILE))?;
-    let mut feed = |done: Vec<(Outcome, Option<SerializedEntry>)>| -> Result<(), Error> {
-        for (o, entry) in done {
-            summary.add(&o);
-            if let Some(appel) = o.appel() {
-                ledger
-                    .write_appel(appel)
-                    .map_err(Error::io("écrire le fichier", &ledger_path))?;
-            }
-            if let Some(entry) = entry {
-                appels.push(&entry)?;
-            }
-        }
-        Ok(())
+    let mut feeder = Feeder {
+        summary,
+        ledger,
+        ledger_path: &ledger_path,
+        // The manifest's entries go to a scratch file as they come, not to
+        // memory: at 100 000 members they are 80 MB of JSON.
+        appels: ManifestEntries::create(&staging.join(ENTRIES_SCRATCH_FILE))?,
     };
-    let render_chunk = |members: &[Member], ranks: &[Option<u32>]| {
+    let workers = Workers {
+        appels_dir: &appels_dir,
+        grid: batch.grid,
+        emission: e,
+        renderer,
+        emetteur,
+        pdf: options.pdf,
+    };
+    render_all(
+        staging,
+        &staging_fd,
+        batch.members,
+        &ranks,
+        &workers,
+        &mut feeder,
+        progress,
+    )?;
+    let Feeder {
+        summary,
+        ledger,
+        appels,
+        ..
+    } = feeder;
+    let ledger_hash = finish_ledger(ledger, &ledger_path)?;
+    let summary = summary.finish();
+
+    let fichiers = write_side_files(staging, &summary, ledger_hash, emetteur, options, batch)?;
+    let manifest = batch_manifest(batch, &summary, &appels, fichiers);
+    seal(staging, &staging_fd, &manifest, appels)?;
+    Ok(summary)
+}
+
+/// The ledger being written, hashed as it goes.
+type HashedLedger = LedgerWriter<HashingWriter<BufWriter<File>>>;
+
+/// Creates the batch's ledger at `path` and writes its header.
+fn create_ledger(path: &Path, options: OutputOptions) -> Result<HashedLedger, Error> {
+    let ledger_err = Error::io("écrire le fichier", path);
+    let file = File::create_new(path).map_err(Error::io("créer le fichier", path))?;
+    let hashing = HashingWriter {
+        inner: BufWriter::new(file),
+        hasher: Sha256::new(),
+    };
+    LedgerWriter::new(hashing, options.csv_format, options.csv_encoding).map_err(ledger_err)
+}
+
+/// Writes the end of the ledger at `path` and closes it; returns its hash.
+fn finish_ledger(ledger: HashedLedger, path: &Path) -> Result<String, Error> {
+    let hashing = ledger
+        .finish()
+        .map_err(Error::io("écrire le fichier", path))?;
+    let ledger_hash = hex(&hashing.hasher.finalize());
+    let file = hashing
+        .inner
+        .into_inner()
+        .map_err(|e| Error::io("écrire le fichier", path)(e.into_error()))?;
+    drop(file);
+    Ok(ledger_hash)
+}
+
+/// A member's outcome and, for an appel, its manifest entry.
+type Rendered = (Outcome, Option<SerializedEntry>);
+
+/// What the workers need to price, render and write the PDFs.
+struct Workers<'a> {
+    appels_dir: &'a Path,
+    grid: &'a Grid,
+    emission: &'a Emission,
+    renderer: &'a Renderer,
+    emetteur: &'a Emetteur,
+    pdf: PdfFormat,
+}
+
+impl Workers<'_> {
+    /// Prices, renders, writes and hashes the PDFs of one chunk in
+    /// parallel, each worker its own; returns them in roster order.
+    fn chunk(&self, members: &[Member], ranks: &[Option<u32>]) -> Result<Vec<Rendered>, Error> {
         members
             .par_iter()
             .zip(ranks.par_iter())
@@ -280,69 +334,127 @@ fn fill_staging(
             // render while the other waits for the next chunk.
             .with_max_len(1)
             .map(|(member, rang)| {
-                let o = outcome(member, *rang, batch.grid, e)?;
+                let o = outcome(member, *rang, self.grid, self.emission)?;
                 let entry = match o.appel() {
                     Some(appel) => Some(write_pdf(
-                        &appels_dir,
+                        self.appels_dir,
                         appel,
-                        renderer,
-                        emetteur,
-                        options.pdf,
+                        self.renderer,
+                        self.emetteur,
+                        self.pdf,
                     )?),
                     None => None,
                 };
                 Ok((o, entry))
             })
             .collect::<Result<Vec<_>, Error>>()
-    };
+    }
+}
+
+/// The sequential side of the batch, fed in roster order: the summary, the
+/// ledger rows and the manifest entries.
+struct Feeder<'a> {
+    summary: SummaryBuilder<'a>,
+    ledger: HashedLedger,
+    ledger_path: &'a Path,
+    appels: ManifestEntries,
+}
+
+impl Feeder<'_> {
+    /// Counts, writes and lists the outcomes of one rendered chunk.
+    fn feed(&mut self, done: Vec<Rendered>) -> Result<(), Error> {
+        for (o, entry) in done {
+            self.summary.add(&o);
+            if let Some(appel) = o.appel() {
+                self.ledger
+                    .write_appel(appel)
+                    .map_err(Error::io("écrire le fichier", self.ledger_path))?;
+            }
+            if let Some(entry) = entry {
+                self.appels.push(&entry)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Renders every member and feeds the outcomes, chunk by chunk, beside a
+/// flusher thread that writes each finished chunk to disk (`syncfs` of
+/// `staging_fd`) while the next ones are rendered, so that the final flush
+/// before the manifest has little left to do.
+fn render_all(
+    staging: &Path,
+    staging_fd: &File,
+    members: &[Member],
+    ranks: &[Option<u32>],
+    workers: &Workers<'_>,
+    feeder: &mut Feeder<'_>,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<(), Error> {
     std::thread::scope(|scope| -> Result<(), Error> {
         let (flush, flush_requests) = std::sync::mpsc::channel::<()>();
-        let staging_fd = &staging_fd;
         let flusher = scope.spawn(move || background_flush(staging_fd, &flush_requests));
-        let mut pending = None;
-        let mut pipeline = || -> Result<(), Error> {
-            let chunk = (batch.members.len() / 16).clamp(MIN_CHUNK, CHUNK);
-            // The flusher is woken from inside the join, once the next
-            // chunk's rendering has started: woken between two chunks, it
-            // would preempt the thread about to start the next one while
-            // the other thread, with nothing to take, falls asleep.
-            let mut flush_and_feed = |pending: Option<_>| match pending {
-                Some(done) => {
-                    let _ = flush.send(());
-                    feed(done)
-                }
-                None => Ok(()),
-            };
-            for (members, ranks) in batch.members.chunks(chunk).zip(ranks.chunks(chunk)) {
-                let (done, fed) = rayon::join(
-                    || render_chunk(members, ranks),
-                    || flush_and_feed(pending.take()),
-                );
-                fed?;
-                pending = Some(done?);
-                progress(members.len());
-            }
-            flush_and_feed(pending.take())
-        };
-        let result = pipeline();
+        let result = pipeline(members, ranks, workers, feeder, &flush, progress);
         drop(flush);
         let flushed = flusher
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("fil d'écriture interrompu")));
         result?;
         flushed.map_err(Error::io("enregistrer sur disque le dossier", staging))
-    })?;
-    let hashing = ledger
-        .finish()
-        .map_err(Error::io("écrire le fichier", &ledger_path))?;
-    let ledger_hash = hex(&hashing.hasher.finalize());
-    let file = hashing
-        .inner
-        .into_inner()
-        .map_err(|e| Error::io("écrire le fichier", &ledger_path)(e.into_error()))?;
-    drop(file);
-    let summary = summary.finish();
+    })
+}
 
+/// The chunks one after the other, pipelined so that neither core waits:
+/// the sequential feeding of chunk k (ledger rows, summary, manifest
+/// entries) runs beside the rendering of chunk k+1 (`rayon::join`: the
+/// idle worker takes whichever is left). Each fed chunk asks `flush` for
+/// a flush of what was written.
+fn pipeline(
+    members: &[Member],
+    ranks: &[Option<u32>],
+    workers: &Workers<'_>,
+    feeder: &mut Feeder<'_>,
+    flush: &std::sync::mpsc::Sender<()>,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Result<(), Error> {
+    let chunk = (members.len() / 16).clamp(MIN_CHUNK, CHUNK);
+    let mut pending = None;
+    // The flusher is woken from inside the join, once the next chunk's
+    // rendering has started: woken between two chunks, it would preempt
+    // the thread about to start the next one while the other thread, with
+    // nothing to take, falls asleep.
+    let mut flush_and_feed = |pending: Option<_>| match pending {
+        Some(done) => {
+            let _ = flush.send(());
+            feeder.feed(done)
+        }
+        None => Ok(()),
+    };
+    let chunks = members.chunks(chunk).zip(ranks.chunks(chunk));
+    for (n, (members, ranks)) in (1..).zip(chunks) {
+        let (done, fed) = rayon::join(
+            || workers.chunk(members, ranks),
+            || flush_and_feed(pending.take()),
+        );
+        fed?;
+        pending = Some(done?);
+        progress(members.len());
+        crate::failpoint::hit_lot(n);
+    }
+    flush_and_feed(pending.take())
+}
+
+/// Writes the batch's other files (summary, report, members below the
+/// threshold, rejected rows); returns the manifest's list of files, the
+/// ledger (of hash `ledger_hash`) first.
+fn write_side_files(
+    staging: &Path,
+    summary: &Summary,
+    ledger_hash: String,
+    emetteur: &Emetteur,
+    options: OutputOptions,
+    batch: &Batch<'_>,
+) -> Result<Vec<Fichier>, Error> {
     let mut fichiers = vec![Fichier {
         chemin: LEDGER_FILE.into(),
         sha256: ledger_hash,
@@ -353,7 +465,7 @@ fn fill_staging(
         chemin: SUMMARY_FILE.into(),
         sha256: sha256_hex(&summary_json),
     });
-    let report = crate::report::render(&summary, &emetteur.nom)?;
+    let report = crate::report::render(summary, &emetteur.nom)?;
     write_file(&staging.join(REPORT_FILE), &report)?;
     fichiers.push(Fichier {
         chemin: REPORT_FILE.into(),
@@ -372,8 +484,18 @@ fn fill_staging(
             sha256: sha256_hex(rejects),
         });
     }
+    Ok(fichiers)
+}
 
-    let manifest = Manifest {
+/// The batch's manifest, without its entries (`appels` holds them: spliced
+/// in by `write_manifest`).
+fn batch_manifest(
+    batch: &Batch<'_>,
+    summary: &Summary,
+    appels: &ManifestEntries,
+    fichiers: Vec<Fichier>,
+) -> Manifest {
+    Manifest {
         programme: env!("CARGO_PKG_NAME").into(),
         version: env!("CARGO_PKG_VERSION").into(),
         exercice: summary.exercice,
@@ -388,17 +510,28 @@ fn fill_staging(
         appels: Vec::new(),
         fichiers,
         deja_factures: batch.deja_factures.clone(),
-    };
-    // The manifest is written last: its presence means the batch is whole.
-    rustix::fs::syncfs(&staging_fd)
+    }
+}
+
+/// Flushes every file of the staging folder, then writes the manifest,
+/// last: its presence means the batch is whole.
+fn seal(
+    staging: &Path,
+    staging_fd: &File,
+    manifest: &Manifest,
+    appels: ManifestEntries,
+) -> Result<(), Error> {
+    rustix::fs::syncfs(staging_fd)
         .map_err(|e| Error::io("enregistrer sur disque le dossier", staging)(e.into()))?;
     staging_fd
         .sync_all()
         .map_err(Error::io("enregistrer sur disque le dossier", staging))?;
+    crate::failpoint::hit("avant-manifeste");
     let manifest_path = staging.join(MANIFEST_FILE);
-    write_manifest(&manifest_path, &manifest, appels)?;
+    write_manifest(&manifest_path, manifest, appels)?;
     sync_dir(staging)?;
-    Ok(summary)
+    crate::failpoint::hit("avant-publication");
+    Ok(())
 }
 
 /// Scratch file of the manifest's entries, inside the staging folder;
@@ -615,6 +748,7 @@ fn publish(staging: &Path, out: &Path, existing: Existing) -> Result<(), Error> 
         }
     };
     let synced = sync_dir(&parent_of(out));
+    crate::failpoint::hit("apres-publication");
     if let Some((old, listed)) = old {
         remove_replaced(&old, &listed);
     }

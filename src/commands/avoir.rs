@@ -630,6 +630,7 @@ fn fill(staging: &Path, files: &[(&str, &[u8])], manifest: &[u8]) -> Result<(), 
     }
     // The manifest is written last: its presence means the folder is whole.
     output::sync_filesystem(staging)?;
+    crate::failpoint::hit("avoir-avant-manifeste");
     let manifest_path = staging.join(MANIFEST_FILE);
     output::write_file(&manifest_path, manifest)?;
     fs::File::open(&manifest_path)
@@ -638,5 +639,7 @@ fn fill(staging: &Path, files: &[(&str, &[u8])], manifest: &[u8]) -> Result<(), 
             "enregistrer sur disque le fichier",
             &manifest_path,
         ))?;
-    output::sync_dir(staging)
+    output::sync_dir(staging)?;
+    crate::failpoint::hit("avoir-avant-publication");
+    Ok(())
 }
