@@ -150,7 +150,7 @@ pub struct AvoirArgs {
     #[command(flatten)]
     pub emetteur: EmetteurArg,
 
-    /// Grille tarifaire du lot : seulement pour un lot émis en PDF simple (--format pdf), d'où reprendre la mention de TVA et les unités.
+    /// Grille tarifaire du lot : seulement pour un lot émis par une version antérieure de cotisations (son manifeste ne garde ni les unités ni la mention de TVA) ; son empreinte est vérifiée.
     #[arg(long = "tariff", visible_alias = "tarif", value_name = "GRILLE")]
     pub tariff: Option<PathBuf>,
 }

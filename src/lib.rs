@@ -13,7 +13,7 @@
 //! ```
 //!
 //! Foundations: `money`, `format_fr`, `charset`, `ident`, `xml`, `csv_out`,
-//! `reasons`. Inputs: `roster`, `tariff`, `emetteur`, `ledger::read`. Core:
+//! `reasons`, `columns`. Inputs: `roster`, `tariff`, `emetteur`, `ledger::read`. Core:
 //! `pricing`, `numbering`, `appel`, `avoir`, `summary`, `compare`.
 //! Outputs: `render`, `facturx`, `ledger`, `report`. I/O: `batch`, `files`.
 //! Glue: `commands`, `cli`, `log`, `error`. Everything but the I/O and the
@@ -24,6 +24,7 @@ pub mod avoir;
 pub mod batch;
 pub mod charset;
 pub mod cli;
+pub mod columns;
 pub mod commands;
 pub mod compare;
 pub mod csv_out;

@@ -27,7 +27,13 @@ pub fn json_reason_fr(e: &serde_json::Error) -> String {
         Category::Io => "lecture impossible".into(),
         Category::Eof => "fichier tronqué (fin inattendue)".into(),
         Category::Syntax => format!("JSON mal formé ({at})"),
-        Category::Data => format!("champ manquant ou de type inattendu ({at})"),
+        // Serde's own messages are English; the program's own (a code or an
+        // amount it refuses, see `batch::manifest`) are French and quote the
+        // value « thus ».
+        Category::Data => match e.to_string().split_once(" at line ") {
+            Some((own, _)) if own.contains(" « ") => format!("{own} ({at})"),
+            _ => format!("champ manquant ou de type inattendu ({at})"),
+        },
     }
 }
 

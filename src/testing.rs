@@ -5,7 +5,7 @@
 use std::str::FromStr;
 
 use chrono::NaiveDate;
-use lopdf::Document;
+use lopdf::{Document, Object};
 use rust_decimal::Decimal;
 
 use crate::numbering::{Emission, Outcome, number};
@@ -96,4 +96,33 @@ pub(crate) fn priced_and_numbered(grid: &Grid, members: Vec<Member>) -> Vec<Outc
 pub(crate) fn page_texts(pdf: &[u8]) -> Vec<Vec<String>> {
     let doc = Document::load_mem(pdf).expect("lopdf reads the PDF");
     pdf_text::text_runs(&doc, |run| run.replace('\u{a0}', " "))
+}
+
+/// The Factur-X XML embedded in a PDF (its first associated file, as
+/// `render_facturx` writes it), or `None` for a plain PDF.
+pub(crate) fn embedded_xml(pdf: &[u8]) -> Option<String> {
+    let doc = Document::load_mem(pdf).ok()?;
+    let spec = doc
+        .catalog()
+        .ok()?
+        .get(b"AF")
+        .and_then(Object::as_array)
+        .ok()?
+        .first()?
+        .as_reference()
+        .ok()?;
+    let file = doc
+        .get_dictionary(spec)
+        .and_then(|s| s.get(b"EF"))
+        .and_then(Object::as_dict)
+        .and_then(|ef| ef.get(b"F"))
+        .and_then(Object::as_reference)
+        .ok()?;
+    let stream = doc.get_object(file).and_then(Object::as_stream).ok()?;
+    let content = if stream.dict.get(b"Filter").is_ok() {
+        stream.decompressed_content().ok()?
+    } else {
+        stream.content.clone()
+    };
+    String::from_utf8(content).ok()
 }

@@ -4,9 +4,33 @@
 //!
 //! Holds no wall-clock time and no path of the output folder, so the same
 //! inputs and options give the same manifest.
+//!
+//! Typed: formats, kinds, dates and amounts are read into their types, so
+//! a manifest that parses is one the program understands. `format` numbers
+//! the layout: format 1 (no `format` field) is what the first versions
+//! wrote, without `unites` and `mention_tva`; a format newer than
+//! [`FORMAT`] is refused rather than half read.
 
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+
+use crate::batch::output::PdfFormat;
+use crate::csv_out::{CsvFormat, Encoding};
+use crate::money::Montant;
+use crate::roster::MemberKind;
+
+/// Format of the manifests this version writes.
+pub const FORMAT: u32 = 2;
+
+/// Format of a manifest without a `format` field.
+const FORMAT_1: u32 = 1;
+
+fn format_1() -> u32 {
+    FORMAT_1
+}
 
 /// Name of the manifest inside a batch folder.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -49,9 +73,11 @@ pub struct Entrees {
 /// Options that change the output.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Options {
-    pub format_csv: String,
+    #[serde(with = "coded")]
+    pub format_csv: CsvFormat,
     /// `facturx-en16931`, `facturx-basic` or `pdf`.
-    pub format_pdf: String,
+    #[serde(with = "coded")]
+    pub format_pdf: PdfFormat,
     /// Number of the first appel (1 unless a supplementary run).
     pub premier_rang: u32,
     /// Previous batch folder continued by this one, if any.
@@ -59,12 +85,8 @@ pub struct Options {
     /// Whether invalid rows were skipped (`--skip-invalid`).
     pub ignorer_invalides: bool,
     /// Encoding of the CSV files: `utf8`, `utf8-bom` or `windows-1252`.
-    #[serde(default = "utf8")]
-    pub encodage_csv: String,
-}
-
-fn utf8() -> String {
-    crate::csv_out::Encoding::Utf8.code().into()
+    #[serde(default, with = "coded")]
+    pub encodage_csv: Encoding,
 }
 
 /// Who an appel was addressed to, as printed on it: what a credit note
@@ -73,7 +95,8 @@ fn utf8() -> String {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Destinataire {
     pub nom: String,
-    pub type_membre: String,
+    #[serde(with = "coded")]
+    pub type_membre: MemberKind,
     pub siret: String,
     pub adresse: String,
     pub code_postal: String,
@@ -83,8 +106,8 @@ pub struct Destinataire {
     pub engagement: String,
     pub tranche: u8,
     pub motif_tranche: String,
-    pub periode_debut: String,
-    pub periode_fin: String,
+    pub periode_debut: NaiveDate,
+    pub periode_fin: NaiveDate,
 }
 
 /// One appel of the batch.
@@ -95,7 +118,8 @@ pub struct AppelEntry {
     pub membre_id: String,
     pub fichier: String,
     pub sha256: String,
-    pub total_ttc: String,
+    #[serde(with = "amount")]
+    pub total_ttc: Montant,
     pub destinataire: Destinataire,
 }
 
@@ -116,17 +140,28 @@ pub struct Fichier {
 /// The manifest of a batch folder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// Layout of this manifest: [`FORMAT`] when written by this version.
+    #[serde(default = "format_1")]
+    pub format: u32,
     pub programme: String,
     pub version: String,
     pub exercice: i32,
-    pub date_emission: String,
-    pub date_echeance: String,
+    pub date_emission: NaiveDate,
+    pub date_echeance: NaiveDate,
     pub entrees: Entrees,
     pub options: Options,
     /// First and last rank (number) of the appels, if any.
     pub premier_rang: Option<u32>,
     pub dernier_rang: Option<u32>,
-    pub total_ttc: String,
+    #[serde(with = "amount")]
+    pub total_ttc: Montant,
+    /// UN/ECE unit code of each item of the grid, by item code: what the
+    /// ledger does not carry and a credit note repeats (format 2).
+    #[serde(default)]
+    pub unites: BTreeMap<String, String>,
+    /// The VAT mention the appels carry, from the grid (format 2).
+    #[serde(default)]
+    pub mention_tva: Option<String>,
     pub appels: Vec<AppelEntry>,
     pub fichiers: Vec<Fichier>,
     /// Members billed by the earlier batches this one continues (`--after`).
@@ -154,7 +189,8 @@ pub struct DejaCredite {
     /// The credit note that credited it.
     pub avoir: String,
     /// Amount credited, TTC, as billed (positive).
-    pub montant_ttc: String,
+    #[serde(with = "amount")]
+    pub montant_ttc: Montant,
 }
 
 /// The manifest of any folder `verify` knows: a batch of appels, or a
@@ -191,7 +227,10 @@ impl DossierManifest {
     /// # Errors
     /// The JSON error, as text.
     pub fn parse(bytes: &[u8]) -> Result<DossierManifest, String> {
-        serde_json::from_slice(bytes).map_err(|e| crate::reasons::json_reason_fr(&e))
+        let d: DossierManifest =
+            serde_json::from_slice(bytes).map_err(|e| crate::reasons::json_reason_fr(&e))?;
+        d.manifest.check_format()?;
+        Ok(d)
     }
 }
 
@@ -209,7 +248,113 @@ impl Manifest {
     /// # Errors
     /// The JSON error, as text.
     pub fn parse(bytes: &[u8]) -> Result<Manifest, String> {
-        serde_json::from_slice(bytes).map_err(|e| crate::reasons::json_reason_fr(&e))
+        let m: Manifest =
+            serde_json::from_slice(bytes).map_err(|e| crate::reasons::json_reason_fr(&e))?;
+        m.check_format()?;
+        Ok(m)
+    }
+
+    /// Refuses a format this version does not know.
+    fn check_format(&self) -> Result<(), String> {
+        if (FORMAT_1..=FORMAT).contains(&self.format) {
+            Ok(())
+        } else {
+            Err(format!(
+                "format {} du manifeste inconnu de cette version de cotisations ({}), qui lit les formats {FORMAT_1} à {FORMAT} : utilisez la version qui a écrit ce dossier, ou une plus récente",
+                self.format,
+                env!("CARGO_PKG_VERSION")
+            ))
+        }
+    }
+}
+
+/// A value the manifest records by its code (`francais`, `pdf`,
+/// `commune`…).
+pub trait Coded: Sized + Copy {
+    /// What the value is, in French, for the message of an unknown code.
+    const WHAT: &'static str;
+    fn code(self) -> &'static str;
+    fn from_code(code: &str) -> Option<Self>;
+}
+
+impl Coded for CsvFormat {
+    const WHAT: &'static str = "format CSV";
+    fn code(self) -> &'static str {
+        CsvFormat::code(self)
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        [CsvFormat::Francais, CsvFormat::Rfc4180]
+            .into_iter()
+            .find(|f| f.code() == code)
+    }
+}
+
+impl Coded for Encoding {
+    const WHAT: &'static str = "encodage CSV";
+    fn code(self) -> &'static str {
+        Encoding::code(self)
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        Encoding::from_code(code)
+    }
+}
+
+impl Coded for PdfFormat {
+    const WHAT: &'static str = "format PDF";
+    fn code(self) -> &'static str {
+        PdfFormat::code(self)
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        PdfFormat::ALL.into_iter().find(|f| f.code() == code)
+    }
+}
+
+impl Coded for MemberKind {
+    const WHAT: &'static str = "type d'adhérent";
+    fn code(self) -> &'static str {
+        MemberKind::code(self)
+    }
+    fn from_code(code: &str) -> Option<Self> {
+        MemberKind::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+/// Serde of a [`Coded`] value as its code.
+mod coded {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::Coded;
+
+    pub(super) fn serialize<S: Serializer, T: Coded>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(value.code())
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>, T: Coded>(d: D) -> Result<T, D::Error> {
+        let code = std::borrow::Cow::<str>::deserialize(d)?;
+        T::from_code(&code)
+            .ok_or_else(|| D::Error::custom(format!("{} « {code} » inconnu", T::WHAT)))
+    }
+}
+
+/// Serde of an amount as text with two decimals (`"1119.00"`): exact, and
+/// read back only if it is a whole number of cents.
+mod amount {
+    use serde::de::Error as _;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::money::Montant;
+
+    pub(super) fn serialize<S: Serializer>(value: &Montant, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(value)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Montant, D::Error> {
+        let text = std::borrow::Cow::<str>::deserialize(d)?;
+        text.parse::<rust_decimal::Decimal>()
+            .ok()
+            .and_then(Montant::from_exact_cents)
+            .ok_or_else(|| D::Error::custom(format!("montant « {text} » illisible")))
     }
 }
 
@@ -217,44 +362,88 @@ impl Manifest {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_batch_manifest_reads_as_series_ac_and_round_trips() {
-        let m = Manifest {
+    fn date(month: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2027, month, day).unwrap()
+    }
+
+    fn manifest() -> Manifest {
+        let entree = |chemin: &str, sha256: &str| Entree {
+            chemin: chemin.into(),
+            sha256: sha256.into(),
+        };
+        Manifest {
+            format: FORMAT,
             programme: "cotisations".into(),
             version: "0".into(),
             exercice: 2027,
-            date_emission: "2027-01-15".into(),
-            date_echeance: "2027-02-14".into(),
+            date_emission: date(1, 15),
+            date_echeance: date(2, 14),
             entrees: Entrees {
-                role: Entree {
-                    chemin: "r".into(),
-                    sha256: "0".into(),
-                },
-                grille: Entree {
-                    chemin: "g".into(),
-                    sha256: "1".into(),
-                },
-                emetteur: Entree {
-                    chemin: "e".into(),
-                    sha256: "2".into(),
-                },
+                role: entree("r", "0"),
+                grille: entree("g", "1"),
+                emetteur: entree("e", "2"),
             },
             options: Options {
-                format_csv: "francais".into(),
-                format_pdf: "pdf".into(),
+                format_csv: CsvFormat::Rfc4180,
+                format_pdf: PdfFormat::Plain,
                 premier_rang: 1,
                 apres: None,
                 ignorer_invalides: false,
-                encodage_csv: "utf8".into(),
+                encodage_csv: Encoding::Windows1252,
             },
-            premier_rang: None,
-            dernier_rang: None,
-            total_ttc: "0.00".into(),
-            appels: Vec::new(),
+            premier_rang: Some(1),
+            dernier_rang: Some(1),
+            total_ttc: Montant::from_exact_cents(rust_decimal::Decimal::new(111_990, 2)).unwrap(),
+            unites: [("forfait".to_string(), "C62".to_string())].into(),
+            mention_tva: Some("TVA non applicable".into()),
+            appels: vec![AppelEntry {
+                numero: "AC-2027-00001".into(),
+                rang: 1,
+                membre_id: "A".into(),
+                fichier: "appels/AC-2027-00001_A.pdf".into(),
+                sha256: "3".into(),
+                total_ttc: Montant::from_exact_cents(rust_decimal::Decimal::new(111_990, 2))
+                    .unwrap(),
+                destinataire: Destinataire {
+                    nom: "Syndicat".into(),
+                    type_membre: MemberKind::EtablissementPublic,
+                    siret: String::new(),
+                    adresse: String::new(),
+                    code_postal: "14000".into(),
+                    ville: "Caen".into(),
+                    email: String::new(),
+                    code_service: String::new(),
+                    engagement: String::new(),
+                    tranche: 2,
+                    motif_tranche: "12 agents".into(),
+                    periode_debut: date(1, 1),
+                    periode_fin: date(12, 31),
+                },
+            }],
             fichiers: Vec::new(),
             deja_factures: Vec::new(),
-        };
-        let d = DossierManifest::parse(&m.to_json()).unwrap();
+        }
+    }
+
+    #[test]
+    fn a_batch_manifest_reads_as_series_ac_and_round_trips() {
+        let m = manifest();
+        let json = String::from_utf8(m.to_json()).unwrap();
+        // Typed values are written as their codes, dates in ISO 8601 and
+        // amounts as exact text.
+        for text in [
+            "\"format\": 2,",
+            "\"format_csv\": \"rfc4180\"",
+            "\"format_pdf\": \"pdf\"",
+            "\"encodage_csv\": \"windows-1252\"",
+            "\"type_membre\": \"etablissement_public\"",
+            "\"date_emission\": \"2027-01-15\"",
+            "\"total_ttc\": \"1119.90\"",
+            "\"forfait\": \"C62\"",
+        ] {
+            assert!(json.contains(text), "{text} in {json}");
+        }
+        let d = DossierManifest::parse(json.as_bytes()).unwrap();
         assert_eq!(d.serie, SERIE_APPELS);
         assert_eq!(d.manifest, m);
         assert!(d.lot.is_none() && d.deja_credites.is_empty());
@@ -267,6 +456,61 @@ mod tests {
         assert_eq!(DossierManifest::parse(&json).unwrap(), avoirs);
         // A credit note folder's manifest is still a manifest.
         assert_eq!(Manifest::parse(&json).unwrap(), m);
+    }
+
+    #[test]
+    fn a_manifest_of_format_1_reads_without_the_new_fields() {
+        let mut value: serde_json::Value = serde_json::from_slice(&manifest().to_json()).unwrap();
+        let object = value.as_object_mut().unwrap();
+        for field in ["format", "unites", "mention_tva"] {
+            object.remove(field);
+        }
+        object["options"]
+            .as_object_mut()
+            .unwrap()
+            .remove("encodage_csv");
+        let m = Manifest::parse(&serde_json::to_vec(&value).unwrap()).unwrap();
+        assert_eq!(m.format, 1);
+        assert!(m.unites.is_empty() && m.mention_tva.is_none());
+        assert_eq!(m.options.encodage_csv, Encoding::Utf8);
+    }
+
+    #[test]
+    fn unknown_codes_amounts_and_formats_are_refused() {
+        let json = String::from_utf8(manifest().to_json()).unwrap();
+        for (from, to, expected) in [
+            (
+                "\"format\": 2",
+                "\"format\": 3",
+                "format 3 du manifeste inconnu",
+            ),
+            (
+                "\"format_pdf\": \"pdf\"",
+                "\"format_pdf\": \"tiff\"",
+                "format PDF « tiff » inconnu (ligne",
+            ),
+            (
+                "\"type_membre\": \"etablissement_public\"",
+                "\"type_membre\": \"x\"",
+                "type d'adhérent « x » inconnu (ligne",
+            ),
+            (
+                "\"total_ttc\": \"1119.90\"",
+                "\"total_ttc\": \"1119.905\"",
+                "montant « 1119.905 » illisible (ligne",
+            ),
+            (
+                "\"date_emission\": \"2027-01-15\"",
+                "\"date_emission\": \"15/01/2027\"",
+                "ligne",
+            ),
+        ] {
+            assert!(json.contains(from), "{from}");
+            let bad = json.replacen(from, to, 1);
+            let e = Manifest::parse(bad.as_bytes()).unwrap_err();
+            assert!(e.contains(expected), "{to}: {e}");
+            assert!(DossierManifest::parse(bad.as_bytes()).is_err(), "{to}");
+        }
     }
 
     #[test]

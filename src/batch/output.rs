@@ -25,8 +25,8 @@ use sha2::{Digest, Sha256};
 use super::destination::parent_of;
 use super::destination::{Existing, beside, check_destination, remove_replaced, remove_stale};
 use super::manifest::{
-    AppelEntry, DejaFacture, Destinataire, Entrees, Fichier, MANIFEST_FILE, Manifest, Options, hex,
-    sha256_hex,
+    AppelEntry, DejaFacture, Destinataire, Entrees, FORMAT, Fichier, MANIFEST_FILE, Manifest,
+    Options, hex, sha256_hex,
 };
 use super::plan::{outcome, ranks};
 use super::summary::{Summary, SummaryBuilder};
@@ -62,6 +62,13 @@ pub enum PdfFormat {
 }
 
 impl PdfFormat {
+    /// Every format.
+    pub const ALL: [PdfFormat; 3] = [
+        PdfFormat::FacturX(Profile::En16931),
+        PdfFormat::FacturX(Profile::Basic),
+        PdfFormat::Plain,
+    ];
+
     /// The name recorded in the manifest.
     #[must_use]
     pub fn code(self) -> &'static str {
@@ -496,16 +503,25 @@ fn batch_manifest(
     fichiers: Vec<Fichier>,
 ) -> Manifest {
     Manifest {
+        format: FORMAT,
         programme: env!("CARGO_PKG_NAME").into(),
         version: env!("CARGO_PKG_VERSION").into(),
         exercice: summary.exercice,
-        date_emission: summary.date_emission.to_string(),
-        date_echeance: summary.date_echeance.to_string(),
+        date_emission: summary.date_emission,
+        date_echeance: summary.date_echeance,
         entrees: batch.entrees.clone(),
         options: batch.options.clone(),
         premier_rang: appels.first_rang,
         dernier_rang: appels.last_rang,
-        total_ttc: summary.total_ttc.to_string(),
+        // A sum of amounts in cents: exact, rounding changes nothing.
+        total_ttc: crate::money::Montant::round_cent(summary.total_ttc),
+        unites: batch
+            .grid
+            .items()
+            .iter()
+            .map(|i| (i.code.clone(), i.code_unite.clone()))
+            .collect(),
+        mention_tva: batch.grid.mention_tva.clone(),
         // Spliced in from the scratch file by `write_manifest`.
         appels: Vec::new(),
         fichiers,
@@ -692,10 +708,10 @@ fn write_pdf(
         fichier: format!("{APPELS_DIR}/{name}"),
         // The renderer resumes the hash after the bytes every PDF starts with.
         sha256: hex(&renderer.sha256(&bytes)),
-        total_ttc: appel.totaux.ttc.to_string(),
+        total_ttc: appel.totaux.ttc,
         destinataire: Destinataire {
             nom: appel.membre.nom.clone(),
-            type_membre: appel.membre.kind.code().into(),
+            type_membre: appel.membre.kind,
             siret: appel.membre.siret.clone(),
             adresse: appel.membre.adresse.clone(),
             code_postal: appel.membre.code_postal.clone(),
@@ -705,8 +721,8 @@ fn write_pdf(
             engagement: appel.membre.engagement.clone(),
             tranche: appel.placement.tranche,
             motif_tranche: appel.placement.motif.clone(),
-            periode_debut: appel.periode_debut.to_string(),
-            periode_fin: appel.periode_fin.to_string(),
+            periode_debut: appel.periode_debut,
+            periode_fin: appel.periode_fin,
         },
     })
 }
@@ -759,6 +775,11 @@ fn publish(staging: &Path, out: &Path, existing: Existing) -> Result<(), Error> 
 mod tests {
     use super::*;
     use crate::batch::manifest::Entree;
+    use crate::money::Montant;
+
+    fn date(month: u32, day: u32) -> chrono::NaiveDate {
+        chrono::NaiveDate::from_ymd_opt(2027, month, day).unwrap()
+    }
 
     fn entry(rang: u32, nom: &str) -> AppelEntry {
         AppelEntry {
@@ -767,10 +788,10 @@ mod tests {
             membre_id: format!("C-{rang}"),
             fichier: format!("appels/AC-2027-{rang:05}_C-{rang}.pdf"),
             sha256: "ab".repeat(32),
-            total_ttc: "1119.00".into(),
+            total_ttc: Montant::from_exact_cents(rust_decimal::Decimal::new(111_900, 2)).unwrap(),
             destinataire: Destinataire {
                 nom: nom.into(),
-                type_membre: "commune".into(),
+                type_membre: crate::roster::MemberKind::Commune,
                 siret: "21140024300014".into(),
                 adresse: "Mairie\n« 1 place » \"de l’Église\"".into(),
                 code_postal: "14970".into(),
@@ -780,8 +801,8 @@ mod tests {
                 engagement: String::new(),
                 tranche: 3,
                 motif_tranche: "commune de 812 habitants".into(),
-                periode_debut: "2027-01-01".into(),
-                periode_fin: "2027-12-31".into(),
+                periode_debut: date(1, 1),
+                periode_fin: date(12, 31),
             },
         }
     }
@@ -794,11 +815,12 @@ mod tests {
                 .map(|i| entry(i, &format!("Commune n° {i} <&> \u{1}")))
                 .collect();
             let mut manifest = Manifest {
+                format: FORMAT,
                 programme: "cotisations".into(),
                 version: "0.1.0".into(),
                 exercice: 2027,
-                date_emission: "2027-01-15".into(),
-                date_echeance: "2027-02-14".into(),
+                date_emission: date(1, 15),
+                date_echeance: date(2, 14),
                 entrees: Entrees {
                     role: Entree {
                         chemin: "role \"appels\": [].csv".into(),
@@ -814,16 +836,21 @@ mod tests {
                     },
                 },
                 options: Options {
-                    format_csv: "francais".into(),
-                    format_pdf: "facturx-en16931".into(),
+                    format_csv: crate::csv_out::CsvFormat::Francais,
+                    format_pdf: PdfFormat::FacturX(Profile::En16931),
                     premier_rang: 1,
                     apres: Some("\n  \"appels\": []".into()),
                     ignorer_invalides: false,
-                    encodage_csv: "utf8".into(),
+                    encodage_csv: Encoding::Utf8,
                 },
                 premier_rang: entries.first().map(|e| e.rang),
                 dernier_rang: entries.last().map(|e| e.rang),
-                total_ttc: "0.00".into(),
+                total_ttc: Montant::ZERO,
+                unites: [("appels", "\n  \"appels\": []"), ("forfait", "C62")]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                mention_tva: Some("\n  \"appels\": []".into()),
                 appels: entries.clone(),
                 fichiers: vec![Fichier {
                     chemin: LEDGER_FILE.into(),

@@ -16,6 +16,7 @@ use crate::batch::manifest::{
     AVOIRS_DIR, DossierManifest, MANIFEST_FILE, Manifest, SERIE_APPELS, sha256_hex,
 };
 use crate::batch::output::{APPELS_DIR, LEDGER_FILE, SUMMARY_FILE};
+use crate::csv_out::{CsvFormat, Encoding};
 use crate::error::Error;
 use crate::format_fr::{self, parse_nombre};
 use crate::money::Montant;
@@ -118,13 +119,13 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, Error> {
     // Ledger totals per appel equal the appels' totals.
     match ledger_totals(
         &dir.join(LEDGER_FILE),
-        &m.options.format_csv,
-        &m.options.encodage_csv,
+        m.options.format_csv,
+        m.options.encodage_csv,
     ) {
         Ok(totals) => {
             let mut grand = Decimal::ZERO;
             for a in &m.appels {
-                let expected = parse_nombre(&a.total_ttc).unwrap_or_default();
+                let expected = a.total_ttc.decimal();
                 match totals.get(&a.numero) {
                     Some(t) if *t == expected => {}
                     Some(t) => problems.push(format!(
@@ -143,11 +144,11 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, Error> {
                 }
             }
             let ledger_total: Decimal = totals.values().sum();
-            if parse_nombre(&m.total_ttc).ok() != Some(ledger_total) || grand != ledger_total {
+            if m.total_ttc.decimal() != ledger_total || grand != ledger_total {
                 problems.push(format!(
                     "total du journal ({}) différent du total du lot ({})",
                     euros(ledger_total),
-                    parse_nombre(&m.total_ttc).map_or_else(|_| m.total_ttc.clone(), euros)
+                    format_fr::montant(m.total_ttc)
                 ));
             }
             if let Ok(summary) = fs::read(dir.join(SUMMARY_FILE)) {
@@ -174,24 +175,23 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, Error> {
 }
 
 /// An amount read from a manifest or a ledger, in French.
-pub(crate) fn euros(amount: Decimal) -> String {
+fn euros(amount: Decimal) -> String {
     format_fr::montant(Montant::round_cent(amount))
 }
 
 /// Sum of `montant_ttc` per appel number in the ledger.
 fn ledger_totals(
     path: &Path,
-    format: &str,
-    encoding: &str,
+    format: CsvFormat,
+    encoding: Encoding,
 ) -> Result<BTreeMap<String, Decimal>, String> {
     let bytes = fs::read(path).map_err(|_| "ledger.csv est manquant ou illisible".to_string())?;
-    let encoding = crate::csv_out::Encoding::from_code(encoding)
-        .ok_or_else(|| format!("manifest.json : encodage « {encoding} » inconnu"))?;
     let ledger = crate::ledger::read::read(&bytes, Some(encoding))
         .map_err(|e| format!("ledger.csv, {e}"))?;
-    if ledger.format.code() != format {
+    if ledger.format != format {
         return Err(format!(
-            "ledger.csv n'est pas au format « {format} » qu'indique le manifeste"
+            "ledger.csv n'est pas au format « {} » qu'indique le manifeste",
+            format.code()
         ));
     }
     let mut totals = BTreeMap::new();

@@ -7,40 +7,35 @@
 //! credit note folder (`--after`), hands the appel as issued to the pure
 //! `crate::avoir`, then renders and writes what it returns.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::appel::Appel;
 use crate::avoir::{self, Avoir, AvoirError, Credited, Request};
 use crate::batch::destination::{Existing, OutputLock, check_destination, remove_stale};
 use crate::batch::manifest::{
-    AppelEntry, DejaCredite, DossierManifest, Entree, Entrees, Fichier, MANIFEST_FILE, Manifest,
-    Options, SERIE_APPELS, sha256_hex,
+    AppelEntry, DejaCredite, DossierManifest, Entree, Entrees, FORMAT, Fichier, MANIFEST_FILE,
+    Manifest, Options, SERIE_APPELS, sha256_hex,
 };
 use crate::batch::output::{self, LEDGER_FILE, PdfFormat, SUMMARY_FILE, pdf_name};
 use crate::cli::{AvoirArgs, PdfFormatArg};
 use crate::error::Error;
 use crate::facturx::Profile;
-use crate::format_fr::{self, parse_nombre};
-use crate::ledger::{self, CsvFormat};
+use crate::format_fr;
+use crate::ledger;
 use crate::log::Log;
-use crate::money::Montant;
 use crate::pricing::{Ligne, Placement, Totaux};
-use crate::render::{self, Renderer};
-use crate::roster::{Member, MemberKind};
+use crate::render::Renderer;
+use crate::roster::Member;
 
 use super::{decode_grid, read_bytes, read_emetteur};
 use crate::batch::manifest::AVOIRS_DIR;
 use crate::batch::verify::verify_folder;
 use crate::error::EmetteurSource;
-
-/// Unit code of a line when the appel does not say (UN/ECE « one »).
-const DEFAULT_UNIT: &str = "C62";
 
 fn refuse(reason: impl Into<String>) -> Error {
     Error::Avoir {
@@ -88,17 +83,11 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
     let Some(entry) = lot.appels.iter().find(|a| a.membre_id == args.membre) else {
         return Err(refuse(no_appel(&args.membre, &args.batch, &lot)));
     };
-    let csv_format = if lot.options.format_csv == "rfc4180" {
-        CsvFormat::Rfc4180
-    } else {
-        CsvFormat::Francais
-    };
-    let csv_encoding =
-        crate::csv_out::Encoding::from_code(&lot.options.encodage_csv).unwrap_or_default();
-    let (mut lignes, known) = ledger_lines(&args.batch, csv_encoding, &entry.numero)?;
-    let appel_pdf = read_bytes(&args.batch.join(&entry.fichier))?;
-    let mention_tva = factur_x_details(args, &lot, entry, &appel_pdf, &mut lignes)?;
-    let appel = rebuild_appel(&lot, entry, lignes, mention_tva)?;
+    let csv_format = lot.options.format_csv;
+    let csv_encoding = lot.options.encodage_csv;
+    let details = details(args, &lot)?;
+    let (lignes, known) = ledger_lines(&args.batch, csv_encoding, &entry.numero, &details)?;
+    let appel = rebuild_appel(&lot, entry, lignes, details.mention_tva.clone())?;
 
     let chain = match &args.after {
         Some(dir) => load_chain(dir, lot.exercice)?,
@@ -116,9 +105,7 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
     // The files, all in memory (one credit note is a few kilobytes).
     let profile = match args.format {
         PdfFormatArg::Pdf => None,
-        PdfFormatArg::Facturx
-            if lot.options.format_pdf == PdfFormat::FacturX(Profile::Basic).code() =>
-        {
+        PdfFormatArg::Facturx if lot.options.format_pdf == PdfFormat::FacturX(Profile::Basic) => {
             Some(Profile::Basic)
         }
         PdfFormatArg::Facturx => Some(Profile::En16931),
@@ -133,7 +120,7 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
         membre_id: entry.membre_id.clone(),
         code: c.code,
         avoir: c.avoir,
-        montant_ttc: c.montant_ttc.to_string(),
+        montant_ttc: c.montant_ttc,
     }));
     let summary = summary_json(&avoir, entry, deja_credites.len());
     let signed = avoir.signed();
@@ -141,12 +128,13 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
     let manifest = DossierManifest {
         serie: avoir::SERIE.into(),
         manifest: Manifest {
+            format: FORMAT,
             programme: env!("CARGO_PKG_NAME").into(),
             version: env!("CARGO_PKG_VERSION").into(),
             exercice: lot.exercice,
-            date_emission: date.to_string(),
+            date_emission: date,
             // Nothing is due: the credit takes effect on its date.
-            date_echeance: date.to_string(),
+            date_echeance: date,
             // The inputs of the batch credited, and the issuer of the credit note.
             entrees: Entrees {
                 role: lot.entrees.role.clone(),
@@ -157,26 +145,25 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
                 },
             },
             options: Options {
-                format_csv: lot.options.format_csv.clone(),
-                format_pdf: profile
-                    .map_or(PdfFormat::Plain, PdfFormat::FacturX)
-                    .code()
-                    .into(),
+                format_csv: lot.options.format_csv,
+                format_pdf: profile.map_or(PdfFormat::Plain, PdfFormat::FacturX),
                 premier_rang: chain.rang,
                 apres: args.after.as_ref().map(|p| p.display().to_string()),
                 ignorer_invalides: false,
-                encodage_csv: lot.options.encodage_csv.clone(),
+                encodage_csv: lot.options.encodage_csv,
             },
             premier_rang: Some(chain.rang),
             dernier_rang: Some(chain.rang),
-            total_ttc: signed.totaux.ttc.to_string(),
+            total_ttc: signed.totaux.ttc,
+            unites: details.unites,
+            mention_tva: details.mention_tva,
             appels: vec![AppelEntry {
                 numero: signed.numero.clone(),
                 rang: signed.rang,
                 membre_id: entry.membre_id.clone(),
                 fichier: pdf_file.clone(),
                 sha256: sha256_hex(&pdf),
-                total_ttc: signed.totaux.ttc.to_string(),
+                total_ttc: signed.totaux.ttc,
                 destinataire: entry.destinataire.clone(),
             }],
             fichiers: vec![
@@ -280,6 +267,7 @@ fn ledger_lines(
     dir: &Path,
     encoding: crate::csv_out::Encoding,
     numero: &str,
+    details: &Details,
 ) -> Result<(Vec<Ligne>, BTreeSet<String>), Error> {
     let path = dir.join(LEDGER_FILE);
     let bytes = crate::files::read_input(&path, crate::files::MAX_LEDGER_BYTES)?;
@@ -300,11 +288,17 @@ fn ledger_lines(
         )));
     }
     let known = read.rows.iter().map(|r| r.code.clone()).collect();
-    let lignes = read
-        .rows
+    read.rows
         .into_iter()
         .filter(|r| r.numero == numero)
-        .map(|r| Ligne {
+        .map(|r| {
+            let Some(code_unite) = details.unites.get(&r.code).cloned() else {
+                return Err(refuse(format!(
+                    "manifest.json du lot : l'unité de l'article « {} » de l'appel {numero} n'est pas enregistrée",
+                    r.code
+                )));
+            };
+            Ok(Ligne {
             code: r.code,
             libelle: r.libelle,
             quantite: r.quantite,
@@ -315,49 +309,37 @@ fn ledger_lines(
             montant_tva: r.montant_tva,
             montant_ttc: r.montant_ttc,
             imputation: r.imputation,
-            code_unite: DEFAULT_UNIT.into(),
+            code_unite,
             prorata: None,
         })
-        .collect();
-    Ok((lignes, known))
+        })
+        .collect::<Result<_, Error>>()
+        .map(|lignes| (lignes, known))
 }
 
-/// What the ledger does not carry: each line's unit code and the VAT
-/// mention. Read from the appel's own Factur-X XML (what was issued), or
-/// for a plain PDF from the batch's grid given with `--tariff`.
-fn factur_x_details(
-    args: &AvoirArgs,
-    lot: &Manifest,
-    entry: &AppelEntry,
-    appel_pdf: &[u8],
-    lignes: &mut [Ligne],
-) -> Result<Option<String>, Error> {
-    if let Some(xml) = render::embedded_xml(appel_pdf) {
-        let units: Vec<String> = xml
-            .split("<ram:BilledQuantity unitCode=\"")
-            .skip(1)
-            .map(|rest| unescape(rest.split('"').next().unwrap_or_default()))
-            .collect();
-        if units.len() == lignes.len() {
-            for (l, unit) in lignes.iter_mut().zip(units) {
-                l.code_unite = unit;
-            }
-        }
-        let reason = xml
-            .split_once("<ram:ExemptionReason>")
-            .and_then(|(_, rest)| rest.split_once("</ram:ExemptionReason>"))
-            .map(|(reason, _)| unescape(reason));
-        return Ok(reason);
+/// What the ledger does not carry and a credit note repeats: the unit
+/// code of each item and the VAT mention of the appels.
+struct Details {
+    unites: BTreeMap<String, String>,
+    mention_tva: Option<String>,
+}
+
+/// The details as the batch's manifest recorded them; a manifest of
+/// format 1 (written before they were recorded) takes them from the
+/// batch's grid, given with `--tariff` and checked against the manifest's
+/// hash of it.
+fn details(args: &AvoirArgs, lot: &Manifest) -> Result<Details, Error> {
+    if lot.format >= 2 {
+        return Ok(Details {
+            unites: lot.unites.clone(),
+            mention_tva: lot.mention_tva.clone(),
+        });
     }
-    let exempt = lignes.iter().all(|l| l.montant_tva.is_zero());
     let Some(path) = &args.tariff else {
-        if exempt {
-            return Err(refuse(format!(
-                "l'appel {} est un PDF simple, sans facture Factur-X : indiquez la grille du lot avec --tariff, pour reprendre sa mention de TVA",
-                entry.numero
-            )));
-        }
-        return Ok(None);
+        return Err(refuse(format!(
+            "le lot « {} » a été émis par une version antérieure de cotisations, dont le manifeste ne garde ni les unités ni la mention de TVA : indiquez la grille de ce lot avec --tariff",
+            args.batch.display()
+        )));
     };
     let bytes = read_bytes(path)?;
     if sha256_hex(&bytes) != lot.entrees.grille.sha256 {
@@ -368,31 +350,13 @@ fn factur_x_details(
         )));
     }
     let grid = decode_grid(path, &bytes)?;
-    for l in lignes.iter_mut() {
-        if let Some(i) = grid.find(&l.code) {
-            l.code_unite.clone_from(&grid.item(i).code_unite);
-        }
-    }
-    Ok(if exempt {
-        grid.mention_tva.clone()
-    } else {
-        None
-    })
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&apos;", "'")
-        .replace("&amp;", "&")
-}
-
-fn iso_date(text: &str, what: &str) -> Result<NaiveDate, Error> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| {
-        refuse(format!(
-            "manifest.json du lot : {what} « {text} » illisible"
-        ))
+    Ok(Details {
+        unites: grid
+            .items()
+            .iter()
+            .map(|i| (i.code.clone(), i.code_unite.clone()))
+            .collect(),
+        mention_tva: grid.mention_tva.clone(),
     })
 }
 
@@ -411,14 +375,8 @@ fn rebuild_appel(
             entry.numero
         )));
     }
-    let kind = MemberKind::parse(&d.type_membre).ok_or_else(|| {
-        refuse(format!(
-            "manifest.json du lot : type d'adhérent « {} » inconnu",
-            d.type_membre
-        ))
-    })?;
     let totaux = Totaux::of(&lignes);
-    if Some(totaux.ttc.decimal()) != parse_nombre(&entry.total_ttc).ok() {
+    if totaux.ttc != entry.total_ttc {
         return Err(refuse(format!(
             "l'appel {} totalise {} dans le journal mais {} dans manifest.json",
             entry.numero, totaux.ttc, entry.total_ttc
@@ -428,15 +386,15 @@ fn rebuild_appel(
         numero: entry.numero.clone(),
         rang: entry.rang,
         exercice: lot.exercice,
-        date_emission: iso_date(&lot.date_emission, "date d'émission")?,
-        date_echeance: iso_date(&lot.date_echeance, "date d'échéance")?,
-        periode_debut: iso_date(&d.periode_debut, "début de période")?,
-        periode_fin: iso_date(&d.periode_fin, "fin de période")?,
+        date_emission: lot.date_emission,
+        date_echeance: lot.date_echeance,
+        periode_debut: d.periode_debut,
+        periode_fin: d.periode_fin,
         membre: Member {
             line: 0,
             id: entry.membre_id.clone(),
             nom: d.nom.clone(),
-            kind,
+            kind: d.type_membre,
             population: None,
             agents: None,
             affiliee: true,
@@ -508,19 +466,13 @@ fn load_chain(dir: &Path, exercice: i32) -> Result<Chain, Error> {
     let credited = d
         .deja_credites
         .iter()
-        .map(|c| {
-            let montant_ttc = parse_nombre(&c.montant_ttc)
-                .ok()
-                .and_then(Montant::from_exact_cents)
-                .ok_or_else(|| previous(format!("montant « {} » illisible", c.montant_ttc)))?;
-            Ok(Credited {
-                appel: c.appel.clone(),
-                code: c.code.clone(),
-                avoir: c.avoir.clone(),
-                montant_ttc,
-            })
+        .map(|c| Credited {
+            appel: c.appel.clone(),
+            code: c.code.clone(),
+            avoir: c.avoir.clone(),
+            montant_ttc: c.montant_ttc,
         })
-        .collect::<Result<_, Error>>()?;
+        .collect();
     Ok(Chain {
         rang: avoir::next_rank(d.manifest.options.premier_rang, d.manifest.appels.len()),
         credited,

@@ -297,16 +297,12 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
         emission: &p.emission,
         entrees: p.entrees.clone(),
         options: Options {
-            format_pdf: p.pdf_format.code().into(),
-            format_csv: match p.csv_format {
-                CsvFormat::Francais => "francais",
-                CsvFormat::Rfc4180 => "rfc4180",
-            }
-            .into(),
+            format_pdf: p.pdf_format,
+            format_csv: p.csv_format,
             premier_rang: p.emission.premier_numero,
             apres: o.after.as_ref().map(|p| p.display().to_string()),
             ignorer_invalides: o.skip_invalid,
-            encodage_csv: p.csv_encoding.code().into(),
+            encodage_csv: p.csv_encoding,
         },
         extras: Extras {
             rejects: p.rejects.clone(),

@@ -3,10 +3,10 @@
 //! `crate::batch::verify`'s; this file only prints.
 
 use crate::avoir;
-use crate::batch::verify::{euros, verify_folder};
+use crate::batch::verify::verify_folder;
 use crate::cli::VerifyArgs;
 use crate::error::Error;
-use crate::format_fr::parse_nombre;
+use crate::format_fr;
 use crate::log::Log;
 
 /// Verifies and reports.
@@ -32,7 +32,7 @@ pub fn run(args: &VerifyArgs, log: &Log) -> Result<(), Error> {
         args.dir.display(),
         m.appels.len(),
         if m.appels.len() > 1 { "s" } else { "" },
-        parse_nombre(&m.total_ttc).map_or_else(|_| m.total_ttc.clone(), euros)
+        format_fr::montant(m.total_ttc)
     ));
     Ok(())
 }

@@ -27,8 +27,6 @@ pub use pdf::Renderer;
 
 use std::fmt;
 
-use lopdf::{Document, Object};
-
 use fonts::FontError;
 
 use crate::appel::Appel;
@@ -105,36 +103,6 @@ impl From<FontError> for RenderError {
     }
 }
 
-/// The Factur-X XML embedded in a PDF (its first associated file, as
-/// `render_facturx` writes it), or `None` for a plain PDF.
-#[must_use]
-pub fn embedded_xml(pdf: &[u8]) -> Option<String> {
-    let doc = Document::load_mem(pdf).ok()?;
-    let spec = doc
-        .catalog()
-        .ok()?
-        .get(b"AF")
-        .and_then(Object::as_array)
-        .ok()?
-        .first()?
-        .as_reference()
-        .ok()?;
-    let file = doc
-        .get_dictionary(spec)
-        .and_then(|s| s.get(b"EF"))
-        .and_then(Object::as_dict)
-        .and_then(|ef| ef.get(b"F"))
-        .and_then(Object::as_reference)
-        .ok()?;
-    let stream = doc.get_object(file).and_then(Object::as_stream).ok()?;
-    let content = if stream.dict.get(b"Filter").is_ok() {
-        stream.decompressed_content().ok()?
-    } else {
-        stream.content.clone()
-    };
-    String::from_utf8(content).ok()
-}
-
 #[cfg(test)]
 mod avoir_tests {
     use super::*;
@@ -142,6 +110,8 @@ mod avoir_tests {
     use crate::avoir::fixtures::{appel_of, avoir_of};
     use crate::emetteur::Emetteur;
     use crate::facturx::{self, Profile};
+    use crate::testing::embedded_xml;
+    use lopdf::Document;
 
     fn emetteur() -> Emetteur {
         Emetteur::parse(include_str!("../../input-samples/emetteur.toml")).unwrap()

@@ -25,6 +25,13 @@ pub enum MemberKind {
 }
 
 impl MemberKind {
+    /// Every kind, in the order of the grid.
+    pub const ALL: [MemberKind; 3] = [
+        MemberKind::Commune,
+        MemberKind::EtablissementPublic,
+        MemberKind::BudgetAnnexe,
+    ];
+
     /// Machine code, as in the ledger.
     #[must_use]
     pub fn code(self) -> &'static str {

@@ -13,6 +13,7 @@ use rust_decimal::Decimal;
 use super::read::{RawRoster, ReadError};
 use super::{Member, MemberKind};
 use crate::charset::first_unprintable;
+use crate::columns::IDENTITY_COLUMNS;
 use crate::format_fr::{NumberError, fold_key, parse_nombre};
 pub use crate::ident::{SiretProblem, luhn_ok, parse_siret};
 use crate::tariff::{Grid, Item, Pricing, QuantityKind};
@@ -35,7 +36,8 @@ const MAX_CODE_SERVICE: usize = 100;
 /// Longest numéro d'engagement Chorus Pro accepts.
 const MAX_ENGAGEMENT: usize = 50;
 
-/// The identity columns of the roster, in the order of `COLUMNS`.
+/// The identity columns of the roster, in the order of `COLUMNS` and of
+/// their names, `columns::IDENTITY_COLUMNS`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Field {
     Id,
@@ -100,7 +102,6 @@ impl Parse {
 /// in its cells are required, how its cell is read.
 #[derive(Debug)]
 struct Spec {
-    name: &'static str,
     field: Field,
     required: bool,
     parse: Parse,
@@ -109,11 +110,10 @@ struct Spec {
 /// The identity columns, one entry each, in the order the header's
 /// messages list them (`COLUMNS[field as usize]` is `field`'s entry).
 const COLUMNS: &[Spec] = &[
-    required("id", Field::Id, Parse::Text { multiline: false }),
-    required("nom", Field::Nom, Parse::Text { multiline: false }),
-    required("type", Field::Type, Parse::Kind),
+    required(Field::Id, Parse::Text { multiline: false }),
+    required(Field::Nom, Parse::Text { multiline: false }),
+    required(Field::Type, Parse::Kind),
     optional(
-        "population",
         Field::Population,
         Parse::Count {
             kinds: &[MemberKind::Commune],
@@ -121,40 +121,36 @@ const COLUMNS: &[Spec] = &[
         },
     ),
     optional(
-        "agents",
         Field::Agents,
         Parse::Count {
             kinds: &[MemberKind::EtablissementPublic, MemberKind::BudgetAnnexe],
             missing: RosterErrorKind::MissingAgents,
         },
     ),
-    optional("affiliee", Field::Affiliee, Parse::YesNo),
-    required("siret", Field::Siret, Parse::Siret),
-    optional("adresse", Field::Adresse, Parse::Text { multiline: true }),
-    optional("code_postal", Field::CodePostal, Parse::Postcode),
-    optional("ville", Field::Ville, Parse::Text { multiline: false }),
-    optional("email", Field::Email, Parse::Emails),
+    optional(Field::Affiliee, Parse::YesNo),
+    required(Field::Siret, Parse::Siret),
+    optional(Field::Adresse, Parse::Text { multiline: true }),
+    optional(Field::CodePostal, Parse::Postcode),
+    optional(Field::Ville, Parse::Text { multiline: false }),
+    optional(Field::Email, Parse::Emails),
     optional(
-        "code_service",
         Field::CodeService,
         Parse::Reference {
             max: MAX_CODE_SERVICE,
         },
     ),
     optional(
-        "engagement",
         Field::Engagement,
         Parse::Reference {
             max: MAX_ENGAGEMENT,
         },
     ),
-    optional("date_adhesion", Field::DateAdhesion, Parse::Date),
+    optional(Field::DateAdhesion, Parse::Date),
 ];
 
 /// A column the header must have, and its cells a value.
-const fn required(name: &'static str, field: Field, parse: Parse) -> Spec {
+const fn required(field: Field, parse: Parse) -> Spec {
     Spec {
-        name,
         field,
         required: true,
         parse,
@@ -162,23 +158,31 @@ const fn required(name: &'static str, field: Field, parse: Parse) -> Spec {
 }
 
 /// A column the header may lack, and its cells may leave empty.
-const fn optional(name: &'static str, field: Field, parse: Parse) -> Spec {
+const fn optional(field: Field, parse: Parse) -> Spec {
     Spec {
-        name,
         field,
         required: false,
         parse,
     }
 }
 
-// `spec` indexes `COLUMNS` by `Field`: an entry out of place fails the build.
+// `spec` indexes `COLUMNS` by `Field`, and `Spec::name` the names by it:
+// an entry out of place, or one too many or too few, fails the build.
 const _: () = {
+    assert!(COLUMNS.len() == IDENTITY_COLUMNS.len());
     let mut i = 0;
     while i < COLUMNS.len() {
         assert!(COLUMNS[i].field as usize == i);
         i += 1;
     }
 };
+
+impl Spec {
+    /// The column's header name.
+    fn name(&self) -> &'static str {
+        IDENTITY_COLUMNS[self.field as usize]
+    }
+}
 
 /// The entry of `field` in `COLUMNS`.
 fn spec(field: Field) -> &'static Spec {
@@ -845,7 +849,7 @@ impl Validator<'_> {
             }
         } else {
             seen.insert(key.clone(), col);
-            if let Some(spec) = COLUMNS.iter().find(|s| s.name == key) {
+            if let Some(spec) = COLUMNS.iter().find(|s| s.name() == key) {
                 self.present.insert(spec.field, col);
                 return Some(Column::Identity);
             }
@@ -957,7 +961,7 @@ impl super::read::RowSink for Validator<'_> {
         self.headers = cells.iter().map(|c| (*c).to_string()).collect();
         let known: Vec<String> = COLUMNS
             .iter()
-            .map(|s| s.name.to_string())
+            .map(|s| s.name().to_string())
             .chain(self.grid.items().iter().map(|i| i.code.clone()))
             .collect();
         let mut seen: HashMap<String, usize> = HashMap::new();
@@ -973,7 +977,7 @@ impl super::read::RowSink for Validator<'_> {
                 line: 1,
                 column: None,
                 kind: RosterErrorKind::MissingColumn {
-                    name: spec.name.to_string(),
+                    name: spec.name().to_string(),
                 },
             });
         }

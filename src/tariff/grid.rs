@@ -16,29 +16,12 @@ use toml::Spanned;
 
 use super::raw::{RawArticle, RawConvention, RawGrid, RawTranche};
 use super::{key_offset, line_col, toml_message_fr};
+use crate::columns::IDENTITY_COLUMNS;
 use crate::format_fr::{NumberError, parse_nombre};
 use crate::money::Montant;
 
 /// The years a grid may bill.
 pub const EXERCICES: std::ops::RangeInclusive<i32> = 2000..=2100;
-
-/// Roster identity columns: an item may not take one of these codes.
-pub const RESERVED_CODES: &[&str] = &[
-    "id",
-    "nom",
-    "type",
-    "population",
-    "agents",
-    "affiliee",
-    "siret",
-    "adresse",
-    "code_postal",
-    "ville",
-    "email",
-    "code_service",
-    "engagement",
-    "date_adhesion",
-];
 
 /// One tier (« tranche »).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -749,7 +732,7 @@ fn index_codes(c: &mut Collector<'_>, articles: &[Spanned<RawArticle>]) -> HashM
         let span = a.get_ref().code.span();
         if !valid_code(code) {
             c.push(span, GridErrorKind::BadCode { code: code.clone() });
-        } else if RESERVED_CODES.contains(&code.as_str()) {
+        } else if IDENTITY_COLUMNS.contains(&code.as_str()) {
             c.push(span, GridErrorKind::ReservedCode { code: code.clone() });
         } else if by_code.insert(code.clone(), i).is_some() {
             c.push(span, GridErrorKind::DuplicateCode { code: code.clone() });

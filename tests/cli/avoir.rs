@@ -229,3 +229,87 @@ fn an_appel_of_a_supplementary_batch_is_credited_from_that_batch() {
         .code(2)
         .stderr_has(&["avant l'appel AC-2027-00060 du 15 janvier 2027"]);
 }
+
+/// Removes from the manifest of batch `lot` what format 2 added, as the
+/// first versions wrote it (format 1).
+fn make_format_1(dir: &Dir, lot: &str) {
+    let path = dir.join(lot).join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+    let object = m.as_object_mut().unwrap();
+    for field in ["format", "unites", "mention_tva"] {
+        assert!(object.remove(field).is_some(), "{field} in a new manifest");
+    }
+    let mut bytes = serde_json::to_vec_pretty(&m).unwrap();
+    bytes.push(b'\n');
+    fs::write(&path, bytes).unwrap();
+}
+
+#[test]
+fn units_and_vat_mention_come_from_the_manifest_and_for_an_old_batch_from_its_grid() {
+    let dir = Dir::new();
+    dir.run_roster(&sample_roster(), "lot").run().batch_ok();
+    avoir(&dir, "lot", "C-14202", "av")
+        .args(["--motif", "Erreur"])
+        .run()
+        .code(0);
+    let pdf = "avoirs/AV-2027-00001_C-14202.pdf";
+    let reference = fs::read(dir.join("av").join(pdf)).unwrap();
+    let xml = crate::compliance::embedded_xml(&reference).unwrap();
+    // The units of the grid (a day of training), its VAT mention.
+    assert!(xml.contains("unitCode=\"DAY\""), "{xml}");
+    assert!(
+        xml.contains("<ram:ExemptionReason>TVA non applicable, article 256 B du CGI<"),
+        "{xml}"
+    );
+
+    // A batch in plain PDF: no XML to read, and none needed.
+    dir.run_roster(&sample_roster(), "simple")
+        .args(["--format", "pdf"])
+        .run()
+        .batch_ok();
+    avoir(&dir, "simple", "C-14202", "av-simple")
+        .args(["--motif", "Erreur"])
+        .run()
+        .code(0);
+    assert_eq!(
+        fs::read(dir.join("av-simple").join(pdf)).unwrap(),
+        reference,
+        "the same credit note"
+    );
+
+    // A batch of the first versions: its grid, given and checked, supplies
+    // what its manifest lacks; the credit note is the same.
+    dir.run_roster(&sample_roster(), "ancien").run().batch_ok();
+    make_format_1(&dir, "ancien");
+    dir.cmd(["verify"]).arg(dir.join("ancien")).run().code(0);
+    avoir(&dir, "ancien", "C-14202", "av-ancien")
+        .args(["--motif", "Erreur"])
+        .run()
+        .code(2)
+        .stderr_has(&["version antérieure de cotisations", "--tariff"]);
+    let other = dir.write(
+        "autre.toml",
+        crate::util::sample_grid_altered("TVA non applicable", "TVA non due"),
+    );
+    avoir(&dir, "ancien", "C-14202", "av-ancien")
+        .args(["--motif", "Erreur", "--tariff"])
+        .arg(&other)
+        .run()
+        .code(2)
+        .stderr_has(&["n'est pas celle du lot"]);
+    assert!(!dir.join("av-ancien").exists(), "nothing written");
+    avoir(&dir, "ancien", "C-14202", "av-ancien")
+        .args(["--motif", "Erreur", "--tariff"])
+        .arg(crate::util::sample_grid())
+        .run()
+        .code(0);
+    assert_eq!(
+        fs::read(dir.join("av-ancien").join(pdf)).unwrap(),
+        reference
+    );
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("av-ancien/manifest.json")).unwrap()).unwrap();
+    assert_eq!(m["format"], 2);
+    assert_eq!(m["unites"]["formation_jours"], "DAY");
+    dir.cmd(["verify"]).arg(dir.join("av-ancien")).run().code(0);
+}

@@ -105,7 +105,7 @@ fn a_member_requiring_an_engagement_number_without_one_is_rejected() {
 }
 
 /// The `factur-x.xml` embedded in a PDF, through the catalog's name tree.
-fn embedded_xml(pdf: &[u8]) -> Option<String> {
+pub(crate) fn embedded_xml(pdf: &[u8]) -> Option<String> {
     let doc = lopdf::Document::load_mem(pdf).expect("a readable PDF");
     let catalog = doc.catalog().ok()?;
     let names = catalog.get(b"Names").ok()?.as_dict().ok()?;
