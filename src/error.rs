@@ -5,11 +5,11 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use crate::batch::BatchError;
 use crate::emetteur::EmetteurError;
-use crate::files::FileError;
-use crate::reasons::io_reason_fr;
+use crate::files::{FileError, io_message};
+use crate::pricing::PricingError;
 use crate::render::RenderError;
-use crate::report::ReportError;
 use crate::roster::RosterError;
 use crate::tariff::GridError;
 
@@ -50,24 +50,15 @@ pub enum EmetteurSource {
 #[derive(Debug)]
 pub enum Error {
     /// A date on the command line that is not one.
-    DateInvalide {
-        option: &'static str,
-        text: String,
-    },
+    DateInvalide { option: &'static str, text: String },
     /// `--threads` outside 1 to `max`.
-    Threads {
-        max: usize,
-    },
+    Threads { max: usize },
     /// The thread pool could not start.
     ThreadPool,
     /// A `quote` service not written `code=quantité`.
-    QuoteArgument {
-        argument: String,
-    },
+    QuoteArgument { argument: String },
     /// `quote`'s member refused by the roster's rules.
-    Quote {
-        errors: Vec<RosterError>,
-    },
+    Quote { errors: Vec<RosterError> },
     /// A ledger (`compare`) that cannot be read.
     Ledger {
         path: PathBuf,
@@ -113,47 +104,16 @@ pub enum Error {
         path: PathBuf,
         errors: Vec<RosterError>,
     },
-    /// The output folder already holds a finished batch.
-    OutputExists {
-        path: PathBuf,
-    },
-    /// A single output file (`compare --csv`) that may not be written.
-    OutputFile {
-        path: PathBuf,
-        reason: crate::batch::destination::FileRefusal,
-    },
-    /// The output folder cannot receive a batch (see `batch::destination`).
-    Destination {
-        path: PathBuf,
-        reason: crate::batch::destination::Refusal,
-    },
+    /// A credit note could not be laid out.
     Render(RenderError),
-    /// The batch report (`rapport.pdf`) could not be built.
-    Report(ReportError),
-    /// Another run holds the lock on the output location.
-    Locked {
-        path: PathBuf,
-        holder: String,
-    },
-    /// A batch folder failed verification.
-    Verify {
-        dir: PathBuf,
-        problems: Vec<String>,
-    },
+    /// The member of a quote cannot be priced.
+    Pricing { membre: String, error: PricingError },
+    /// Planning, writing or verifying a batch (`crate::batch`).
+    Batch(BatchError),
     /// The previous batch given to `--after` cannot be continued.
-    Previous {
-        dir: PathBuf,
-        reason: String,
-    },
-    /// A quantity × price that does not fit (refused by validation first).
-    Overflow {
-        membre: String,
-        code: String,
-    },
+    Previous { dir: PathBuf, reason: String },
     /// A credit note (`cotisations avoir`) that cannot be issued.
-    Avoir {
-        reason: String,
-    },
+    Avoir { reason: String },
 }
 
 impl Error {
@@ -167,9 +127,6 @@ impl Error {
             | Error::QuoteArgument { .. }
             | Error::Quote { .. }
             | Error::Ledger { .. }
-            | Error::OutputExists { .. }
-            | Error::Destination { .. }
-            | Error::OutputFile { .. }
             | Error::DateHorsExercice { .. }
             | Error::ExerciceContredit { .. } => exit::USAGE,
             Error::Grid { .. } | Error::Emetteur { .. } => exit::GRID,
@@ -177,10 +134,9 @@ impl Error {
             Error::Io { .. } | Error::EmetteurIntrouvable { .. } => exit::IO,
             Error::File(FileError::Symlink { .. }) => exit::USAGE,
             Error::File(_) => exit::IO,
-            Error::Locked { .. } => exit::LOCKED,
-            Error::Verify { .. } => exit::VERIFY,
             Error::Previous { .. } | Error::Avoir { .. } => exit::USAGE,
-            Error::Render(_) | Error::Report(_) | Error::Overflow { .. } => exit::INTERNAL,
+            Error::Render(_) | Error::Pricing { .. } => exit::INTERNAL,
+            Error::Batch(e) => batch_code(e),
         }
     }
 
@@ -306,20 +262,7 @@ impl fmt::Display for Error {
                 action,
                 path,
                 source,
-            } => {
-                // « impossible d'écrire », « impossible de créer ».
-                let de = if action.starts_with(['a', 'e', 'é', 'i', 'o', 'u']) {
-                    "d'"
-                } else {
-                    "de "
-                };
-                write!(
-                    f,
-                    "impossible {de}{action} « {} » : {}",
-                    path.display(),
-                    io_reason_fr(source)
-                )
-            }
+            } => io_message(f, action, path, source),
             Error::Grid { path, errors } => toml_errors(f, "la grille tarifaire", path, errors),
             Error::Emetteur { path, errors } => {
                 toml_errors(f, "le fichier de l'émetteur", path, errors)
@@ -348,46 +291,9 @@ impl fmt::Display for Error {
                 }
                 more_errors(f, errors.len())
             }
-            Error::OutputExists { path } => write!(
-                f,
-                "le dossier de sortie « {} » contient déjà un lot d'appels écrit par ce programme : choisissez un autre dossier, ou ajoutez --force pour le remplacer",
-                path.display()
-            ),
-            Error::OutputFile { path, reason } => {
-                write!(f, "fichier « {} » refusé : {reason}", path.display())
-            }
-            Error::Destination { path, reason } => write!(
-                f,
-                "dossier de sortie « {} » refusé : {reason}",
-                path.display()
-            ),
             Error::Render(e) => write!(f, "échec de la mise en page d'un appel : {e}"),
-            Error::Report(e) => write!(f, "échec de la mise en page du rapport du lot : {e}"),
-            Error::Locked { path, holder } => write!(
-                f,
-                "un autre traitement écrit déjà dans « {} » ({}) : attendez qu'il se termine, puis relancez",
-                path.display(),
-                if holder.is_empty() {
-                    "détenteur inconnu"
-                } else {
-                    holder
-                }
-            ),
-            Error::Verify { dir, problems } => {
-                writeln!(
-                    f,
-                    "le lot « {} » est incomplet ou a été modifié ({}) :",
-                    dir.display(),
-                    plural(problems.len(), "problème", "problèmes")
-                )?;
-                for p in problems {
-                    writeln!(f, "  - {p}")?;
-                }
-                write!(
-                    f,
-                    "Ne transmettez pas ce lot : relancez « cotisations run » avec les mêmes fichiers pour le reconstruire."
-                )
-            }
+            Error::Pricing { membre, error } => pricing_message(f, membre, error),
+            Error::Batch(e) => batch_message(f, e),
             Error::Previous { dir, reason } => write!(
                 f,
                 "impossible de poursuivre le lot précédent « {} » : {reason}",
@@ -396,22 +302,103 @@ impl fmt::Display for Error {
             Error::Avoir { reason } => {
                 write!(f, "avoir refusé, rien n'a été écrit : {reason}")
             }
-            Error::Overflow { membre, code } => write!(
-                f,
-                "montant hors limites pour l'adhérent « {membre} », article « {code} » : vérifiez la quantité"
-            ),
         }
+    }
+}
+
+/// The exit code of a batch error.
+fn batch_code(e: &BatchError) -> i32 {
+    match e {
+        BatchError::OutputExists { .. }
+        | BatchError::Destination { .. }
+        | BatchError::OutputFile { .. }
+        | BatchError::File(FileError::Symlink { .. }) => exit::USAGE,
+        BatchError::Io { .. } | BatchError::File(_) => exit::IO,
+        BatchError::Locked { .. } => exit::LOCKED,
+        BatchError::Verify { .. } => exit::VERIFY,
+        BatchError::Render(_) | BatchError::Report(_) | BatchError::Pricing { .. } => {
+            exit::INTERNAL
+        }
+    }
+}
+
+/// The message of a batch error.
+fn batch_message(f: &mut fmt::Formatter<'_>, e: &BatchError) -> fmt::Result {
+    match e {
+        BatchError::OutputExists { path } => write!(
+            f,
+            "le dossier de sortie « {} » contient déjà un lot d'appels écrit par ce programme : choisissez un autre dossier, ou ajoutez --force pour le remplacer",
+            path.display()
+        ),
+        BatchError::OutputFile { path, reason } => {
+            write!(f, "fichier « {} » refusé : {reason}", path.display())
+        }
+        BatchError::Destination { path, reason } => write!(
+            f,
+            "dossier de sortie « {} » refusé : {reason}",
+            path.display()
+        ),
+        BatchError::Io {
+            action,
+            path,
+            source,
+        } => io_message(f, action, path, source),
+        BatchError::File(e) => write!(f, "{e}"),
+        BatchError::Render(e) => write!(f, "échec de la mise en page d'un appel : {e}"),
+        BatchError::Report(e) => write!(f, "échec de la mise en page du rapport du lot : {e}"),
+        BatchError::Locked { path, holder } => write!(
+            f,
+            "un autre traitement écrit déjà dans « {} » ({}) : attendez qu'il se termine, puis relancez",
+            path.display(),
+            if holder.is_empty() {
+                "détenteur inconnu"
+            } else {
+                holder
+            }
+        ),
+        BatchError::Verify { dir, problems } => {
+            writeln!(
+                f,
+                "le lot « {} » est incomplet ou a été modifié ({}) :",
+                dir.display(),
+                plural(problems.len(), "problème", "problèmes")
+            )?;
+            for p in problems {
+                writeln!(f, "  - {p}")?;
+            }
+            write!(
+                f,
+                "Ne transmettez pas ce lot : relancez « cotisations run » avec les mêmes fichiers pour le reconstruire."
+            )
+        }
+        BatchError::Pricing { membre, error } => pricing_message(f, membre, error),
+    }
+}
+
+/// The message of a member that cannot be priced.
+fn pricing_message(f: &mut fmt::Formatter<'_>, membre: &str, error: &PricingError) -> fmt::Result {
+    match error {
+        PricingError::Overflow { code } => write!(
+            f,
+            "montant hors limites pour l'adhérent « {membre} », article « {code} » : vérifiez la quantité"
+        ),
+    }
+}
+
+impl From<BatchError> for Error {
+    fn from(e: BatchError) -> Error {
+        Error::Batch(e)
+    }
+}
+
+impl From<FileError> for Error {
+    fn from(e: FileError) -> Error {
+        Error::File(e)
     }
 }
 
 impl From<RenderError> for Error {
     fn from(e: RenderError) -> Error {
         Error::Render(e)
-    }
-}
-
-impl From<ReportError> for Error {
-    fn from(e: ReportError) -> Error {
-        Error::Report(e)
     }
 }

@@ -9,8 +9,6 @@ use std::io::Read;
 use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
-
 /// Largest roster accepted (a roster of every commune of France is about
 /// 10 MB): a file far bigger is not a roster.
 pub const MAX_ROSTER_BYTES: u64 = 200 * 1024 * 1024;
@@ -19,9 +17,16 @@ pub const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
 /// Largest ledger (`compare`, `avoir`) accepted.
 pub const MAX_LEDGER_BYTES: u64 = 1024 * 1024 * 1024;
 
-/// What makes a file unusable before its content is even read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What makes a file unusable, or what failed in reading or creating it.
+#[derive(Debug)]
 pub enum FileError {
+    /// The file could not be read, or a folder created (`action`: « lire
+    /// le fichier », « créer le dossier »…).
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
     /// Not a regular file: a folder, a FIFO, a device… (reading it could
     /// hang or never end).
     NotRegular { path: PathBuf, kind: FileKind },
@@ -70,9 +75,51 @@ impl fmt::Display for FileKind {
     }
 }
 
+impl FileError {
+    /// Shorthand for an I/O error on `path`.
+    pub fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> FileError {
+        let path = path.into();
+        move |source| FileError::Io {
+            action,
+            path,
+            source,
+        }
+    }
+}
+
+/// « impossible de lire le fichier « … » : raison », the message of every
+/// I/O error of the program.
+pub(crate) fn io_message(
+    f: &mut fmt::Formatter<'_>,
+    action: &str,
+    path: &Path,
+    source: &std::io::Error,
+) -> fmt::Result {
+    // « impossible d'écrire », « impossible de créer ».
+    let de = if action.starts_with(['a', 'e', 'é', 'i', 'o', 'u']) {
+        "d'"
+    } else {
+        "de "
+    };
+    write!(
+        f,
+        "impossible {de}{action} « {} » : {}",
+        path.display(),
+        crate::reasons::io_reason_fr(source)
+    )
+}
+
 impl fmt::Display for FileError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            FileError::Io {
+                action,
+                path,
+                source,
+            } => io_message(f, action, path, source),
             FileError::NotRegular { path, kind } => write!(
                 f,
                 "« {} » est {kind}, pas un fichier ordinaire : indiquez le chemin d'un fichier enregistré sur disque",
@@ -93,12 +140,6 @@ impl fmt::Display for FileError {
     }
 }
 
-impl From<FileError> for Error {
-    fn from(e: FileError) -> Error {
-        Error::File(e)
-    }
-}
-
 /// `O_NOFOLLOW`: opening a symbolic link fails (`ELOOP`) instead of
 /// opening its target.
 fn no_follow() -> i32 {
@@ -116,42 +157,39 @@ fn non_blocking() -> i32 {
 /// FIFO or a device put in its place is refused, never waited on.
 ///
 /// # Errors
-/// `Error::Io` if it cannot be opened or read, `Error::File` if it is not
+/// `FileError::Io` if it cannot be opened or read, `FileError` if it is not
 /// a regular file or is too large.
-pub fn read_input(path: &Path, max: u64) -> Result<Vec<u8>, Error> {
+pub fn read_input(path: &Path, max: u64) -> Result<Vec<u8>, FileError> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(non_blocking())
         .open(path)
-        .map_err(Error::io("lire le fichier", path))?;
+        .map_err(FileError::io("lire le fichier", path))?;
     let meta = file
         .metadata()
-        .map_err(Error::io("lire le fichier", path))?;
+        .map_err(FileError::io("lire le fichier", path))?;
     if !meta.file_type().is_file() {
         return Err(FileError::NotRegular {
             path: path.to_path_buf(),
             kind: FileKind::of(meta.file_type()),
-        }
-        .into());
+        });
     }
     if meta.len() > max {
         return Err(FileError::TooLarge {
             path: path.to_path_buf(),
             max,
-        }
-        .into());
+        });
     }
     let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
     // `take`: a file that grows while it is read still stops at the cap.
     file.take(max + 1)
         .read_to_end(&mut bytes)
-        .map_err(Error::io("lire le fichier", path))?;
+        .map_err(FileError::io("lire le fichier", path))?;
     if bytes.len() as u64 > max {
         return Err(FileError::TooLarge {
             path: path.to_path_buf(),
             max,
-        }
-        .into());
+        });
     }
     Ok(bytes)
 }
@@ -160,8 +198,8 @@ pub fn read_input(path: &Path, max: u64) -> Result<Vec<u8>, Error> {
 /// returns those it created, outermost first, for the log.
 ///
 /// # Errors
-/// `Error::Io` naming the folder that could not be created.
-pub fn create_parents(path: &Path) -> Result<Vec<PathBuf>, Error> {
+/// `FileError::Io` naming the folder that could not be created.
+pub fn create_parents(path: &Path) -> Result<Vec<PathBuf>, FileError> {
     let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) else {
         return Ok(Vec::new());
     };
@@ -180,7 +218,7 @@ pub fn create_parents(path: &Path) -> Result<Vec<PathBuf>, Error> {
             Ok(()) => {}
             // Created meanwhile by a concurrent run: fine.
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => {}
-            Err(e) => return Err(Error::io("créer le dossier", dir)(e)),
+            Err(e) => return Err(FileError::io("créer le dossier", dir)(e)),
         }
     }
     Ok(missing)
@@ -191,8 +229,8 @@ pub fn create_parents(path: &Path) -> Result<Vec<PathBuf>, Error> {
 /// Returns the file and the folders created.
 ///
 /// # Errors
-/// `Error::File` for a symlink or a non-regular file, `Error::Io` else.
-pub fn open_append(path: &Path) -> Result<(File, Vec<PathBuf>), Error> {
+/// `FileError` for a symlink or a non-regular file, `FileError::Io` else.
+pub fn open_append(path: &Path) -> Result<(File, Vec<PathBuf>), FileError> {
     let created = create_parents(path)?;
     let file = OpenOptions::new()
         .append(true)
@@ -202,28 +240,26 @@ pub fn open_append(path: &Path) -> Result<(File, Vec<PathBuf>), Error> {
         .map_err(|e| refused_link(path, e, "ouvrir le fichier"))?;
     let meta = file
         .metadata()
-        .map_err(Error::io("ouvrir le fichier", path))?;
+        .map_err(FileError::io("ouvrir le fichier", path))?;
     if !meta.file_type().is_file() {
         return Err(FileError::NotRegular {
             path: path.to_path_buf(),
             kind: FileKind::of(meta.file_type()),
-        }
-        .into());
+        });
     }
     Ok((file, created))
 }
 
 /// The error of an open with `O_NOFOLLOW`: `ELOOP` means `path` is a link.
-pub(crate) fn refused_link(path: &Path, e: std::io::Error, action: &'static str) -> Error {
+pub(crate) fn refused_link(path: &Path, e: std::io::Error, action: &'static str) -> FileError {
     if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error())
         || fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
     {
         FileError::Symlink {
             path: path.to_path_buf(),
         }
-        .into()
     } else {
-        Error::io(action, path)(e)
+        FileError::io(action, path)(e)
     }
 }
 
@@ -231,8 +267,8 @@ pub(crate) fn refused_link(path: &Path, e: std::io::Error, action: &'static str)
 /// following a symbolic link (the lock files).
 ///
 /// # Errors
-/// `Error::File` for a symlink or a non-regular file, `Error::Io` else.
-pub fn open_no_follow(path: &Path) -> Result<File, Error> {
+/// `FileError` for a symlink or a non-regular file, `FileError::Io` else.
+pub fn open_no_follow(path: &Path) -> Result<File, FileError> {
     let file = OpenOptions::new()
         .read(true)
         .write(true)
@@ -243,13 +279,12 @@ pub fn open_no_follow(path: &Path) -> Result<File, Error> {
         .map_err(|e| refused_link(path, e, "créer le verrou"))?;
     let meta = file
         .metadata()
-        .map_err(Error::io("créer le verrou", path))?;
+        .map_err(FileError::io("créer le verrou", path))?;
     if !meta.file_type().is_file() {
         return Err(FileError::NotRegular {
             path: path.to_path_buf(),
             kind: FileKind::of(meta.file_type()),
-        }
-        .into());
+        });
     }
     Ok(file)
 }
@@ -271,13 +306,13 @@ mod tests {
         )
         .unwrap();
         match read_input(&fifo, 100) {
-            Err(Error::File(FileError::NotRegular { kind, .. })) => {
+            Err(FileError::NotRegular { kind, .. }) => {
                 assert_eq!(kind, FileKind::Fifo);
             }
             other => panic!("{other:?}"),
         }
         match read_input(Path::new("/dev/zero"), 100) {
-            Err(Error::File(FileError::NotRegular { kind, .. })) => {
+            Err(FileError::NotRegular { kind, .. }) => {
                 assert_eq!(kind, FileKind::Device);
             }
             other => panic!("{other:?}"),
@@ -291,7 +326,7 @@ mod tests {
         fs::write(&path, vec![b'#'; 101]).unwrap();
         assert!(matches!(
             read_input(&path, 100),
-            Err(Error::File(FileError::TooLarge { max: 100, .. }))
+            Err(FileError::TooLarge { max: 100, .. })
         ));
         assert_eq!(read_input(&path, 101).unwrap().len(), 101);
     }
@@ -313,13 +348,10 @@ mod tests {
         fs::write(&victim, b"ne pas toucher").unwrap();
         let link = dir.path().join("journal.log");
         std::os::unix::fs::symlink(&victim, &link).unwrap();
-        assert!(matches!(
-            open_append(&link),
-            Err(Error::File(FileError::Symlink { .. }))
-        ));
+        assert!(matches!(open_append(&link), Err(FileError::Symlink { .. })));
         assert!(matches!(
             open_no_follow(&link),
-            Err(Error::File(FileError::Symlink { .. }))
+            Err(FileError::Symlink { .. })
         ));
         assert_eq!(fs::read(&victim).unwrap(), b"ne pas toucher");
     }

@@ -31,6 +31,7 @@ fn main() -> ExitCode {
         None => (None, Vec::new()),
         Some(Ok((file, created))) => (Some(file), created),
         Some(Err(e)) => {
+            let e = cotisations::error::Error::from(e);
             let log = Log::new(cli.quiet, cli.log_format, None, command);
             log.error("echec", &format!("journal : {e}"));
             return exit_code(e.code());

@@ -21,7 +21,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
-use crate::error::Error;
+use super::error::BatchError;
 use crate::files::{self, FileError};
 
 use super::manifest::{MANIFEST_FILE, SERIE_APPELS};
@@ -108,8 +108,8 @@ pub enum Existing {
 /// `path` made absolute and free of `.` and `..` without resolving its
 /// last component (a link there is the caller's to refuse), its folder
 /// resolved when it exists.
-fn absolute(path: &Path) -> Result<PathBuf, Error> {
-    let cwd = std::env::current_dir().map_err(Error::io("lire le dossier courant", "."))?;
+fn absolute(path: &Path) -> Result<PathBuf, BatchError> {
+    let cwd = std::env::current_dir().map_err(BatchError::io("lire le dossier courant", "."))?;
     let joined = cwd.join(path);
     let mut clean = PathBuf::new();
     for c in joined.components() {
@@ -260,11 +260,15 @@ fn classify(out: &Path) -> Result<Existing, Refusal> {
 /// `--after` folder) the run reads.
 ///
 /// # Errors
-/// `Error::Destination` with the reason, `Error::File` for a link,
-/// `Error::OutputExists` for a batch without `force`, `Error::Io` for a
+/// `BatchError::Destination` with the reason, `BatchError::File` for a link,
+/// `BatchError::OutputExists` for a batch without `force`, `BatchError::Io` for a
 /// path that is a file.
-pub fn check_destination(out: &Path, force: bool, inputs: &[PathBuf]) -> Result<Existing, Error> {
-    let refuse = |reason| Error::Destination {
+pub fn check_destination(
+    out: &Path,
+    force: bool,
+    inputs: &[PathBuf],
+) -> Result<Existing, BatchError> {
+    let refuse = |reason| BatchError::Destination {
         path: out.to_path_buf(),
         reason,
     };
@@ -274,7 +278,7 @@ pub fn check_destination(out: &Path, force: bool, inputs: &[PathBuf]) -> Result<
     }
     let cwd = std::env::current_dir()
         .and_then(fs::canonicalize)
-        .map_err(Error::io("lire le dossier courant", "."))?;
+        .map_err(BatchError::io("lire le dossier courant", "."))?;
     if cwd.starts_with(&abs) {
         return Err(refuse(Refusal::HoldsCurrentFolder));
     }
@@ -293,7 +297,7 @@ pub fn check_destination(out: &Path, force: bool, inputs: &[PathBuf]) -> Result<
     let meta = match fs::symlink_metadata(out) {
         Ok(m) => m,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Existing::Absent),
-        Err(e) => return Err(Error::io("lire le dossier", out)(e)),
+        Err(e) => return Err(BatchError::io("lire le dossier", out)(e)),
     };
     if meta.file_type().is_symlink() {
         return Err(FileError::Symlink {
@@ -305,7 +309,7 @@ pub fn check_destination(out: &Path, force: bool, inputs: &[PathBuf]) -> Result<
         return Err(refuse(Refusal::NotAFolder));
     }
     match classify(out).map_err(refuse)? {
-        Existing::Batch(_) if !force => Err(Error::OutputExists {
+        Existing::Batch(_) if !force => Err(BatchError::OutputExists {
             path: out.to_path_buf(),
         }),
         other => Ok(other),
@@ -359,15 +363,15 @@ impl fmt::Display for FileRefusal {
 /// Returns the folders it created for it, for the log.
 ///
 /// # Errors
-/// `Error::OutputFile` with the reason, `Error::File` for a link,
-/// `Error::Io` if writing fails (nothing is left then).
+/// `BatchError::OutputFile` with the reason, `BatchError::File` for a link,
+/// `BatchError::Io` if writing fails (nothing is left then).
 pub fn write_output_file(
     path: &Path,
     bytes: &[u8],
     force: bool,
     inputs: &[PathBuf],
-) -> Result<Vec<PathBuf>, Error> {
-    let refuse = |reason| Error::OutputFile {
+) -> Result<Vec<PathBuf>, BatchError> {
+    let refuse = |reason| BatchError::OutputFile {
         path: path.to_path_buf(),
         reason,
     };
@@ -401,7 +405,7 @@ pub fn write_output_file(
         .and_then(|()| fs::rename(&tmp, path));
     if let Err(e) = written {
         let _ = fs::remove_file(&tmp);
-        return Err(Error::io("écrire le fichier", path)(e));
+        return Err(BatchError::io("écrire le fichier", path)(e));
     }
     Ok(created)
 }
@@ -449,9 +453,9 @@ impl OutputLock {
     /// opened through a link).
     ///
     /// # Errors
-    /// `Error::Locked` naming the holder if another run has it;
-    /// `Error::File` if the lock's path is a link or not a file.
-    pub fn acquire(out: &Path, started: &str) -> Result<OutputLock, Error> {
+    /// `BatchError::Locked` naming the holder if another run has it;
+    /// `BatchError::File` if the lock's path is a link or not a file.
+    pub fn acquire(out: &Path, started: &str) -> Result<OutputLock, BatchError> {
         let path = parent_of(out).join(format!(".{}.lock", out_name(out)));
         loop {
             let mut file = files::open_no_follow(&path)?;
@@ -460,13 +464,13 @@ impl OutputLock {
                 Err(fs::TryLockError::WouldBlock) => {
                     let mut holder = String::new();
                     let _ = file.read_to_string(&mut holder);
-                    return Err(Error::Locked {
+                    return Err(BatchError::Locked {
                         path: out.to_path_buf(),
                         holder: holder.trim().to_string(),
                     });
                 }
                 Err(fs::TryLockError::Error(e)) => {
-                    return Err(Error::io("verrouiller", &path)(e));
+                    return Err(BatchError::io("verrouiller", &path)(e));
                 }
             }
             // The previous holder removes the file as it finishes: a lock
@@ -577,7 +581,7 @@ mod tests {
             // A second lock in the same process is refused while held.
             assert!(matches!(
                 OutputLock::acquire(&out, "maintenant"),
-                Err(Error::Locked { .. })
+                Err(BatchError::Locked { .. })
             ));
         }
         assert!(!dir.path().join(".lot.lock").exists());
@@ -587,7 +591,7 @@ mod tests {
         std::os::unix::fs::symlink(&victim, dir.path().join(".lot.lock")).unwrap();
         assert!(matches!(
             OutputLock::acquire(&out, "maintenant"),
-            Err(Error::File(FileError::Symlink { .. }))
+            Err(BatchError::File(FileError::Symlink { .. }))
         ));
         assert_eq!(fs::read_to_string(&victim).unwrap(), "à garder");
     }

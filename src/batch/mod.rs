@@ -2,11 +2,13 @@
 //! summary, and the only code that writes files (`output`).
 
 pub mod destination;
+pub mod error;
 pub mod manifest;
 pub mod output;
 pub mod plan;
 pub mod verify;
 
+pub use error::BatchError;
 pub use output::write_batch;
 pub use plan::plan;
 // The summary is pure (`crate::summary`); `output` reaches it from here.

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use super::error::BatchError;
 use crate::appel::Appel;
 use crate::csv_out::Encoding;
 use crate::emetteur::Emetteur;
-use crate::error::Error;
 use crate::facturx::Profile;
 use crate::ledger::{CsvFormat, LedgerWriter};
 use crate::render::Renderer;
@@ -110,27 +110,27 @@ pub fn pdf_name(appel: &Appel) -> String {
 /// `sync_filesystem` flushes the whole staging folder once, before the
 /// manifest is written and the folder is published (an fsync per PDF costs
 /// more than rendering it).
-pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let mut f = File::create_new(path).map_err(Error::io("créer le fichier", path))?;
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), BatchError> {
+    let mut f = File::create_new(path).map_err(BatchError::io("créer le fichier", path))?;
     f.write_all(bytes)
-        .map_err(Error::io("écrire le fichier", path))
+        .map_err(BatchError::io("écrire le fichier", path))
 }
 
 /// Flushes every file written so far on the staging folder's file system
 /// (`syncfs`), so all of them are on disk before the manifest says the
 /// batch is whole.
-pub(crate) fn sync_filesystem(dir: &Path) -> Result<(), Error> {
-    let d = File::open(dir).map_err(Error::io("ouvrir le dossier", dir))?;
+pub(crate) fn sync_filesystem(dir: &Path) -> Result<(), BatchError> {
+    let d = File::open(dir).map_err(BatchError::io("ouvrir le dossier", dir))?;
     rustix::fs::syncfs(&d)
-        .map_err(|e| Error::io("enregistrer sur disque le dossier", dir)(e.into()))?;
+        .map_err(|e| BatchError::io("enregistrer sur disque le dossier", dir)(e.into()))?;
     d.sync_all()
-        .map_err(Error::io("enregistrer sur disque le dossier", dir))
+        .map_err(BatchError::io("enregistrer sur disque le dossier", dir))
 }
 
-pub(crate) fn sync_dir(path: &Path) -> Result<(), Error> {
+pub(crate) fn sync_dir(path: &Path) -> Result<(), BatchError> {
     File::open(path)
         .and_then(|d| d.sync_all())
-        .map_err(Error::io("enregistrer sur disque le dossier", path))
+        .map_err(BatchError::io("enregistrer sur disque le dossier", path))
 }
 
 /// Everything a batch folder is made of.
@@ -178,9 +178,9 @@ impl<W: Write> Write for HashingWriter<W> {
 /// files, which `out` must not hold).
 ///
 /// # Errors
-/// `Error::OutputExists` if `out` holds a batch and `force` is not set,
-/// `Error::Destination` if it holds anything else; `Error::Io` or
-/// `Error::Render` on any failure, after which `out` is unchanged and no
+/// `BatchError::OutputExists` if `out` holds a batch and `force` is not set,
+/// `BatchError::Destination` if it holds anything else; `BatchError::Io` or
+/// `BatchError::Render` on any failure, after which `out` is unchanged and no
 /// staging folder remains.
 pub fn write_batch(
     out: &Path,
@@ -190,7 +190,7 @@ pub fn write_batch(
     options: OutputOptions,
     inputs: &[PathBuf],
     progress: &(dyn Fn(usize) + Sync),
-) -> Result<Summary, Error> {
+) -> Result<Summary, BatchError> {
     remove_stale(out);
     let existing = check_destination(out, options.force, inputs)?;
     write_staged(out, existing, |staging| {
@@ -209,10 +209,10 @@ pub fn write_batch(
 pub(crate) fn write_staged<T>(
     out: &Path,
     existing: Existing,
-    fill: impl FnOnce(&Path) -> Result<T, Error>,
-) -> Result<T, Error> {
+    fill: impl FnOnce(&Path) -> Result<T, BatchError>,
+) -> Result<T, BatchError> {
     let staging = beside(out, "staging");
-    fs::create_dir(&staging).map_err(Error::io("créer le dossier", &staging))?;
+    fs::create_dir(&staging).map_err(BatchError::io("créer le dossier", &staging))?;
     let result = fill(&staging).and_then(|value| publish(&staging, out, existing).map(|()| value));
     if result.is_err() {
         let _ = fs::remove_dir_all(&staging);
@@ -229,9 +229,9 @@ fn fill_staging(
     emetteur: &Emetteur,
     options: OutputOptions,
     progress: &(dyn Fn(usize) + Sync),
-) -> Result<Summary, Error> {
+) -> Result<Summary, BatchError> {
     let appels_dir = staging.join(APPELS_DIR);
-    fs::create_dir(&appels_dir).map_err(Error::io("créer le dossier", &appels_dir))?;
+    fs::create_dir(&appels_dir).map_err(BatchError::io("créer le dossier", &appels_dir))?;
     let e = batch.emission;
     let mut summary = SummaryBuilder::new(batch.grid, e.exercice, e.date_emission, e.date_echeance);
     summary.add_rejected(batch.rejetes);
@@ -241,7 +241,7 @@ fn fill_staging(
     // Opened before any PDF is written, so that every write-back error of
     // the batch is reported to it (`syncfs` reports the errors that occur
     // after the descriptor was opened).
-    let staging_fd = File::open(staging).map_err(Error::io("ouvrir le dossier", staging))?;
+    let staging_fd = File::open(staging).map_err(BatchError::io("ouvrir le dossier", staging))?;
 
     // Numbers first, then a parallel map per chunk with an ordered collect:
     // each worker prices, renders, writes and hashes its own PDF; the
@@ -291,9 +291,9 @@ fn fill_staging(
 type HashedLedger = LedgerWriter<HashingWriter<BufWriter<File>>>;
 
 /// Creates the batch's ledger at `path` and writes its header.
-fn create_ledger(path: &Path, options: OutputOptions) -> Result<HashedLedger, Error> {
-    let ledger_err = Error::io("écrire le fichier", path);
-    let file = File::create_new(path).map_err(Error::io("créer le fichier", path))?;
+fn create_ledger(path: &Path, options: OutputOptions) -> Result<HashedLedger, BatchError> {
+    let ledger_err = BatchError::io("écrire le fichier", path);
+    let file = File::create_new(path).map_err(BatchError::io("créer le fichier", path))?;
     let hashing = HashingWriter {
         inner: BufWriter::new(file),
         hasher: Sha256::new(),
@@ -302,15 +302,15 @@ fn create_ledger(path: &Path, options: OutputOptions) -> Result<HashedLedger, Er
 }
 
 /// Writes the end of the ledger at `path` and closes it; returns its hash.
-fn finish_ledger(ledger: HashedLedger, path: &Path) -> Result<String, Error> {
+fn finish_ledger(ledger: HashedLedger, path: &Path) -> Result<String, BatchError> {
     let hashing = ledger
         .finish()
-        .map_err(Error::io("écrire le fichier", path))?;
+        .map_err(BatchError::io("écrire le fichier", path))?;
     let ledger_hash = hex(&hashing.hasher.finalize());
     let file = hashing
         .inner
         .into_inner()
-        .map_err(|e| Error::io("écrire le fichier", path)(e.into_error()))?;
+        .map_err(|e| BatchError::io("écrire le fichier", path)(e.into_error()))?;
     drop(file);
     Ok(ledger_hash)
 }
@@ -331,7 +331,11 @@ struct Workers<'a> {
 impl Workers<'_> {
     /// Prices, renders, writes and hashes the PDFs of one chunk in
     /// parallel, each worker its own; returns them in roster order.
-    fn chunk(&self, members: &[Member], ranks: &[Option<u32>]) -> Result<Vec<Rendered>, Error> {
+    fn chunk(
+        &self,
+        members: &[Member],
+        ranks: &[Option<u32>],
+    ) -> Result<Vec<Rendered>, BatchError> {
         members
             .par_iter()
             .zip(ranks.par_iter())
@@ -354,7 +358,7 @@ impl Workers<'_> {
                 };
                 Ok((o, entry))
             })
-            .collect::<Result<Vec<_>, Error>>()
+            .collect::<Result<Vec<_>, BatchError>>()
     }
 }
 
@@ -369,13 +373,13 @@ struct Feeder<'a> {
 
 impl Feeder<'_> {
     /// Counts, writes and lists the outcomes of one rendered chunk.
-    fn feed(&mut self, done: Vec<Rendered>) -> Result<(), Error> {
+    fn feed(&mut self, done: Vec<Rendered>) -> Result<(), BatchError> {
         for (o, entry) in done {
             self.summary.add(&o);
             if let Some(appel) = o.appel() {
                 self.ledger
                     .write_appel(appel)
-                    .map_err(Error::io("écrire le fichier", self.ledger_path))?;
+                    .map_err(BatchError::io("écrire le fichier", self.ledger_path))?;
             }
             if let Some(entry) = entry {
                 self.appels.push(&entry)?;
@@ -397,8 +401,8 @@ fn render_all(
     workers: &Workers<'_>,
     feeder: &mut Feeder<'_>,
     progress: &(dyn Fn(usize) + Sync),
-) -> Result<(), Error> {
-    std::thread::scope(|scope| -> Result<(), Error> {
+) -> Result<(), BatchError> {
+    std::thread::scope(|scope| -> Result<(), BatchError> {
         let (flush, flush_requests) = std::sync::mpsc::channel::<()>();
         let flusher = scope.spawn(move || background_flush(staging_fd, &flush_requests));
         let result = pipeline(members, ranks, workers, feeder, &flush, progress);
@@ -407,7 +411,7 @@ fn render_all(
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("fil d'écriture interrompu")));
         result?;
-        flushed.map_err(Error::io("enregistrer sur disque le dossier", staging))
+        flushed.map_err(BatchError::io("enregistrer sur disque le dossier", staging))
     })
 }
 
@@ -423,7 +427,7 @@ fn pipeline(
     feeder: &mut Feeder<'_>,
     flush: &std::sync::mpsc::Sender<()>,
     progress: &(dyn Fn(usize) + Sync),
-) -> Result<(), Error> {
+) -> Result<(), BatchError> {
     let chunk = (members.len() / 16).clamp(MIN_CHUNK, CHUNK);
     let mut pending = None;
     // The flusher is woken from inside the join, once the next chunk's
@@ -461,7 +465,7 @@ fn write_side_files(
     emetteur: &Emetteur,
     options: OutputOptions,
     batch: &Batch<'_>,
-) -> Result<Vec<Fichier>, Error> {
+) -> Result<Vec<Fichier>, BatchError> {
     let mut fichiers = vec![Fichier {
         chemin: LEDGER_FILE.into(),
         sha256: ledger_hash,
@@ -536,12 +540,12 @@ fn seal(
     staging_fd: &File,
     manifest: &Manifest,
     appels: ManifestEntries,
-) -> Result<(), Error> {
+) -> Result<(), BatchError> {
     rustix::fs::syncfs(staging_fd)
-        .map_err(|e| Error::io("enregistrer sur disque le dossier", staging)(e.into()))?;
+        .map_err(|e| BatchError::io("enregistrer sur disque le dossier", staging)(e.into()))?;
     staging_fd
         .sync_all()
-        .map_err(Error::io("enregistrer sur disque le dossier", staging))?;
+        .map_err(BatchError::io("enregistrer sur disque le dossier", staging))?;
     crate::failpoint::hit("avant-manifeste");
     let manifest_path = staging.join(MANIFEST_FILE);
     write_manifest(&manifest_path, manifest, appels)?;
@@ -562,9 +566,10 @@ struct SerializedEntry {
 }
 
 impl SerializedEntry {
-    fn new(entry: &AppelEntry) -> Result<SerializedEntry, Error> {
-        let pretty = serde_json::to_vec_pretty(entry)
-            .map_err(|e| Error::io("écrire le manifeste", Path::new(MANIFEST_FILE))(e.into()))?;
+    fn new(entry: &AppelEntry) -> Result<SerializedEntry, BatchError> {
+        let pretty = serde_json::to_vec_pretty(entry).map_err(|e| {
+            BatchError::io("écrire le manifeste", Path::new(MANIFEST_FILE))(e.into())
+        })?;
         // `serde_json` writes the array elements of the manifest two levels
         // deep: the same text with four more spaces after each line break
         // (strings never hold a raw line break, JSON escapes it).
@@ -594,13 +599,13 @@ struct ManifestEntries {
 }
 
 impl ManifestEntries {
-    fn create(path: &Path) -> Result<ManifestEntries, Error> {
+    fn create(path: &Path) -> Result<ManifestEntries, BatchError> {
         let file = OpenOptions::new()
             .read(true)
             .write(true)
             .create_new(true)
             .open(path)
-            .map_err(Error::io("créer le fichier", path))?;
+            .map_err(BatchError::io("créer le fichier", path))?;
         Ok(ManifestEntries {
             path: path.to_path_buf(),
             file: BufWriter::with_capacity(256 * 1024, file),
@@ -610,7 +615,7 @@ impl ManifestEntries {
         })
     }
 
-    fn push(&mut self, entry: &SerializedEntry) -> Result<(), Error> {
+    fn push(&mut self, entry: &SerializedEntry) -> Result<(), BatchError> {
         let separator: &[u8] = if self.count == 0 {
             b"\n    "
         } else {
@@ -619,7 +624,7 @@ impl ManifestEntries {
         self.file
             .write_all(separator)
             .and_then(|()| self.file.write_all(&entry.json))
-            .map_err(Error::io("écrire le fichier", &self.path))?;
+            .map_err(BatchError::io("écrire le fichier", &self.path))?;
         self.count += 1;
         self.first_rang.get_or_insert(entry.rang);
         self.last_rang = Some(entry.rang);
@@ -630,7 +635,11 @@ impl ManifestEntries {
 /// Writes `manifest` (whose `appels` is empty) with the entries of
 /// `appels` spliced in: the same bytes as `Manifest::to_json` with the
 /// entries in place, streamed to disk, then flushed (`fsync`).
-fn write_manifest(path: &Path, manifest: &Manifest, appels: ManifestEntries) -> Result<(), Error> {
+fn write_manifest(
+    path: &Path,
+    manifest: &Manifest,
+    appels: ManifestEntries,
+) -> Result<(), BatchError> {
     let head_tail = manifest.to_json();
     let marker: &[u8] = b"\n  \"appels\": []";
     let Some(at) = head_tail
@@ -638,7 +647,7 @@ fn write_manifest(path: &Path, manifest: &Manifest, appels: ManifestEntries) -> 
         .position(|w| w == marker)
         .map(|i| i + marker.len() - 1)
     else {
-        return Err(Error::io("écrire le fichier", path)(
+        return Err(BatchError::io("écrire le fichier", path)(
             std::io::Error::other("liste des appels absente du manifeste"),
         ));
     };
@@ -650,8 +659,8 @@ fn write_manifest(path: &Path, manifest: &Manifest, appels: ManifestEntries) -> 
     } = appels;
     let mut entries = entries
         .into_inner()
-        .map_err(|e| Error::io("écrire le fichier", &scratch)(e.into_error()))?;
-    let file = File::create_new(path).map_err(Error::io("créer le fichier", path))?;
+        .map_err(|e| BatchError::io("écrire le fichier", &scratch)(e.into_error()))?;
+    let file = File::create_new(path).map_err(BatchError::io("créer le fichier", path))?;
     let write = || -> std::io::Result<File> {
         let mut out = BufWriter::with_capacity(256 * 1024, file);
         out.write_all(&head_tail[..at])?;
@@ -664,10 +673,10 @@ fn write_manifest(path: &Path, manifest: &Manifest, appels: ManifestEntries) -> 
         out.into_inner()
             .map_err(std::io::IntoInnerError::into_error)
     };
-    let file = write().map_err(Error::io("écrire le fichier", path))?;
+    let file = write().map_err(BatchError::io("écrire le fichier", path))?;
     file.sync_all()
-        .map_err(Error::io("enregistrer sur disque le fichier", path))?;
-    fs::remove_file(&scratch).map_err(Error::io("supprimer le fichier", &scratch))
+        .map_err(BatchError::io("enregistrer sur disque le fichier", path))?;
+    fs::remove_file(&scratch).map_err(BatchError::io("supprimer le fichier", &scratch))
 }
 
 /// Flushes the file system of `dir` (`syncfs`) each time a chunk of the
@@ -694,7 +703,7 @@ fn write_pdf(
     renderer: &Renderer,
     emetteur: &Emetteur,
     format: PdfFormat,
-) -> Result<SerializedEntry, Error> {
+) -> Result<SerializedEntry, BatchError> {
     let bytes = match format {
         PdfFormat::FacturX(profile) => renderer.render_facturx(appel, emetteur, profile)?,
         PdfFormat::Plain => renderer.render(appel, emetteur)?,
@@ -730,12 +739,12 @@ fn write_pdf(
 /// Puts the staging folder in place of `out` in one atomic step, then
 /// removes what `out` held: nothing, an empty folder, or the files of the
 /// batch it replaces (`existing`), and only those.
-fn publish(staging: &Path, out: &Path, existing: Existing) -> Result<(), Error> {
+fn publish(staging: &Path, out: &Path, existing: Existing) -> Result<(), BatchError> {
     // The old content, once swapped out: removed after the new batch is
     // durably in place (a crash before that leaves it to `remove_stale`).
     let old = match existing {
         Existing::Absent => {
-            fs::rename(staging, out).map_err(Error::io("publier le dossier", out))?;
+            fs::rename(staging, out).map_err(BatchError::io("publier le dossier", out))?;
             None
         }
         Existing::Empty | Existing::Batch(_) => {
@@ -756,8 +765,8 @@ fn publish(staging: &Path, out: &Path, existing: Existing) -> Result<(), Error> 
                     // File systems without RENAME_EXCHANGE: two renames.
                     let aside = beside(out, "ancien");
                     fs::rename(out, &aside)
-                        .map_err(Error::io("mettre de côté l'ancien dossier", out))?;
-                    fs::rename(staging, out).map_err(Error::io("publier le dossier", out))?;
+                        .map_err(BatchError::io("mettre de côté l'ancien dossier", out))?;
+                    fs::rename(staging, out).map_err(BatchError::io("publier le dossier", out))?;
                     Some((aside, listed))
                 }
             }

@@ -5,27 +5,27 @@
 
 use rayon::prelude::*;
 
-use crate::error::Error;
+use super::error::BatchError;
 use crate::numbering::{Emission, Outcome, assign, is_billable};
-use crate::pricing::{PricingError, price};
+use crate::pricing::price;
 use crate::roster::Member;
 use crate::tariff::Grid;
 
 /// Prices one member into its outcome.
 ///
 /// # Errors
-/// `Error::Overflow` if a line cannot be computed (validation prevents it).
+/// `BatchError::Pricing` if a line cannot be computed (validation prevents it).
 pub fn outcome(
     member: &Member,
     rang: Option<u32>,
     grid: &Grid,
     emission: &Emission,
-) -> Result<Outcome, Error> {
+) -> Result<Outcome, BatchError> {
     match price(member, grid) {
         Ok(p) => Ok(Outcome::new(member.clone(), p, rang, emission)),
-        Err(PricingError::Overflow { code }) => Err(Error::Overflow {
+        Err(error) => Err(BatchError::Pricing {
             membre: member.id.clone(),
-            code,
+            error,
         }),
     }
 }
@@ -35,15 +35,15 @@ pub fn outcome(
 /// threshold), then numbers are given sequentially.
 ///
 /// # Errors
-/// `Error::Overflow` if a line cannot be computed.
-pub fn ranks(members: &[Member], grid: &Grid, first: u32) -> Result<Vec<Option<u32>>, Error> {
+/// `BatchError::Pricing` if a line cannot be computed.
+pub fn ranks(members: &[Member], grid: &Grid, first: u32) -> Result<Vec<Option<u32>>, BatchError> {
     let billable: Vec<bool> = members
         .par_iter()
         .map(|m| match price(m, grid) {
             Ok(p) => Ok(is_billable(&p, grid.seuil_recouvrement)),
-            Err(PricingError::Overflow { code }) => Err(Error::Overflow {
+            Err(error) => Err(BatchError::Pricing {
                 membre: m.id.clone(),
-                code,
+                error,
             }),
         })
         .collect::<Result<_, _>>()?;
@@ -54,8 +54,12 @@ pub fn ranks(members: &[Member], grid: &Grid, first: u32) -> Result<Vec<Option<u
 /// small rosters; the batch writer works by chunks).
 ///
 /// # Errors
-/// `Error::Overflow` if a line cannot be computed.
-pub fn plan(members: &[Member], grid: &Grid, emission: &Emission) -> Result<Vec<Outcome>, Error> {
+/// `BatchError::Pricing` if a line cannot be computed.
+pub fn plan(
+    members: &[Member],
+    grid: &Grid,
+    emission: &Emission,
+) -> Result<Vec<Outcome>, BatchError> {
     let ranks = ranks(members, grid, emission.premier_numero)?;
     members
         .par_iter()

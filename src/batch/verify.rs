@@ -11,13 +11,13 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 
+use super::error::BatchError;
 use crate::avoir;
 use crate::batch::manifest::{
     AVOIRS_DIR, DossierManifest, MANIFEST_FILE, Manifest, SERIE_APPELS, sha256_hex,
 };
 use crate::batch::output::{APPELS_DIR, LEDGER_FILE, SUMMARY_FILE};
 use crate::csv_out::{CsvFormat, Encoding};
-use crate::error::Error;
 use crate::format_fr::{self, parse_nombre};
 use crate::money::Montant;
 use crate::numbering::numero;
@@ -25,12 +25,12 @@ use crate::numbering::numero;
 /// Checks the batch of appels `dir` and returns its manifest.
 ///
 /// # Errors
-/// `Error::Verify` with every problem found, or if `dir` holds credit
+/// `BatchError::Verify` with every problem found, or if `dir` holds credit
 /// notes rather than appels.
-pub fn verify_dir(dir: &Path) -> Result<Manifest, Error> {
+pub fn verify_dir(dir: &Path) -> Result<Manifest, BatchError> {
     let d = verify_folder(dir)?;
     if d.serie != SERIE_APPELS {
-        return Err(Error::Verify {
+        return Err(BatchError::Verify {
             dir: dir.to_path_buf(),
             problems: vec![format!(
                 "ce dossier contient des avoirs (série {}), pas un lot d'appels",
@@ -45,9 +45,9 @@ pub fn verify_dir(dir: &Path) -> Result<Manifest, Error> {
 /// manifest.
 ///
 /// # Errors
-/// `Error::Verify` with every problem found.
-pub fn verify_folder(dir: &Path) -> Result<DossierManifest, Error> {
-    let fail = |problems: Vec<String>| Error::Verify {
+/// `BatchError::Verify` with every problem found.
+pub fn verify_folder(dir: &Path) -> Result<DossierManifest, BatchError> {
+    let fail = |problems: Vec<String>| BatchError::Verify {
         dir: dir.to_path_buf(),
         problems,
     };

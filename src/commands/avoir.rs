@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::appel::Appel;
 use crate::avoir::{self, Avoir, AvoirError, Credited, Request};
+use crate::batch::BatchError;
 use crate::batch::destination::{Existing, OutputLock, check_destination, remove_stale};
 use crate::batch::manifest::{
     AppelEntry, DejaCredite, DossierManifest, Entree, Entrees, FORMAT, Fichier, MANIFEST_FILE,
@@ -238,11 +239,11 @@ fn inputs(args: &AvoirArgs) -> Vec<PathBuf> {
 /// issued is never replaced, so `out` must be absent or empty.
 fn check_output(out: &Path, inputs: &[PathBuf]) -> Result<Existing, Error> {
     match check_destination(out, false, inputs) {
-        Err(Error::OutputExists { .. }) => Err(refuse(format!(
+        Err(BatchError::OutputExists { .. }) => Err(refuse(format!(
             "le dossier de sortie « {} » n'est pas vide ; un avoir émis n'est jamais remplacé : choisissez un nouveau dossier",
             out.display()
         ))),
-        other => other,
+        other => Ok(other?),
     }
 }
 
@@ -445,11 +446,11 @@ fn load_chain(dir: &Path, exercice: i32) -> Result<Chain, Error> {
     };
     // A credit note continues only a folder that is whole and intact.
     let d = verify_folder(dir).map_err(|e| match e {
-        Error::Verify { problems, .. } => previous(format!(
+        BatchError::Verify { problems, .. } => previous(format!(
             "il n'est pas intact ({}) ; vérifiez-le avec « cotisations verify »",
             problems.join(" ; ")
         )),
-        other => other,
+        other => other.into(),
     })?;
     if d.serie != avoir::SERIE {
         return Err(previous(format!(
@@ -569,14 +570,16 @@ fn write_folder(
     remove_stale(out);
     // Checked again under the lock: another run may have written meanwhile.
     let existing = check_output(out, inputs)?;
-    output::write_staged(out, existing, |staging| fill(staging, files, manifest))
+    Ok(output::write_staged(out, existing, |staging| {
+        fill(staging, files, manifest)
+    })?)
 }
 
-fn fill(staging: &Path, files: &[(&str, &[u8])], manifest: &[u8]) -> Result<(), Error> {
+fn fill(staging: &Path, files: &[(&str, &[u8])], manifest: &[u8]) -> Result<(), BatchError> {
     for (rel, bytes) in files {
         let path = staging.join(rel);
         if let Some(parent) = path.parent().filter(|p| !p.exists()) {
-            fs::create_dir_all(parent).map_err(Error::io("créer le dossier", parent))?;
+            fs::create_dir_all(parent).map_err(BatchError::io("créer le dossier", parent))?;
         }
         output::write_file(&path, bytes)?;
     }
@@ -587,7 +590,7 @@ fn fill(staging: &Path, files: &[(&str, &[u8])], manifest: &[u8]) -> Result<(), 
     output::write_file(&manifest_path, manifest)?;
     fs::File::open(&manifest_path)
         .and_then(|f| f.sync_all())
-        .map_err(Error::io(
+        .map_err(BatchError::io(
             "enregistrer sur disque le fichier",
             &manifest_path,
         ))?;

@@ -49,7 +49,7 @@ pub(crate) fn date_option(text: &str, option: &'static str) -> Result<chrono::Na
 /// Reads an input file whole (a grid, a manifest: a regular file of a
 /// few megabytes at most).
 pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, Error> {
-    files::read_input(path, files::MAX_CONFIG_BYTES)
+    Ok(files::read_input(path, files::MAX_CONFIG_BYTES)?)
 }
 
 /// Validates the tariff grid read from `path` (TOML: UTF-8 only).
@@ -99,7 +99,9 @@ pub(crate) fn read_emetteur(
     from: EmetteurSource,
 ) -> Result<(Vec<u8>, Emetteur), Error> {
     let bytes = match files::read_input(path, files::MAX_CONFIG_BYTES) {
-        Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+        Err(files::FileError::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotFound =>
+        {
             return Err(Error::EmetteurIntrouvable {
                 path: path.to_path_buf(),
                 from,

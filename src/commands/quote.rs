@@ -58,9 +58,9 @@ pub fn run(args: &QuoteArgs) -> Result<(), Error> {
     let Some(member) = members.first() else {
         return Err(Error::Quote { errors: Vec::new() });
     };
-    let priced = price(member, &grid).map_err(|_| Error::Overflow {
+    let priced = price(member, &grid).map_err(|error| Error::Pricing {
         membre: "devis".into(),
-        code: String::new(),
+        error,
     })?;
     crate::log::print_stdout(&render(&priced, grid.mention_tva.as_deref()))
 }

@@ -42,11 +42,11 @@ fn load_previous(dir: &Path, exercice: i32) -> Result<Previous, Error> {
     };
     // A supplementary run continues only a batch that is whole and intact.
     crate::batch::verify::verify_dir(dir).map_err(|e| match e {
-        Error::Verify { problems, .. } => previous(format!(
+        crate::batch::BatchError::Verify { problems, .. } => previous(format!(
             "il n'est pas intact ({}) ; vérifiez-le avec « cotisations verify »",
             problems.join(" ; ")
         )),
-        other => other,
+        other => other.into(),
     })?;
     let manifest = Manifest::parse(&files::read_input(
         &dir.join(MANIFEST_FILE),
@@ -361,7 +361,7 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
     let inputs = input_paths(o);
     let summary = pool.install(|| -> Result<_, Error> {
         let renderer = Renderer::new()?;
-        write_batch(
+        Ok(write_batch(
             &args.out,
             &batch,
             &renderer,
@@ -369,7 +369,7 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
             options,
             &inputs,
             &progress,
-        )
+        )?)
     })?;
     if let Some(b) = bar {
         b.finish_and_clear();
