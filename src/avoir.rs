@@ -470,7 +470,7 @@ mod tests {
         grid().items().iter().map(|i| i.code.clone()).collect()
     }
 
-    fn request<'a>(codes: &'a [String], rang: u32) -> Request<'a> {
+    fn request(codes: &[String], rang: u32) -> Request<'_> {
         Request {
             codes,
             motif: "Adhésion résiliée au 31 décembre 2026",

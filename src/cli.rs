@@ -262,7 +262,7 @@ pub struct RunOptions {
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
-    /// Lot complémentaire : poursuit la numérotation du lot LOT_PRECEDENT et refuse les adhérents déjà facturés.
+    /// Lot complémentaire : poursuit la numérotation du lot `LOT_PRECEDENT` et refuse les adhérents déjà facturés.
     #[arg(long = "after", visible_alias = "apres", value_name = "LOT_PRECEDENT")]
     pub after: Option<PathBuf>,
 
@@ -332,7 +332,7 @@ pub struct QuoteArgs {
     #[command(flatten)]
     pub grid: GridArg,
 
-    /// Type de collectivité : commune, etablissement_public ou budget_annexe.
+    /// Type de collectivité : commune, `etablissement_public` ou `budget_annexe`.
     #[arg(long = "type", value_name = "TYPE")]
     pub kind: String,
 
@@ -348,7 +348,7 @@ pub struct QuoteArgs {
     #[arg(long = "non-affiliee")]
     pub non_affiliee: bool,
 
-    /// Services souscrits, sous la forme code=quantité (ex. forfait_metiers=1 formation_jours=0,5).
+    /// Services souscrits, sous la forme code=quantité (ex. `forfait_metiers=1` `formation_jours=0,5`).
     #[arg(value_name = "CODE=QUANTITE")]
     pub articles: Vec<String>,
 }

@@ -5,7 +5,7 @@
 //! spreadsheet.
 //!
 //! A text cell that starts with `=`, `+`, `-`, `@`, a tab or a carriage
-//! return would be evaluated as a formula by Excel or LibreOffice opening
+//! return would be evaluated as a formula by Excel or `LibreOffice` opening
 //! the file (`=HYPERLINK(…)`, `+cmd|' /C calc'!A0`): it is written with a
 //! leading apostrophe, as OWASP recommends, and so is a text that starts
 //! with an apostrophe, so that `plain` gives back exactly what was written.
@@ -187,7 +187,7 @@ where
     for row in rows {
         let _ = w.write_record(row);
     }
-    w.into_inner().map(|e| e.into_inner()).unwrap_or_default()
+    w.into_inner().map(Encoder::into_inner).unwrap_or_default()
 }
 
 /// Encodes the UTF-8 the CSV writer produces on its way to `out`.

@@ -319,8 +319,8 @@ impl Emetteur {
             })
         };
         let bic = match &raw.paiement.bic {
-            Some(b) if !b.get_ref().trim().is_empty() => match ident::parse_bic(b.get_ref()) {
-                Ok(bic) => {
+            Some(b) if !b.get_ref().trim().is_empty() => {
+                if let Ok(bic) = ident::parse_bic(b.get_ref()) {
                     if !iban.is_empty() && bic.get(4..6) != iban.get(..2) {
                         c.push(
                             b.span(),
@@ -331,8 +331,7 @@ impl Emetteur {
                         );
                     }
                     bic
-                }
-                Err(ident::BadBic) => {
+                } else {
                     c.push(
                         b.span(),
                         EmetteurErrorKind::BadBic {
@@ -341,7 +340,7 @@ impl Emetteur {
                     );
                     String::new()
                 }
-            },
+            }
             _ => String::new(),
         };
         // Every field is printed on the appels: the fonts must draw it.

@@ -128,13 +128,13 @@ impl Error {
             | Error::Quote { .. }
             | Error::Ledger { .. }
             | Error::DateHorsExercice { .. }
-            | Error::ExerciceContredit { .. } => exit::USAGE,
+            | Error::ExerciceContredit { .. }
+            | Error::File(FileError::Symlink { .. })
+            | Error::Previous { .. }
+            | Error::Avoir { .. } => exit::USAGE,
             Error::Grid { .. } | Error::Emetteur { .. } => exit::GRID,
             Error::Roster { .. } => exit::ROSTER,
-            Error::Io { .. } | Error::EmetteurIntrouvable { .. } => exit::IO,
-            Error::File(FileError::Symlink { .. }) => exit::USAGE,
-            Error::File(_) => exit::IO,
-            Error::Previous { .. } | Error::Avoir { .. } => exit::USAGE,
+            Error::Io { .. } | Error::EmetteurIntrouvable { .. } | Error::File(_) => exit::IO,
             Error::Render(_) | Error::Pricing { .. } => exit::INTERNAL,
             Error::Batch(e) => batch_code(e),
         }

@@ -332,8 +332,7 @@ fn cii(
         } else {
             let _ = write!(
                 x,
-                "<ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>{}</ram:RateApplicablePercent>",
-                rate
+                "<ram:CategoryCode>S</ram:CategoryCode><ram:RateApplicablePercent>{rate}</ram:RateApplicablePercent>"
             );
         }
         x.push_str("</ram:ApplicableTradeTax>");

@@ -45,7 +45,7 @@ fn roster(n: u64, seed: u64, broken: &[(usize, u8)]) -> String {
     let text = String::from_utf8(bytes).unwrap();
     let mut lines: Vec<String> = text.lines().map(String::from).collect();
     for &(row, how) in broken {
-        let Some(line) = lines.get_mut(1 + row % n.max(1) as usize) else {
+        let Some(line) = lines.get_mut(1 + row % usize::try_from(n.max(1)).unwrap()) else {
             continue;
         };
         let mut cells: Vec<String> = line.split(';').map(String::from).collect();

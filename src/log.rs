@@ -12,6 +12,7 @@
 //! result is text (`quote`, `tarifs`, `compare`): a reader that closes the
 //! pipe early (`| head`) ends the output quietly.
 
+use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, Write};
 use std::sync::Mutex;
@@ -182,19 +183,19 @@ impl Log {
                 let mut text = String::new();
                 let mut lines = message.lines();
                 let first = lines.next().unwrap_or_default();
-                text.push_str(&format!("{stamp} {} {event} : {first}", level.code()));
+                let _ = write!(text, "{stamp} {} {event} : {first}", level.code());
                 for (key, value) in fields {
                     let value = match value {
                         Value::String(s) => s.clone(),
                         other => other.to_string(),
                     };
-                    text.push_str(&format!(" {key}={value}"));
+                    let _ = write!(text, " {key}={value}");
                 }
                 text.push('\n');
                 // A message of several lines (every error of a roster):
                 // one stamped line each, so that each can be found by grep.
                 for line in lines {
-                    text.push_str(&format!("{stamp} {} {event} : {line}\n", level.code()));
+                    let _ = writeln!(text, "{stamp} {} {event} : {line}", level.code());
                 }
                 text
             }

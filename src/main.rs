@@ -59,10 +59,10 @@ fn exit_code(code: i32) -> ExitCode {
 /// The `--journal` path of a command line clap refused, so that even a
 /// mistyped cron line leaves its final line in the journal.
 fn journal_from_argv(argv: &[OsString]) -> Option<PathBuf> {
-    let mut args = argv.iter();
-    while let Some(a) = args.next() {
+    let mut words = argv.iter();
+    while let Some(a) = words.next() {
         if a == "--journal" {
-            return args.next().map(PathBuf::from);
+            return words.next().map(PathBuf::from);
         }
         if let Some(path) = a.to_str().and_then(|s| s.strip_prefix("--journal=")) {
             return Some(PathBuf::from(path));

@@ -510,6 +510,7 @@ mod tests {
 
     #[test]
     fn prorated_lines_are_rounded_once_and_only_yearly_items_are_prorated() {
+        type Row<'a> = (&'a str, Decimal, Option<(u32, u32)>);
         let g = grid();
         let mut m = with(
             &g,
@@ -523,7 +524,6 @@ mod tests {
         m.date_adhesion = date(2027, 6, 15);
         let p = price(&m, &g).unwrap();
         // 1 467 × 7/12 = 855,75 ; 80 × 7/12 = 46,666… → 46,67 ; a training day is not prorated.
-        type Row<'a> = (&'a str, Decimal, Option<(u32, u32)>);
         let lines: Vec<Row<'_>> = p
             .lignes
             .iter()

@@ -91,7 +91,7 @@ pub(crate) fn priced_and_numbered(grid: &Grid, members: Vec<Member>) -> Vec<Outc
 }
 
 /// Every text run (one `Tj`/`TJ`) of every page of `pdf`, decoded through
-/// the font's ToUnicode map with lopdf, with no-break spaces turned into
+/// the font's `ToUnicode` map with lopdf, with no-break spaces turned into
 /// spaces: the text as a viewer's copy-paste or search sees it.
 pub(crate) fn page_texts(pdf: &[u8]) -> Vec<Vec<String>> {
     let doc = Document::load_mem(pdf).expect("lopdf reads the PDF");

@@ -407,11 +407,11 @@ fn render_all(
         let flusher = scope.spawn(move || background_flush(staging_fd, &flush_requests));
         let result = pipeline(members, ranks, workers, feeder, &flush, progress);
         drop(flush);
-        let flushed = flusher
+        let flush_result = flusher
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("fil d'écriture interrompu")));
         result?;
-        flushed.map_err(BatchError::io("enregistrer sur disque le dossier", staging))
+        flush_result.map_err(BatchError::io("enregistrer sur disque le dossier", staging))
     })
 }
 
@@ -753,22 +753,21 @@ fn publish(staging: &Path, out: &Path, existing: Existing) -> Result<(), BatchEr
                 _ => Vec::new(),
             };
             // Swap the two folders atomically, then drop the old content.
-            match rustix::fs::renameat_with(
+            if let Ok(()) = rustix::fs::renameat_with(
                 rustix::fs::CWD,
                 staging,
                 rustix::fs::CWD,
                 out,
                 rustix::fs::RenameFlags::EXCHANGE,
             ) {
-                Ok(()) => Some((staging.to_path_buf(), listed)),
-                Err(_) => {
-                    // File systems without RENAME_EXCHANGE: two renames.
-                    let aside = beside(out, "ancien");
-                    fs::rename(out, &aside)
-                        .map_err(BatchError::io("mettre de côté l'ancien dossier", out))?;
-                    fs::rename(staging, out).map_err(BatchError::io("publier le dossier", out))?;
-                    Some((aside, listed))
-                }
+                Some((staging.to_path_buf(), listed))
+            } else {
+                // File systems without RENAME_EXCHANGE: two renames.
+                let aside = beside(out, "ancien");
+                fs::rename(out, &aside)
+                    .map_err(BatchError::io("mettre de côté l'ancien dossier", out))?;
+                fs::rename(staging, out).map_err(BatchError::io("publier le dossier", out))?;
+                Some((aside, listed))
             }
         }
     };

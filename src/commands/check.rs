@@ -3,6 +3,8 @@
 //! `--after`, the output folder when given), then what `run` would bill:
 //! counts, numbers, totals, members under the threshold. Writes nothing.
 
+use std::fmt::Write as _;
+
 use crate::batch::destination::check_destination;
 use crate::batch::plan;
 use crate::cli::CheckArgs;
@@ -41,10 +43,11 @@ pub fn run(args: &CheckArgs, log: &Log) -> Result<(), Error> {
     );
     screen.push_str(&summary.to_text());
     if p.rejected_rows > 0 {
-        screen.push_str(&format!(
-            "Lignes écartées      : {} (--skip-invalid : elles iraient dans rejects.csv)\n",
+        let _ = writeln!(
+            screen,
+            "Lignes écartées      : {} (--skip-invalid : elles iraient dans rejects.csv)",
             p.rejected_rows
-        ));
+        );
     }
     screen.push_str("Rien n'a été écrit.\n");
     let line = format!(

@@ -117,7 +117,7 @@ impl<W: Write> LedgerWriter<W> {
         self.csv
             .into_inner()
             .map(Encoder::into_inner)
-            .map_err(|e| e.into_error())
+            .map_err(csv::IntoInnerError::into_error)
     }
 }
 

@@ -31,7 +31,7 @@ pub(crate) fn charset() -> Vec<char> {
     crate::charset::all()
 }
 
-/// FontDescriptor values, in 1/1000 em.
+/// `FontDescriptor` values, in 1/1000 em.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Descriptor {
     pub(crate) ascent: i32,
@@ -337,6 +337,13 @@ fn strip_hinting(font: &[u8], drop: &[&[u8; 4]]) -> Result<Vec<u8>, String> {
 
 /// Appends `glyph` without its instructions.
 fn strip_glyph(glyph: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+    // The composite glyph flags (OpenType `glyf`, « Composite Glyph Description »).
+    const ARGS_ARE_WORDS: u16 = 0x0001;
+    const HAVE_SCALE: u16 = 0x0008;
+    const MORE_COMPONENTS: u16 = 0x0020;
+    const HAVE_XY_SCALE: u16 = 0x0040;
+    const HAVE_2X2: u16 = 0x0080;
+    const HAVE_INSTRUCTIONS: u16 = 0x0100;
     let contours = be16(glyph, 0)?.cast_signed();
     if contours >= 0 {
         let n = usize::try_from(contours).map_err(|_| "glyphe invalide".to_string())?;
@@ -352,12 +359,6 @@ fn strip_glyph(glyph: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     }
     // Composite: copy the components, clearing WE_HAVE_INSTRUCTIONS, and drop
     // the trailing instructions.
-    const ARGS_ARE_WORDS: u16 = 0x0001;
-    const HAVE_SCALE: u16 = 0x0008;
-    const MORE_COMPONENTS: u16 = 0x0020;
-    const HAVE_XY_SCALE: u16 = 0x0040;
-    const HAVE_2X2: u16 = 0x0080;
-    const HAVE_INSTRUCTIONS: u16 = 0x0100;
     out.extend_from_slice(slice(glyph, 0, 10)?);
     let mut at = 10;
     loop {

@@ -6,7 +6,7 @@
 //!
 //! - `Renderer::new` prepares the two faces once (subset, unhinted; see
 //!   `fonts`) and serialises, once, everything every document carries: the
-//!   font programs, ToUnicode maps, font and descriptor dictionaries, the
+//!   font programs, `ToUnicode` maps, font and descriptor dictionaries, the
 //!   page resources and (Factur-X) the sRGB profile — compressed at the best
 //!   level, in a `Shared` block of bytes with fixed object numbers.
 //! - `Renderer::render` lays out one appel, writes its page content with the
@@ -118,7 +118,7 @@ impl fmt::Debug for Renderer {
 }
 
 /// Compression level of what is compressed once per batch (font programs,
-/// ToUnicode maps, ICC profile, shared dictionaries): the best.
+/// `ToUnicode` maps, ICC profile, shared dictionaries): the best.
 const SHARED_COMPRESSION: u32 = 9;
 
 impl Renderer {
@@ -166,17 +166,14 @@ impl Renderer {
         let shared = [&self.facturx, &self.plain]
             .into_iter()
             .find(|s| pdf.starts_with(&s.bytes));
-        let mut hasher = match shared {
-            Some(shared) => {
-                let mut hasher = shared.hasher.clone();
-                hasher.update(&pdf[shared.bytes.len()..]);
-                hasher
-            }
-            None => {
-                let mut hasher = Sha256::new();
-                hasher.update(pdf);
-                hasher
-            }
+        let mut hasher = if let Some(shared) = shared {
+            let mut hasher = shared.hasher.clone();
+            hasher.update(&pdf[shared.bytes.len()..]);
+            hasher
+        } else {
+            let mut hasher = Sha256::new();
+            hasher.update(pdf);
+            hasher
         };
         let mut digest = [0; 32];
         digest.copy_from_slice(&hasher.finalize_reset());
@@ -481,7 +478,7 @@ fn set_grey(out: &mut Vec<u8>, current: &mut Option<f32>, grey: f32, operator: &
 // ---------------------------------------------------------------------------
 // Objects shared by every document
 
-/// A face's font program and ToUnicode map, compressed.
+/// A face's font program and `ToUnicode` map, compressed.
 struct FaceStreams {
     program: Vec<u8>,
     to_unicode: Vec<u8>,
@@ -608,7 +605,7 @@ impl Shared {
     }
 }
 
-/// The ToUnicode CMap of a face: glyph id → character, in ranges where
+/// The `ToUnicode` `CMap` of a face: glyph id → character, in ranges where
 /// both run on together.
 fn to_unicode_cmap(glyphs: &[(char, u16)]) -> Vec<u8> {
     let mut by_gid: Vec<(u16, u32)> = glyphs.iter().map(|&(c, g)| (g, u32::from(c))).collect();

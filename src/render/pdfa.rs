@@ -1,7 +1,7 @@
 //! PDF/A-3B and Factur-X: what turns the plain PDF of an appel into an
 //! electronic invoice a member's software reads without retyping.
 //!
-//! On top of the document `pdf` writes (fonts embedded with ToUnicode maps,
+//! On top of the document `pdf` writes (fonts embedded with `ToUnicode` maps,
 //! no transparency, no annotation, trailer ID derived from the appel, an
 //! Info dictionary holding exactly what the XMP repeats):
 //!
@@ -13,8 +13,8 @@
 //!   reads): PDF/A identification (part 3, level B), the Info dictionary's
 //!   title, author, subject, tools and dates, the Factur-X extension schema
 //!   and its four `fx:` values;
-//! - an sRGB OutputIntent (`/GTS_PDFA1`), which also makes the page's
-//!   DeviceGray colours legal. Its profile is shared by every document
+//! - an sRGB `OutputIntent` (`/GTS_PDFA1`), which also makes the page's
+//!   `DeviceGray` colours legal. Its profile is shared by every document
 //!   (`pdf::Shared`).
 //!
 //! Everything is derived from the appel: the same appel gives the same bytes.

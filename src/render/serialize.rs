@@ -196,7 +196,7 @@ pub(super) fn push_uint(out: &mut Vec<u8>, mut n: usize) {
     let mut i = digits.len();
     loop {
         i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
+        digits[i] = b"0123456789"[n % 10];
         n /= 10;
         if n == 0 {
             break;
@@ -272,7 +272,7 @@ pub(super) fn push_string_byte(out: &mut Vec<u8>, byte: u8) {
     }
 }
 
-/// A PDF text string: PDFDocEncoding (a literal) when it is printable
+/// A PDF text string: `PDFDocEncoding` (a literal) when it is printable
 /// ASCII, else UTF-16BE with its byte order mark (hex).
 pub(super) fn push_text(out: &mut Vec<u8>, text: &str) {
     if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {

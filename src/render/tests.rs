@@ -1,5 +1,5 @@
 //! End-to-end tests of the renderer: the text is read back from the PDF bytes
-//! through the fonts' ToUnicode maps with lopdf (no external tool), the way a
+//! through the fonts' `ToUnicode` maps with lopdf (no external tool), the way a
 //! viewer's copy-paste or a search would see it.
 
 // Coordinates, not money: the floats here are positions in points.
@@ -513,7 +513,7 @@ fn name_is(dict: &lopdf::Dictionary, key: &[u8], value: &[u8]) -> bool {
         .is_ok_and(|n| n == value)
 }
 
-/// The file specification of `factur-x.xml`, through the EmbeddedFiles tree,
+/// The file specification of `factur-x.xml`, through the `EmbeddedFiles` tree,
 /// checked to be the one the catalog's `/AF` lists.
 fn facturx_filespec(doc: &Document) -> &lopdf::Dictionary {
     let catalog = doc.catalog().unwrap();
@@ -660,7 +660,7 @@ fn facturx_is_pdfa_3b_with_xmp_and_an_srgb_output_intent() {
     assert_eq!(&profile[12..20], b"mntrRGB ", "a display RGB profile");
 
     // No annotation, no transparency group, fonts embedded with ToUnicode.
-    for (_, &page) in doc.get_pages().iter() {
+    for &page in doc.get_pages().values() {
         let page_dict = doc.get_dictionary(page).unwrap();
         assert!(page_dict.get(b"Annots").is_err());
         assert!(page_dict.get(b"Group").is_err());

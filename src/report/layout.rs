@@ -286,6 +286,7 @@ impl<'m> Flow<'m> {
     /// A short note in small grey text under a table or chart.
     fn note(&mut self, text: &str) {
         let lines = self.wrap(text, TINY, CONTENT_WIDTH);
+        #[allow(clippy::cast_precision_loss, reason = "a few lines of a note")]
         self.ensure(lines.len() as f32 * TINY.leading() + 1.5 * MM);
         self.top += 1.5 * MM;
         for line in lines {

@@ -239,16 +239,16 @@ fn page(page: &Page) -> PdfPage {
     let mut fill_grey = None;
     let mut stroke: Option<(f32, f32)> = None;
     let mut font: Option<(Face, f32)> = None;
-    let mut in_text = false;
+    let mut text_open = false;
     for item in &page.items {
         let is_text = matches!(item, Item::Text { .. });
-        if is_text != in_text {
+        if is_text != text_open {
             ops.push(if is_text {
                 Op::StartTextSection
             } else {
                 Op::EndTextSection
             });
-            in_text = is_text;
+            text_open = is_text;
             font = None;
         }
         match item {
@@ -279,12 +279,12 @@ fn page(page: &Page) -> PdfPage {
                 width,
                 grey,
             } => {
-                if stroke.is_none_or(|(_, g)| g != *grey) {
+                if stroke.is_none_or(|(_, g)| g.to_bits() != grey.to_bits()) {
                     ops.push(Op::SetOutlineColor {
                         col: grey_color(*grey),
                     });
                 }
-                if stroke.is_none_or(|(w, _)| w != *width) {
+                if stroke.is_none_or(|(w, _)| w.to_bits() != width.to_bits()) {
                     ops.push(Op::SetOutlineThickness { pt: pt(*width) });
                 }
                 stroke = Some((*width, *grey));
@@ -320,7 +320,7 @@ fn page(page: &Page) -> PdfPage {
             }
         }
     }
-    if in_text {
+    if text_open {
         ops.push(Op::EndTextSection);
     }
     PdfPage::new(

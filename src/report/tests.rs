@@ -1,6 +1,6 @@
 //! Tests of the batch report: a summary built from hand-made members priced
 //! with the sample grid, rendered, and its text read back from the PDF bytes
-//! through the fonts' ToUnicode maps with lopdf (as a viewer's search would).
+//! through the fonts' `ToUnicode` maps with lopdf (as a viewer's search would).
 
 // Coordinates, not money: the floats here are positions in points.
 #![allow(clippy::float_arithmetic)]

@@ -1,6 +1,6 @@
 //! Reading the roster file: bytes in, raw text rows out.
 //!
-//! Handles what a French office produces: CSV from Excel or LibreOffice in
+//! Handles what a French office produces: CSV from Excel or `LibreOffice` in
 //! UTF-8 (with or without BOM), Windows-1252, or UTF-16 « texte Unicode »
 //! (BOM), `;`, `,` or tab delimiter (detected on the header line), CRLF or
 //! CR line ends, quoted fields with delimiters and newlines; and workbooks
@@ -9,7 +9,7 @@
 //!
 //! An encoding is never guessed: a file that holds valid UTF-8 accents
 //! and bytes that are not UTF-8 is refused with the position of the first
-//! bad byte, instead of being read as Windows-1252 (« RapillÃ© »). Every
+//! bad byte, instead of being read as Windows-1252 (« `RapillÃ`© »). Every
 //! cell is cleaned (`charset::clean_cell`). No validation of values here.
 
 use std::borrow::Cow;
@@ -129,7 +129,7 @@ fn has_utf8_sequence(bytes: &[u8]) -> bool {
 /// The position (1-based line and character column) of byte `at`.
 fn mixed_at(bytes: &[u8], at: usize) -> ReadError {
     let before = &bytes[..at.min(bytes.len())];
-    let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let line = before.split(|&b| b == b'\n').count() as u64;
     let start = before
         .iter()
         .rposition(|&b| b == b'\n')

@@ -2018,6 +2018,7 @@ mod tests {
 
     #[test]
     fn a_line_s_errors_come_in_the_order_of_its_checks() {
+        use RosterErrorKind as K;
         let text = GRID
             .replace(
                 "engagement_obligatoire = []",
@@ -2034,7 +2035,6 @@ mod tests {
              A;Łódź;commune;;x;bof;{SIRET};{a301};\u{7};Caen;mairie;{c101};{e51};31/02/2027;2\n\
              B;Bayeux;ep;;;;{SIRET_2};;;;;;\u{7};;1\n"
         );
-        use RosterErrorKind as K;
         let at = |line: u64, col: &str, kind| (line, Some(col.to_string()), kind);
         assert_eq!(
             full_errors(&grid, &rows, Some(2027)),

@@ -779,7 +779,7 @@ fn check_item(
     }
 }
 
-/// How the item's quantity is written: « oui_non », « entier » or « decimal ».
+/// How the item's quantity is written: « `oui_non` », « entier » or « decimal ».
 fn quantity_kind(c: &mut Collector<'_>, a: &RawArticle, code: &str) -> QuantityKind {
     match a.quantite.get_ref().as_str() {
         "oui_non" => QuantityKind::YesNo,
@@ -924,15 +924,14 @@ fn unit_pricing(c: &mut Collector<'_>, a: &RawArticle, code: &str) -> Pricing {
         }
         return Pricing::OnQuote;
     }
-    match &a.prix {
-        Some(p) => Pricing::Unit(parse_price(c, code, p).unwrap_or(Montant::ZERO)),
-        None => {
-            c.push(
-                a.code.span(),
-                GridErrorKind::MissingPrice { code: code.into() },
-            );
-            Pricing::Unit(Montant::ZERO)
-        }
+    if let Some(p) = &a.prix {
+        Pricing::Unit(parse_price(c, code, p).unwrap_or(Montant::ZERO))
+    } else {
+        c.push(
+            a.code.span(),
+            GridErrorKind::MissingPrice { code: code.into() },
+        );
+        Pricing::Unit(Montant::ZERO)
     }
 }
 

@@ -25,6 +25,10 @@ fn a_mid_year_join_pays_yearly_items_pro_rata_and_the_line_says_so() {
         .map(|l| l.split(';').collect())
         .collect();
     // code, libelle, quantite, prix_unitaire, montant_ht
+    #[allow(
+        clippy::items_after_statements,
+        reason = "read next to the columns it picks"
+    )]
     fn pick<'a>(r: &[&'a str]) -> (&'a str, &'a str, &'a str, &'a str, &'a str) {
         (r[9], r[10], r[11], r[13], r[14])
     }

@@ -25,6 +25,7 @@
 //! arguments split on spaces (a quoted
 //! "argument" may hold spaces). The expected output is stderr, whole.
 
+use std::fmt::Write as _;
 use std::fs;
 
 use crate::util::{Dir, repo};
@@ -92,13 +93,13 @@ fn two_quoted(text: &str) -> (String, String) {
 }
 
 fn parse(text: &str) -> Vec<Case> {
-    let mut cases: Vec<Case> = Vec::new();
     // What the lines being read belong to.
     enum In {
         Head,
         File,
         Output,
     }
+    let mut cases: Vec<Case> = Vec::new();
     let mut state = In::Head;
     for line in text.lines() {
         if let Some(name) = line.strip_prefix("### ") {
@@ -220,7 +221,7 @@ fn every_message_of_the_catalogue_is_what_it_says() {
         if bless {
             for line in &case.head {
                 if line.starts_with("--- sortie ") {
-                    blessed.push_str(&format!("--- sortie {code}\n"));
+                    let _ = writeln!(blessed, "--- sortie {code}");
                 } else {
                     blessed.push_str(line);
                     blessed.push('\n');

@@ -4,6 +4,7 @@
 //! `ledger.csv`.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 use std::str::FromStr;
@@ -76,7 +77,9 @@ fn ledger_sums(path: &Path) -> LedgerSums {
         sums.ttc += dec_fr(&r[ttc]);
     }
     for (tier, n) in numbers {
-        n.iter().for_each(|x| assert!(x.starts_with("AC-")));
+        for x in &n {
+            assert!(x.starts_with("AC-"));
+        }
         let mut distinct = n.clone();
         distinct.sort();
         distinct.dedup();
@@ -104,10 +107,12 @@ fn the_sample_batch_has_a_report_listed_verified_and_equal_to_the_ledger() {
         .iter()
         .find(|f| f["chemin"] == "rapport.pdf")
         .expect("rapport.pdf in manifest.json");
-    let hash: String = Sha256::digest(&bytes)
+    let hash = Sha256::digest(&bytes)
         .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+        .fold(String::new(), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        });
     assert_eq!(listed["sha256"], hash.as_str());
     dir.cmd(["verify"]).arg(&out).run().code(0);
 

@@ -8,9 +8,9 @@ use crate::util::{Dir, Output, leftovers};
 
 /// The columns of the hand-written rosters below (1-based numbers):
 /// 1 id, 2 nom, 3 type, 4 population, 5 agents, 6 affiliee, 7 siret,
-/// 8 forfait_metiers, 9 forfait_metiers_communication,
-/// 10 forfait_technologie, 11 forfait_technologie_plus, 12 parapheur,
-/// 13 certificat, 14 formation_jours.
+/// 8 `forfait_metiers`, 9 `forfait_metiers_communication`,
+/// 10 `forfait_technologie`, 11 `forfait_technologie_plus`, 12 parapheur,
+/// 13 certificat, 14 `formation_jours`.
 const HEADER: &str = "id;nom;type;population;agents;affiliee;siret;forfait_metiers;forfait_metiers_communication;forfait_technologie;forfait_technologie_plus;parapheur;certificat;formation_jours";
 
 /// A valid commune (line 2 when first): tier 1, one forfait.
@@ -58,7 +58,7 @@ fn refused(contents: impl AsRef<[u8]>) -> Output {
 fn column_letters(mut n: usize) -> String {
     let mut letters = Vec::new();
     while n > 0 {
-        letters.push(char::from(b'A' + ((n - 1) % 26) as u8));
+        letters.push(char::from(b'A' + u8::try_from((n - 1) % 26).unwrap()));
         n = (n - 1) / 26;
     }
     letters.iter().rev().collect()

@@ -178,12 +178,12 @@ impl Dir {
     /// identifier with a SIRET of its own (a SIRET is one member's);
     /// returns its path. For supplementary batches (`--after`).
     pub(crate) fn write_sample_first_row_as(&self, rel: &str, ids: &[&str]) -> PathBuf {
+        const SIRET: &str = ";21140531100013;";
         let sample = fs::read_to_string(sample_roster()).expect("read the sample roster");
         let mut lines = sample.lines();
         let header = lines.next().expect("the sample's header");
         let first = lines.next().expect("the sample's first row");
         assert!(first.starts_with("C-14531;"), "{first}");
-        const SIRET: &str = ";21140531100013;";
         assert!(first.contains(SIRET), "{first}");
         let rows: Vec<String> = ids
             .iter()
@@ -282,7 +282,7 @@ pub(crate) fn assert_batch_folder(out: &Path) {
 }
 
 /// Every text run (one `Tj`/`TJ`) of every page of the PDF at `path`,
-/// decoded through the fonts' ToUnicode maps with lopdf, no-break spaces
+/// decoded through the fonts' `ToUnicode` maps with lopdf, no-break spaces
 /// turned into spaces: the text as a viewer's search sees it.
 pub(crate) fn pdf_runs(path: &Path) -> Vec<Vec<String>> {
     let doc = Document::load(path).expect("lopdf reads the PDF");

@@ -8,7 +8,7 @@ use lopdf::content::Content;
 use lopdf::{Document, Encoding, Object};
 
 /// Every text run (one `Tj`/`TJ`) of every page of `doc`, decoded through
-/// the fonts' ToUnicode maps with lopdf, then passed through `clean` (the
+/// the fonts' `ToUnicode` maps with lopdf, then passed through `clean` (the
 /// caller's choice of which no-break spaces become plain spaces).
 pub(crate) fn text_runs(doc: &Document, clean: fn(&str) -> String) -> Vec<Vec<String>> {
     doc.get_pages()

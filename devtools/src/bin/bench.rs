@@ -73,11 +73,7 @@ fn measure(cmd: &mut Command) -> Measure {
     #[allow(clippy::zombie_processes)]
     let child = cmd.spawn().unwrap_or_else(|e| die(&format!("spawn: {e}")));
     let pid = libc::pid_t::try_from(child.id()).unwrap_or_else(|_| die("pid"));
-    let mut status = 0;
-    // SAFETY: plain FFI call with valid pointers to locals; `rusage` is a
-    // C struct for which all-zero bytes are a valid value.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let r = unsafe { libc::wait4(pid, &raw mut status, 0, &raw mut usage) };
+    let (r, status, usage) = sys::wait4(pid);
     let wall = start.elapsed();
     if r < 0 || !libc::WIFEXITED(status) || libc::WEXITSTATUS(status) != 0 {
         die(&format!("command failed: {cmd:?} (status {status})"));
@@ -99,10 +95,7 @@ fn stolen() -> Duration {
         .and_then(|cpu| cpu.split_whitespace().nth(8))
         .and_then(|t| t.parse::<u64>().ok())
         .unwrap_or(0);
-    // SAFETY: `sysconf` has no preconditions.
-    let hz = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) })
-        .unwrap_or(100)
-        .max(1);
+    let hz = u64::try_from(sys::clock_ticks()).unwrap_or(100).max(1);
     Duration::from_millis(ticks * 1000 / hz)
 }
 
@@ -116,7 +109,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-/// Writes files of the given sizes like the batch does: create_new and write
+/// Writes files of the given sizes like the batch does: `create_new` and write
 /// each, one syncfs for all, fsync the folder, then rename it into place
 /// (`dir`, which must not exist yet).
 fn floor(dir: &Path, sizes: &[u64], threads: usize) -> Duration {
@@ -130,6 +123,8 @@ fn floor(dir: &Path, sizes: &[u64], threads: usize) -> Duration {
     pool.install(|| {
         sizes.par_iter().enumerate().for_each(|(i, &size)| {
             // Incompressible-looking but cheap bytes, built per file.
+            // The low byte of each index: truncation is the point.
+            #[allow(clippy::cast_possible_truncation)]
             let bytes: Vec<u8> = (0..size).map(|j| (j as u8) ^ (i as u8)).collect();
             let path = staging.join("appels").join(format!("AC-2027-{i:06}.pdf"));
             let mut f = File::create_new(&path).unwrap_or_else(|e| die(&e.to_string()));
@@ -174,7 +169,7 @@ fn args() -> Args {
             n => {
                 a.members = n
                     .parse()
-                    .unwrap_or_else(|_| die("usage: bench N [--runs R] [--threads T] [--scaling]"))
+                    .unwrap_or_else(|_| die("usage: bench N [--runs R] [--threads T] [--scaling]"));
             }
         }
     }
@@ -211,8 +206,7 @@ fn evict(dir: &Path) {
     use std::os::fd::AsRawFd as _;
     for path in files_under(dir) {
         if let Ok(f) = File::open(path) {
-            // SAFETY: plain FFI call on a descriptor `f` keeps open.
-            unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+            sys::drop_cache(f.as_raw_fd());
         }
     }
 }
@@ -239,22 +233,8 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 /// and the write-back it does in its own context): one core, not only one
 /// rendering thread.
 fn run_batch_one_core(bin: &Path, roster: &Path, out: &Path) -> Measure {
-    use std::os::unix::process::CommandExt as _;
     let mut cmd = batch_command(bin, roster, out, 1);
-    // SAFETY: between fork and exec the closure only calls the
-    // async-signal-safe `sched_setaffinity` on a zeroed local `cpu_set_t`.
-    unsafe {
-        cmd.pre_exec(|| {
-            let mut set: libc::cpu_set_t = std::mem::zeroed();
-            libc::CPU_SET(0, &mut set);
-            if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &raw const set)
-                != 0
-            {
-                return Err(std::io::Error::last_os_error());
-            }
-            Ok(())
-        });
-    }
+    sys::pin_to_first_cpu(&mut cmd);
     let m = measure(&mut cmd);
     evict(out);
     m
@@ -326,7 +306,7 @@ impl Folders {
             .and_then(|t| t.elapsed().ok())
             && age < INODE_REUSE_DELAY
         {
-            let wait = INODE_REUSE_DELAY - age;
+            let wait = INODE_REUSE_DELAY.checked_sub(age).unwrap();
             eprintln!(
                 "bench : attente de {} s (inodes libérés par le dernier nettoyage)",
                 wait.as_secs()
@@ -383,6 +363,9 @@ impl Folders {
     }
 }
 
+// The benchmark as a script: one measurement after the other, each printed
+// as it ends; split, it would only pass its state around.
+#[allow(clippy::too_many_lines)]
 fn main() {
     let a = args();
     let target =
@@ -561,4 +544,55 @@ fn main() {
         replace.wall.as_secs_f64()
     );
     folders.cleanup();
+}
+
+/// The workspace's only unsafe code: the libc calls the measurements need
+/// (peak RSS and CPU time of a child, the clock tick, page-cache eviction,
+/// CPU pinning), each a plain FFI call with its safety argument.
+#[allow(unsafe_code)]
+mod sys {
+    /// Waits for `pid`: the call's result, the child's status, its usage.
+    pub(super) fn wait4(pid: libc::pid_t) -> (libc::pid_t, i32, libc::rusage) {
+        let mut status = 0;
+        // SAFETY: `rusage` is a C struct for which all-zero bytes are a
+        // valid value.
+        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+        // SAFETY: valid pointers to locals.
+        let r = unsafe { libc::wait4(pid, &raw mut status, 0, &raw mut usage) };
+        (r, status, usage)
+    }
+
+    /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
+    pub(super) fn clock_ticks() -> libc::c_long {
+        // SAFETY: `sysconf` has no preconditions.
+        unsafe { libc::sysconf(libc::_SC_CLK_TCK) }
+    }
+
+    /// Drops the file open on `fd` from the page cache.
+    pub(super) fn drop_cache(fd: std::os::fd::RawFd) {
+        // SAFETY: a plain call on a descriptor the caller keeps open.
+        unsafe { libc::posix_fadvise(fd, 0, 0, libc::POSIX_FADV_DONTNEED) };
+    }
+
+    /// Confines the process `cmd` starts to the first CPU.
+    pub(super) fn pin_to_first_cpu(cmd: &mut std::process::Command) {
+        use std::os::unix::process::CommandExt as _;
+        // SAFETY: between fork and exec the closure only calls the
+        // async-signal-safe `sched_setaffinity` on a zeroed local `cpu_set_t`.
+        unsafe {
+            cmd.pre_exec(|| {
+                let mut set: libc::cpu_set_t = std::mem::zeroed();
+                libc::CPU_SET(0, &mut set);
+                if libc::sched_setaffinity(
+                    0,
+                    std::mem::size_of::<libc::cpu_set_t>(),
+                    &raw const set,
+                ) != 0
+                {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
 }
