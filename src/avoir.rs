@@ -269,6 +269,70 @@ impl Avoir {
     }
 }
 
+/// The lines of `appel` to credit: those of `codes_asked` in the appel's
+/// order, or with none asked every line `earlier` credit notes left.
+fn lines_to_credit(
+    appel: &Appel,
+    codes_asked: &[String],
+    known: &BTreeSet<String>,
+    earlier: &[&Credited],
+) -> Result<Vec<Ligne>, AvoirError> {
+    let codes: Vec<String> = appel.lignes.iter().map(|l| l.code.clone()).collect();
+    let credited_by = |code: &str| earlier.iter().find(|c| c.code == code).map(|c| &c.avoir);
+
+    if codes_asked.is_empty() {
+        // The whole appel: every line not credited yet.
+        let rest: Vec<Ligne> = appel
+            .lignes
+            .iter()
+            .filter(|l| credited_by(&l.code).is_none())
+            .cloned()
+            .collect();
+        if rest.is_empty() {
+            let mut avoirs: Vec<String> = earlier.iter().map(|c| c.avoir.clone()).collect();
+            avoirs.sort();
+            avoirs.dedup();
+            return Err(AvoirError::RienACrediter {
+                appel: appel.numero.clone(),
+                avoirs,
+            });
+        }
+        Ok(rest)
+    } else {
+        let mut seen = BTreeSet::new();
+        let mut chosen = Vec::with_capacity(codes_asked.len());
+        for code in codes_asked {
+            let code = code.trim();
+            if !seen.insert(code) {
+                return Err(AvoirError::CodeEnDouble { code: code.into() });
+            }
+            let Some(ligne) = appel.lignes.iter().find(|l| l.code == code) else {
+                let (code, appel, codes) = (code.to_string(), appel.numero.clone(), codes.clone());
+                return Err(if known.contains(&code) {
+                    AvoirError::CodeAbsent { code, appel, codes }
+                } else {
+                    AvoirError::CodeInconnu { code, appel, codes }
+                });
+            };
+            if let Some(avoir) = credited_by(code) {
+                return Err(AvoirError::DejaCredite {
+                    code: code.into(),
+                    appel: appel.numero.clone(),
+                    avoir: avoir.clone(),
+                });
+            }
+            chosen.push(ligne);
+        }
+        // Lines keep the appel's order, whatever the order asked.
+        Ok(appel
+            .lignes
+            .iter()
+            .filter(|l| chosen.iter().any(|c| c.code == l.code))
+            .cloned()
+            .collect())
+    }
+}
+
 /// Builds the credit note of `request` on `appel` (as issued, positive
 /// amounts), given every item code of the batch (`known`, to tell an
 /// unknown code from one of another appel) and the lines already credited
@@ -298,61 +362,8 @@ pub fn credit(
             date: request.date,
         });
     }
-    let codes: Vec<String> = appel.lignes.iter().map(|l| l.code.clone()).collect();
     let earlier: Vec<&Credited> = already.iter().filter(|c| c.appel == appel.numero).collect();
-    let credited_by = |code: &str| earlier.iter().find(|c| c.code == code).map(|c| &c.avoir);
-
-    let lignes: Vec<Ligne> = if request.codes.is_empty() {
-        // The whole appel: every line not credited yet.
-        let rest: Vec<Ligne> = appel
-            .lignes
-            .iter()
-            .filter(|l| credited_by(&l.code).is_none())
-            .cloned()
-            .collect();
-        if rest.is_empty() {
-            let mut avoirs: Vec<String> = earlier.iter().map(|c| c.avoir.clone()).collect();
-            avoirs.sort();
-            avoirs.dedup();
-            return Err(AvoirError::RienACrediter {
-                appel: appel.numero.clone(),
-                avoirs,
-            });
-        }
-        rest
-    } else {
-        let mut seen = BTreeSet::new();
-        let mut chosen = Vec::with_capacity(request.codes.len());
-        for code in request.codes {
-            let code = code.trim();
-            if !seen.insert(code) {
-                return Err(AvoirError::CodeEnDouble { code: code.into() });
-            }
-            let Some(ligne) = appel.lignes.iter().find(|l| l.code == code) else {
-                let (code, appel, codes) = (code.to_string(), appel.numero.clone(), codes.clone());
-                return Err(if known.contains(&code) {
-                    AvoirError::CodeAbsent { code, appel, codes }
-                } else {
-                    AvoirError::CodeInconnu { code, appel, codes }
-                });
-            };
-            if let Some(avoir) = credited_by(code) {
-                return Err(AvoirError::DejaCredite {
-                    code: code.into(),
-                    appel: appel.numero.clone(),
-                    avoir: avoir.clone(),
-                });
-            }
-            chosen.push(ligne);
-        }
-        // Lines keep the appel's order, whatever the order asked.
-        appel
-            .lignes
-            .iter()
-            .filter(|l| chosen.iter().any(|c| c.code == l.code))
-            .cloned()
-            .collect()
-    };
+    let lignes = lines_to_credit(appel, request.codes, known, &earlier)?;
 
     let totaux = Totaux::of(&lignes);
     let before: Montant = earlier.iter().map(|c| c.montant_ttc).sum();

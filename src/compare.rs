@@ -309,86 +309,76 @@ fn sub(a: Montant, b: Montant) -> Montant {
     a + -b
 }
 
-/// Compares ledger N-1 (`previous`) with ledger N (`current`).
-///
-/// # Panics
-/// If the explanation parts do not add up to the total variation (a bug:
-/// the split is exact by construction).
-#[must_use]
-pub fn compare(previous: &Ledger, current: &Ledger) -> Comparison {
-    let per_tier = per_tier_codes(previous, current);
-    let ids: BTreeSet<&String> = previous
-        .members
-        .keys()
-        .chain(current.members.keys())
+/// What changed for the member `id` between the two ledgers, item by item.
+fn member_change(
+    id: &String,
+    previous: &Ledger,
+    current: &Ledger,
+    per_tier: &BTreeSet<String>,
+) -> MemberChange {
+    let (p, c) = (previous.members.get(id), current.members.get(id));
+    let statut = match (p, c) {
+        (Some(_), Some(_)) => Statut::Maintenu,
+        (None, _) => Statut::Nouveau,
+        (_, None) => Statut::Parti,
+    };
+    let tranche_changee = matches!((p, c), (Some(p), Some(c)) if p.tranche != c.tranche);
+    let codes: BTreeSet<&String> = p
+        .iter()
+        .chain(c.iter())
+        .flat_map(|m| m.items.keys())
         .collect();
-    let mut members = Vec::with_capacity(ids.len());
-    for id in ids {
-        let (p, c) = (previous.members.get(id), current.members.get(id));
-        let statut = match (p, c) {
-            (Some(_), Some(_)) => Statut::Maintenu,
-            (None, _) => Statut::Nouveau,
-            (_, None) => Statut::Parti,
-        };
-        let tranche_changee = matches!((p, c), (Some(p), Some(c)) if p.tranche != c.tranche);
-        let codes: BTreeSet<&String> = p
-            .iter()
-            .chain(c.iter())
-            .flat_map(|m| m.items.keys())
-            .collect();
-        let amount = |m: Option<&MemberTotals>, code: &String| {
-            m.and_then(|m| m.items.get(code))
-                .copied()
-                .unwrap_or_default()
-        };
-        let mut items: Vec<ItemChange> = codes
-            .into_iter()
-            .map(|code| {
-                let (precedent, actuel) = (amount(p, code), amount(c, code));
-                ItemChange {
-                    code: code.clone(),
-                    precedent,
-                    actuel,
-                    variation: sub(actuel, precedent),
-                    // A per-tier item kept both years by a member whose tier
-                    // changed: its variation is the effect of the new tier.
-                    effet_tranche: tranche_changee
-                        && per_tier.contains(code)
-                        && !precedent.is_zero()
-                        && !actuel.is_zero(),
-                }
-            })
-            .collect();
-        items.sort_by(|x, y| {
-            abs(y.variation)
-                .cmp(&abs(x.variation))
-                .then_with(|| x.code.cmp(&y.code))
-        });
-        let total = |m: Option<&MemberTotals>| m.map(|m| m.total_ht).unwrap_or_default();
-        let (precedent, actuel) = (total(p), total(c));
-        members.push(MemberChange {
-            id: id.clone(),
-            nom: c.or(p).map(|m| m.nom.clone()).unwrap_or_default(),
-            statut,
-            tranche_precedente: p.map(|m| m.tranche.clone()),
-            tranche_actuelle: c.map(|m| m.tranche.clone()),
-            precedent,
-            actuel,
-            variation: sub(actuel, precedent),
-            effet_tranche: items
-                .iter()
-                .filter(|i| i.effet_tranche)
-                .map(|i| i.variation)
-                .sum(),
-            items,
-        });
-    }
-    members.sort_by(|x, y| {
+    let amount = |m: Option<&MemberTotals>, code: &String| {
+        m.and_then(|m| m.items.get(code))
+            .copied()
+            .unwrap_or_default()
+    };
+    let mut items: Vec<ItemChange> = codes
+        .into_iter()
+        .map(|code| {
+            let (precedent, actuel) = (amount(p, code), amount(c, code));
+            ItemChange {
+                code: code.clone(),
+                precedent,
+                actuel,
+                variation: sub(actuel, precedent),
+                // A per-tier item kept both years by a member whose tier
+                // changed: its variation is the effect of the new tier.
+                effet_tranche: tranche_changee
+                    && per_tier.contains(code)
+                    && !precedent.is_zero()
+                    && !actuel.is_zero(),
+            }
+        })
+        .collect();
+    items.sort_by(|x, y| {
         abs(y.variation)
             .cmp(&abs(x.variation))
-            .then_with(|| x.id.cmp(&y.id))
+            .then_with(|| x.code.cmp(&y.code))
     });
+    let total = |m: Option<&MemberTotals>| m.map(|m| m.total_ht).unwrap_or_default();
+    let (precedent, actuel) = (total(p), total(c));
+    MemberChange {
+        id: id.clone(),
+        nom: c.or(p).map(|m| m.nom.clone()).unwrap_or_default(),
+        statut,
+        tranche_precedente: p.map(|m| m.tranche.clone()),
+        tranche_actuelle: c.map(|m| m.tranche.clone()),
+        precedent,
+        actuel,
+        variation: sub(actuel, precedent),
+        effet_tranche: items
+            .iter()
+            .filter(|i| i.effet_tranche)
+            .map(|i| i.variation)
+            .sum(),
+        items,
+    }
+}
 
+/// The variation split into its causes: newcomers, departures, tier
+/// changes, then each item's other variations, largest first.
+fn explanation(members: &[MemberChange]) -> Vec<Part> {
     let with = |s: Statut| members.iter().filter(move |m| m.statut == s);
     let mut parts = vec![
         Part {
@@ -428,6 +418,33 @@ pub fn compare(previous: &Ledger, current: &Ledger) -> Comparison {
         .collect();
     articles.sort_by_key(|p| Reverse(abs(p.montant)));
     parts.extend(articles);
+    parts
+}
+
+/// Compares ledger N-1 (`previous`) with ledger N (`current`).
+///
+/// # Panics
+/// If the explanation parts do not add up to the total variation (a bug:
+/// the split is exact by construction).
+#[must_use]
+pub fn compare(previous: &Ledger, current: &Ledger) -> Comparison {
+    let per_tier = per_tier_codes(previous, current);
+    let ids: BTreeSet<&String> = previous
+        .members
+        .keys()
+        .chain(current.members.keys())
+        .collect();
+    let mut members: Vec<MemberChange> = ids
+        .into_iter()
+        .map(|id| member_change(id, previous, current, &per_tier))
+        .collect();
+    members.sort_by(|x, y| {
+        abs(y.variation)
+            .cmp(&abs(x.variation))
+            .then_with(|| x.id.cmp(&y.id))
+    });
+
+    let parts = explanation(&members);
 
     let mut libelles = previous.libelles.clone();
     libelles.extend(current.libelles.clone());
@@ -585,6 +602,17 @@ fn exercices_text(side: &Side) -> String {
 #[must_use]
 pub fn render_text(c: &Comparison, previous: &str, current: &str, limit: usize) -> String {
     let mut s = String::new();
+    text_header(&mut s, c, previous, current);
+    text_totals(&mut s, c);
+    text_counts(&mut s, c);
+    text_explanation(&mut s, c);
+    text_lists(&mut s, c, limit);
+    text_detail(&mut s, c, limit);
+    s
+}
+
+/// The title and the two ledgers compared.
+fn text_header(s: &mut String, c: &Comparison, previous: &str, current: &str) {
     let _ = writeln!(
         s,
         "Comparaison des appels de cotisation : montants HT (totaux TTC pour information)"
@@ -601,7 +629,10 @@ pub fn render_text(c: &Comparison, previous: &str, current: &str, limit: usize) 
             plural(side.lines, "ligne", "lignes"),
         );
     }
+}
 
+/// The table of totals, before and after.
+fn text_totals(s: &mut String, c: &Comparison) {
     // Totals.
     let _ = writeln!(s);
     let total_row = |label: &str, p: Montant, a: Montant| {
@@ -615,7 +646,7 @@ pub fn render_text(c: &Comparison, previous: &str, current: &str, limit: usize) 
         ])
     };
     table(
-        &mut s,
+        s,
         &[
             Align::Left,
             Align::Right,
@@ -635,7 +666,10 @@ pub fn render_text(c: &Comparison, previous: &str, current: &str, limit: usize) 
             total_row("Total TTC", c.precedent.total_ttc, c.actuel.total_ttc),
         ],
     );
+}
 
+/// How many members stayed, changed tier, came and left.
+fn text_counts(s: &mut String, c: &Comparison) {
     // Members.
     let count = |st: Statut| c.members.iter().filter(|m| m.statut == st).count();
     let maintenus = count(Statut::Maintenu);
@@ -654,7 +688,10 @@ pub fn render_text(c: &Comparison, previous: &str, current: &str, limit: usize) 
         plural(count(Statut::Nouveau), "nouveau", "nouveaux"),
         plural(count(Statut::Parti), "départ", "départs"),
     );
+}
 
+/// The explanation of the variation, cause by cause.
+fn text_explanation(s: &mut String, c: &Comparison) {
     // Explanation.
     let _ = writeln!(s, "\nExplication de la variation HT");
     let mut rows = Vec::new();
@@ -695,7 +732,7 @@ pub fn render_text(c: &Comparison, previous: &str, current: &str, limit: usize) 
     }
     rows.push(Row::Rule);
     rows.push(cells(["Variation totale HT".into(), signed(c.explained())]));
-    table(&mut s, &[Align::Left, Align::Right], &rows);
+    table(s, &[Align::Left, Align::Right], &rows);
     if !c.articles_par_tranche.is_empty() {
         let list: Vec<&str> = c.articles_par_tranche.iter().map(String::as_str).collect();
         let _ = writeln!(
@@ -704,7 +741,10 @@ pub fn render_text(c: &Comparison, previous: &str, current: &str, limit: usize) 
             list.join(", ")
         );
     }
+}
 
+/// The lists of newcomers, departures and tier changes.
+fn text_lists(s: &mut String, c: &Comparison, limit: usize) {
     // Member lists.
     let list = |s: &mut String, title: &str, members: Vec<&MemberChange>, tier: bool| {
         if members.is_empty() {
@@ -746,20 +786,23 @@ pub fn render_text(c: &Comparison, previous: &str, current: &str, limit: usize) 
         }
     };
     let by = |st: Statut| c.members.iter().filter(|m| m.statut == st).collect();
-    list(&mut s, "Nouveaux adhérents", by(Statut::Nouveau), false);
-    list(&mut s, "Départs", by(Statut::Parti), false);
+    list(s, "Nouveaux adhérents", by(Statut::Nouveau), false);
+    list(s, "Départs", by(Statut::Parti), false);
     list(
-        &mut s,
+        s,
         "Changements de tranche",
         c.members.iter().filter(|m| m.tranche_changee()).collect(),
         true,
     );
+}
 
+/// The per-member detail, largest variation first.
+fn text_detail(s: &mut String, c: &Comparison, limit: usize) {
     // Per-member detail.
     let changed: Vec<&MemberChange> = c.members.iter().filter(|m| m.a_change()).collect();
     if changed.is_empty() {
         let _ = writeln!(s, "\nAucun adhérent n'a changé d'une année sur l'autre.");
-        return s;
+        return;
     }
     let _ = writeln!(
         s,
@@ -803,7 +846,7 @@ pub fn render_text(c: &Comparison, previous: &str, current: &str, limit: usize) 
         }
     }
     table(
-        &mut s,
+        s,
         &[
             Align::Left,
             Align::Left,
@@ -821,7 +864,6 @@ pub fn render_text(c: &Comparison, previous: &str, current: &str, limit: usize) 
             plural(changed.len() - limit, "autre adhérent", "autres adhérents")
         );
     }
-    s
 }
 
 /// Header of the CSV detail.

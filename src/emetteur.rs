@@ -219,6 +219,181 @@ fn required(c: &mut Collector<'_>, value: &Spanned<String>, field: &'static str)
     text
 }
 
+/// The address lines, trimmed, empty ones dropped; at least one.
+fn adresse(c: &mut Collector<'_>, raw: &RawEmetteur) -> Vec<String> {
+    let adresse: Vec<String> = raw
+        .adresse
+        .as_ref()
+        .map(|a| {
+            a.get_ref()
+                .iter()
+                .map(|l| l.trim().to_string())
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if adresse.is_empty() {
+        let span = raw.adresse.as_ref().map_or(raw.nom.span(), Spanned::span);
+        c.push(span, EmetteurErrorKind::Empty { field: "adresse" });
+    }
+    adresse
+}
+
+/// The postcode: five digits.
+fn code_postal(c: &mut Collector<'_>, value: &Spanned<String>) -> String {
+    let code_postal = required(c, value, "code_postal");
+    let five_digits = code_postal.len() == 5 && code_postal.chars().all(|ch| ch.is_ascii_digit());
+    if !code_postal.is_empty() && !five_digits {
+        c.push(
+            value.span(),
+            EmetteurErrorKind::BadCodePostal {
+                value: code_postal.clone(),
+            },
+        );
+    }
+    code_postal
+}
+
+/// The Centre's SIRET, its key checked, kept as typed.
+fn siret(c: &mut Collector<'_>, value: &Spanned<String>) -> String {
+    let siret = required(c, value, "siret");
+    if !siret.is_empty()
+        && let Err(reason) = ident::parse_siret(&siret)
+    {
+        c.push(
+            value.span(),
+            EmetteurErrorKind::BadSiret {
+                value: siret.clone(),
+                reason,
+            },
+        );
+    }
+    siret
+}
+
+/// The Centre's e-mail address, optional.
+fn email(c: &mut Collector<'_>, value: Option<&Spanned<String>>) -> String {
+    match value {
+        Some(e) => {
+            let value = e.get_ref().trim().to_string();
+            if !value.is_empty() && !ident::email_ok(&value) {
+                c.push(
+                    e.span(),
+                    EmetteurErrorKind::BadEmail {
+                        value: value.clone(),
+                    },
+                );
+            }
+            value
+        }
+        None => String::new(),
+    }
+}
+
+/// The payment delay in days, 0 to `MAX_DELAI_JOURS`.
+fn delai(c: &mut Collector<'_>, value: &Spanned<i64>) -> u32 {
+    let delai = *value.get_ref();
+    match u32::try_from(delai) {
+        Ok(d) if i64::from(d) <= MAX_DELAI_JOURS => d,
+        _ => {
+            c.push(value.span(), EmetteurErrorKind::BadDelai { value: delai });
+            0
+        }
+    }
+}
+
+/// The IBAN, its key checked, without spaces.
+fn iban(c: &mut Collector<'_>, value: &Spanned<String>) -> String {
+    let typed_iban = required(c, value, "paiement.iban");
+    if typed_iban.is_empty() {
+        String::new()
+    } else {
+        ident::parse_iban(&typed_iban).unwrap_or_else(|reason| {
+            c.push(
+                value.span(),
+                EmetteurErrorKind::BadIban {
+                    value: typed_iban.clone(),
+                    reason,
+                },
+            );
+            String::new()
+        })
+    }
+}
+
+/// The BIC, optional, of the IBAN's country.
+fn bic(c: &mut Collector<'_>, value: Option<&Spanned<String>>, iban: &str) -> String {
+    match value {
+        Some(b) if !b.get_ref().trim().is_empty() => {
+            if let Ok(bic) = ident::parse_bic(b.get_ref()) {
+                if !iban.is_empty() && bic.get(4..6) != iban.get(..2) {
+                    c.push(
+                        b.span(),
+                        EmetteurErrorKind::BicCountry {
+                            bic: bic.clone(),
+                            iban: iban.to_string(),
+                        },
+                    );
+                }
+                bic
+            } else {
+                c.push(
+                    b.span(),
+                    EmetteurErrorKind::BadBic {
+                        value: b.get_ref().trim().to_string(),
+                    },
+                );
+                String::new()
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+/// Every field is printed on the appels: the fonts must draw it.
+/// `checked` are the fields already trimmed and validated.
+fn check_printable(
+    c: &mut Collector<'_>,
+    text: &str,
+    raw: &RawEmetteur,
+    adresse: &[String],
+    checked: [(&'static str, &str); 4],
+) {
+    let lists = [
+        ("adresse", adresse.to_vec()),
+        ("mentions", raw.mentions.clone()),
+        (
+            "mentions_avoir",
+            raw.mentions_avoir.clone().unwrap_or_default(),
+        ),
+    ];
+    let texts = [
+        ("service", raw.service.as_str()),
+        ("telephone", raw.telephone.as_str()),
+        ("site", raw.site.as_str()),
+        ("lieu", raw.lieu.as_str()),
+        ("signataire", raw.signataire.as_str()),
+        ("comptable", raw.paiement.comptable.as_str()),
+        ("titulaire", raw.paiement.titulaire.as_str()),
+        ("modalites", raw.paiement.modalites.as_str()),
+    ];
+    // In no particular order: the caller sorts the errors by position.
+    let unprintable =
+        checked
+            .iter()
+            .chain(&texts)
+            .map(|(field, value)| (*field, (*value).to_string()))
+            .chain(lists.iter().flat_map(|(field, values)| {
+                values.iter().map(move |value| (*field, value.clone()))
+            }));
+    for (field, value) in unprintable {
+        if let Some(ch) = crate::charset::first_unprintable(&value, false) {
+            let at = crate::tariff::key_offset(text, field);
+            c.push(at..at, EmetteurErrorKind::Unprintable { field, ch });
+        }
+    }
+}
+
 impl Emetteur {
     /// Parses and validates the file's text.
     ///
@@ -238,146 +413,26 @@ impl Emetteur {
         })?;
         let mut c = Collector::new(text);
         let nom = required(&mut c, &raw.nom, "nom");
-        let adresse: Vec<String> = raw
-            .adresse
-            .as_ref()
-            .map(|a| {
-                a.get_ref()
-                    .iter()
-                    .map(|l| l.trim().to_string())
-                    .filter(|l| !l.is_empty())
-                    .collect()
-            })
-            .unwrap_or_default();
-        if adresse.is_empty() {
-            let span = raw.adresse.as_ref().map_or(raw.nom.span(), Spanned::span);
-            c.push(span, EmetteurErrorKind::Empty { field: "adresse" });
-        }
-        let code_postal = required(&mut c, &raw.code_postal, "code_postal");
-        let five_digits =
-            code_postal.len() == 5 && code_postal.chars().all(|ch| ch.is_ascii_digit());
-        if !code_postal.is_empty() && !five_digits {
-            c.push(
-                raw.code_postal.span(),
-                EmetteurErrorKind::BadCodePostal {
-                    value: code_postal.clone(),
-                },
-            );
-        }
+        let adresse = adresse(&mut c, &raw);
+        let code_postal = code_postal(&mut c, &raw.code_postal);
         let ville = required(&mut c, &raw.ville, "ville");
-        let siret = required(&mut c, &raw.siret, "siret");
-        if !siret.is_empty()
-            && let Err(reason) = ident::parse_siret(&siret)
-        {
-            c.push(
-                raw.siret.span(),
-                EmetteurErrorKind::BadSiret {
-                    value: siret.clone(),
-                    reason,
-                },
-            );
-        }
-        let email = match &raw.email {
-            Some(e) => {
-                let value = e.get_ref().trim().to_string();
-                if !value.is_empty() && !ident::email_ok(&value) {
-                    c.push(
-                        e.span(),
-                        EmetteurErrorKind::BadEmail {
-                            value: value.clone(),
-                        },
-                    );
-                }
-                value
-            }
-            None => String::new(),
-        };
-        let delai = *raw.delai_paiement_jours.get_ref();
-        let delai_paiement_jours = match u32::try_from(delai) {
-            Ok(d) if i64::from(d) <= MAX_DELAI_JOURS => d,
-            _ => {
-                c.push(
-                    raw.delai_paiement_jours.span(),
-                    EmetteurErrorKind::BadDelai { value: delai },
-                );
-                0
-            }
-        };
-        let typed_iban = required(&mut c, &raw.paiement.iban, "paiement.iban");
-        let iban = if typed_iban.is_empty() {
-            String::new()
-        } else {
-            ident::parse_iban(&typed_iban).unwrap_or_else(|reason| {
-                c.push(
-                    raw.paiement.iban.span(),
-                    EmetteurErrorKind::BadIban {
-                        value: typed_iban.clone(),
-                        reason,
-                    },
-                );
-                String::new()
-            })
-        };
-        let bic = match &raw.paiement.bic {
-            Some(b) if !b.get_ref().trim().is_empty() => {
-                if let Ok(bic) = ident::parse_bic(b.get_ref()) {
-                    if !iban.is_empty() && bic.get(4..6) != iban.get(..2) {
-                        c.push(
-                            b.span(),
-                            EmetteurErrorKind::BicCountry {
-                                bic: bic.clone(),
-                                iban: iban.clone(),
-                            },
-                        );
-                    }
-                    bic
-                } else {
-                    c.push(
-                        b.span(),
-                        EmetteurErrorKind::BadBic {
-                            value: b.get_ref().trim().to_string(),
-                        },
-                    );
-                    String::new()
-                }
-            }
-            _ => String::new(),
-        };
-        // Every field is printed on the appels: the fonts must draw it.
-        let lists = [
-            ("adresse", adresse.clone()),
-            ("mentions", raw.mentions.clone()),
-            (
-                "mentions_avoir",
-                raw.mentions_avoir.clone().unwrap_or_default(),
-            ),
-        ];
-        let texts = [
-            ("nom", nom.as_str()),
-            ("service", raw.service.as_str()),
-            ("code_postal", code_postal.as_str()),
-            ("ville", ville.as_str()),
-            ("telephone", raw.telephone.as_str()),
-            ("email", email.as_str()),
-            ("site", raw.site.as_str()),
-            ("lieu", raw.lieu.as_str()),
-            ("signataire", raw.signataire.as_str()),
-            ("comptable", raw.paiement.comptable.as_str()),
-            ("titulaire", raw.paiement.titulaire.as_str()),
-            ("modalites", raw.paiement.modalites.as_str()),
-        ];
-        let unprintable = texts
-            .iter()
-            .map(|(field, value)| (*field, (*value).to_string()))
-            .chain(lists.iter().flat_map(|(field, values)| {
-                values.iter().map(move |value| (*field, value.clone()))
-            }));
-        for (field, value) in unprintable {
-            if let Some(ch) = crate::charset::first_unprintable(&value, false) {
-                let at = crate::tariff::key_offset(text, field);
-                c.push(at..at, EmetteurErrorKind::Unprintable { field, ch });
-            }
-        }
+        let siret = siret(&mut c, &raw.siret);
+        let email = email(&mut c, raw.email.as_ref());
+        let delai_paiement_jours = delai(&mut c, &raw.delai_paiement_jours);
+        let iban = iban(&mut c, &raw.paiement.iban);
+        let bic = bic(&mut c, raw.paiement.bic.as_ref(), &iban);
+        check_printable(
+            &mut c,
+            text,
+            &raw,
+            &adresse,
+            [
+                ("nom", nom.as_str()),
+                ("code_postal", code_postal.as_str()),
+                ("ville", ville.as_str()),
+                ("email", email.as_str()),
+            ],
+        );
         if !c.errors.is_empty() {
             c.errors.sort_by_key(|e| (e.line, e.column));
             return Err(c.errors);

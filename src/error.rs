@@ -203,6 +203,10 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 }
 
 impl fmt::Display for Error {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per variant: the French messages side by side, as a table"
+    )]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::DateInvalide { option, text } => write!(

@@ -130,7 +130,10 @@ pub fn cii_xml_avoir(
 }
 
 /// The XML of an appel (`correction` is `None`) or of a credit note.
-#[allow(clippy::too_many_lines)] // one linear document, element after element
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear document, element after element"
+)]
 fn cii(
     appel: &Appel,
     correction: Option<&Correction>,

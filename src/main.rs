@@ -83,10 +83,10 @@ fn command_list() -> String {
     }
 }
 
-/// clap writes its own errors in English: say them in French.
-fn clap_error(e: &clap::Error, argv: &[OsString]) -> ExitCode {
-    use clap::error::{ContextKind, ContextValue};
-    let context = |kind| match e.get(kind) {
+/// One piece of context of a clap error, as text.
+fn clap_context(e: &clap::Error, kind: clap::error::ContextKind) -> String {
+    use clap::error::ContextValue;
+    match e.get(kind) {
         Some(ContextValue::String(s)) => s.clone(),
         Some(ContextValue::Strings(v)) => v.join(", "),
         Some(ContextValue::StyledStr(s)) => s.to_string(),
@@ -97,7 +97,14 @@ fn clap_error(e: &clap::Error, argv: &[OsString]) -> ExitCode {
             .join(", "),
         Some(ContextValue::Number(n)) => n.to_string(),
         _ => String::new(),
-    };
+    }
+}
+
+/// clap's error in French; `None` for the help and the version, which
+/// clap prints itself.
+fn clap_message_fr(e: &clap::Error) -> Option<String> {
+    use clap::error::ContextKind;
+    let context = |kind| clap_context(e, kind);
     let suggestion = |kind| {
         let s = context(kind);
         if s.is_empty() {
@@ -107,11 +114,10 @@ fn clap_error(e: &clap::Error, argv: &[OsString]) -> ExitCode {
         }
     };
     let arg = context(ContextKind::InvalidArg);
-    let message = match e.kind() {
+    Some(match e.kind() {
         ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => {
             // Help and version go to stdout; a closed pipe is not an error.
-            let _ = e.print();
-            return ExitCode::SUCCESS;
+            return None;
         }
         ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand | ErrorKind::MissingSubcommand => {
             format!("indiquez une commande : {}", command_list())
@@ -168,6 +174,15 @@ fn clap_error(e: &clap::Error, argv: &[OsString]) -> ExitCode {
             "un argument n'est pas du texte valide (UTF-8) : vérifiez les caractères accentués de la ligne de commande".to_string()
         }
         _ => "ligne de commande invalide".to_string(),
+    })
+}
+
+/// clap writes its own errors in English: say them in French.
+fn clap_error(e: &clap::Error, argv: &[OsString]) -> ExitCode {
+    let Some(message) = clap_message_fr(e) else {
+        // Help and version go to stdout; a closed pipe is not an error.
+        let _ = e.print();
+        return ExitCode::SUCCESS;
     };
     let sub = argv
         .get(1)

@@ -73,6 +73,18 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, BatchError> {
     };
     let mut problems = Vec::new();
 
+    check_files(dir, m, pdf_dir, &mut problems);
+    check_numbering(m, numero, &mut problems);
+    check_ledger(dir, m, &mut problems);
+    if problems.is_empty() {
+        Ok(d)
+    } else {
+        Err(fail(problems))
+    }
+}
+
+/// Every listed file has its hash, and the PDF folder holds no other file.
+fn check_files(dir: &Path, m: &Manifest, pdf_dir: &str, problems: &mut Vec<String>) {
     // Hashes of every listed file.
     let check_hash =
         |problems: &mut Vec<String>, rel: &str, expected: &str| match fs::read(dir.join(rel)) {
@@ -83,10 +95,10 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, BatchError> {
             Err(_) => problems.push(format!("« {rel} » est manquant ou illisible")),
         };
     for a in &m.appels {
-        check_hash(&mut problems, &a.fichier, &a.sha256);
+        check_hash(problems, &a.fichier, &a.sha256);
     }
     for f in &m.fichiers {
-        check_hash(&mut problems, &f.chemin, &f.sha256);
+        check_hash(problems, &f.chemin, &f.sha256);
     }
     // No unlisted PDF.
     let listed: BTreeSet<&str> = m.appels.iter().map(|a| a.fichier.as_str()).collect();
@@ -101,6 +113,10 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, BatchError> {
             problems.push(format!("« {name} » ne fait pas partie du lot"));
         }
     }
+}
+
+/// The numbers follow each other from the first rank.
+fn check_numbering(m: &Manifest, numero: fn(i32, u32) -> String, problems: &mut Vec<String>) {
     // Contiguous numbers.
     for (i, a) in m.appels.iter().enumerate() {
         let expected = m
@@ -113,9 +129,14 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, BatchError> {
                 a.numero,
                 numero(m.exercice, expected)
             ));
-            break;
+            return;
         }
     }
+}
+
+/// The ledger's totals per document equal the documents', and its grand
+/// total the manifest's and the summary's.
+fn check_ledger(dir: &Path, m: &Manifest, problems: &mut Vec<String>) {
     // Ledger totals per appel equal the appels' totals.
     match ledger_totals(
         &dir.join(LEDGER_FILE),
@@ -166,11 +187,6 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, BatchError> {
             }
         }
         Err(p) => problems.push(p),
-    }
-    if problems.is_empty() {
-        Ok(d)
-    } else {
-        Err(fail(problems))
     }
 }
 

@@ -2,8 +2,8 @@
 //! written like a batch (lock, staging folder, syncfs, one atomic rename)
 //! into a folder of its own, which `cotisations verify` checks.
 //!
-//! Glue only: reads the batch (its manifest, its ledger, the appel's PDF
-//! for the Factur-X details the ledger does not carry) and the previous
+//! Glue only: reads the batch (its manifest, which records the unit codes
+//! and VAT mention, and its ledger; for a format-1 batch, its grid) and the previous
 //! credit note folder (`--after`), hands the appel as issued to the pure
 //! `crate::avoir`, then renders and writes what it returns.
 
@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::appel::Appel;
@@ -24,6 +25,7 @@ use crate::batch::manifest::{
 };
 use crate::batch::output::{self, LEDGER_FILE, PdfFormat, SUMMARY_FILE, pdf_name};
 use crate::cli::{AvoirArgs, PdfFormatArg};
+use crate::emetteur::Emetteur;
 use crate::error::Error;
 use crate::facturx::Profile;
 use crate::format_fr;
@@ -61,15 +63,66 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
     };
     check_output(&args.out, &inputs(args))?;
 
+    let credit = read_credit(args, date)?;
+    let (signed, pdf_file) = write_credit(log, args, &credit)?;
+    report(
+        log,
+        args,
+        &credit.avoir,
+        &signed,
+        &credit.entry.membre_id,
+        &pdf_file,
+    );
+    Ok(())
+}
+
+/// What a credit note is made of, read and checked, before anything is written.
+struct Credit {
+    /// The manifest of the batch holding the appel.
+    lot: Manifest,
+    /// That manifest's bytes, hashed into the credit note's manifest.
+    lot_manifest_bytes: Vec<u8>,
+    /// The appel credited, as the batch's manifest lists it.
+    entry: AppelEntry,
+    emetteur: Emetteur,
+    emetteur_path: PathBuf,
+    emetteur_bytes: Vec<u8>,
+    details: Details,
+    chain: Chain,
+    avoir: Avoir,
+    date: NaiveDate,
+}
+
+impl Credit {
+    /// Every line credited in the series so far, this credit note's included.
+    fn deja_credites(&self) -> Vec<DejaCredite> {
+        let mut all = self.chain.carried.clone();
+        all.extend(self.avoir.credited().into_iter().map(|c| DejaCredite {
+            appel: c.appel,
+            membre_id: self.entry.membre_id.clone(),
+            code: c.code,
+            avoir: c.avoir,
+            montant_ttc: c.montant_ttc,
+        }));
+        all
+    }
+}
+
+/// Reads the batch (verified), the issuer and the previous credit note,
+/// and computes the credit note.
+fn read_credit(args: &AvoirArgs, date: NaiveDate) -> Result<Credit, Error> {
     // The batch holding the appel, whole and intact.
     let batch = verify_folder(&args.batch)?;
     // The issuer: --emetteur, else the file the batch was issued with.
-    let (emetteur_path, from) = match &args.emetteur.path {
-        Some(p) => (p.clone(), EmetteurSource::Option),
-        None => (
-            PathBuf::from(&batch.manifest.entrees.emetteur.chemin),
-            EmetteurSource::Manifest,
-        ),
+    let emetteur_path = args
+        .emetteur
+        .path
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(&batch.manifest.entrees.emetteur.chemin));
+    let from = if args.emetteur.path.is_some() {
+        EmetteurSource::Option
+    } else {
+        EmetteurSource::Manifest
     };
     let (emetteur_bytes, emetteur) = read_emetteur(&emetteur_path, from)?;
     if batch.serie != SERIE_APPELS {
@@ -81,14 +134,18 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
     }
     let batch_manifest_bytes = read_bytes(&args.batch.join(MANIFEST_FILE))?;
     let lot = batch.manifest;
-    let Some(entry) = lot.appels.iter().find(|a| a.membre_id == args.membre) else {
+    let Some(entry) = lot
+        .appels
+        .iter()
+        .find(|a| a.membre_id == args.membre)
+        .cloned()
+    else {
         return Err(refuse(no_appel(&args.membre, &args.batch, &lot)));
     };
-    let csv_format = lot.options.format_csv;
     let csv_encoding = lot.options.encodage_csv;
     let details = details(args, &lot)?;
     let (lignes, known) = ledger_lines(&args.batch, csv_encoding, &entry.numero, &details)?;
-    let appel = rebuild_appel(&lot, entry, lignes, details.mention_tva.clone())?;
+    let appel = rebuild_appel(&lot, &entry, lignes, details.mention_tva.clone())?;
 
     let chain = match &args.after {
         Some(dir) => load_chain(dir, lot.exercice)?,
@@ -103,28 +160,40 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
     let avoir = avoir::credit(&appel, &request, &known, &chain.credited)
         .map_err(|e| refuse(e.to_string()))?;
 
+    Ok(Credit {
+        lot,
+        lot_manifest_bytes: batch_manifest_bytes,
+        entry,
+        emetteur,
+        emetteur_path,
+        emetteur_bytes,
+        details,
+        chain,
+        avoir,
+        date,
+    })
+}
+
+/// Renders the credit note and writes its folder; returns the credit note
+/// as issued and its PDF's path in the folder.
+fn write_credit(log: &Log, args: &AvoirArgs, credit: &Credit) -> Result<(Appel, String), Error> {
+    let date = credit.date;
+    let lot = &credit.lot;
+    let entry = &credit.entry;
+    let details = &credit.details;
     // The files, all in memory (one credit note is a few kilobytes).
-    let profile = match args.format {
-        PdfFormatArg::Pdf => None,
-        PdfFormatArg::Facturx if lot.options.format_pdf == PdfFormat::FacturX(Profile::Basic) => {
-            Some(Profile::Basic)
-        }
-        PdfFormatArg::Facturx => Some(Profile::En16931),
-    };
+    let profile = profile(args.format, lot.options.format_pdf);
     let renderer = Renderer::new()?;
-    let pdf = renderer.render_avoir(&avoir, &emetteur, profile)?;
-    let ledger = ledger::ledger_bytes([&avoir.ledger_view()], csv_format, csv_encoding)
-        .map_err(Error::io("écrire le fichier", args.out.join(LEDGER_FILE)))?;
-    let mut deja_credites = chain.carried;
-    deja_credites.extend(avoir.credited().into_iter().map(|c| DejaCredite {
-        appel: c.appel,
-        membre_id: entry.membre_id.clone(),
-        code: c.code,
-        avoir: c.avoir,
-        montant_ttc: c.montant_ttc,
-    }));
-    let summary = summary_json(&avoir, entry, deja_credites.len());
-    let signed = avoir.signed();
+    let pdf = renderer.render_avoir(&credit.avoir, &credit.emetteur, profile)?;
+    let ledger = ledger::ledger_bytes(
+        [&credit.avoir.ledger_view()],
+        lot.options.format_csv,
+        lot.options.encodage_csv,
+    )
+    .map_err(Error::io("écrire le fichier", args.out.join(LEDGER_FILE)))?;
+    let deja_credites = credit.deja_credites();
+    let summary = summary_json(&credit.avoir, entry, deja_credites.len());
+    let signed = credit.avoir.signed();
     let pdf_file = format!("{AVOIRS_DIR}/{}", pdf_name(&signed));
     let manifest = DossierManifest {
         serie: avoir::SERIE.into(),
@@ -141,23 +210,21 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
                 role: lot.entrees.role.clone(),
                 grille: lot.entrees.grille.clone(),
                 emetteur: Entree {
-                    chemin: emetteur_path.display().to_string(),
-                    sha256: sha256_hex(&emetteur_bytes),
+                    chemin: credit.emetteur_path.display().to_string(),
+                    sha256: sha256_hex(&credit.emetteur_bytes),
                 },
             },
-            options: Options {
-                format_csv: lot.options.format_csv,
-                format_pdf: profile.map_or(PdfFormat::Plain, PdfFormat::FacturX),
-                premier_rang: chain.rang,
-                apres: args.after.as_ref().map(|p| p.display().to_string()),
-                ignorer_invalides: false,
-                encodage_csv: lot.options.encodage_csv,
-            },
-            premier_rang: Some(chain.rang),
-            dernier_rang: Some(chain.rang),
+            options: options(
+                &lot.options,
+                profile,
+                credit.chain.rang,
+                args.after.as_deref(),
+            ),
+            premier_rang: Some(credit.chain.rang),
+            dernier_rang: Some(credit.chain.rang),
             total_ttc: signed.totaux.ttc,
-            unites: details.unites,
-            mention_tva: details.mention_tva,
+            unites: details.unites.clone(),
+            mention_tva: details.mention_tva.clone(),
             appels: vec![AppelEntry {
                 numero: signed.numero.clone(),
                 rang: signed.rang,
@@ -167,21 +234,18 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
                 total_ttc: signed.totaux.ttc,
                 destinataire: entry.destinataire.clone(),
             }],
-            fichiers: vec![
-                Fichier {
-                    chemin: LEDGER_FILE.into(),
-                    sha256: sha256_hex(&ledger),
-                },
-                Fichier {
-                    chemin: SUMMARY_FILE.into(),
-                    sha256: sha256_hex(&summary),
-                },
-            ],
+            fichiers: [(LEDGER_FILE, &ledger), (SUMMARY_FILE, &summary)]
+                .into_iter()
+                .map(|(chemin, bytes)| Fichier {
+                    chemin: chemin.into(),
+                    sha256: sha256_hex(bytes),
+                })
+                .collect(),
             deja_factures: Vec::new(),
         },
         lot: Some(Entree {
             chemin: args.batch.join(MANIFEST_FILE).display().to_string(),
-            sha256: sha256_hex(&batch_manifest_bytes),
+            sha256: sha256_hex(&credit.lot_manifest_bytes),
         }),
         deja_credites,
     };
@@ -192,16 +256,28 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
     ];
     write_folder(log, &args.out, &inputs(args), &files, &manifest.to_json())?;
 
+    Ok((signed, pdf_file))
+}
+
+/// Tells where the credit note went.
+fn report(
+    log: &Log,
+    args: &AvoirArgs,
+    avoir: &Avoir,
+    signed: &Appel,
+    membre_id: &str,
+    pdf_file: &str,
+) {
     let out = args.out.display();
     let c = &avoir.correction;
     let mut report = format!(
         "Avoir {} émis le {} : annule {}l'appel {} de « {} » ({}), {} ligne{}, total {}.\n",
         signed.numero,
-        format_fr::date_longue(date),
+        format_fr::date_longue(signed.date_emission),
         if c.partielle { "partiellement " } else { "" },
         c.appel_numero,
         signed.membre.nom,
-        entry.membre_id,
+        membre_id,
         signed.lignes.len(),
         if signed.lignes.len() > 1 { "s" } else { "" },
         format_fr::montant(signed.totaux.ttc)
@@ -218,12 +294,34 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
         &[
             ("numero", signed.numero.clone().into()),
             ("appel", c.appel_numero.clone().into()),
-            ("membre_id", entry.membre_id.clone().into()),
+            ("membre_id", membre_id.into()),
             ("total_ttc", signed.totaux.ttc.to_string().into()),
             ("dossier", args.out.display().to_string().into()),
         ],
     );
-    Ok(())
+}
+
+/// The credit note's PDF format: Factur-X at the appel's profile, or plain.
+fn profile(asked: PdfFormatArg, appel: PdfFormat) -> Option<Profile> {
+    match asked {
+        PdfFormatArg::Pdf => None,
+        PdfFormatArg::Facturx if appel == PdfFormat::FacturX(Profile::Basic) => {
+            Some(Profile::Basic)
+        }
+        PdfFormatArg::Facturx => Some(Profile::En16931),
+    }
+}
+
+/// The credit note's options: the batch's CSV, its own PDF format and rank.
+fn options(lot: &Options, profile: Option<Profile>, rang: u32, after: Option<&Path>) -> Options {
+    Options {
+        format_csv: lot.format_csv,
+        format_pdf: profile.map_or(PdfFormat::Plain, PdfFormat::FacturX),
+        premier_rang: rang,
+        apres: after.map(|p| p.display().to_string()),
+        ignorer_invalides: false,
+        encodage_csv: lot.encodage_csv,
+    }
 }
 
 /// The files and folders `avoir` reads: its output must hold none.

@@ -149,6 +149,83 @@ fn date_emission(o: &RunOptions, exercice: i32) -> Result<NaiveDate, Error> {
     }
 }
 
+/// The grid, and its bytes (hashed into the manifest); `--exercice`, when
+/// given, must be the grid's.
+fn read_grid(o: &RunOptions) -> Result<(Vec<u8>, Grid), Error> {
+    let grid_bytes = files::read_input(&o.grid.tariff, files::MAX_CONFIG_BYTES)?;
+    let grid = decode_grid(&o.grid.tariff, &grid_bytes)?;
+    if let Some(asked) = o.exercice
+        && asked != grid.exercice
+    {
+        return Err(Error::ExerciceContredit {
+            option: asked,
+            grille: grid.exercice,
+            path: o.grid.tariff.clone(),
+        });
+    }
+    Ok((grid_bytes, grid))
+}
+
+/// A supplementary batch: the members the previous batches billed are
+/// rejected, each with the number of its appel.
+fn reject_already_billed(v: &mut Validated, p: &Previous) {
+    let billed: HashMap<&str, &str> = p
+        .billed
+        .iter()
+        .map(|b| (b.membre_id.as_str(), b.numero.as_str()))
+        .collect();
+    v.members.retain(|m| match billed.get(m.id.as_str()) {
+        Some(numero) => {
+            v.rejected_ids.insert(m.line, m.id.clone());
+            v.errors.push(RosterError {
+                line: m.line,
+                column: None,
+                kind: RosterErrorKind::AlreadyBilled {
+                    id: m.id.clone(),
+                    numero: (*numero).to_string(),
+                },
+            });
+            false
+        }
+        None => true,
+    });
+    v.errors.sort_by_key(|e| e.line);
+}
+
+/// The numbering and dates of the batch's appels.
+fn emission(
+    grid: &Grid,
+    emetteur: &Emetteur,
+    date_emission: NaiveDate,
+    previous: Option<&Previous>,
+) -> Emission {
+    // A delay the issuer file validated (at most 90 days): always a date.
+    let date_echeance = date_emission
+        .checked_add_days(Days::new(u64::from(emetteur.delai_paiement_jours)))
+        .unwrap_or(date_emission);
+    Emission {
+        exercice: grid.exercice,
+        date_emission,
+        date_echeance,
+        mention_tva: grid.mention_tva.clone(),
+        premier_numero: previous.map_or(1, |p| p.first_rank),
+    }
+}
+
+/// The formats of the ledger and of the PDFs the options ask for.
+fn formats(o: &RunOptions) -> (CsvFormat, PdfFormat) {
+    let csv_format = match o.csv_format {
+        CsvFormatArg::Francais => CsvFormat::Francais,
+        CsvFormatArg::Rfc4180 => CsvFormat::Rfc4180,
+    };
+    let pdf_format = match (o.format, o.profil) {
+        (PdfFormatArg::Pdf, _) => PdfFormat::Plain,
+        (PdfFormatArg::Facturx, ProfilArg::En16931) => PdfFormat::FacturX(Profile::En16931),
+        (PdfFormatArg::Facturx, ProfilArg::Basic) => PdfFormat::FacturX(Profile::Basic),
+    };
+    (csv_format, pdf_format)
+}
+
 /// Reads the grid, the issuer file and the roster, validates them with
 /// every rule `run` applies (the exercice, the dates, `--after`, the
 /// threads), and computes what would be written.
@@ -163,18 +240,8 @@ pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
         chemin: path.display().to_string(),
         sha256: sha256_hex(bytes),
     };
-    let grid_bytes = files::read_input(&o.grid.tariff, files::MAX_CONFIG_BYTES)?;
-    let grid = decode_grid(&o.grid.tariff, &grid_bytes)?;
+    let (grid_bytes, grid) = read_grid(o)?;
     let exercice = grid.exercice;
-    if let Some(asked) = o.exercice
-        && asked != exercice
-    {
-        return Err(Error::ExerciceContredit {
-            option: asked,
-            grille: exercice,
-            path: o.grid.tariff.clone(),
-        });
-    }
     let date_emission = date_emission(o, exercice)?;
     let (emetteur_path, from) = emetteur_path(o.emetteur.path.as_deref(), &o.grid.tariff);
     let (emetteur_bytes, emetteur) = read_emetteur(&emetteur_path, from)?;
@@ -191,40 +258,21 @@ pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
         )?;
         (entree(&o.roster, &roster_bytes), validated)
     };
-    let Validated {
-        mut members,
-        mut errors,
-        rows: rows_read,
-        rejected_ids: mut ids,
-    } = validated;
+    let mut validated = validated;
 
     let previous = match &o.after {
         Some(dir) => Some(load_previous(dir, exercice)?),
         None => None,
     };
     if let Some(p) = &previous {
-        let billed: HashMap<&str, &str> = p
-            .billed
-            .iter()
-            .map(|b| (b.membre_id.as_str(), b.numero.as_str()))
-            .collect();
-        members.retain(|m| match billed.get(m.id.as_str()) {
-            Some(numero) => {
-                ids.insert(m.line, m.id.clone());
-                errors.push(RosterError {
-                    line: m.line,
-                    column: None,
-                    kind: RosterErrorKind::AlreadyBilled {
-                        id: m.id.clone(),
-                        numero: (*numero).to_string(),
-                    },
-                });
-                false
-            }
-            None => true,
-        });
-        errors.sort_by_key(|e| e.line);
+        reject_already_billed(&mut validated, p);
     }
+    let Validated {
+        members,
+        errors,
+        rows: rows_read,
+        rejected_ids: ids,
+    } = validated;
     let rejected_rows = {
         let mut lines: Vec<u64> = errors.iter().map(|e| e.line).collect();
         lines.dedup();
@@ -240,27 +288,9 @@ pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
         .skip_invalid
         .then(|| rejects_csv(&errors, &ids, encoding(o.csv_encodage)));
 
-    // A delay the issuer file validated (at most 90 days): always a date.
-    let date_echeance = date_emission
-        .checked_add_days(Days::new(u64::from(emetteur.delai_paiement_jours)))
-        .unwrap_or(date_emission);
-    let emission = Emission {
-        exercice,
-        date_emission,
-        date_echeance,
-        mention_tva: grid.mention_tva.clone(),
-        premier_numero: previous.as_ref().map_or(1, |p| p.first_rank),
-    };
+    let emission = emission(&grid, &emetteur, date_emission, previous.as_ref());
     let csv_encoding = encoding(o.csv_encodage);
-    let csv_format = match o.csv_format {
-        CsvFormatArg::Francais => CsvFormat::Francais,
-        CsvFormatArg::Rfc4180 => CsvFormat::Rfc4180,
-    };
-    let pdf_format = match (o.format, o.profil) {
-        (PdfFormatArg::Pdf, _) => PdfFormat::Plain,
-        (PdfFormatArg::Facturx, ProfilArg::En16931) => PdfFormat::FacturX(Profile::En16931),
-        (PdfFormatArg::Facturx, ProfilArg::Basic) => PdfFormat::FacturX(Profile::Basic),
-    };
+    let (csv_format, pdf_format) = formats(o);
     Ok(Prepared {
         entrees: Entrees {
             role: roster_entree,
@@ -285,7 +315,10 @@ pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
 ///
 /// # Errors
 /// Any input error (nothing written) or output error (nothing published).
-#[allow(clippy::too_many_lines)] // one linear story: check, write, report
+#[allow(
+    clippy::too_many_lines,
+    reason = "one linear story: check, write, report"
+)]
 pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
     let o = &args.options;
     // Cheap checks first: a wrong output folder is reported before any work.

@@ -37,6 +37,16 @@ pub fn render(grid: &Grid) -> String {
     if !grid.annexe.is_empty() {
         let _ = writeln!(s, "{}", grid.annexe);
     }
+    tiers(&mut s, grid);
+    per_tier_prices(&mut s, grid);
+    unit_prices(&mut s, grid);
+    rules(&mut s, grid);
+    settings(&mut s, grid);
+    s
+}
+
+/// The tiers and their thresholds.
+fn tiers(s: &mut String, grid: &Grid) {
     let _ = writeln!(s, "\nTranches");
     for t in grid.tranches() {
         let _ = writeln!(
@@ -53,7 +63,10 @@ pub fn render(grid: &Grid) -> String {
         "  Collectivités non affiliées : tranche {}",
         grid.tranche_non_affiliee()
     );
+}
 
+/// The items priced per tier, one column per tier.
+fn per_tier_prices(s: &mut String, grid: &Grid) {
     let per_tier: Vec<_> = grid
         .items()
         .iter()
@@ -82,6 +95,10 @@ pub fn render(grid: &Grid) -> String {
             let _ = writeln!(s, "{row}   {}", item.libelle);
         }
     }
+}
+
+/// The items priced per unit, or on quotation.
+fn unit_prices(s: &mut String, grid: &Grid) {
     let others: Vec<_> = grid
         .items()
         .iter()
@@ -108,6 +125,10 @@ pub fn render(grid: &Grid) -> String {
             );
         }
     }
+}
+
+/// The exclusions and requirements between items.
+fn rules(s: &mut String, grid: &Grid) {
     let rules: Vec<String> = grid
         .items()
         .iter()
@@ -140,6 +161,10 @@ pub fn render(grid: &Grid) -> String {
             let _ = writeln!(s, "{r}");
         }
     }
+}
+
+/// The VAT mention, the threshold, the proration and Chorus Pro rules.
+fn settings(s: &mut String, grid: &Grid) {
     if let Some(m) = &grid.mention_tva {
         let _ = writeln!(s, "\nMention TVA : {m}");
     }
@@ -167,5 +192,4 @@ pub fn render(grid: &Grid) -> String {
             let _ = writeln!(s, "Chorus Pro, {label} exigé pour : {}", list.join(", "));
         }
     }
-    s
 }

@@ -582,7 +582,7 @@ fn siret(raw: &str) -> String {
 
 /// First-page header: issuer, title and references, member address, object.
 /// Returns where the table starts.
-#[allow(clippy::too_many_lines)] // one page region after the other
+#[allow(clippy::too_many_lines, reason = "one page region after the other")]
 fn draw_first_header(
     canvas: &mut Canvas<'_>,
     appel: &Appel,

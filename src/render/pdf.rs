@@ -271,6 +271,10 @@ impl Renderer {
 
     /// The bytes of a document of `pages`; a Factur-X invoice when `facturx`
     /// gives its XML. `numero` seeds the trailer ID.
+    #[allow(
+        clippy::too_many_lines,
+        reason = "the document's objects in file order, as the PDF lays them out"
+    )]
     pub(super) fn document(
         &self,
         pages: &[Page],
@@ -508,6 +512,10 @@ struct Shared {
 }
 
 impl Shared {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "the shared objects in file order, as the PDF lays them out"
+    )]
     fn new(
         faces: &[PreparedFont; 2],
         streams: &[FaceStreams; 2],

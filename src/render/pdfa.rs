@@ -137,6 +137,10 @@ fn fx_property(x: &mut String, name: &str, description: &str) {
 
 /// The XMP packet: UTF-8, no `bytes` nor `encoding` attribute in its header
 /// (PDF/A forbids both), no padding (the file is never edited in place).
+#[allow(
+    clippy::too_many_lines,
+    reason = "one XMP packet, element after element"
+)]
 pub(super) fn xmp(info: &DocInfo, profile: Profile) -> String {
     let date = xmp_date(info.date);
     let mut x = String::with_capacity(3072);

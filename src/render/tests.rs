@@ -582,6 +582,10 @@ fn facturx_embeds_the_cii_xml_as_an_associated_file() {
     }
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one PDF/A-3 rule after the other on one document"
+)]
 #[test]
 fn facturx_is_pdfa_3b_with_xmp_and_an_srgb_output_intent() {
     let appel = one_page();

@@ -939,38 +939,7 @@ fn header(f: &mut Flow<'_>, s: &Summary, emetteur: &str, title: &str) {
 }
 
 fn synthese(f: &mut Flow<'_>, s: &Summary) {
-    let rows: Vec<(String, String, bool)> = vec![
-        ("Lignes du rôle lues".into(), count(s.lignes_lues), true),
-        ("Appels émis".into(), count(s.appels_emis), true),
-        (
-            "Adhérents sans rien à facturer".into(),
-            count(s.sans_appel.len()),
-            false,
-        ),
-        (
-            format!(
-                "Adhérents sous le seuil de recouvrement ({})",
-                montant(s.seuil_recouvrement)
-            ),
-            count(s.sous_seuil.len()),
-            false,
-        ),
-        (
-            "Montant laissé sous le seuil (non recouvré)".into(),
-            montant(s.total_sous_seuil),
-            false,
-        ),
-        (
-            if s.rejetes > 0 {
-                "Lignes écartées (voir rejects.csv)".into()
-            } else {
-                "Lignes écartées (--skip-invalid)".into()
-            },
-            count(s.rejetes),
-            false,
-        ),
-        ("Lignes d'appel facturées".into(), count(s.lignes), false),
-    ];
+    let rows = synthese_rows(s);
     let gap = 8.0 * MM;
     let box_width = 64.0 * MM;
     let list_width = CONTENT_WIDTH - box_width - gap;
@@ -1008,7 +977,49 @@ fn synthese(f: &mut Flow<'_>, s: &Summary) {
     }
     let list_bottom = f.top;
 
-    // Grand totals, framed on the right: the ledger's, to the cent.
+    let t = totals_box(f, s, top, box_width, row_height);
+    f.top = list_bottom.max(t);
+}
+
+/// The counts of the synthesis: label, value, in bold.
+fn synthese_rows(s: &Summary) -> Vec<(String, String, bool)> {
+    vec![
+        ("Lignes du rôle lues".into(), count(s.lignes_lues), true),
+        ("Appels émis".into(), count(s.appels_emis), true),
+        (
+            "Adhérents sans rien à facturer".into(),
+            count(s.sans_appel.len()),
+            false,
+        ),
+        (
+            format!(
+                "Adhérents sous le seuil de recouvrement ({})",
+                montant(s.seuil_recouvrement)
+            ),
+            count(s.sous_seuil.len()),
+            false,
+        ),
+        (
+            "Montant laissé sous le seuil (non recouvré)".into(),
+            montant(s.total_sous_seuil),
+            false,
+        ),
+        (
+            if s.rejetes > 0 {
+                "Lignes écartées (voir rejects.csv)".into()
+            } else {
+                "Lignes écartées (--skip-invalid)".into()
+            },
+            count(s.rejetes),
+            false,
+        ),
+        ("Lignes d'appel facturées".into(), count(s.lignes), false),
+    ]
+}
+
+/// The grand totals, framed on the right of the synthesis from `top`: the
+/// ledger's, to the cent. Returns the bottom of the frame and its note.
+fn totals_box(f: &mut Flow<'_>, s: &Summary, top: f32, box_width: f32, row_height: f32) -> f32 {
     let x = RIGHT - box_width;
     let mut t = top;
     let big = BODY.bold().sized(11.0);
@@ -1062,7 +1073,7 @@ fn synthese(f: &mut Flow<'_>, s: &Summary) {
         f.text(x + PAD, t, TINY, &per);
         t += TINY.leading();
     }
-    f.top = list_bottom.max(t);
+    t
 }
 
 fn tranches(f: &mut Flow<'_>, s: &Summary) {

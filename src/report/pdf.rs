@@ -234,6 +234,7 @@ fn handle(face: Face) -> PdfFontHandle {
 
 /// printpdf operations for one page, in item order (text runs grouped in
 /// text objects).
+#[allow(clippy::too_many_lines, reason = "one match arm per kind of item")]
 fn page(page: &Page) -> PdfPage {
     let mut ops = Vec::with_capacity(page.items.len() * 3 + 8);
     let mut fill_grey = None;

@@ -173,6 +173,10 @@ fn all_runs(pages: &[Vec<String>]) -> Vec<String> {
     pages.iter().flatten().cloned().collect()
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one report read section after section"
+)]
 #[test]
 fn report_shows_the_totals_of_the_outcomes_in_french() {
     let grid = grid();

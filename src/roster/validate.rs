@@ -344,8 +344,10 @@ fn list_fr(items: &[String]) -> String {
 }
 
 impl fmt::Display for RosterErrorKind {
-    // Longer than 80 lines: one arm per kind, the French messages side by
-    // side, as a table.
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per kind: the French messages side by side, as a table"
+    )]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use RosterErrorKind as K;
         match self {

@@ -218,6 +218,10 @@ pub enum GridErrorKind {
 }
 
 impl fmt::Display for GridErrorKind {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per kind: the French messages side by side, as a table"
+    )]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use GridErrorKind as K;
         match self {
@@ -1334,6 +1338,10 @@ mod tests {
         GRID.replacen(from, to, 1)
     }
 
+    #[allow(
+        clippy::too_many_lines,
+        reason = "a table of refusals, one per grid mistake"
+    )]
     #[test]
     fn each_refusal_points_at_its_line() {
         use GridErrorKind as K;

@@ -62,6 +62,10 @@ fn dec(text: &str) -> Decimal {
     Decimal::from_str(&text.replace(',', ".")).unwrap_or_else(|e| panic!("{text:?}: {e}"))
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one scenario: two batches, then every part of the report"
+)]
 #[test]
 fn compare_explains_two_real_batches_and_writes_the_csv() {
     let dir = Dir::new();

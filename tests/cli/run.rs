@@ -161,6 +161,10 @@ fn sample_batch_writes_one_numbered_pdf_per_billed_member() {
     );
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one ledger checked column after column"
+)]
 #[test]
 fn sample_ledger_is_french_crlf_and_agrees_with_summary() {
     let dir = Dir::new();

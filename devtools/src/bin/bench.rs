@@ -363,9 +363,10 @@ impl Folders {
     }
 }
 
-// The benchmark as a script: one measurement after the other, each printed
-// as it ends; split, it would only pass its state around.
-#[allow(clippy::too_many_lines)]
+#[allow(
+    clippy::too_many_lines,
+    reason = "the benchmark as a script: one measurement after the other, each printed as it ends; split, it would only pass its state around"
+)]
 fn main() {
     let a = args();
     let target =
