@@ -5,9 +5,16 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
+use rust_decimal::Decimal;
+
+use crate::avoir::AvoirError;
 use crate::batch::BatchError;
+use crate::batch::error::VerifyProblem;
 use crate::emetteur::EmetteurError;
 use crate::files::{FileError, io_message};
+use crate::format_fr;
+use crate::ledger::read::LedgerError;
+use crate::money::Montant;
 use crate::pricing::PricingError;
 use crate::render::RenderError;
 use crate::roster::RosterError;
@@ -111,9 +118,77 @@ pub enum Error {
     /// Planning, writing or verifying a batch (`crate::batch`).
     Batch(BatchError),
     /// The previous batch given to `--after` cannot be continued.
-    Previous { dir: PathBuf, reason: String },
+    Previous {
+        dir: PathBuf,
+        problem: PreviousProblem,
+    },
     /// A credit note (`cotisations avoir`) that cannot be issued.
-    Avoir { reason: String },
+    Avoir(AvoirRefusal),
+}
+
+/// Why the batch a supplementary run continues (`run --after`) cannot be
+/// continued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreviousProblem {
+    /// It fails verification.
+    NotIntact { problems: Vec<VerifyProblem> },
+    /// Its manifest cannot be read (`reason`: the parser's, in French).
+    ManifestInvalid { reason: String },
+    /// It bills another exercice.
+    OtherExercice { found: i32, expected: i32 },
+}
+
+/// Why `cotisations avoir` refuses; nothing is written then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AvoirRefusal {
+    /// The credit itself (the pure `crate::avoir`).
+    Credit(AvoirError),
+    /// The output folder holds something: an issued credit note is never
+    /// replaced.
+    OutputNotEmpty { out: PathBuf },
+    /// `--batch` is a folder of credit notes.
+    NotAppels { dir: PathBuf, serie: String },
+    /// The member has no appel in the batch; `billed_by`: the appel of an
+    /// earlier batch that billed it.
+    NoAppel {
+        membre: String,
+        dir: PathBuf,
+        billed_by: Option<String>,
+    },
+    /// The batch's ledger cannot be read.
+    Ledger { path: PathBuf, error: LedgerError },
+    /// The batch's ledger lacks columns a credit note needs.
+    LedgerColumns {
+        path: PathBuf,
+        missing: Vec<&'static str>,
+    },
+    /// The manifest records no unit for an item of the appel.
+    UnitMissing { code: String, numero: String },
+    /// A batch of format 1: its grid must be given with `--tariff`.
+    GridNeeded { dir: PathBuf },
+    /// `--tariff` is not the grid the batch was priced with.
+    WrongGrid { path: PathBuf, recorded: String },
+    /// The appel has no line in the ledger.
+    NoLines { numero: String },
+    /// The appel's total in the ledger differs from the manifest's.
+    TotalMismatch {
+        numero: String,
+        ledger: Montant,
+        manifest: Montant,
+    },
+    /// The previous credit note folder (`--after`) cannot be continued.
+    Chain { dir: PathBuf, problem: ChainProblem },
+}
+
+/// Why the credit note folder `avoir --after` names cannot be continued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainProblem {
+    /// It fails verification.
+    NotIntact { problems: Vec<VerifyProblem> },
+    /// It is a batch of appels.
+    NotAvoirs { serie: String },
+    /// It credits another exercice.
+    OtherExercice { found: i32, expected: i32 },
 }
 
 impl Error {
@@ -298,13 +373,25 @@ impl fmt::Display for Error {
             Error::Render(e) => write!(f, "échec de la mise en page d'un appel : {e}"),
             Error::Pricing { membre, error } => pricing_message(f, membre, error),
             Error::Batch(e) => batch_message(f, e),
-            Error::Previous { dir, reason } => write!(
-                f,
-                "impossible de poursuivre le lot précédent « {} » : {reason}",
-                dir.display()
-            ),
-            Error::Avoir { reason } => {
-                write!(f, "avoir refusé, rien n'a été écrit : {reason}")
+            Error::Previous { dir, problem } => {
+                write!(
+                    f,
+                    "impossible de poursuivre le lot précédent « {} » : ",
+                    dir.display()
+                )?;
+                match problem {
+                    PreviousProblem::NotIntact { problems } => not_intact(f, problems),
+                    PreviousProblem::ManifestInvalid { reason } => {
+                        write!(f, "manifest.json illisible ({reason})")
+                    }
+                    PreviousProblem::OtherExercice { found, expected } => write!(
+                        f,
+                        "il porte sur l'exercice {found}, pas sur {expected} : indiquez --exercice {found}"
+                    ),
+                }
+            }
+            Error::Avoir(refusal) => {
+                write!(f, "avoir refusé, rien n'a été écrit : {refusal}")
             }
         }
     }
@@ -368,7 +455,7 @@ fn batch_message(f: &mut fmt::Formatter<'_>, e: &BatchError) -> fmt::Result {
                 plural(problems.len(), "problème", "problèmes")
             )?;
             for p in problems {
-                writeln!(f, "  - {p}")?;
+                writeln!(f, "  - {}", VerifyText(p))?;
             }
             write!(
                 f,
@@ -404,5 +491,180 @@ impl From<FileError> for Error {
 impl From<RenderError> for Error {
     fn from(e: RenderError) -> Error {
         Error::Render(e)
+    }
+}
+
+/// A verification problem in French.
+struct VerifyText<'a>(&'a VerifyProblem);
+
+impl fmt::Display for VerifyText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use VerifyProblem as P;
+        let euros = |d: &Decimal| format_fr::montant(Montant::round_cent(*d));
+        match self.0 {
+            P::ManifestUnreadable { reason } => write!(
+                f,
+                "manifest.json illisible ({reason}) : ce dossier n'est pas un lot achevé"
+            ),
+            P::ManifestInvalid { reason } => write!(f, "manifest.json invalide ({reason})"),
+            P::UnknownSeries { serie } => write!(
+                f,
+                "manifest.json : série de numéros « {serie} » inconnue (AC ou AV attendue)"
+            ),
+            P::NotAppels { serie } => write!(
+                f,
+                "ce dossier contient des avoirs (série {serie}), pas un lot d'appels"
+            ),
+            P::Modified { file } => {
+                write!(f, "« {file} » a été modifié (empreinte SHA-256 différente)")
+            }
+            P::Missing { file } => write!(f, "« {file} » est manquant ou illisible"),
+            P::Extra { file } => write!(f, "« {file} » ne fait pas partie du lot"),
+            P::Numbering { found, expected } => write!(
+                f,
+                "numérotation discontinue : {found} trouvé là où {expected} était attendu"
+            ),
+            P::DocumentTotal {
+                numero,
+                ledger,
+                document,
+            } => write!(
+                f,
+                "{numero} : le journal totalise {} mais l'appel {}",
+                euros(ledger),
+                euros(document)
+            ),
+            P::NotInLedger { numero } => write!(f, "{numero} : absent du journal comptable"),
+            P::NoPdf { numero } => write!(f, "{numero} : dans le journal mais sans PDF"),
+            P::GrandTotal { ledger, manifest } => write!(
+                f,
+                "total du journal ({}) différent du total du lot ({})",
+                euros(ledger),
+                format_fr::montant(*manifest)
+            ),
+            P::SummaryTotal => write!(f, "summary.json : total différent de celui du journal"),
+            P::LedgerMissing => write!(f, "ledger.csv est manquant ou illisible"),
+            P::Ledger(e) => write!(f, "ledger.csv, {e}"),
+            P::LedgerFormat { expected } => write!(
+                f,
+                "ledger.csv n'est pas au format « {} » qu'indique le manifeste",
+                expected.code()
+            ),
+        }
+    }
+}
+
+/// « il n'est pas intact (…) », the problems of a folder another continues.
+fn not_intact(f: &mut fmt::Formatter<'_>, problems: &[VerifyProblem]) -> fmt::Result {
+    let list: Vec<String> = problems.iter().map(|p| VerifyText(p).to_string()).collect();
+    write!(
+        f,
+        "il n'est pas intact ({}) ; vérifiez-le avec « cotisations verify »",
+        list.join(" ; ")
+    )
+}
+
+impl fmt::Display for AvoirRefusal {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per refusal: the French messages side by side, as a table"
+    )]
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use AvoirRefusal as R;
+        match self {
+            R::Credit(e) => write!(f, "{e}"),
+            R::OutputNotEmpty { out } => write!(
+                f,
+                "le dossier de sortie « {} » n'est pas vide ; un avoir émis n'est jamais remplacé : choisissez un nouveau dossier",
+                out.display()
+            ),
+            R::NotAppels { dir, serie } => write!(
+                f,
+                "« {} » est un dossier d'avoirs (série {serie}) : --batch attend le lot d'appels qui contient l'appel à annuler",
+                dir.display()
+            ),
+            R::NoAppel {
+                membre,
+                dir,
+                billed_by: Some(numero),
+            } => write!(
+                f,
+                "l'adhérent « {membre} » n'a pas d'appel dans le lot « {} » : il a été facturé par l'appel {numero} d'un lot précédent ; indiquez ce lot-là avec --batch",
+                dir.display()
+            ),
+            R::NoAppel {
+                membre,
+                dir,
+                billed_by: None,
+            } => write!(
+                f,
+                "l'adhérent « {membre} » n'a pas d'appel dans le lot « {} » : vérifiez l'identifiant (colonne membre_id du journal) et le lot",
+                dir.display()
+            ),
+            R::Ledger { path, error } => {
+                write!(
+                    f,
+                    "le journal « {} » est illisible, {error}",
+                    path.display()
+                )
+            }
+            R::LedgerColumns { path, missing } => {
+                let s = if missing.len() > 1 { "s" } else { "" };
+                write!(
+                    f,
+                    "le journal « {} » est illisible, ligne 1 : colonne{s} absente{s} : {}",
+                    path.display(),
+                    missing.join(", ")
+                )
+            }
+            R::UnitMissing { code, numero } => write!(
+                f,
+                "manifest.json du lot : l'unité de l'article « {code} » de l'appel {numero} n'est pas enregistrée"
+            ),
+            R::GridNeeded { dir } => write!(
+                f,
+                "le lot « {} » a été émis par une version antérieure de cotisations, dont le manifeste ne garde ni les unités ni la mention de TVA : indiquez la grille de ce lot avec --tariff",
+                dir.display()
+            ),
+            R::WrongGrid { path, recorded } => write!(
+                f,
+                "la grille « {} » n'est pas celle du lot (empreinte différente de celle de « {recorded} » dans manifest.json)",
+                path.display()
+            ),
+            R::NoLines { numero } => {
+                write!(
+                    f,
+                    "l'appel {numero} n'a aucune ligne dans le journal du lot"
+                )
+            }
+            R::TotalMismatch {
+                numero,
+                ledger,
+                manifest,
+            } => write!(
+                f,
+                "l'appel {numero} totalise {} dans le journal mais {} dans manifest.json",
+                format_fr::montant(*ledger),
+                format_fr::montant(*manifest)
+            ),
+            R::Chain { dir, problem } => {
+                write!(
+                    f,
+                    "impossible de poursuivre l'avoir précédent « {} » : ",
+                    dir.display()
+                )?;
+                match problem {
+                    ChainProblem::NotIntact { problems } => not_intact(f, problems),
+                    ChainProblem::NotAvoirs { serie } => write!(
+                        f,
+                        "c'est un lot d'appels (série {serie}), pas un dossier d'avoirs"
+                    ),
+                    ChainProblem::OtherExercice { found, expected } => write!(
+                        f,
+                        "il porte sur l'exercice {found}, pas sur {expected} : chaque exercice a sa propre série d'avoirs"
+                    ),
+                }
+            }
+        }
     }
 }

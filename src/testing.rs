@@ -126,3 +126,75 @@ pub(crate) fn embedded_xml(pdf: &[u8]) -> Option<String> {
     };
     String::from_utf8(content).ok()
 }
+
+/// A batch manifest of one appel (1 119,90 €, an établissement public).
+pub(crate) fn manifest() -> crate::batch::manifest::Manifest {
+    use crate::batch::manifest::{
+        AppelEntry, Destinataire, Entree, Entrees, FORMAT, Manifest, Options,
+    };
+    use crate::batch::output::PdfFormat;
+    use crate::csv_out::{CsvFormat, Encoding};
+    use crate::money::Montant;
+    let date = |month, day| NaiveDate::from_ymd_opt(2027, month, day).unwrap();
+    let entree = |chemin: &str, sha256: &str| Entree {
+        chemin: chemin.into(),
+        sha256: sha256.into(),
+    };
+    Manifest {
+        format: FORMAT,
+        programme: "cotisations".into(),
+        version: "0".into(),
+        exercice: 2027,
+        date_emission: date(1, 15),
+        date_echeance: date(2, 14),
+        entrees: Entrees {
+            role: entree("r", "0"),
+            grille: entree("g", "1"),
+            emetteur: entree("e", "2"),
+        },
+        options: Options {
+            format_csv: CsvFormat::Rfc4180,
+            format_pdf: PdfFormat::Plain,
+            premier_rang: 1,
+            apres: None,
+            ignorer_invalides: false,
+            encodage_csv: Encoding::Windows1252,
+        },
+        premier_rang: Some(1),
+        dernier_rang: Some(1),
+        total_ttc: Montant::from_exact_cents(rust_decimal::Decimal::new(111_990, 2)).unwrap(),
+        unites: [("forfait".to_string(), "C62".to_string())].into(),
+        mention_tva: Some("TVA non applicable".into()),
+        appels: vec![AppelEntry {
+            numero: "AC-2027-00001".into(),
+            rang: 1,
+            membre_id: "A".into(),
+            fichier: "appels/AC-2027-00001_A.pdf".into(),
+            sha256: "3".into(),
+            total_ttc: Montant::from_exact_cents(rust_decimal::Decimal::new(111_990, 2)).unwrap(),
+            destinataire: Destinataire {
+                nom: "Syndicat".into(),
+                type_membre: MemberKind::EtablissementPublic,
+                siret: String::new(),
+                adresse: String::new(),
+                code_postal: "14000".into(),
+                ville: "Caen".into(),
+                email: String::new(),
+                code_service: String::new(),
+                engagement: String::new(),
+                tranche: 2,
+                motif_tranche: "12 agents".into(),
+                periode_debut: date(1, 1),
+                periode_fin: date(12, 31),
+            },
+        }],
+        fichiers: Vec::new(),
+        deja_factures: Vec::new(),
+    }
+}
+
+/// `text` with the no-break spaces French typography puts between
+/// thousands and before « € » made plain.
+pub(crate) fn plain_spaces(text: &str) -> String {
+    text.replace(['\u{a0}', '\u{202f}'], " ")
+}

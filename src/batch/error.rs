@@ -4,8 +4,13 @@
 
 use std::path::PathBuf;
 
+use rust_decimal::Decimal;
+
 use super::destination::{FileRefusal, Refusal};
+use crate::csv_out::CsvFormat;
 use crate::files::FileError;
+use crate::ledger::read::LedgerError;
+use crate::money::Montant;
 use crate::pricing::PricingError;
 use crate::render::RenderError;
 use crate::report::ReportError;
@@ -30,7 +35,10 @@ pub enum BatchError {
     /// Another run holds the lock on the output location.
     Locked { path: PathBuf, holder: String },
     /// A batch folder failed verification.
-    Verify { dir: PathBuf, problems: Vec<String> },
+    Verify {
+        dir: PathBuf,
+        problems: Vec<VerifyProblem>,
+    },
     /// An appel could not be laid out.
     Render(RenderError),
     /// The batch report (`rapport.pdf`) could not be built.
@@ -38,6 +46,47 @@ pub enum BatchError {
     /// A member that cannot be priced (a quantity × price that does not
     /// fit: validation refuses it first).
     Pricing { membre: String, error: PricingError },
+}
+
+/// One thing wrong in a batch folder `verify` checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyProblem {
+    /// `manifest.json` cannot be read (`reason`: the system's, in French).
+    ManifestUnreadable { reason: String },
+    /// `manifest.json` is not a manifest (`reason`: the parser's, in French).
+    ManifestInvalid { reason: String },
+    /// A series other than `AC` and `AV`.
+    UnknownSeries { serie: String },
+    /// A folder of credit notes where a batch of appels is wanted.
+    NotAppels { serie: String },
+    /// A listed file whose hash differs.
+    Modified { file: String },
+    /// A listed file missing or unreadable.
+    Missing { file: String },
+    /// A PDF in the folder that the manifest does not list.
+    Extra { file: String },
+    /// The numbers jump: `found` where `expected` was due.
+    Numbering { found: String, expected: String },
+    /// The ledger's total of a document differs from the document's.
+    DocumentTotal {
+        numero: String,
+        ledger: Decimal,
+        document: Decimal,
+    },
+    /// A document with no line in the ledger.
+    NotInLedger { numero: String },
+    /// Lines in the ledger for a document with no PDF.
+    NoPdf { numero: String },
+    /// The ledger's grand total differs from the manifest's.
+    GrandTotal { ledger: Decimal, manifest: Montant },
+    /// `summary.json`'s total differs from the ledger's.
+    SummaryTotal,
+    /// `ledger.csv` missing or unreadable.
+    LedgerMissing,
+    /// `ledger.csv` is not a ledger.
+    Ledger(LedgerError),
+    /// `ledger.csv` is not in the format the manifest records.
+    LedgerFormat { expected: CsvFormat },
 }
 
 impl BatchError {

@@ -11,15 +11,14 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 
-use super::error::BatchError;
+use super::error::{BatchError, VerifyProblem};
 use crate::avoir;
 use crate::batch::manifest::{
     AVOIRS_DIR, DossierManifest, MANIFEST_FILE, Manifest, SERIE_APPELS, sha256_hex,
 };
 use crate::batch::output::{APPELS_DIR, LEDGER_FILE, SUMMARY_FILE};
 use crate::csv_out::{CsvFormat, Encoding};
-use crate::format_fr::{self, parse_nombre};
-use crate::money::Montant;
+use crate::format_fr::parse_nombre;
 use crate::numbering::numero;
 
 /// Checks the batch of appels `dir` and returns its manifest.
@@ -32,10 +31,7 @@ pub fn verify_dir(dir: &Path) -> Result<Manifest, BatchError> {
     if d.serie != SERIE_APPELS {
         return Err(BatchError::Verify {
             dir: dir.to_path_buf(),
-            problems: vec![format!(
-                "ce dossier contient des avoirs (série {}), pas un lot d'appels",
-                d.serie
-            )],
+            problems: vec![VerifyProblem::NotAppels { serie: d.serie }],
         });
     }
     Ok(d.manifest)
@@ -47,28 +43,27 @@ pub fn verify_dir(dir: &Path) -> Result<Manifest, BatchError> {
 /// # Errors
 /// `BatchError::Verify` with every problem found.
 pub fn verify_folder(dir: &Path) -> Result<DossierManifest, BatchError> {
-    let fail = |problems: Vec<String>| BatchError::Verify {
+    let fail = |problems: Vec<VerifyProblem>| BatchError::Verify {
         dir: dir.to_path_buf(),
         problems,
     };
     let manifest_path = dir.join(MANIFEST_FILE);
     let bytes = fs::read(&manifest_path).map_err(|e| {
-        fail(vec![format!(
-            "manifest.json illisible ({}) : ce dossier n'est pas un lot achevé",
-            crate::reasons::io_reason_fr(&e)
-        )])
+        fail(vec![VerifyProblem::ManifestUnreadable {
+            reason: crate::reasons::io_reason_fr(&e),
+        }])
     })?;
     let d = DossierManifest::parse(&bytes)
-        .map_err(|e| fail(vec![format!("manifest.json invalide ({e})")]))?;
+        .map_err(|reason| fail(vec![VerifyProblem::ManifestInvalid { reason }]))?;
     let m = &d.manifest;
     // Each series has its number format and its folder of PDFs.
     let (pdf_dir, numero): (&str, fn(i32, u32) -> String) = match d.serie.as_str() {
         SERIE_APPELS => (APPELS_DIR, numero),
         avoir::SERIE => (AVOIRS_DIR, avoir::numero),
         other => {
-            return Err(fail(vec![format!(
-                "manifest.json : série de numéros « {other} » inconnue (AC ou AV attendue)"
-            )]));
+            return Err(fail(vec![VerifyProblem::UnknownSeries {
+                serie: other.to_string(),
+            }]));
         }
     };
     let mut problems = Vec::new();
@@ -84,16 +79,15 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, BatchError> {
 }
 
 /// Every listed file has its hash, and the PDF folder holds no other file.
-fn check_files(dir: &Path, m: &Manifest, pdf_dir: &str, problems: &mut Vec<String>) {
+fn check_files(dir: &Path, m: &Manifest, pdf_dir: &str, problems: &mut Vec<VerifyProblem>) {
     // Hashes of every listed file.
-    let check_hash =
-        |problems: &mut Vec<String>, rel: &str, expected: &str| match fs::read(dir.join(rel)) {
-            Ok(b) if sha256_hex(&b) == expected => {}
-            Ok(_) => problems.push(format!(
-                "« {rel} » a été modifié (empreinte SHA-256 différente)"
-            )),
-            Err(_) => problems.push(format!("« {rel} » est manquant ou illisible")),
-        };
+    let check_hash = |problems: &mut Vec<VerifyProblem>, rel: &str, expected: &str| match fs::read(
+        dir.join(rel),
+    ) {
+        Ok(b) if sha256_hex(&b) == expected => {}
+        Ok(_) => problems.push(VerifyProblem::Modified { file: rel.into() }),
+        Err(_) => problems.push(VerifyProblem::Missing { file: rel.into() }),
+    };
     for a in &m.appels {
         check_hash(problems, &a.fichier, &a.sha256);
     }
@@ -110,13 +104,17 @@ fn check_files(dir: &Path, m: &Manifest, pdf_dir: &str, problems: &mut Vec<Strin
             .collect();
         extra.sort();
         for name in extra {
-            problems.push(format!("« {name} » ne fait pas partie du lot"));
+            problems.push(VerifyProblem::Extra { file: name });
         }
     }
 }
 
 /// The numbers follow each other from the first rank.
-fn check_numbering(m: &Manifest, numero: fn(i32, u32) -> String, problems: &mut Vec<String>) {
+fn check_numbering(
+    m: &Manifest,
+    numero: fn(i32, u32) -> String,
+    problems: &mut Vec<VerifyProblem>,
+) {
     // Contiguous numbers.
     for (i, a) in m.appels.iter().enumerate() {
         let expected = m
@@ -124,11 +122,10 @@ fn check_numbering(m: &Manifest, numero: fn(i32, u32) -> String, problems: &mut 
             .premier_rang
             .saturating_add(u32::try_from(i).unwrap_or(u32::MAX));
         if a.rang != expected || a.numero != numero(m.exercice, a.rang) {
-            problems.push(format!(
-                "numérotation discontinue : {} trouvé là où {} était attendu",
-                a.numero,
-                numero(m.exercice, expected)
-            ));
+            problems.push(VerifyProblem::Numbering {
+                found: a.numero.clone(),
+                expected: numero(m.exercice, expected),
+            });
             return;
         }
     }
@@ -136,7 +133,7 @@ fn check_numbering(m: &Manifest, numero: fn(i32, u32) -> String, problems: &mut 
 
 /// The ledger's totals per document equal the documents', and its grand
 /// total the manifest's and the summary's.
-fn check_ledger(dir: &Path, m: &Manifest, problems: &mut Vec<String>) {
+fn check_ledger(dir: &Path, m: &Manifest, problems: &mut Vec<VerifyProblem>) {
     // Ledger totals per appel equal the appels' totals.
     match ledger_totals(
         &dir.join(LEDGER_FILE),
@@ -149,28 +146,28 @@ fn check_ledger(dir: &Path, m: &Manifest, problems: &mut Vec<String>) {
                 let expected = a.total_ttc.decimal();
                 match totals.get(&a.numero) {
                     Some(t) if *t == expected => {}
-                    Some(t) => problems.push(format!(
-                        "{} : le journal totalise {} mais l'appel {}",
-                        a.numero,
-                        euros(*t),
-                        euros(expected)
-                    )),
-                    None => problems.push(format!("{} : absent du journal comptable", a.numero)),
+                    Some(t) => problems.push(VerifyProblem::DocumentTotal {
+                        numero: a.numero.clone(),
+                        ledger: *t,
+                        document: expected,
+                    }),
+                    None => problems.push(VerifyProblem::NotInLedger {
+                        numero: a.numero.clone(),
+                    }),
                 }
                 grand += expected;
             }
             for n in totals.keys() {
                 if !m.appels.iter().any(|a| &a.numero == n) {
-                    problems.push(format!("{n} : dans le journal mais sans PDF"));
+                    problems.push(VerifyProblem::NoPdf { numero: n.clone() });
                 }
             }
             let ledger_total: Decimal = totals.values().sum();
             if m.total_ttc.decimal() != ledger_total || grand != ledger_total {
-                problems.push(format!(
-                    "total du journal ({}) différent du total du lot ({})",
-                    euros(ledger_total),
-                    format_fr::montant(m.total_ttc)
-                ));
+                problems.push(VerifyProblem::GrandTotal {
+                    ledger: ledger_total,
+                    manifest: m.total_ttc,
+                });
             }
             if let Ok(summary) = fs::read(dir.join(SUMMARY_FILE)) {
                 let total = serde_json::from_slice::<serde_json::Value>(&summary)
@@ -182,7 +179,7 @@ fn check_ledger(dir: &Path, m: &Manifest, problems: &mut Vec<String>) {
                     })
                     .and_then(|t| parse_nombre(&t).ok());
                 if total != Some(ledger_total) {
-                    problems.push("summary.json : total différent de celui du journal".into());
+                    problems.push(VerifyProblem::SummaryTotal);
                 }
             }
         }
@@ -191,24 +188,17 @@ fn check_ledger(dir: &Path, m: &Manifest, problems: &mut Vec<String>) {
 }
 
 /// An amount read from a manifest or a ledger, in French.
-fn euros(amount: Decimal) -> String {
-    format_fr::montant(Montant::round_cent(amount))
-}
-
 /// Sum of `montant_ttc` per appel number in the ledger.
 fn ledger_totals(
     path: &Path,
     format: CsvFormat,
     encoding: Encoding,
-) -> Result<BTreeMap<String, Decimal>, String> {
-    let bytes = fs::read(path).map_err(|_| "ledger.csv est manquant ou illisible".to_string())?;
-    let ledger = crate::ledger::read::read(&bytes, Some(encoding))
-        .map_err(|e| format!("ledger.csv, {e}"))?;
+) -> Result<BTreeMap<String, Decimal>, VerifyProblem> {
+    let bytes = fs::read(path).map_err(|_| VerifyProblem::LedgerMissing)?;
+    let ledger =
+        crate::ledger::read::read(&bytes, Some(encoding)).map_err(VerifyProblem::Ledger)?;
     if ledger.format != format {
-        return Err(format!(
-            "ledger.csv n'est pas au format « {} » qu'indique le manifeste",
-            format.code()
-        ));
+        return Err(VerifyProblem::LedgerFormat { expected: format });
     }
     let mut totals = BTreeMap::new();
     for row in ledger.rows {

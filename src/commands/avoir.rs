@@ -26,7 +26,7 @@ use crate::batch::manifest::{
 use crate::batch::output::{self, LEDGER_FILE, PdfFormat, SUMMARY_FILE, pdf_name};
 use crate::cli::{AvoirArgs, PdfFormatArg};
 use crate::emetteur::Emetteur;
-use crate::error::Error;
+use crate::error::{AvoirRefusal, ChainProblem, Error};
 use crate::facturx::Profile;
 use crate::format_fr;
 use crate::ledger;
@@ -40,10 +40,8 @@ use crate::batch::manifest::AVOIRS_DIR;
 use crate::batch::verify::verify_folder;
 use crate::error::EmetteurSource;
 
-fn refuse(reason: impl Into<String>) -> Error {
-    Error::Avoir {
-        reason: reason.into(),
-    }
+fn refuse(refusal: AvoirRefusal) -> Error {
+    Error::Avoir(refusal)
 }
 
 /// Issues the credit note and reports where it went.
@@ -54,7 +52,7 @@ fn refuse(reason: impl Into<String>) -> Error {
 pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
     // Cheap checks first: nothing is read before the command line is sound.
     if args.motif.trim().is_empty() {
-        return Err(refuse(AvoirError::MotifVide.to_string()));
+        return Err(refuse(AvoirRefusal::Credit(AvoirError::MotifVide)));
     }
     let date = match &args.date_emission {
         Some(d) => super::date_option(d, "--date-emission")?,
@@ -126,11 +124,10 @@ fn read_credit(args: &AvoirArgs, date: NaiveDate) -> Result<Credit, Error> {
     };
     let (emetteur_bytes, emetteur) = read_emetteur(&emetteur_path, from)?;
     if batch.serie != SERIE_APPELS {
-        return Err(refuse(format!(
-            "« {} » est un dossier d'avoirs (série {}) : --batch attend le lot d'appels qui contient l'appel à annuler",
-            args.batch.display(),
-            batch.serie
-        )));
+        return Err(refuse(AvoirRefusal::NotAppels {
+            dir: args.batch.clone(),
+            serie: batch.serie,
+        }));
     }
     let batch_manifest_bytes = read_bytes(&args.batch.join(MANIFEST_FILE))?;
     let lot = batch.manifest;
@@ -158,7 +155,7 @@ fn read_credit(args: &AvoirArgs, date: NaiveDate) -> Result<Credit, Error> {
         date,
     };
     let avoir = avoir::credit(&appel, &request, &known, &chain.credited)
-        .map_err(|e| refuse(e.to_string()))?;
+        .map_err(|e| refuse(AvoirRefusal::Credit(e)))?;
 
     Ok(Credit {
         lot,
@@ -337,26 +334,24 @@ fn inputs(args: &AvoirArgs) -> Vec<PathBuf> {
 /// issued is never replaced, so `out` must be absent or empty.
 fn check_output(out: &Path, inputs: &[PathBuf]) -> Result<Existing, Error> {
     match check_destination(out, false, inputs) {
-        Err(BatchError::OutputExists { .. }) => Err(refuse(format!(
-            "le dossier de sortie « {} » n'est pas vide ; un avoir émis n'est jamais remplacé : choisissez un nouveau dossier",
-            out.display()
-        ))),
+        Err(BatchError::OutputExists { .. }) => Err(refuse(AvoirRefusal::OutputNotEmpty {
+            out: out.to_path_buf(),
+        })),
         other => Ok(other?),
     }
 }
 
-/// Why `membre` has no appel in the batch, and what to do.
-fn no_appel(membre: &str, batch: &Path, lot: &Manifest) -> String {
-    match lot.deja_factures.iter().find(|d| d.membre_id == membre) {
-        Some(d) => format!(
-            "l'adhérent « {membre} » n'a pas d'appel dans le lot « {} » : il a été facturé par l'appel {} d'un lot précédent ; indiquez ce lot-là avec --batch",
-            batch.display(),
-            d.numero
-        ),
-        None => format!(
-            "l'adhérent « {membre} » n'a pas d'appel dans le lot « {} » : vérifiez l'identifiant (colonne membre_id du journal) et le lot",
-            batch.display()
-        ),
+/// Why `membre` has no appel in the batch: an earlier batch billed it,
+/// or no batch did.
+fn no_appel(membre: &str, batch: &Path, lot: &Manifest) -> AvoirRefusal {
+    AvoirRefusal::NoAppel {
+        membre: membre.to_string(),
+        dir: batch.to_path_buf(),
+        billed_by: lot
+            .deja_factures
+            .iter()
+            .find(|d| d.membre_id == membre)
+            .map(|d| d.numero.clone()),
     }
 }
 
@@ -370,21 +365,15 @@ fn ledger_lines(
 ) -> Result<(Vec<Ligne>, BTreeSet<String>), Error> {
     let path = dir.join(LEDGER_FILE);
     let bytes = crate::files::read_input(&path, crate::files::MAX_LEDGER_BYTES)?;
-    let bad = |what: String| {
-        refuse(format!(
-            "le journal « {} » est illisible, {what}",
-            path.display()
-        ))
-    };
-    let read = ledger::read::read(&bytes, Some(encoding)).map_err(|e| bad(e.to_string()))?;
+    let read = ledger::read::read(&bytes, Some(encoding)).map_err(|error| {
+        refuse(AvoirRefusal::Ledger {
+            path: path.clone(),
+            error,
+        })
+    })?;
     let missing = read.missing(&ledger::LINE_COLUMNS);
     if !missing.is_empty() {
-        return Err(bad(format!(
-            "ligne 1 : colonne{} absente{} : {}",
-            if missing.len() > 1 { "s" } else { "" },
-            if missing.len() > 1 { "s" } else { "" },
-            missing.join(", ")
-        )));
+        return Err(refuse(AvoirRefusal::LedgerColumns { path, missing }));
     }
     let known = read.rows.iter().map(|r| r.code.clone()).collect();
     read.rows
@@ -392,25 +381,25 @@ fn ledger_lines(
         .filter(|r| r.numero == numero)
         .map(|r| {
             let Some(code_unite) = details.unites.get(&r.code).cloned() else {
-                return Err(refuse(format!(
-                    "manifest.json du lot : l'unité de l'article « {} » de l'appel {numero} n'est pas enregistrée",
-                    r.code
-                )));
+                return Err(refuse(AvoirRefusal::UnitMissing {
+                    code: r.code,
+                    numero: numero.to_string(),
+                }));
             };
             Ok(Ligne {
-            code: r.code,
-            libelle: r.libelle,
-            quantite: r.quantite,
-            unite: r.unite,
-            prix_unitaire: r.prix_unitaire,
-            montant_ht: r.montant_ht,
-            taux_tva: r.taux_tva,
-            montant_tva: r.montant_tva,
-            montant_ttc: r.montant_ttc,
-            imputation: r.imputation,
-            code_unite,
-            prorata: None,
-        })
+                code: r.code,
+                libelle: r.libelle,
+                quantite: r.quantite,
+                unite: r.unite,
+                prix_unitaire: r.prix_unitaire,
+                montant_ht: r.montant_ht,
+                taux_tva: r.taux_tva,
+                montant_tva: r.montant_tva,
+                montant_ttc: r.montant_ttc,
+                imputation: r.imputation,
+                code_unite,
+                prorata: None,
+            })
         })
         .collect::<Result<_, Error>>()
         .map(|lignes| (lignes, known))
@@ -435,18 +424,16 @@ fn details(args: &AvoirArgs, lot: &Manifest) -> Result<Details, Error> {
         });
     }
     let Some(path) = &args.tariff else {
-        return Err(refuse(format!(
-            "le lot « {} » a été émis par une version antérieure de cotisations, dont le manifeste ne garde ni les unités ni la mention de TVA : indiquez la grille de ce lot avec --tariff",
-            args.batch.display()
-        )));
+        return Err(refuse(AvoirRefusal::GridNeeded {
+            dir: args.batch.clone(),
+        }));
     };
     let bytes = read_bytes(path)?;
     if sha256_hex(&bytes) != lot.entrees.grille.sha256 {
-        return Err(refuse(format!(
-            "la grille « {} » n'est pas celle du lot (empreinte différente de celle de « {} » dans manifest.json)",
-            path.display(),
-            lot.entrees.grille.chemin
-        )));
+        return Err(refuse(AvoirRefusal::WrongGrid {
+            path: path.clone(),
+            recorded: lot.entrees.grille.chemin.clone(),
+        }));
     }
     let grid = decode_grid(path, &bytes)?;
     Ok(Details {
@@ -469,17 +456,17 @@ fn rebuild_appel(
 ) -> Result<Appel, Error> {
     let d = &entry.destinataire;
     if lignes.is_empty() {
-        return Err(refuse(format!(
-            "l'appel {} n'a aucune ligne dans le journal du lot",
-            entry.numero
-        )));
+        return Err(refuse(AvoirRefusal::NoLines {
+            numero: entry.numero.clone(),
+        }));
     }
     let totaux = Totaux::of(&lignes);
     if totaux.ttc != entry.total_ttc {
-        return Err(refuse(format!(
-            "l'appel {} totalise {} dans le journal mais {} dans manifest.json",
-            entry.numero, totaux.ttc, entry.total_ttc
-        )));
+        return Err(refuse(AvoirRefusal::TotalMismatch {
+            numero: entry.numero.clone(),
+            ledger: totaux.ttc,
+            manifest: entry.total_ttc,
+        }));
     }
     Ok(Appel {
         numero: entry.numero.clone(),
@@ -536,31 +523,25 @@ impl Default for Chain {
 }
 
 fn load_chain(dir: &Path, exercice: i32) -> Result<Chain, Error> {
-    let previous = |reason: String| {
-        refuse(format!(
-            "impossible de poursuivre l'avoir précédent « {} » : {reason}",
-            dir.display()
-        ))
+    let previous = |problem: ChainProblem| {
+        refuse(AvoirRefusal::Chain {
+            dir: dir.to_path_buf(),
+            problem,
+        })
     };
     // A credit note continues only a folder that is whole and intact.
     let d = verify_folder(dir).map_err(|e| match e {
-        BatchError::Verify { problems, .. } => previous(format!(
-            "il n'est pas intact ({}) ; vérifiez-le avec « cotisations verify »",
-            problems.join(" ; ")
-        )),
+        BatchError::Verify { problems, .. } => previous(ChainProblem::NotIntact { problems }),
         other => other.into(),
     })?;
     if d.serie != avoir::SERIE {
-        return Err(previous(format!(
-            "c'est un lot d'appels (série {}), pas un dossier d'avoirs",
-            d.serie
-        )));
+        return Err(previous(ChainProblem::NotAvoirs { serie: d.serie }));
     }
     if d.manifest.exercice != exercice {
-        return Err(previous(format!(
-            "il porte sur l'exercice {}, pas sur {exercice} : chaque exercice a sa propre série d'avoirs",
-            d.manifest.exercice
-        )));
+        return Err(previous(ChainProblem::OtherExercice {
+            found: d.manifest.exercice,
+            expected: exercice,
+        }));
     }
     let credited = d
         .deja_credites
@@ -695,4 +676,65 @@ fn fill(staging: &Path, files: &[(&str, &[u8])], manifest: &[u8]) -> Result<(), 
     output::sync_dir(staging)?;
     crate::failpoint::hit("avoir-avant-publication");
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::money::Montant;
+    use crate::testing::{d, manifest};
+
+    fn line(ttc: &str) -> Ligne {
+        let m = Montant::round_cent(d(ttc));
+        Ligne {
+            code: "forfait".into(),
+            libelle: "Forfait".into(),
+            quantite: d("1"),
+            unite: "forfait".into(),
+            prix_unitaire: m,
+            montant_ht: m,
+            taux_tva: d("0"),
+            montant_tva: Montant::ZERO,
+            montant_ttc: m,
+            imputation: "706".into(),
+            code_unite: "C62".into(),
+            prorata: None,
+        }
+    }
+
+    fn refusal(result: Result<Appel, Error>) -> AvoirRefusal {
+        match result {
+            Err(Error::Avoir(r)) => r,
+            other => panic!("an avoir refusal expected, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_appel_is_rebuilt_only_from_a_ledger_that_agrees_with_the_manifest() {
+        let lot = manifest();
+        let entry = &lot.appels[0];
+        let appel = rebuild_appel(&lot, entry, vec![line("1119.90")], None).unwrap();
+        assert_eq!(appel.totaux.ttc, entry.total_ttc);
+        assert_eq!(appel.membre.nom, "Syndicat");
+        assert_eq!(
+            refusal(rebuild_appel(&lot, entry, Vec::new(), None)),
+            AvoirRefusal::NoLines {
+                numero: "AC-2027-00001".into()
+            }
+        );
+        let mismatch = refusal(rebuild_appel(&lot, entry, vec![line("1119.00")], None));
+        assert_eq!(
+            mismatch,
+            AvoirRefusal::TotalMismatch {
+                numero: "AC-2027-00001".into(),
+                ledger: Montant::round_cent(d("1119.00")),
+                manifest: entry.total_ttc,
+            }
+        );
+        // Amounts in French, as everywhere a person reads them.
+        assert_eq!(
+            crate::testing::plain_spaces(&mismatch.to_string()),
+            "l'appel AC-2027-00001 totalise 1 119,00 € dans le journal mais 1 119,90 € dans manifest.json"
+        );
+    }
 }

@@ -16,7 +16,7 @@ use crate::batch::write_batch;
 use crate::cli::{CsvEncodingArg, CsvFormatArg, PdfFormatArg, ProfilArg, RunArgs, RunOptions};
 use crate::csv_out::{self, Encoding};
 use crate::emetteur::Emetteur;
-use crate::error::{Error, exit};
+use crate::error::{Error, PreviousProblem, exit};
 use crate::facturx::Profile;
 use crate::files;
 use crate::ledger::CsvFormat;
@@ -36,28 +36,27 @@ pub(crate) struct Previous {
 }
 
 fn load_previous(dir: &Path, exercice: i32) -> Result<Previous, Error> {
-    let previous = |reason: String| Error::Previous {
+    let previous = |problem: PreviousProblem| Error::Previous {
         dir: dir.to_path_buf(),
-        reason,
+        problem,
     };
     // A supplementary run continues only a batch that is whole and intact.
     crate::batch::verify::verify_dir(dir).map_err(|e| match e {
-        crate::batch::BatchError::Verify { problems, .. } => previous(format!(
-            "il n'est pas intact ({}) ; vérifiez-le avec « cotisations verify »",
-            problems.join(" ; ")
-        )),
+        crate::batch::BatchError::Verify { problems, .. } => {
+            previous(PreviousProblem::NotIntact { problems })
+        }
         other => other.into(),
     })?;
     let manifest = Manifest::parse(&files::read_input(
         &dir.join(MANIFEST_FILE),
         files::MAX_LEDGER_BYTES,
     )?)
-    .map_err(|e| previous(format!("manifest.json illisible ({e})")))?;
+    .map_err(|reason| previous(PreviousProblem::ManifestInvalid { reason }))?;
     if manifest.exercice != exercice {
-        return Err(previous(format!(
-            "il porte sur l'exercice {}, pas sur {exercice} : indiquez --exercice {}",
-            manifest.exercice, manifest.exercice
-        )));
+        return Err(previous(PreviousProblem::OtherExercice {
+            found: manifest.exercice,
+            expected: exercice,
+        }));
     }
     let count = u32::try_from(manifest.appels.len()).unwrap_or(u32::MAX);
     let first_rank = manifest.options.premier_rang.saturating_add(count);

@@ -313,3 +313,112 @@ fn units_and_vat_mention_come_from_the_manifest_and_for_an_old_batch_from_its_gr
     assert_eq!(m["unites"]["formation_jours"], "DAY");
     dir.cmd(["verify"]).arg(dir.join("av-ancien")).run().code(0);
 }
+
+#[allow(
+    clippy::too_many_lines,
+    reason = "one refusal after the other on the same batch"
+)]
+#[test]
+fn refusals_on_the_batch_and_on_the_chain_name_the_folder_at_fault() {
+    use crate::verify::{copy_dir, edit, rewrite_ledger};
+    let dir = Dir::new();
+    dir.run_roster(&sample_roster(), "lot").run().batch_ok();
+    let lot = dir.join("lot");
+    avoir(&dir, "lot", "C-14202", "av1")
+        .args(["--motif", "Erreur"])
+        .run()
+        .code(0);
+    let refused = |cmd: crate::util::Cmd, needles: &[&str]| {
+        cmd.run()
+            .code(2)
+            .stderr_has(&["avoir refusé, rien n'a été écrit"])
+            .stderr_has(needles);
+    };
+    // An output folder holding a finished batch.
+    copy_dir(&lot, &dir.join("copie"));
+    refused(
+        avoir(&dir, "lot", "C-14531", "copie").args(["--motif", "x"]),
+        &["n'est pas vide ; un avoir émis n'est jamais remplacé : choisissez un nouveau dossier"],
+    );
+    // --batch naming a folder of credit notes.
+    refused(
+        avoir(&dir, "av1", "C-14531", "av2").args(["--motif", "x"]),
+        &["est un dossier d'avoirs (série AV) : --batch attend le lot d'appels"],
+    );
+    // A ledger without a column a credit note repeats (its hash updated:
+    // verify passes, the credit note cannot be built).
+    let sans_imputation = dir.join("sans-imputation");
+    copy_dir(&lot, &sans_imputation);
+    let ledger = fs::read_to_string(lot.join("ledger.csv")).unwrap();
+    let at = LEDGER_HEADER
+        .split(';')
+        .position(|c| c == "imputation")
+        .unwrap();
+    let cut: String = ledger
+        .split_inclusive("\r\n")
+        .map(|line| {
+            let mut cells: Vec<&str> = line.trim_end_matches("\r\n").split(';').collect();
+            cells.remove(at);
+            cells.join(";") + "\r\n"
+        })
+        .collect();
+    rewrite_ledger(&sans_imputation, &cut);
+    dir.cmd(["verify"]).arg(&sans_imputation).run().code(0);
+    refused(
+        avoir(&dir, "sans-imputation", "C-14531", "av2").args(["--motif", "x"]),
+        &["ledger.csv » est illisible, ligne 1 : colonne absente : imputation"],
+    );
+    // A manifest without the unit of an item of the appel.
+    let sans_unite = dir.join("sans-unite");
+    copy_dir(&lot, &sans_unite);
+    edit(
+        &sans_unite.join("manifest.json"),
+        "\"forfait_metiers\": \"C62\",",
+        "",
+    );
+    refused(
+        avoir(&dir, "sans-unite", "C-14531", "av2").args(["--motif", "x"]),
+        &[
+            "l'unité de l'article « forfait_metiers » de l'appel AC-2027-00001 n'est pas enregistrée",
+        ],
+    );
+    // --after: a batch of appels, a folder tampered with, another exercice.
+    refused(
+        avoir(&dir, "lot", "C-14531", "av2")
+            .args(["--motif", "x"])
+            .after(&lot),
+        &[
+            "impossible de poursuivre l'avoir précédent",
+            "c'est un lot d'appels (série AC), pas un dossier d'avoirs",
+        ],
+    );
+    let abime = dir.join("av-abime");
+    copy_dir(&dir.join("av1"), &abime);
+    fs::write(abime.join("summary.json"), "{}").unwrap();
+    refused(
+        avoir(&dir, "lot", "C-14531", "av2")
+            .args(["--motif", "x"])
+            .after(&abime),
+        &["il n'est pas intact (« summary.json » a été modifié (empreinte SHA-256 différente)"],
+    );
+    let grid_2028 = dir.write(
+        "grille-2028.toml",
+        crate::util::sample_grid_altered("exercice = 2027", "exercice = 2028"),
+    );
+    dir.run_batch_dated(&sample_roster(), &grid_2028, "lot28", "2028-01-15")
+        .run()
+        .batch_ok();
+    avoir_on(&dir, "lot28", "C-14202", "av28", "2028-03-01")
+        .args(["--motif", "Erreur"])
+        .run()
+        .code(0);
+    refused(
+        avoir(&dir, "lot", "C-14531", "av2")
+            .args(["--motif", "x"])
+            .after(dir.join("av28")),
+        &[
+            "il porte sur l'exercice 2028, pas sur 2027 : chaque exercice a sa propre série d'avoirs",
+        ],
+    );
+    assert!(!dir.join("av2").exists());
+}

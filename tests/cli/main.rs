@@ -20,3 +20,4 @@ mod roster_errors;
 mod run;
 mod safety;
 mod streams;
+mod verify;

@@ -1,0 +1,216 @@
+//! `cotisations verify`: every kind of problem it reports, each produced
+//! by one tampering of a real batch, with its French message.
+
+use std::fs;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+
+use crate::util::{Dir, sample_grid_altered, sample_roster};
+
+/// Exit code of a folder that fails verification.
+const VERIFY: i32 = 8;
+
+pub(crate) fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for entry in fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .fold(String::new(), |mut s, b| {
+            use std::fmt::Write as _;
+            let _ = write!(s, "{b:02x}");
+            s
+        })
+}
+
+pub(crate) fn edit(path: &Path, from: &str, to: &str) {
+    let text = fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from} in {}", path.display());
+    fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
+/// Replaces the ledger by `text` and records its new hash, so that only
+/// the ledger's content is at fault.
+pub(crate) fn rewrite_ledger(lot: &Path, text: &str) {
+    let manifest = lot.join("manifest.json");
+    let old = sha256_hex(&fs::read(lot.join("ledger.csv")).unwrap());
+    fs::write(lot.join("ledger.csv"), text).unwrap();
+    edit(&manifest, &old, &sha256_hex(text.as_bytes()));
+}
+
+type Tamper = fn(&Path);
+
+#[allow(
+    clippy::too_many_lines,
+    reason = "a table of tamperings, one per problem"
+)]
+#[test]
+fn each_problem_is_found_and_said_in_french() {
+    let dir = Dir::new();
+    dir.run_roster(&sample_roster(), "lot").run().batch_ok();
+    dir.cmd(["verify"]).arg(dir.join("lot")).run().code(0);
+    let ledger = fs::read_to_string(dir.join("lot/ledger.csv")).unwrap();
+    let first_pdf = "appels/AC-2027-00001_C-14531.pdf";
+    assert!(dir.join("lot").join(first_pdf).is_file());
+
+    let cases: [(&str, Tamper, &[&str]); 12] = [
+        (
+            "sans-manifeste",
+            |lot| fs::remove_file(lot.join("manifest.json")).unwrap(),
+            &[
+                "manifest.json illisible (fichier ou dossier introuvable",
+                "pas un lot achevé",
+            ],
+        ),
+        (
+            "manifeste-abime",
+            |lot| fs::write(lot.join("manifest.json"), "{").unwrap(),
+            &["manifest.json invalide (fichier tronqué"],
+        ),
+        (
+            "serie-inconnue",
+            |lot| {
+                edit(
+                    &lot.join("manifest.json"),
+                    "{\n",
+                    "{\n  \"serie\": \"ZZ\",\n",
+                );
+            },
+            &["série de numéros « ZZ » inconnue (AC ou AV attendue)"],
+        ),
+        (
+            "pdf-modifie",
+            |lot| {
+                let pdf = lot.join("appels/AC-2027-00001_C-14531.pdf");
+                let mut bytes = fs::read(&pdf).unwrap();
+                bytes.push(b'\n');
+                fs::write(pdf, bytes).unwrap();
+            },
+            &["« appels/AC-2027-00001_C-14531.pdf » a été modifié (empreinte SHA-256 différente)"],
+        ),
+        (
+            "pdf-manquant",
+            |lot| fs::remove_file(lot.join("appels/AC-2027-00001_C-14531.pdf")).unwrap(),
+            &["« appels/AC-2027-00001_C-14531.pdf » est manquant ou illisible"],
+        ),
+        (
+            "pdf-en-trop",
+            |lot| fs::write(lot.join("appels/AC-2027-09999_X.pdf"), "%PDF").unwrap(),
+            &["« appels/AC-2027-09999_X.pdf » ne fait pas partie du lot"],
+        ),
+        (
+            "numero-change",
+            |lot| {
+                edit(
+                    &lot.join("manifest.json"),
+                    "\"numero\": \"AC-2027-00002\"",
+                    "\"numero\": \"AC-2027-00099\"",
+                );
+            },
+            &[
+                "numérotation discontinue : AC-2027-00099 trouvé là où AC-2027-00002 était attendu",
+                "AC-2027-00099 : absent du journal comptable",
+                "AC-2027-00002 : dans le journal mais sans PDF",
+            ],
+        ),
+        (
+            "montant-change",
+            |lot| {
+                let text = fs::read_to_string(lot.join("ledger.csv")).unwrap();
+                rewrite_ledger(lot, &text.replacen("1119,00;706;;", "1120,00;706;;", 1));
+            },
+            &[
+                "AC-2027-00001 : le journal totalise 1 120,00 € mais l'appel 1 119,00 €",
+                "total du journal (448 570,50 €) différent du total du lot (448 569,50 €)",
+                "summary.json : total différent de celui du journal",
+            ],
+        ),
+        (
+            "journal-manquant",
+            |lot| fs::remove_file(lot.join("ledger.csv")).unwrap(),
+            &[
+                "« ledger.csv » est manquant ou illisible",
+                "ledger.csv est manquant ou illisible",
+            ],
+        ),
+        (
+            "journal-vide",
+            |lot| rewrite_ledger(lot, ""),
+            &["ledger.csv, le fichier est vide"],
+        ),
+        (
+            "journal-autre-format",
+            |lot| {
+                edit(
+                    &lot.join("manifest.json"),
+                    "\"format_csv\": \"francais\"",
+                    "\"format_csv\": \"rfc4180\"",
+                );
+            },
+            &["ledger.csv n'est pas au format « rfc4180 » qu'indique le manifeste"],
+        ),
+        ("intact", |_| {}, &[]),
+    ];
+    for (name, tamper, messages) in cases {
+        let lot = dir.join(name);
+        copy_dir(&dir.join("lot"), &lot);
+        tamper(&lot);
+        let run = dir.cmd(["verify"]).arg(&lot).run();
+        if messages.is_empty() {
+            run.code(0);
+            continue;
+        }
+        run.code(VERIFY)
+            .stderr_has(&[
+                "est incomplet ou a été modifié",
+                "Ne transmettez pas ce lot",
+            ])
+            .stderr_has(messages);
+    }
+    // The ledger itself was left alone by the copies.
+    assert_eq!(
+        fs::read_to_string(dir.join("lot/ledger.csv")).unwrap(),
+        ledger
+    );
+}
+
+#[test]
+fn a_supplementary_batch_continues_only_an_intact_batch_of_its_exercice() {
+    let dir = Dir::new();
+    dir.run_roster(&sample_roster(), "lot").run().batch_ok();
+    let lot = dir.join("lot");
+    // Tampered: not continued, and the problems are listed.
+    let tampered = dir.join("abime");
+    copy_dir(&lot, &tampered);
+    fs::remove_file(tampered.join("appels/AC-2027-00001_C-14531.pdf")).unwrap();
+    dir.run_roster(&sample_roster(), "suite")
+        .after(&tampered)
+        .run()
+        .code(2)
+        .stderr_has(&[
+            "impossible de poursuivre le lot précédent",
+            "il n'est pas intact (« appels/AC-2027-00001_C-14531.pdf » est manquant ou illisible) ; vérifiez-le avec « cotisations verify »",
+        ]);
+    // Another exercice: the 2028 grid cannot continue the 2027 batch.
+    let grid_2028 = dir.write(
+        "grille-2028.toml",
+        sample_grid_altered("exercice = 2027", "exercice = 2028"),
+    );
+    dir.run_batch_dated(&sample_roster(), &grid_2028, "suite", "2028-01-15")
+        .after(&lot)
+        .run()
+        .code(2)
+        .stderr_has(&["il porte sur l'exercice 2027, pas sur 2028"]);
+    assert!(!dir.join("suite").exists());
+}
