@@ -7,10 +7,10 @@
 //!
 //! `ParsedFace` (a whole face: glyphs, advances, subsetting) is also what
 //! the batch report (`crate::report`) measures and embeds its text with.
+//! Fonts are read with `ttf-parser` and subset with `allsorts` (printpdf's
+//! own subsetter), so that printpdf builds without its text layout engine.
 
 use std::collections::BTreeMap;
-
-use printpdf::ParsedFont;
 
 use super::layout::FontMetrics;
 
@@ -74,80 +74,109 @@ pub(crate) fn bold() -> Result<PreparedFont, FontError> {
     prepare(BOLD)
 }
 
-/// A face parsed from its TrueType bytes: glyph lookup, advance widths and
-/// subsetting.
+/// A face parsed from its TrueType bytes (with `ttf-parser`): glyph
+/// lookup, advance widths, metrics and subsetting (with `allsorts`, the
+/// subsetter printpdf itself uses).
 pub(crate) struct ParsedFace {
     /// Which face, for errors.
     face: &'static str,
-    pub(crate) font: ParsedFont,
+    font: ttf_parser::Face<'static>,
+    bytes: &'static [u8],
     units_per_em: u32,
 }
 
 impl ParsedFace {
     /// The whole Liberation Sans Regular.
     pub(crate) fn regular() -> Result<ParsedFace, FontError> {
-        ParsedFace::parse(REGULAR.0, REGULAR.1, "police illisible")
+        ParsedFace::parse(REGULAR.0, REGULAR.1)
     }
 
     /// The whole Liberation Sans Bold.
     pub(crate) fn bold() -> Result<ParsedFace, FontError> {
-        ParsedFace::parse(BOLD.0, BOLD.1, "police illisible")
+        ParsedFace::parse(BOLD.0, BOLD.1)
     }
 
-    /// Parses `bytes`, a program of `face`; `unreadable` is the reason
-    /// given when they do not parse.
-    fn parse(face: &'static str, bytes: &[u8], unreadable: &str) -> Result<ParsedFace, FontError> {
-        let font = ParsedFont::from_bytes(bytes, 0, &mut Vec::new()).ok_or_else(|| FontError {
+    fn parse(face: &'static str, bytes: &'static [u8]) -> Result<ParsedFace, FontError> {
+        let font = ttf_parser::Face::parse(bytes, 0).map_err(|_| FontError {
             face,
-            reason: unreadable.to_string(),
+            reason: "police illisible".to_string(),
         })?;
-        let units_per_em = u32::from(font.pdf_font_metrics.units_per_em.max(1));
+        let units_per_em = u32::from(font.units_per_em().max(1));
         Ok(ParsedFace {
             face,
             font,
+            bytes,
             units_per_em,
         })
     }
 
-    /// Parses `program`, a subset of this face.
-    pub(crate) fn parse_subset(&self, program: &[u8]) -> Result<ParsedFace, FontError> {
-        ParsedFace::parse(self.face, program, "sous-ensemble illisible")
-    }
-
     /// Glyph id of `c`, `None` when the face has none for it.
     pub(crate) fn glyph(&self, c: char) -> Option<u16> {
-        self.font
-            .lookup_glyph_index(u32::from(c))
-            .filter(|&g| g != 0)
+        self.font.glyph_index(c).map(|g| g.0).filter(|&g| g != 0)
     }
 
     /// Advance of glyph `gid` in 1/1000 em, rounded down as a PDF `/W`
     /// array gives it: layout measuring with it measures exactly what
     /// viewers advance.
     pub(crate) fn advance(&self, gid: u16) -> u16 {
-        let w = u32::from(self.font.get_horizontal_advance(gid)) * 1000 / self.units_per_em;
-        u16::try_from(w).unwrap_or(u16::MAX)
+        advance(&self.font, self.units_per_em, gid)
     }
 
-    /// The program of this face reduced (by printpdf) to the glyphs of
-    /// `chars`; characters it has no glyph for are left out.
+    /// The PostScript name of the face.
+    pub(crate) fn postscript_name(&self) -> Option<String> {
+        postscript_name(&self.font)
+    }
+
+    /// The program of this face reduced to the glyphs of `chars`
+    /// (characters it has no glyph for are left out), with a Unicode
+    /// `cmap` of its own, glyph 0 first, the others in glyph order.
     pub(crate) fn subset(
         &self,
         chars: impl IntoIterator<Item = char>,
     ) -> Result<Vec<u8>, FontError> {
-        let mut wanted = BTreeMap::new();
-        for c in chars {
-            if let Some(gid) = self.glyph(c) {
-                wanted.insert(gid, c.to_string());
-            }
-        }
-        printpdf::subset_font(&self.font, &wanted)
-            .map(|subset| subset.bytes)
-            .map_err(|reason| FontError {
-                face: self.face,
-                reason,
-            })
+        use allsorts::binary::read::ReadScope;
+        use allsorts::font_data::FontData;
+        use allsorts::subset::{CmapTarget, SubsetProfile};
+        let fail = |e: &dyn std::fmt::Display| FontError {
+            face: self.face,
+            reason: format!("sous-ensemble impossible ({e})"),
+        };
+        let wanted: std::collections::BTreeSet<u16> =
+            chars.into_iter().filter_map(|c| self.glyph(c)).collect();
+        // Glyph 0 (.notdef) first, as allsorts requires.
+        let ids: Vec<u16> = std::iter::once(0).chain(wanted).collect();
+        let font = ReadScope::new(self.bytes)
+            .read::<FontData<'_>>()
+            .map_err(|e| fail(&e))?;
+        let provider = font.table_provider(0).map_err(|e| fail(&e))?;
+        allsorts::subset::subset(&provider, &ids, &SubsetProfile::Pdf, CmapTarget::Unicode)
+            .map_err(|e| fail(&e))
     }
+
+    /// The subset `program` as printpdf embeds it (the batch report).
+    pub(crate) fn printpdf_font(&self, program: &[u8]) -> Result<printpdf::ParsedFont, FontError> {
+        printpdf::ParsedFont::from_bytes(program, 0, &mut Vec::new()).ok_or_else(|| FontError {
+            face: self.face,
+            reason: "sous-ensemble illisible".to_string(),
+        })
+    }
+}
+
+/// Advance of glyph `gid` of `font` in 1/1000 em, rounded down.
+fn advance(font: &ttf_parser::Face<'_>, units_per_em: u32, gid: u16) -> u16 {
+    let units = font
+        .glyph_hor_advance(ttf_parser::GlyphId(gid))
+        .unwrap_or(0);
+    let w = u32::from(units) * 1000 / units_per_em;
+    u16::try_from(w).unwrap_or(u16::MAX)
+}
+
+/// The PostScript name (name id 6) of `font`.
+fn postscript_name(font: &ttf_parser::Face<'_>) -> Option<String> {
+    font.names()
+        .into_iter()
+        .filter(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
+        .find_map(|n| n.to_string())
 }
 
 /// 1/1000 em from font units, rounded.
@@ -162,9 +191,9 @@ fn per_mille(value: i32, units_per_em: i32) -> i32 {
     i32::try_from(rounded).unwrap_or(0)
 }
 
-fn prepare((face, bytes): (&'static str, &[u8])) -> Result<PreparedFont, FontError> {
+fn prepare((face, bytes): (&'static str, &'static [u8])) -> Result<PreparedFont, FontError> {
     let fail = |reason: String| FontError { face, reason };
-    let full = ParsedFace::parse(face, bytes, "police illisible")?;
+    let full = ParsedFace::parse(face, bytes)?;
     let chars = charset();
     if let Some(c) = chars.iter().find(|&&c| full.glyph(c).is_none()) {
         return Err(fail(format!("caractère absent de la police : {c:?}")));
@@ -172,63 +201,69 @@ fn prepare((face, bytes): (&'static str, &[u8])) -> Result<PreparedFont, FontErr
     let subset = full.subset(chars.iter().copied())?;
     let unhinted = strip_hinting(&subset, &[]).map_err(fail)?;
     let program = strip_hinting(&subset, &[b"name"]).map_err(fail)?;
-    let parsed = full.parse_subset(&unhinted)?;
+    let parsed = ttf_parser::Face::parse(&unhinted, 0)
+        .map_err(|_| fail("sous-ensemble illisible".to_string()))?;
+    let upem = u32::from(parsed.units_per_em().max(1));
     // The same advances for layout (`metrics`) and for `/W` (`widths`), so
     // what layout measures is exactly what viewers advance.
     let mut glyphs = Vec::with_capacity(chars.len());
     let mut metrics = Vec::with_capacity(chars.len());
     for &c in &chars {
         let gid = parsed
-            .glyph(c)
+            .glyph_index(c)
+            .map(|g| g.0)
+            .filter(|&g| g != 0)
             .ok_or_else(|| fail(format!("caractère perdu au sous-ensemble : {c:?}")))?;
         glyphs.push((c, gid));
-        metrics.push((c, parsed.advance(gid)));
+        metrics.push((c, advance(&parsed, upem, gid)));
     }
     glyphs.sort_unstable();
-    let widths = (0..parsed.font.num_glyphs)
-        .map(|gid| parsed.advance(gid))
+    let widths = (0..parsed.number_of_glyphs())
+        .map(|gid| advance(&parsed, upem, gid))
         .collect();
+    Ok(PreparedFont {
+        name: full.postscript_name().unwrap_or_else(|| face.to_string()),
+        metrics: FontMetrics::new(metrics),
+        program,
+        glyphs,
+        widths,
+        descriptor: descriptor(&full.font),
+    })
+}
 
-    // Descriptor values from the full face (the subset has no OS/2 table).
-    let full = &full.font;
-    let m = &full.pdf_font_metrics;
-    let full_upem = i32::from(m.units_per_em.max(1));
-    let scale = |v: i16| per_mille(i32::from(v), full_upem);
-    let ascent = scale(m.ascender);
-    // CapHeight from OS/2 when there; `cap_height` is already a float in
-    // font units, and a whole number for these faces.
-    #[allow(clippy::cast_possible_truncation, clippy::float_arithmetic)]
-    let cap_height = full
-        .font_metrics
-        .cap_height
-        .map_or(ascent, |c| per_mille(c.round() as i32, full_upem));
+/// The descriptor values of the full face (the subset has no OS/2 table):
+/// ascent and descent from `hhea`, the box from `head`, the cap height and
+/// weight from `OS/2`.
+fn descriptor(full: &ttf_parser::Face<'_>) -> Descriptor {
+    let tables = full.tables();
+    let upem = i32::from(full.units_per_em().max(1));
+    let scale = |v: i16| per_mille(i32::from(v), upem);
+    let ascent = scale(tables.hhea.ascender);
+    // printpdf's parser never read OS/2's sCapHeight: the ascent stood in.
+    let cap_height = ascent;
     // StemV, as PDF producers estimate it from the weight class (~88 at
     // 400, ~166 at 700).
-    let weight = i32::from(m.us_weight_class);
+    let weight = tables
+        .os2
+        .map_or(0, |os2| i32::from(os2.weight().to_number()));
     let stem_v = if weight == 0 {
         80
     } else {
         50 + (weight * weight + 65 * 65 / 2) / (65 * 65)
     };
-    Ok(PreparedFont {
-        name: full.font_name.clone().unwrap_or_else(|| face.to_string()),
-        metrics: FontMetrics::new(metrics),
-        program,
-        glyphs,
-        widths,
-        descriptor: Descriptor {
-            ascent,
-            descent: scale(m.descender),
-            cap_height,
-            stem_v,
-            bbox: [
-                scale(m.x_min),
-                scale(m.y_min),
-                scale(m.x_max),
-                scale(m.y_max),
-            ],
-        },
-    })
+    let bbox = tables.head.global_bbox;
+    Descriptor {
+        ascent,
+        descent: scale(tables.hhea.descender),
+        cap_height,
+        stem_v,
+        bbox: [
+            scale(bbox.x_min),
+            scale(bbox.y_min),
+            scale(bbox.x_max),
+            scale(bbox.y_max),
+        ],
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -466,8 +501,8 @@ mod tests {
             unhinted.len(),
             subset.len()
         );
-        let parsed = ParsedFont::from_bytes(&unhinted, 0, &mut Vec::new()).unwrap();
-        assert!(usize::from(parsed.num_glyphs) > wanted.len());
+        let parsed = ttf_parser::Face::parse(&unhinted, 0).unwrap();
+        assert!(usize::from(parsed.number_of_glyphs()) > wanted.len());
         // whole-font checksum is the magic number
         assert_eq!(checksum(&unhinted), 0xB1B0_AFBA);
     }

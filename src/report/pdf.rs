@@ -111,7 +111,10 @@ pub(super) fn render(summary: &Summary, emetteur: &str) -> Result<Vec<u8>, Repor
             ..PrintpdfFontMeta::default()
         };
         let whole = fonts.face(face);
-        let subset = whole.parse_subset(&whole.subset(used)?)?.font;
+        let mut subset = whole.printpdf_font(&whole.subset(used)?)?;
+        // printpdf's parser (without its text layout engine) leaves the name
+        // unread: the face's PostScript name, as the appels carry it.
+        subset.font_name = whole.postscript_name();
         if let Some(name) = &subset.font_name {
             tags.push((
                 name.clone().into_bytes(),
