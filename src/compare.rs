@@ -16,11 +16,11 @@
 //!                     + Σ continuing members Σ items (amount N − amount N-1)
 //! ```
 //!
-//! The last term is split again: the items priced per tier that a member
-//! whose tier changed kept both years (« changements de tranche »), then
+//! The last term is split again: the items priced per tranche that a member
+//! whose tranche changed kept both years (« changements de tranche »), then
 //! every other change, grouped by item code. Which items are priced per
-//! tier is read from the ledgers themselves (a unit price that depends on
-//! the tier, and only on it), since they carry no grid.
+//! tranche is read from the ledgers themselves (a unit price that depends on
+//! the tranche, and only on it), since they carry no grid.
 
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BTreeSet};
@@ -59,7 +59,7 @@ pub struct Ledger {
     pub members: BTreeMap<String, MemberTotals>,
     /// Item code → label (last seen).
     pub libelles: BTreeMap<String, String>,
-    /// Item code → tier → distinct non-zero absolute unit prices.
+    /// Item code → tranche → distinct non-zero absolute unit prices.
     unit_prices: BTreeMap<String, BTreeMap<String, BTreeSet<Decimal>>>,
 }
 
@@ -165,7 +165,7 @@ pub struct MemberChange {
 }
 
 impl MemberChange {
-    /// A continuing member whose tier number changed.
+    /// A continuing member whose tranche number changed.
     #[must_use]
     pub fn tranche_changee(&self) -> bool {
         self.statut == Statut::Maintenu && self.tranche_precedente != self.tranche_actuelle
@@ -235,12 +235,12 @@ pub struct Comparison {
     pub actuel: Side,
     /// `actuel.total_ht − precedent.total_ht`.
     pub variation_ht: Montant,
-    /// The explanation: new members, departures, tier changes, then one
+    /// The explanation: new members, departures, tranche changes, then one
     /// row per item code (largest first). Sums to `variation_ht` exactly.
     pub parts: Vec<Part>,
     /// Every member of either ledger, largest absolute variation first.
     pub members: Vec<MemberChange>,
-    /// Item codes found to be priced per tier.
+    /// Item codes found to be priced per tranche.
     pub articles_par_tranche: BTreeSet<String>,
     /// Item code → label.
     pub libelles: BTreeMap<String, String>,
@@ -264,14 +264,14 @@ impl Comparison {
     }
 }
 
-/// Codes whose unit price depends on the tier, read from the ledgers:
+/// Codes whose unit price depends on the tranche, read from the ledgers:
 ///
-/// - several prices within one tier of one ledger: a quoted item (« devis »), no;
+/// - several prices within one tranche of one ledger: a quoted item (« devis »), no;
 /// - several prices across the tiers of one ledger: yes;
 /// - one price shared by several tiers of one ledger: a unit price, no;
-/// - otherwise each ledger bills the item in one tier only: yes when both
-///   the tier and the price differ between the two ledgers.
-fn per_tier_codes(a: &Ledger, b: &Ledger) -> BTreeSet<String> {
+/// - otherwise each ledger bills the item in one tranche only: yes when both
+///   the tranche and the price differ between the two ledgers.
+fn per_tranche_codes(a: &Ledger, b: &Ledger) -> BTreeSet<String> {
     let codes: BTreeSet<&String> = a.unit_prices.keys().chain(b.unit_prices.keys()).collect();
     codes
         .into_iter()
@@ -314,7 +314,7 @@ fn member_change(
     id: &String,
     previous: &Ledger,
     current: &Ledger,
-    per_tier: &BTreeSet<String>,
+    per_tranche: &BTreeSet<String>,
 ) -> MemberChange {
     let (p, c) = (previous.members.get(id), current.members.get(id));
     let statut = match (p, c) {
@@ -342,10 +342,10 @@ fn member_change(
                 precedent,
                 actuel,
                 variation: sub(actuel, precedent),
-                // A per-tier item kept both years by a member whose tier
-                // changed: its variation is the effect of the new tier.
+                // A per-tranche item kept both years by a member whose tranche
+                // changed: its variation is the effect of the new tranche.
                 effet_tranche: tranche_changee
-                    && per_tier.contains(code)
+                    && per_tranche.contains(code)
                     && !precedent.is_zero()
                     && !actuel.is_zero(),
             }
@@ -376,7 +376,7 @@ fn member_change(
     }
 }
 
-/// The variation split into its causes: newcomers, departures, tier
+/// The variation split into its causes: newcomers, departures, tranche
 /// changes, then each item's other variations, largest first.
 fn explanation(members: &[MemberChange]) -> Vec<Part> {
     let with = |s: Statut| members.iter().filter(move |m| m.statut == s);
@@ -428,7 +428,7 @@ fn explanation(members: &[MemberChange]) -> Vec<Part> {
 /// the split is exact by construction).
 #[must_use]
 pub fn compare(previous: &Ledger, current: &Ledger) -> Comparison {
-    let per_tier = per_tier_codes(previous, current);
+    let per_tranche = per_tranche_codes(previous, current);
     let ids: BTreeSet<&String> = previous
         .members
         .keys()
@@ -436,7 +436,7 @@ pub fn compare(previous: &Ledger, current: &Ledger) -> Comparison {
         .collect();
     let mut members: Vec<MemberChange> = ids
         .into_iter()
-        .map(|id| member_change(id, previous, current, &per_tier))
+        .map(|id| member_change(id, previous, current, &per_tranche))
         .collect();
     members.sort_by(|x, y| {
         abs(y.variation)
@@ -454,7 +454,7 @@ pub fn compare(previous: &Ledger, current: &Ledger) -> Comparison {
         variation_ht: sub(current.total_ht, previous.total_ht),
         parts,
         members,
-        articles_par_tranche: per_tier,
+        articles_par_tranche: per_tranche,
         libelles,
     };
     assert_eq!(
@@ -668,7 +668,7 @@ fn text_totals(s: &mut String, c: &Comparison) {
     );
 }
 
-/// How many members stayed, changed tier, came and left.
+/// How many members stayed, changed tranche, came and left.
 fn text_counts(s: &mut String, c: &Comparison) {
     // Members.
     let count = |st: Statut| c.members.iter().filter(|m| m.statut == st).count();
@@ -743,16 +743,16 @@ fn text_explanation(s: &mut String, c: &Comparison) {
     }
 }
 
-/// The lists of newcomers, departures and tier changes.
+/// The lists of newcomers, departures and tranche changes.
 fn text_lists(s: &mut String, c: &Comparison, limit: usize) {
     // Member lists.
-    let list = |s: &mut String, title: &str, members: Vec<&MemberChange>, tier: bool| {
+    let list = |s: &mut String, title: &str, members: Vec<&MemberChange>, tranche: bool| {
         if members.is_empty() {
             return;
         }
         let _ = writeln!(s, "\n{title} ({})", members.len());
         let mut rows: Vec<Row> = Vec::new();
-        if tier {
+        if tranche {
             rows.push(cells([
                 "Adhérent".into(),
                 "Nom".into(),
@@ -763,7 +763,7 @@ fn text_lists(s: &mut String, c: &Comparison, limit: usize) {
         }
         for m in members.iter().take(limit) {
             let mut row = vec![m.id.clone(), clip(&m.nom, NAME_WIDTH), tranche_text(m)];
-            if tier {
+            if tranche {
                 row.push(signed(m.effet_tranche));
             }
             row.push(signed(m.variation));
@@ -776,7 +776,7 @@ fn text_lists(s: &mut String, c: &Comparison, limit: usize) {
             Align::Right,
             Align::Right,
         ];
-        table(s, &aligns[..if tier { 5 } else { 4 }], &rows);
+        table(s, &aligns[..if tranche { 5 } else { 4 }], &rows);
         if members.len() > limit {
             let _ = writeln!(
                 s,
@@ -969,9 +969,9 @@ mod tests {
         parse_ledger(text.as_bytes()).unwrap()
     }
 
-    /// N-1: A (tier 3, forfait + 1 training day), B (departs), C (tier 1),
-    /// E and F (tier 2 and 4, to show forfait is priced per tier).
-    /// N: A crosses to tier 4 and takes 2 training days, D is new, C gets
+    /// N-1: A (tranche 3, forfait + 1 training day), B (departs), C (tranche 1),
+    /// E and F (tranche 2 and 4, to show forfait is priced per tranche).
+    /// N: A crosses to tranche 4 and takes 2 training days, D is new, C gets
     /// a credit note on a supplementary run, tariff of training unchanged.
     fn scenario() -> (Ledger, Ledger) {
         let previous = parse(&ledger(
@@ -1016,7 +1016,7 @@ mod tests {
         assert_eq!(c.part(&Cause::Departs), m("-1319.00"));
         // A: forfait 1 984 → 2 728.
         assert_eq!(c.part(&Cause::ChangementsDeTranche), m("744.00"));
-        // A: one more training day (not a tier effect: unit-priced).
+        // A: one more training day (not a tranche effect: unit-priced).
         assert_eq!(c.part(&Cause::Article("formation".into())), m("400.00"));
         assert_eq!(c.part(&Cause::Article("certificat".into())), m("80.00"));
         assert_eq!(c.explained(), c.variation_ht);
@@ -1050,7 +1050,7 @@ mod tests {
 
     #[test]
     fn tier_change_on_an_item_not_kept_is_a_subscription_change() {
-        // G changes tier and subscribes parapheur: not a tier effect.
+        // G changes tranche and subscribes parapheur: not a tranche effect.
         let previous = parse(&ledger(
             "2026",
             &[

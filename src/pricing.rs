@@ -158,7 +158,9 @@ pub fn price(member: &Member, grid: &Grid) -> Result<Priced, PricingError> {
             code: item.code.clone(),
         };
         let (quantite, prix_unitaire) = match &item.pricing {
-            ItemPricing::PerTier(prices) => (quantity, prices[usize::from(placement.tranche - 1)]),
+            ItemPricing::PerTranche(prices) => {
+                (quantity, prices[usize::from(placement.tranche - 1)])
+            }
             ItemPricing::Unit(price) => (quantity, *price),
             // On quote: the roster cell is the quoted amount itself.
             ItemPricing::OnQuote => (
@@ -241,9 +243,9 @@ mod tests {
             (10000, 8),
             (u32::MAX, 8),
         ];
-        for (population, tier) in cases {
+        for (population, tranche) in cases {
             let m = member(MemberKind::Commune, Some(population), None);
-            assert_eq!(place(&m, &g).tranche, tier, "population {population}");
+            assert_eq!(place(&m, &g).tranche, tranche, "population {population}");
         }
     }
 
@@ -269,9 +271,9 @@ mod tests {
             (5000, 8),
         ];
         for kind in [MemberKind::EtablissementPublic, MemberKind::BudgetAnnexe] {
-            for (agents, tier) in cases {
+            for (agents, tranche) in cases {
                 let m = member(kind, None, Some(agents));
-                assert_eq!(place(&m, &g).tranche, tier, "{kind:?} {agents} agents");
+                assert_eq!(place(&m, &g).tranche, tranche, "{kind:?} {agents} agents");
             }
         }
     }
@@ -325,7 +327,7 @@ mod tests {
         ];
         let parapheur = ["69", "115", "173", "276", "403", "564", "759", "1012"];
         let populations = [100, 300, 700, 1500, 2500, 4000, 7000, 20000];
-        for (tier, population) in populations.into_iter().enumerate() {
+        for (tranche, population) in populations.into_iter().enumerate() {
             for (codes, prices) in &annex {
                 for code in *codes {
                     let m = with(
@@ -336,17 +338,17 @@ mod tests {
                     let p = price(&m, &g).unwrap();
                     assert_eq!(
                         p.lignes[0].montant_ht.decimal(),
-                        d(prices[tier]),
+                        d(prices[tranche]),
                         "{code} T{}",
-                        tier + 1
+                        tranche + 1
                     );
                     assert_eq!(
                         p.lignes[1].montant_ht.decimal(),
-                        d(parapheur[tier]),
+                        d(parapheur[tranche]),
                         "parapheur T{}",
-                        tier + 1
+                        tranche + 1
                     );
-                    assert_eq!(p.placement.tranche as usize, tier + 1);
+                    assert_eq!(p.placement.tranche as usize, tranche + 1);
                 }
             }
         }

@@ -285,11 +285,11 @@ impl<'g> SummaryBuilder<'g> {
             .par_tranche
             .iter()
             .map(|&(tranche, appels, ht)| {
-                let grid_tier = tranches.iter().find(|t| t.numero == tranche);
+                let grid_tranche = tranches.iter().find(|t| t.numero == tranche);
                 TrancheTotal {
                     tranche,
-                    population_min: grid_tier.map_or(0, |t| t.population_min),
-                    agents_min: grid_tier.map_or(0, |t| t.agents_min),
+                    population_min: grid_tranche.map_or(0, |t| t.population_min),
+                    agents_min: grid_tranche.map_or(0, |t| t.agents_min),
                     appels,
                     montant_ht: ht.decimal(),
                 }

@@ -37,7 +37,7 @@ pub fn render(grid: &Grid) -> String {
     if !grid.annexe.is_empty() {
         let _ = writeln!(s, "{}", grid.annexe);
     }
-    tiers(&mut s, grid);
+    tranches(&mut s, grid);
     per_tier_prices(&mut s, grid);
     unit_prices(&mut s, grid);
     rules(&mut s, grid);
@@ -46,7 +46,7 @@ pub fn render(grid: &Grid) -> String {
 }
 
 /// The tiers and their thresholds.
-fn tiers(s: &mut String, grid: &Grid) {
+fn tranches(s: &mut String, grid: &Grid) {
     let _ = writeln!(s, "\nTranches");
     for t in grid.tranches() {
         let _ = writeln!(
@@ -65,19 +65,19 @@ fn tiers(s: &mut String, grid: &Grid) {
     );
 }
 
-/// The items priced per tier, one column per tier.
+/// The items priced per tranche, one column per tranche.
 fn per_tier_prices(s: &mut String, grid: &Grid) {
-    let per_tier: Vec<_> = grid
+    let per_tranche: Vec<_> = grid
         .items()
         .iter()
         .filter_map(|i| match &i.pricing {
-            Pricing::PerTier(p) => Some((i, p)),
+            Pricing::PerTranche(p) => Some((i, p)),
             _ => None,
         })
         .collect();
-    if !per_tier.is_empty() {
+    if !per_tranche.is_empty() {
         let _ = writeln!(s, "\nPrix par tranche (€)");
-        let w = per_tier
+        let w = per_tranche
             .iter()
             .map(|(i, _)| i.code.chars().count())
             .max()
@@ -87,7 +87,7 @@ fn per_tier_prices(s: &mut String, grid: &Grid) {
             let _ = write!(header, " {:>10}", format!("T{}", t.numero));
         }
         let _ = writeln!(s, "{header}");
-        for (item, prices) in &per_tier {
+        for (item, prices) in &per_tranche {
             let mut row = format!("  {}", pad(&item.code, w));
             for p in *prices {
                 let _ = write!(row, " {}", pad_left(&format_fr::nombre_2(p.decimal()), 10));
@@ -102,7 +102,7 @@ fn unit_prices(s: &mut String, grid: &Grid) {
     let others: Vec<_> = grid
         .items()
         .iter()
-        .filter(|i| !matches!(i.pricing, Pricing::PerTier(_)))
+        .filter(|i| !matches!(i.pricing, Pricing::PerTranche(_)))
         .collect();
     if !others.is_empty() {
         let _ = writeln!(s, "\nPrix unitaires");

@@ -590,24 +590,24 @@ fn draw_first_header(
     kind: DocumentKind<'_>,
 ) -> f32 {
     // Issuer, top left.
-    let issuer_width = 88.0 * MM;
+    let emetteur_width = 88.0 * MM;
     let mut y = TOP;
     y = canvas.paragraph(
         LEFT,
         y,
-        issuer_width,
+        emetteur_width,
         Style::new(Face::Bold, 10.5, INK),
         &emetteur.nom,
     );
     if !emetteur.service.trim().is_empty() {
-        y = canvas.paragraph(LEFT, y, issuer_width, BODY, &emetteur.service);
+        y = canvas.paragraph(LEFT, y, emetteur_width, BODY, &emetteur.service);
     }
     y += 1.0 * MM;
     for line in &emetteur.adresse {
-        y = canvas.paragraph(LEFT, y, issuer_width, SMALL, line);
+        y = canvas.paragraph(LEFT, y, emetteur_width, SMALL, line);
     }
     let ville = format!("{} {}", emetteur.code_postal.trim(), emetteur.ville.trim());
-    y = canvas.paragraph(LEFT, y, issuer_width, SMALL, &ville);
+    y = canvas.paragraph(LEFT, y, emetteur_width, SMALL, &ville);
     y += 1.0 * MM;
     let contacts = [
         ("SIRET", emetteur.siret.as_str()),
@@ -620,13 +620,13 @@ fn draw_first_header(
             y = canvas.paragraph(
                 LEFT,
                 y,
-                issuer_width,
+                emetteur_width,
                 SMALL.muted(),
                 &format!("{label} : {}", value.trim()),
             );
         }
     }
-    let issuer_bottom = y;
+    let emetteur_bottom = y;
 
     // Title and references, top right.
     let block_x = RIGHT_COLUMN;
@@ -710,7 +710,7 @@ fn draw_first_header(
     }
 
     // Object.
-    let mut y = y.max(issuer_bottom) + 8.0 * MM;
+    let mut y = y.max(emetteur_bottom) + 8.0 * MM;
     let object = Style::new(Face::Regular, 10.0, INK);
     let label_right = canvas.line(LEFT, y, object.bold(), "Objet :");
     let text_x = label_right + 1.5 * MM;
@@ -1030,7 +1030,7 @@ mod credit_note_tests {
     fn credit_note_mentions_fall_back_to_the_appels() {
         let (a, m) = (avoir(&[]), metrics());
         let mut e = emetteur();
-        let credit_note = |e: &Emetteur| {
+        let avoir_text = |e: &Emetteur| {
             text(&layout(
                 &a.signed(),
                 DocumentKind::Avoir(&a.correction),
@@ -1044,9 +1044,9 @@ mod credit_note_tests {
             "{t}"
         );
         assert!(!t.contains("Avoir établi"), "{t}");
-        assert!(credit_note(&e).contains("Avoir établi en application"));
+        assert!(avoir_text(&e).contains("Avoir établi en application"));
         e.mentions_avoir = None;
-        let t = credit_note(&e);
+        let t = avoir_text(&e);
         assert!(
             t.contains("Appel de cotisation établi en application"),
             "{t}"

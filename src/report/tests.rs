@@ -230,12 +230,12 @@ fn report_shows_the_totals_of_the_outcomes_in_french() {
         "{text}"
     );
 
-    // Per tier: sums computed here from the appels, independently of Summary.
+    // Per tranche: sums computed here from the appels, independently of Summary.
     let billed: Vec<_> = outcomes.iter().filter_map(Outcome::appel).collect();
     assert_eq!(billed.len(), 6);
-    let mut per_tier: BTreeMap<u8, (usize, Decimal)> = BTreeMap::new();
+    let mut per_tranche: BTreeMap<u8, (usize, Decimal)> = BTreeMap::new();
     for a in &billed {
-        let e = per_tier.entry(a.placement.tranche).or_default();
+        let e = per_tranche.entry(a.placement.tranche).or_default();
         e.0 += 1;
         e.1 += a
             .lignes
@@ -243,13 +243,16 @@ fn report_shows_the_totals_of_the_outcomes_in_french() {
             .map(|l| l.montant_ht.decimal())
             .sum::<Decimal>();
     }
-    assert_eq!(per_tier.keys().copied().collect::<Vec<_>>(), [1, 2, 5, 8]);
-    for tier in 1..=8_u8 {
-        let (n, ht) = per_tier.get(&tier).copied().unwrap_or_default();
-        let label = if tier == 8 {
+    assert_eq!(
+        per_tranche.keys().copied().collect::<Vec<_>>(),
+        [1, 2, 5, 8]
+    );
+    for tranche in 1..=8_u8 {
+        let (n, ht) = per_tranche.get(&tranche).copied().unwrap_or_default();
+        let label = if tranche == 8 {
             "T8 *".to_string()
         } else {
-            format!("T{tier}")
+            format!("T{tranche}")
         };
         let i = runs
             .iter()
@@ -269,15 +272,15 @@ fn report_shows_the_totals_of_the_outcomes_in_french() {
             .map(|l| l.montant_ttc.decimal())
             .sum::<Decimal>()
     );
-    // The tier table's total row, and the chart's labels.
+    // The tranche table's total row, and the chart's labels.
     assert!(
         has_row(&runs, &["Total", "6", &fr(ht), "100,0 %"]),
         "{text}"
     );
-    for (tier, (_, amount)) in &per_tier {
+    for (tranche, (_, amount)) in &per_tranche {
         assert!(
-            has_row(&runs, &[&fr(*amount), &format!("T{tier}")]),
-            "chart T{tier}: {text}"
+            has_row(&runs, &[&fr(*amount), &format!("T{tranche}")]),
+            "chart T{tranche}: {text}"
         );
     }
 
@@ -610,12 +613,12 @@ fn summary_json_has_the_new_aggregates() {
     let grid = grid();
     let summary = summary_of(&grid, &outcomes(&grid), 0);
     let json: serde_json::Value = serde_json::from_slice(&summary.to_json()).unwrap();
-    let tiers = json["par_tranche"].as_array().unwrap();
-    assert_eq!(tiers.len(), 8);
+    let tranches = json["par_tranche"].as_array().unwrap();
+    assert_eq!(tranches.len(), 8);
     assert_eq!(json["tranche_non_affiliee"], 8);
     assert_eq!(json["par_type"][0]["type"], "commune");
     assert_eq!(json["plus_gros_appels"].as_array().unwrap().len(), 6);
-    let ht: Decimal = tiers
+    let ht: Decimal = tranches
         .iter()
         .map(|t| d(t["montant_ht"].as_str().unwrap()))
         .sum();

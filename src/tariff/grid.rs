@@ -69,7 +69,7 @@ impl QuantityKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pricing {
     /// One price per tier, index 0 = tier 1.
-    PerTier(Vec<Montant>),
+    PerTranche(Vec<Montant>),
     /// Unit price × quantity.
     Unit(Montant),
     /// On quote: the roster cell holds the quoted amount.
@@ -127,16 +127,16 @@ pub type GridError = super::Positioned<GridErrorKind>;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum GridErrorKind {
     Syntax(String),
-    NoTiers,
-    TierNumbering {
+    NoTranches,
+    TrancheNumbering {
         expected: usize,
         found: i64,
     },
-    TierBoundOutOfRange {
+    TrancheBoundOutOfRange {
         numero: i64,
     },
-    FirstTierNotZero,
-    TierBoundsNotIncreasing {
+    FirstTrancheNotZero,
+    TrancheBoundsNotIncreasing {
         numero: i64,
     },
     NonAffilieeUnknown {
@@ -178,7 +178,7 @@ pub enum GridErrorKind {
     UnknownProrata {
         value: String,
     },
-    TierPriceCount {
+    TranchePriceCount {
         code: String,
         expected: usize,
         found: usize,
@@ -196,7 +196,7 @@ pub enum GridErrorKind {
         code: String,
         reference: String,
     },
-    SamePriceNotPerTier {
+    SamePriceNotPerTranche {
         code: String,
         reference: String,
     },
@@ -226,23 +226,23 @@ impl fmt::Display for GridErrorKind {
         use GridErrorKind as K;
         match self {
             K::Syntax(m) => write!(f, "{m}"),
-            K::NoTiers => write!(
+            K::NoTranches => write!(
                 f,
                 "aucune tranche définie : ajoutez des blocs [[tranches.liste]]"
             ),
-            K::TierNumbering { expected, found } => write!(
+            K::TrancheNumbering { expected, found } => write!(
                 f,
                 "tranche numérotée {found} alors que {expected} était attendu : numérotez les tranches 1, 2, 3… dans l'ordre"
             ),
-            K::TierBoundOutOfRange { numero } => write!(
+            K::TrancheBoundOutOfRange { numero } => write!(
                 f,
                 "tranche {numero} : seuil négatif ou trop grand ; indiquez un nombre entre 0 et 4 000 000 000"
             ),
-            K::FirstTierNotZero => write!(
+            K::FirstTrancheNotZero => write!(
                 f,
                 "la tranche 1 doit commencer à 0 habitant et 0 agent (population_min = 0, agents_min = 0)"
             ),
-            K::TierBoundsNotIncreasing { numero } => write!(
+            K::TrancheBoundsNotIncreasing { numero } => write!(
                 f,
                 "tranche {numero} : ses seuils doivent être strictement supérieurs à ceux de la tranche précédente (tranches qui se chevauchent)"
             ),
@@ -295,7 +295,7 @@ impl fmt::Display for GridErrorKind {
                 f,
                 "article « {code} » : un prix s'exprime au centime près (deux décimales au plus)"
             ),
-            K::TierPriceCount {
+            K::TranchePriceCount {
                 code,
                 expected,
                 found,
@@ -319,7 +319,7 @@ impl fmt::Display for GridErrorKind {
                 f,
                 "article « {code} » : il fait référence à l'article « {reference} », qui n'existe pas"
             ),
-            K::SamePriceNotPerTier { code, reference } => write!(
+            K::SamePriceNotPerTranche { code, reference } => write!(
                 f,
                 "article « {code} » : meme_prix_que = « {reference} » doit désigner un article tarifé par tranche avec ses propres prix"
             ),
@@ -564,7 +564,7 @@ impl TryFrom<Unchecked<'_>> for Grid {
         let non_affiliee = check_non_affiliee(&mut c, &raw.tranches.non_affiliee, tranches.len());
         // Prices are counted against the tiers as written: a tier with a bad
         // bound is reported once, not again in every item's price list.
-        let tier_count = raw.tranches.liste.len();
+        let tranche_count = raw.tranches.liste.len();
         let by_code = index_codes(&mut c, &raw.articles);
         let mut items: Vec<Item> = raw
             .articles
@@ -574,7 +574,7 @@ impl TryFrom<Unchecked<'_>> for Grid {
                     &mut c,
                     a.get_ref(),
                     &by_code,
-                    tier_count,
+                    tranche_count,
                     convention.default_rate,
                 )
             })
@@ -668,7 +668,7 @@ fn check_convention(c: &mut Collector<'_>, raw: &RawConvention) -> Convention {
 fn check_tranches(c: &mut Collector<'_>, liste: &[Spanned<RawTranche>]) -> Vec<Tranche> {
     let mut tranches: Vec<Tranche> = Vec::with_capacity(liste.len());
     if liste.is_empty() {
-        c.push(0..0, GridErrorKind::NoTiers);
+        c.push(0..0, GridErrorKind::NoTranches);
     }
     for (i, spanned) in liste.iter().enumerate() {
         let span = spanned.span();
@@ -676,7 +676,7 @@ fn check_tranches(c: &mut Collector<'_>, liste: &[Spanned<RawTranche>]) -> Vec<T
         if t.numero != i64::try_from(i + 1).unwrap_or(i64::MAX) {
             c.push(
                 span.clone(),
-                GridErrorKind::TierNumbering {
+                GridErrorKind::TrancheNumbering {
                     expected: i + 1,
                     found: t.numero,
                 },
@@ -689,19 +689,19 @@ fn check_tranches(c: &mut Collector<'_>, liste: &[Spanned<RawTranche>]) -> Vec<T
         ) else {
             c.push(
                 span,
-                GridErrorKind::TierBoundOutOfRange { numero: t.numero },
+                GridErrorKind::TrancheBoundOutOfRange { numero: t.numero },
             );
             continue;
         };
         if i == 0 && (pop != 0 || agents != 0) {
-            c.push(span.clone(), GridErrorKind::FirstTierNotZero);
+            c.push(span.clone(), GridErrorKind::FirstTrancheNotZero);
         }
         if let Some(prev) = tranches.last()
             && (pop <= prev.population_min || agents <= prev.agents_min)
         {
             c.push(
                 span.clone(),
-                GridErrorKind::TierBoundsNotIncreasing { numero: t.numero },
+                GridErrorKind::TrancheBoundsNotIncreasing { numero: t.numero },
             );
         }
         tranches.push(Tranche {
@@ -715,11 +715,11 @@ fn check_tranches(c: &mut Collector<'_>, liste: &[Spanned<RawTranche>]) -> Vec<T
 }
 
 /// The tier of the members not affiliated to the Centre
-/// (`tranches.non_affiliee`): one of the `tier_count` valid tiers.
-fn check_non_affiliee(c: &mut Collector<'_>, raw: &Spanned<i64>, tier_count: usize) -> u8 {
+/// (`tranches.non_affiliee`): one of the `tranche_count` valid tiers.
+fn check_non_affiliee(c: &mut Collector<'_>, raw: &Spanned<i64>, tranche_count: usize) -> u8 {
     let numero = *raw.get_ref();
     match u8::try_from(numero) {
-        Ok(n) if n >= 1 && usize::from(n) <= tier_count => n,
+        Ok(n) if n >= 1 && usize::from(n) <= tranche_count => n,
         _ => {
             c.push(raw.span(), GridErrorKind::NonAffilieeUnknown { numero });
             1
@@ -754,12 +754,12 @@ fn check_item(
     c: &mut Collector<'_>,
     a: &RawArticle,
     by_code: &HashMap<String, usize>,
-    tier_count: usize,
+    tranche_count: usize,
     default_rate: Decimal,
 ) -> Item {
     let code = a.code.get_ref().clone();
     let quantity = quantity_kind(c, a, &code);
-    let pricing = item_pricing(c, a, &code, tier_count);
+    let pricing = item_pricing(c, a, &code, tranche_count);
     let exclut = references(c, &code, &a.exclut, by_code);
     let requiert_un_de = references(c, &code, &a.requiert_un_de, by_code);
     let taux_tva = a
@@ -835,9 +835,14 @@ fn references(
 }
 
 /// The item's pricing, by its `tarif`: « tranche », « unitaire » or « devis ».
-fn item_pricing(c: &mut Collector<'_>, a: &RawArticle, code: &str, tier_count: usize) -> Pricing {
+fn item_pricing(
+    c: &mut Collector<'_>,
+    a: &RawArticle,
+    code: &str,
+    tranche_count: usize,
+) -> Pricing {
     match a.tarif.get_ref().as_str() {
-        "tranche" => tier_pricing(c, a, code, tier_count),
+        "tranche" => tranche_pricing(c, a, code, tranche_count),
         "unitaire" | "devis" => unit_pricing(c, a, code),
         other => {
             c.push(
@@ -855,7 +860,12 @@ fn item_pricing(c: &mut Collector<'_>, a: &RawArticle, code: &str, tier_count: u
 /// A per-tier pricing: `prix_tranches` (one price per tier) or
 /// `meme_prix_que`, one of them, and no `prix`. Empty prices stand in for
 /// a `meme_prix_que` still to resolve, or for prices in error.
-fn tier_pricing(c: &mut Collector<'_>, a: &RawArticle, code: &str, tier_count: usize) -> Pricing {
+fn tranche_pricing(
+    c: &mut Collector<'_>,
+    a: &RawArticle,
+    code: &str,
+    tranche_count: usize,
+) -> Pricing {
     if let Some(p) = &a.prix {
         c.push(
             p.span(),
@@ -864,12 +874,12 @@ fn tier_pricing(c: &mut Collector<'_>, a: &RawArticle, code: &str, tier_count: u
     }
     match (&a.prix_tranches, &a.meme_prix_que) {
         (Some(list), None) => {
-            if list.get_ref().len() != tier_count {
+            if list.get_ref().len() != tranche_count {
                 c.push(
                     list.span(),
-                    GridErrorKind::TierPriceCount {
+                    GridErrorKind::TranchePriceCount {
                         code: code.into(),
-                        expected: tier_count,
+                        expected: tranche_count,
                         found: list.get_ref().len(),
                     },
                 );
@@ -879,10 +889,10 @@ fn tier_pricing(c: &mut Collector<'_>, a: &RawArticle, code: &str, tier_count: u
                 .iter()
                 .map(|v| parse_price(c, code, v))
                 .collect();
-            if prices.len() == tier_count && prices.iter().all(Option::is_some) {
-                Pricing::PerTier(prices.into_iter().flatten().collect())
+            if prices.len() == tranche_count && prices.iter().all(Option::is_some) {
+                Pricing::PerTranche(prices.into_iter().flatten().collect())
             } else {
-                Pricing::PerTier(Vec::new())
+                Pricing::PerTranche(Vec::new())
             }
         }
         (Some(list), Some(_)) => {
@@ -890,16 +900,16 @@ fn tier_pricing(c: &mut Collector<'_>, a: &RawArticle, code: &str, tier_count: u
                 list.span(),
                 GridErrorKind::ConflictingPrice { code: code.into() },
             );
-            Pricing::PerTier(Vec::new())
+            Pricing::PerTranche(Vec::new())
         }
         // Filled in once every item is known.
-        (None, Some(_)) => Pricing::PerTier(Vec::new()),
+        (None, Some(_)) => Pricing::PerTranche(Vec::new()),
         (None, None) => {
             c.push(
                 a.code.span(),
                 GridErrorKind::MissingPrice { code: code.into() },
             );
-            Pricing::PerTier(Vec::new())
+            Pricing::PerTranche(Vec::new())
         }
     }
 }
@@ -967,15 +977,15 @@ fn resolve_same_prices(
             }
             Some(&j) => {
                 let source = &articles[j].get_ref();
-                if let (Pricing::PerTier(p), None) = (&items[j].pricing, &source.meme_prix_que)
+                if let (Pricing::PerTranche(p), None) = (&items[j].pricing, &source.meme_prix_que)
                     && !p.is_empty()
                 {
-                    items[i].pricing = Pricing::PerTier(p.clone());
+                    items[i].pricing = Pricing::PerTranche(p.clone());
                     continue;
                 }
                 c.push(
                     reference.span(),
-                    GridErrorKind::SamePriceNotPerTier {
+                    GridErrorKind::SamePriceNotPerTranche {
                         code,
                         reference: reference.get_ref().clone(),
                     },
@@ -1128,7 +1138,7 @@ mod tests {
         assert_eq!(e[0].0, line_of(&text, "\"423,00\""));
         assert_eq!(
             e[0].1,
-            GridErrorKind::TierPriceCount {
+            GridErrorKind::TranchePriceCount {
                 code: "forfait_heberge".into(),
                 expected: 8,
                 found: 7
@@ -1180,7 +1190,7 @@ mod tests {
             e,
             vec![(
                 line_of(&text, "numero = 4") - 1,
-                GridErrorKind::TierBoundsNotIncreasing { numero: 4 }
+                GridErrorKind::TrancheBoundsNotIncreasing { numero: 4 }
             )]
         );
     }
@@ -1189,7 +1199,7 @@ mod tests {
     fn tiers_must_be_numbered_in_order_and_start_at_zero() {
         let text = GRID.replace("numero = 3", "numero = 5");
         assert!(kinds(&text).iter().any(|(_, k)| *k
-            == GridErrorKind::TierNumbering {
+            == GridErrorKind::TrancheNumbering {
                 expected: 3,
                 found: 5
             }));
@@ -1197,7 +1207,7 @@ mod tests {
         assert!(
             kinds(&text)
                 .iter()
-                .any(|(_, k)| *k == GridErrorKind::FirstTierNotZero)
+                .any(|(_, k)| *k == GridErrorKind::FirstTrancheNotZero)
         );
         let text = GRID.replace("non_affiliee = 8", "non_affiliee = 9");
         assert_eq!(
@@ -1359,7 +1369,7 @@ mod tests {
                 "numero = 3",
                 "numero = 5",
                 "[[tranches.liste]]\nnumero = 5",
-                K::TierNumbering {
+                K::TrancheNumbering {
                     expected: 3,
                     found: 5,
                 },
@@ -1368,7 +1378,7 @@ mod tests {
                 "population_min = 0",
                 "population_min = 1",
                 "[[tranches.liste]]\nnumero = 1",
-                K::FirstTierNotZero,
+                K::FirstTrancheNotZero,
             ),
             (
                 "non_affiliee = 8",
@@ -1481,7 +1491,7 @@ mod tests {
         let text = format!("{}liste = []\n\n{}", &GRID[..start], &GRID[end..]);
         let e = kinds(&text);
         // Pointed at the top of the file: there is no tier to point at.
-        assert_eq!(e[0], (1, GridErrorKind::NoTiers), "{e:?}");
+        assert_eq!(e[0], (1, GridErrorKind::NoTranches), "{e:?}");
         // Then what needs a tier: `non_affiliee`, every per-tier price list.
         assert_eq!(
             e[1],
@@ -1511,7 +1521,7 @@ mod tests {
                 ),
                 (
                     line_of(&text, "numero = 8") - 1,
-                    GridErrorKind::TierBoundOutOfRange { numero: 8 }
+                    GridErrorKind::TrancheBoundOutOfRange { numero: 8 }
                 ),
             ]
         );
@@ -1525,7 +1535,7 @@ mod tests {
             kinds(&text),
             vec![(
                 line_of(&text, "numero = 4") - 1,
-                GridErrorKind::TierBoundOutOfRange { numero: 4 }
+                GridErrorKind::TrancheBoundOutOfRange { numero: 4 }
             )]
         );
     }
@@ -1616,7 +1626,7 @@ mod tests {
 
     #[test]
     fn meme_prix_que_must_name_an_item_with_its_own_tier_prices() {
-        let not_per_tier = |code: &str, reference: &str| GridErrorKind::SamePriceNotPerTier {
+        let not_per_tier = |code: &str, reference: &str| GridErrorKind::SamePriceNotPerTranche {
             code: code.into(),
             reference: reference.into(),
         };

@@ -67,7 +67,7 @@ fn credit_notes_cancel_an_appel_then_some_lines_in_their_own_series() {
     assert_eq!(credited.len(), billed.len());
     for (c, b) in credited.iter().zip(&billed) {
         assert_eq!(c[2], "2027-03-01");
-        assert_eq!(c[4..10], b[4..10], "same member, tier and code");
+        assert_eq!(c[4..10], b[4..10], "same member, tranche and code");
         assert_eq!(c[10], format!("Avoir sur AC-2027-00004 – {}", b[10]));
         assert_eq!(c[11], format!("-{}", b[11]), "quantity negative");
         assert_eq!(c[13], b[13], "unit price positive");

@@ -36,7 +36,7 @@ fn dec_fr(text: &str) -> Decimal {
 /// Per tier: distinct appels and total HT; and the grand total TTC, from
 /// the ledger's `numero`, `tranche`, `montant_ht` and `montant_ttc`.
 struct LedgerSums {
-    tiers: BTreeMap<u8, (usize, Decimal)>,
+    tranches: BTreeMap<u8, (usize, Decimal)>,
     ttc: Decimal,
     ht: Decimal,
 }
@@ -61,29 +61,29 @@ fn ledger_sums(path: &Path) -> LedgerSums {
     );
     let mut numbers: BTreeMap<u8, Vec<String>> = BTreeMap::new();
     let mut sums = LedgerSums {
-        tiers: BTreeMap::new(),
+        tranches: BTreeMap::new(),
         ttc: Decimal::ZERO,
         ht: Decimal::ZERO,
     };
     for r in reader.records() {
         let r = r.expect("ledger row");
-        let tier: u8 = r[tranche].parse().expect("tranche");
-        let n = numbers.entry(tier).or_default();
+        let tranche: u8 = r[tranche].parse().expect("tranche");
+        let n = numbers.entry(tranche).or_default();
         if n.last().map(String::as_str) != Some(&r[numero]) {
             n.push(r[numero].to_string());
         }
-        sums.tiers.entry(tier).or_default().1 += dec_fr(&r[ht]);
+        sums.tranches.entry(tranche).or_default().1 += dec_fr(&r[ht]);
         sums.ht += dec_fr(&r[ht]);
         sums.ttc += dec_fr(&r[ttc]);
     }
-    for (tier, n) in numbers {
+    for (tranche, n) in numbers {
         for x in &n {
             assert!(x.starts_with("AC-"));
         }
         let mut distinct = n.clone();
         distinct.sort();
         distinct.dedup();
-        sums.tiers.entry(tier).or_default().0 = distinct.len();
+        sums.tranches.entry(tranche).or_default().0 = distinct.len();
     }
     sums
 }
@@ -118,15 +118,19 @@ fn the_sample_batch_has_a_report_listed_verified_and_equal_to_the_ledger() {
 
     // Its numbers are the ledger's.
     let sums = ledger_sums(&out.join("ledger.csv"));
-    assert_eq!(sums.tiers.len(), 8, "the sample covers the eight tiers");
+    assert_eq!(
+        sums.tranches.len(),
+        8,
+        "the sample covers the eight tranches"
+    );
     let pages = pdf_runs(&report);
     let runs: Vec<String> = pages.iter().flatten().cloned().collect();
     let text = runs.join("\n");
-    for (tier, (count, ht)) in &sums.tiers {
-        let label = if *tier == 8 {
+    for (tranche, (count, ht)) in &sums.tranches {
+        let label = if *tranche == 8 {
             "T8 *".to_string()
         } else {
-            format!("T{tier}")
+            format!("T{tranche}")
         };
         let i = runs
             .iter()
@@ -144,7 +148,7 @@ fn the_sample_batch_has_a_report_listed_verified_and_equal_to_the_ledger() {
     };
     assert_eq!(after("Total TTC"), euros(sums.ttc));
     assert_eq!(after("Total HT"), euros(sums.ht));
-    let appels: usize = sums.tiers.values().map(|t| t.0).sum();
+    let appels: usize = sums.tranches.values().map(|t| t.0).sum();
     assert_eq!(after("Appels émis"), appels.to_string());
     assert_eq!(
         manifest["total_ttc"].as_str().map(Decimal::from_str),

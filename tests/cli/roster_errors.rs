@@ -663,9 +663,9 @@ fn type_spellings_are_accepted() {
         "C-1;Rapilly;COMMUNE;44;;oui;21140531100013;1;;;;;;",
         "BA-2;Assainissement;ba;;120;oui;21140003100012;1;;;;;;",
     ]));
-    let check = |id: &str, kind: &str, tier: &str, price: &str| {
+    let check = |id: &str, kind: &str, tranche: &str, price: &str| {
         let row = ledger_line(&ledger, id, "forfait_metiers");
-        assert_eq!((row[7], row[8], row[14]), (kind, tier, price), "{id}");
+        assert_eq!((row[7], row[8], row[14]), (kind, tranche, price), "{id}");
     };
     check("EP-1", "etablissement_public", "5", "3577,00");
     check("BA-1", "budget_annexe", "1", "1119,00");
@@ -686,7 +686,7 @@ fn tier_boundaries_follow_the_annex() {
         "EP-119;G;EP;;119;;25140200900053;1;;;;;;",
         "EP-120;H;EP;;120;;21140619400012;1;;;;;;",
     ]));
-    for (id, tier, price) in [
+    for (id, tranche, price) in [
         ("C-249", "1", "1119,00"),
         ("C-250", "2", "1467,00"),
         ("C-9999", "7", "6129,00"),
@@ -697,7 +697,7 @@ fn tier_boundaries_follow_the_annex() {
         ("EP-120", "8", "7574,00"),
     ] {
         let row = ledger_line(&ledger, id, "forfait_metiers");
-        assert_eq!((row[8], row[14]), (tier, price), "{id}");
+        assert_eq!((row[8], row[14]), (tranche, price), "{id}");
     }
 }
 
