@@ -7,13 +7,11 @@ use std::path::PathBuf;
 
 use rust_decimal::Decimal;
 
-use crate::avoir::AvoirError;
 use crate::batch::BatchError;
-use crate::batch::error::VerifyProblem;
+use crate::batch::error::{AvoirRefusal, ChainProblem, VerifyProblem};
 use crate::emetteur::EmetteurError;
 use crate::files::{FileError, io_message};
 use crate::format_fr;
-use crate::ledger::read::LedgerError;
 use crate::money::Montant;
 use crate::pricing::PricingError;
 use crate::render::RenderError;
@@ -122,8 +120,6 @@ pub enum Error {
         dir: PathBuf,
         problem: PreviousProblem,
     },
-    /// A credit note (`cotisations avoir`) that cannot be issued.
-    Avoir(AvoirRefusal),
 }
 
 /// Why the batch a supplementary run continues (`run --after`) cannot be
@@ -135,59 +131,6 @@ pub enum PreviousProblem {
     /// Its manifest cannot be read (`reason`: the parser's, in French).
     ManifestInvalid { reason: String },
     /// It bills another exercice.
-    OtherExercice { found: i32, expected: i32 },
-}
-
-/// Why `cotisations avoir` refuses; nothing is written then.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AvoirRefusal {
-    /// The credit itself (the pure `crate::avoir`).
-    Credit(AvoirError),
-    /// The output folder holds something: an issued credit note is never
-    /// replaced.
-    OutputNotEmpty { out: PathBuf },
-    /// `--batch` is a folder of credit notes.
-    NotAppels { dir: PathBuf, serie: String },
-    /// The member has no appel in the batch; `billed_by`: the appel of an
-    /// earlier batch that billed it.
-    NoAppel {
-        membre: String,
-        dir: PathBuf,
-        billed_by: Option<String>,
-    },
-    /// The batch's ledger cannot be read.
-    Ledger { path: PathBuf, error: LedgerError },
-    /// The batch's ledger lacks columns a credit note needs.
-    LedgerColumns {
-        path: PathBuf,
-        missing: Vec<&'static str>,
-    },
-    /// The manifest records no unit for an item of the appel.
-    UnitMissing { code: String, numero: String },
-    /// A batch of format 1: its grid must be given with `--tariff`.
-    GridNeeded { dir: PathBuf },
-    /// `--tariff` is not the grid the batch was priced with.
-    WrongGrid { path: PathBuf, recorded: String },
-    /// The appel has no line in the ledger.
-    NoLines { numero: String },
-    /// The appel's total in the ledger differs from the manifest's.
-    TotalMismatch {
-        numero: String,
-        ledger: Montant,
-        manifest: Montant,
-    },
-    /// The previous credit note folder (`--after`) cannot be continued.
-    Chain { dir: PathBuf, problem: ChainProblem },
-}
-
-/// Why the credit note folder `avoir --after` names cannot be continued.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChainProblem {
-    /// It fails verification.
-    NotIntact { problems: Vec<VerifyProblem> },
-    /// It is a batch of appels.
-    NotAvoirs { serie: String },
-    /// It credits another exercice.
     OtherExercice { found: i32, expected: i32 },
 }
 
@@ -205,8 +148,7 @@ impl Error {
             | Error::DateHorsExercice { .. }
             | Error::ExerciceContredit { .. }
             | Error::File(FileError::Symlink { .. })
-            | Error::Previous { .. }
-            | Error::Avoir { .. } => exit::USAGE,
+            | Error::Previous { .. } => exit::USAGE,
             Error::Grid { .. } | Error::Emetteur { .. } => exit::GRID,
             Error::Roster { .. } => exit::ROSTER,
             Error::Io { .. } | Error::EmetteurIntrouvable { .. } | Error::File(_) => exit::IO,
@@ -390,9 +332,6 @@ impl fmt::Display for Error {
                     ),
                 }
             }
-            Error::Avoir(refusal) => {
-                write!(f, "avoir refusé, rien n'a été écrit : {refusal}")
-            }
         }
     }
 }
@@ -403,7 +342,8 @@ fn batch_code(e: &BatchError) -> i32 {
         BatchError::OutputExists { .. }
         | BatchError::Destination { .. }
         | BatchError::OutputFile { .. }
-        | BatchError::File(FileError::Symlink { .. }) => exit::USAGE,
+        | BatchError::File(FileError::Symlink { .. })
+        | BatchError::Avoir(_) => exit::USAGE,
         BatchError::Io { .. } | BatchError::File(_) => exit::IO,
         BatchError::Locked { .. } => exit::LOCKED,
         BatchError::Verify { .. } => exit::VERIFY,
@@ -463,6 +403,9 @@ fn batch_message(f: &mut fmt::Formatter<'_>, e: &BatchError) -> fmt::Result {
             )
         }
         BatchError::Pricing { membre, error } => pricing_message(f, membre, error),
+        BatchError::Avoir(refusal) => {
+            write!(f, "avoir refusé, rien n'a été écrit : {refusal}")
+        }
     }
 }
 

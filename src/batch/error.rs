@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use rust_decimal::Decimal;
 
 use super::destination::{FileRefusal, Refusal};
+use crate::avoir::AvoirError;
 use crate::csv_out::CsvFormat;
 use crate::files::FileError;
 use crate::ledger::read::LedgerError;
@@ -43,9 +44,64 @@ pub enum BatchError {
     Render(RenderError),
     /// The batch report (`rapport.pdf`) could not be built.
     Report(ReportError),
+    /// A credit note (`cotisations avoir`) that cannot be issued.
+    Avoir(AvoirRefusal),
     /// A member that cannot be priced (a quantity × price that does not
     /// fit: validation refuses it first).
     Pricing { membre: String, error: PricingError },
+}
+
+/// Why `cotisations avoir` refuses; nothing is written then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AvoirRefusal {
+    /// The credit itself (the pure `crate::avoir`).
+    Credit(AvoirError),
+    /// The output folder holds something: an issued credit note is never
+    /// replaced.
+    OutputNotEmpty { out: PathBuf },
+    /// `--batch` is a folder of credit notes.
+    NotAppels { dir: PathBuf, serie: String },
+    /// The member has no appel in the batch; `billed_by`: the appel of an
+    /// earlier batch that billed it.
+    NoAppel {
+        membre: String,
+        dir: PathBuf,
+        billed_by: Option<String>,
+    },
+    /// The batch's ledger cannot be read.
+    Ledger { path: PathBuf, error: LedgerError },
+    /// The batch's ledger lacks columns a credit note needs.
+    LedgerColumns {
+        path: PathBuf,
+        missing: Vec<&'static str>,
+    },
+    /// The manifest records no unit for an item of the appel.
+    UnitMissing { code: String, numero: String },
+    /// A batch of format 1: its grid must be given with `--tariff`.
+    GridNeeded { dir: PathBuf },
+    /// `--tariff` is not the grid the batch was priced with.
+    WrongGrid { path: PathBuf, recorded: String },
+    /// The appel has no line in the ledger.
+    NoLines { numero: String },
+    /// The appel's total in the ledger differs from the manifest's.
+    TotalMismatch {
+        numero: String,
+        ledger: Montant,
+        manifest: Montant,
+    },
+    /// The previous credit note folder (`--after`) cannot be continued.
+    Chain { dir: PathBuf, problem: ChainProblem },
+}
+
+/// Why the credit note folder `avoir --after` names cannot be continued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChainProblem {
+    /// It fails verification.
+    NotIntact { problems: Vec<VerifyProblem> },
+    /// It is a batch of appels.
+    NotAvoirs { serie: String },
+    /// It credits another exercice.
+    OtherExercice { found: i32, expected: i32 },
 }
 
 /// One thing wrong in a batch folder `verify` checks.

@@ -1,6 +1,7 @@
 //! The batch around the pure core: parallel pricing (`plan`), the run
 //! summary, and the only code that writes files (`output`).
 
+pub mod credit;
 pub mod destination;
 pub mod error;
 pub mod manifest;
