@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use rust_decimal::Decimal;
 
 use crate::batch::BatchError;
-use crate::batch::error::{AvoirRefusal, ChainProblem, VerifyProblem};
+use crate::batch::error::{AvoirRefusal, ChainProblem, PreviousProblem, VerifyProblem};
 use crate::emetteur::EmetteurError;
 use crate::files::{FileError, io_message};
 use crate::format_fr;
@@ -115,23 +115,6 @@ pub enum Error {
     Pricing { membre: String, error: PricingError },
     /// Planning, writing or verifying a batch (`crate::batch`).
     Batch(BatchError),
-    /// The previous batch given to `--after` cannot be continued.
-    Previous {
-        dir: PathBuf,
-        problem: PreviousProblem,
-    },
-}
-
-/// Why the batch a supplementary run continues (`run --after`) cannot be
-/// continued.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PreviousProblem {
-    /// It fails verification.
-    NotIntact { problems: Vec<VerifyProblem> },
-    /// Its manifest cannot be read (`reason`: the parser's, in French).
-    ManifestInvalid { reason: String },
-    /// It bills another exercice.
-    OtherExercice { found: i32, expected: i32 },
 }
 
 impl Error {
@@ -147,8 +130,7 @@ impl Error {
             | Error::Ledger { .. }
             | Error::DateHorsExercice { .. }
             | Error::ExerciceContredit { .. }
-            | Error::File(FileError::Symlink { .. })
-            | Error::Previous { .. } => exit::USAGE,
+            | Error::File(FileError::Symlink { .. }) => exit::USAGE,
             Error::Grid { .. } | Error::Emetteur { .. } => exit::GRID,
             Error::Roster { .. } => exit::ROSTER,
             Error::Io { .. } | Error::EmetteurIntrouvable { .. } | Error::File(_) => exit::IO,
@@ -315,23 +297,6 @@ impl fmt::Display for Error {
             Error::Render(e) => write!(f, "échec de la mise en page d'un appel : {e}"),
             Error::Pricing { membre, error } => pricing_message(f, membre, error),
             Error::Batch(e) => batch_message(f, e),
-            Error::Previous { dir, problem } => {
-                write!(
-                    f,
-                    "impossible de poursuivre le lot précédent « {} » : ",
-                    dir.display()
-                )?;
-                match problem {
-                    PreviousProblem::NotIntact { problems } => not_intact(f, problems),
-                    PreviousProblem::ManifestInvalid { reason } => {
-                        write!(f, "manifest.json illisible ({reason})")
-                    }
-                    PreviousProblem::OtherExercice { found, expected } => write!(
-                        f,
-                        "il porte sur l'exercice {found}, pas sur {expected} : indiquez --exercice {found}"
-                    ),
-                }
-            }
         }
     }
 }
@@ -343,7 +308,8 @@ fn batch_code(e: &BatchError) -> i32 {
         | BatchError::Destination { .. }
         | BatchError::OutputFile { .. }
         | BatchError::File(FileError::Symlink { .. })
-        | BatchError::Avoir(_) => exit::USAGE,
+        | BatchError::Avoir(_)
+        | BatchError::Previous { .. } => exit::USAGE,
         BatchError::Io { .. } | BatchError::File(_) => exit::IO,
         BatchError::Locked { .. } => exit::LOCKED,
         BatchError::Verify { .. } => exit::VERIFY,
@@ -403,6 +369,23 @@ fn batch_message(f: &mut fmt::Formatter<'_>, e: &BatchError) -> fmt::Result {
             )
         }
         BatchError::Pricing { membre, error } => pricing_message(f, membre, error),
+        BatchError::Previous { dir, problem } => {
+            write!(
+                f,
+                "impossible de poursuivre le lot précédent « {} » : ",
+                dir.display()
+            )?;
+            match problem {
+                PreviousProblem::NotIntact { problems } => not_intact(f, problems),
+                PreviousProblem::ManifestInvalid { reason } => {
+                    write!(f, "manifest.json illisible ({reason})")
+                }
+                PreviousProblem::OtherExercice { found, expected } => write!(
+                    f,
+                    "il porte sur l'exercice {found}, pas sur {expected} : indiquez --exercice {found}"
+                ),
+            }
+        }
         BatchError::Avoir(refusal) => {
             write!(f, "avoir refusé, rien n'a été écrit : {refusal}")
         }

@@ -15,7 +15,9 @@
 //! Foundations: `money`, `format_fr`, `charset`, `ident`, `xml`, `csv_out`,
 //! `reasons`, `columns`. Inputs: `roster`, `tariff`, `emetteur`, `ledger::read`. Core:
 //! `pricing`, `numbering`, `appel`, `avoir`, `summary`, `compare`.
-//! Outputs: `render`, `facturx`, `ledger`, `report`. I/O: `batch`, `files`.
+//! Outputs: `render`, `facturx`, `ledger`, `report`, `text` (the terminal's
+//! tables), `roster::rejects`. I/O: `batch` (`plan`, `output`, `verify`,
+//! `previous` for `run --after`, `credit` for `avoir`), `files`.
 //! Glue: `commands`, `cli`, `log`, `error`. Everything but the I/O and the
 //! glue does no file I/O, reads no clock and starts no thread pool.
 
@@ -52,4 +54,5 @@ pub mod summary;
 pub mod tariff;
 #[cfg(test)]
 mod testing;
+pub mod text;
 pub mod xml;

@@ -5,12 +5,13 @@
 //! Numbers are assigned before the parallel step (house rule: number first,
 //! then map in parallel, then collect in order).
 
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
 
 use crate::appel::Appel;
 use crate::money::Montant;
 use crate::pricing::Priced;
 use crate::roster::Member;
+use crate::tariff::Grid;
 
 /// What every appel of a batch shares.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,6 +22,31 @@ pub struct Emission {
     pub mention_tva: Option<String>,
     /// Number of the first appel (1 for a main batch).
     pub premier_numero: u32,
+}
+
+impl Emission {
+    /// The emission of a batch of `grid`'s exercice dated `date_emission`,
+    /// due `delai_jours` later (the issuer's payment delay), numbered from
+    /// `premier_numero`.
+    #[must_use]
+    pub fn of_batch(
+        grid: &Grid,
+        delai_jours: u32,
+        date_emission: NaiveDate,
+        premier_numero: u32,
+    ) -> Emission {
+        // The issuer file allows at most 90 days: always a date.
+        let date_echeance = date_emission
+            .checked_add_days(Days::new(u64::from(delai_jours)))
+            .unwrap_or(date_emission);
+        Emission {
+            exercice: grid.exercice,
+            date_emission,
+            date_echeance,
+            mention_tva: grid.mention_tva.clone(),
+            premier_numero,
+        }
+    }
 }
 
 /// Formats appel number `n` of `exercice`.

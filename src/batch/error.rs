@@ -46,9 +46,27 @@ pub enum BatchError {
     Report(ReportError),
     /// A credit note (`cotisations avoir`) that cannot be issued.
     Avoir(AvoirRefusal),
+    /// The batch a supplementary run continues (`run --after`) cannot be
+    /// continued.
+    Previous {
+        dir: PathBuf,
+        problem: PreviousProblem,
+    },
     /// A member that cannot be priced (a quantity × price that does not
     /// fit: validation refuses it first).
     Pricing { membre: String, error: PricingError },
+}
+
+/// Why the batch a supplementary run continues (`run --after`) cannot be
+/// continued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PreviousProblem {
+    /// It fails verification.
+    NotIntact { problems: Vec<VerifyProblem> },
+    /// Its manifest cannot be read (`reason`: the parser's, in French).
+    ManifestInvalid { reason: String },
+    /// It bills another exercice.
+    OtherExercice { found: i32, expected: i32 },
 }
 
 /// Why `cotisations avoir` refuses; nothing is written then.

@@ -7,6 +7,7 @@ pub mod error;
 pub mod manifest;
 pub mod output;
 pub mod plan;
+pub mod previous;
 pub mod verify;
 
 pub use error::BatchError;

@@ -2,12 +2,9 @@
 //! line, to answer a mayor on the phone. Goes through the same validation
 //! and pricing as the batch, so the answer is the appel they will get.
 
-use std::fmt::Write as _;
-
 use crate::cli::QuoteArgs;
 use crate::error::Error;
-use crate::format_fr;
-use crate::pricing::{Priced, price};
+use crate::pricing::price;
 use crate::roster::read::{Encoding, RawRecord, RawRoster};
 use crate::roster::validate;
 
@@ -62,45 +59,5 @@ pub fn run(args: &QuoteArgs) -> Result<(), Error> {
         membre: "devis".into(),
         error,
     })?;
-    crate::log::print_stdout(&render(&priced, grid.mention_tva.as_deref()))
-}
-
-/// The quote as text.
-#[must_use]
-pub fn render(p: &Priced, mention_tva: Option<&str>) -> String {
-    let mut s = String::new();
-    let _ = writeln!(s, "Tranche {} — {}", p.placement.tranche, p.placement.motif);
-    if p.lignes.is_empty() {
-        let _ = writeln!(s, "Aucun service souscrit : rien à facturer.");
-        return s;
-    }
-    let w = p
-        .lignes
-        .iter()
-        .map(|l| l.libelle.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(70);
-    for l in &p.lignes {
-        let label: String = l.libelle.chars().take(w).collect();
-        let pad = w.saturating_sub(label.chars().count());
-        let _ = writeln!(
-            s,
-            "  {label}{}  {:>6} {:<12} × {:>12} = {:>14}",
-            " ".repeat(pad),
-            format_fr::quantite(l.quantite),
-            l.unite,
-            format_fr::montant(l.prix_unitaire),
-            format_fr::montant(l.montant_ht)
-        );
-    }
-    let _ = writeln!(s, "Total HT      : {}", format_fr::montant(p.totaux.ht));
-    let _ = writeln!(s, "TVA           : {}", format_fr::montant(p.totaux.tva));
-    let _ = writeln!(s, "Total à payer : {}", format_fr::montant(p.totaux.ttc));
-    if let Some(m) = mention_tva
-        && p.totaux.tva.is_zero()
-    {
-        let _ = writeln!(s, "{m}");
-    }
-    s
+    crate::log::print_stdout(&crate::text::quote(&priced, grid.mention_tva.as_deref()))
 }

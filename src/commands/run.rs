@@ -1,22 +1,19 @@
 //! `cotisations run`: the annual batch, from the input files to the
 //! published output folder.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use chrono::{Datelike, Days, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 
 use crate::batch::destination::{OutputLock, check_destination};
-use crate::batch::manifest::{
-    DejaFacture, Entree, Entrees, MANIFEST_FILE, Manifest, Options, sha256_hex,
-};
+use crate::batch::manifest::{Entree, Entrees, Options, sha256_hex};
 use crate::batch::output::{Batch, Extras, OutputOptions, PdfFormat};
 use crate::batch::write_batch;
 use crate::cli::{CsvEncodingArg, CsvFormatArg, PdfFormatArg, ProfilArg, RunArgs, RunOptions};
-use crate::csv_out::{self, Encoding};
+use crate::csv_out::Encoding;
 use crate::emetteur::Emetteur;
-use crate::error::{Error, PreviousProblem, exit};
+use crate::error::{Error, exit};
 use crate::facturx::Profile;
 use crate::files;
 use crate::ledger::CsvFormat;
@@ -24,49 +21,10 @@ use crate::log::Log;
 use crate::numbering::Emission;
 use crate::render::Renderer;
 use crate::roster::Member;
-use crate::roster::{RosterError, RosterErrorKind, Validated};
+use crate::roster::Validated;
 use crate::tariff::Grid;
 
 use super::{date_option, decode_grid, emetteur_path, read_emetteur, validate_roster};
-
-/// What a supplementary run inherits from the previous batch.
-pub(crate) struct Previous {
-    first_rank: u32,
-    billed: Vec<DejaFacture>,
-}
-
-fn load_previous(dir: &Path, exercice: i32) -> Result<Previous, Error> {
-    let previous = |problem: PreviousProblem| Error::Previous {
-        dir: dir.to_path_buf(),
-        problem,
-    };
-    // A supplementary run continues only a batch that is whole and intact.
-    crate::batch::verify::verify_dir(dir).map_err(|e| match e {
-        crate::batch::BatchError::Verify { problems, .. } => {
-            previous(PreviousProblem::NotIntact { problems })
-        }
-        other => other.into(),
-    })?;
-    let manifest = Manifest::parse(&files::read_input(
-        &dir.join(MANIFEST_FILE),
-        files::MAX_LEDGER_BYTES,
-    )?)
-    .map_err(|reason| previous(PreviousProblem::ManifestInvalid { reason }))?;
-    if manifest.exercice != exercice {
-        return Err(previous(PreviousProblem::OtherExercice {
-            found: manifest.exercice,
-            expected: exercice,
-        }));
-    }
-    let count = u32::try_from(manifest.appels.len()).unwrap_or(u32::MAX);
-    let first_rank = manifest.options.premier_rang.saturating_add(count);
-    let mut billed = manifest.deja_factures;
-    billed.extend(manifest.appels.into_iter().map(|a| DejaFacture {
-        membre_id: a.membre_id,
-        numero: a.numero,
-    }));
-    Ok(Previous { first_rank, billed })
-}
 
 /// The CSV encoding `--csv-encodage` names.
 pub(crate) fn encoding(arg: CsvEncodingArg) -> Encoding {
@@ -75,37 +33,6 @@ pub(crate) fn encoding(arg: CsvEncodingArg) -> Encoding {
         CsvEncodingArg::Utf8Bom => Encoding::Utf8Bom,
         CsvEncodingArg::Windows1252 => Encoding::Windows1252,
     }
-}
-
-/// `rejects.csv`: one line per rejected roster row, with every reason.
-fn rejects_csv(errors: &[RosterError], ids: &HashMap<u64, String>, encoding: Encoding) -> Vec<u8> {
-    let mut by_line: Vec<(u64, Vec<String>)> = Vec::new();
-    for e in errors {
-        let reason = match &e.column {
-            Some((n, name)) => format!("colonne {n} « {name} » : {}", e.kind),
-            None => e.kind.to_string(),
-        };
-        match by_line.last_mut() {
-            Some((line, reasons)) if *line == e.line => reasons.push(reason),
-            _ => by_line.push((e.line, vec![reason])),
-        }
-    }
-    let rows = std::iter::once(["ligne".to_string(), "id".into(), "motifs".into()]).chain(
-        by_line.into_iter().map(|(line, reasons)| {
-            let id = ids.get(&line).map_or("", String::as_str);
-            [
-                line.to_string(),
-                csv_out::text(id).into_owned(),
-                csv_out::text(&reasons.join(" | ")).into_owned(),
-            ]
-        }),
-    );
-    let rows: Vec<[String; 3]> = rows.collect();
-    csv_out::to_bytes(
-        b';',
-        encoding,
-        rows.iter().map(|r| r.iter().map(String::as_str)),
-    )
 }
 
 /// Most threads `--threads` accepts: far more than the machines the
@@ -122,7 +49,7 @@ pub(crate) struct Prepared {
     pub(crate) rows_read: usize,
     pub(crate) rejected_rows: usize,
     pub(crate) rejects: Option<Vec<u8>>,
-    pub(crate) previous: Option<Previous>,
+    pub(crate) previous: Option<crate::batch::previous::Previous>,
     pub(crate) emission: Emission,
     pub(crate) csv_format: CsvFormat,
     pub(crate) csv_encoding: Encoding,
@@ -163,52 +90,6 @@ fn read_grid(o: &RunOptions) -> Result<(Vec<u8>, Grid), Error> {
         });
     }
     Ok((grid_bytes, grid))
-}
-
-/// A supplementary batch: the members the previous batches billed are
-/// rejected, each with the number of its appel.
-fn reject_already_billed(v: &mut Validated, p: &Previous) {
-    let billed: HashMap<&str, &str> = p
-        .billed
-        .iter()
-        .map(|b| (b.membre_id.as_str(), b.numero.as_str()))
-        .collect();
-    v.members.retain(|m| match billed.get(m.id.as_str()) {
-        Some(numero) => {
-            v.rejected_ids.insert(m.line, m.id.clone());
-            v.errors.push(RosterError {
-                line: m.line,
-                column: None,
-                kind: RosterErrorKind::AlreadyBilled {
-                    id: m.id.clone(),
-                    numero: (*numero).to_string(),
-                },
-            });
-            false
-        }
-        None => true,
-    });
-    v.errors.sort_by_key(|e| e.line);
-}
-
-/// The numbering and dates of the batch's appels.
-fn emission(
-    grid: &Grid,
-    emetteur: &Emetteur,
-    date_emission: NaiveDate,
-    previous: Option<&Previous>,
-) -> Emission {
-    // A delay the issuer file validated (at most 90 days): always a date.
-    let date_echeance = date_emission
-        .checked_add_days(Days::new(u64::from(emetteur.delai_paiement_jours)))
-        .unwrap_or(date_emission);
-    Emission {
-        exercice: grid.exercice,
-        date_emission,
-        date_echeance,
-        mention_tva: grid.mention_tva.clone(),
-        premier_numero: previous.map_or(1, |p| p.first_rank),
-    }
 }
 
 /// The formats of the ledger and of the PDFs the options ask for.
@@ -260,11 +141,11 @@ pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
     let mut validated = validated;
 
     let previous = match &o.after {
-        Some(dir) => Some(load_previous(dir, exercice)?),
+        Some(dir) => Some(crate::batch::previous::load(dir, exercice)?),
         None => None,
     };
     if let Some(p) = &previous {
-        reject_already_billed(&mut validated, p);
+        crate::batch::previous::reject_billed(&mut validated, p);
     }
     let Validated {
         members,
@@ -285,9 +166,14 @@ pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
     }
     let rejects = o
         .skip_invalid
-        .then(|| rejects_csv(&errors, &ids, encoding(o.csv_encodage)));
+        .then(|| crate::roster::rejects::rejects_csv(&errors, &ids, encoding(o.csv_encodage)));
 
-    let emission = emission(&grid, &emetteur, date_emission, previous.as_ref());
+    let emission = Emission::of_batch(
+        &grid,
+        emetteur.delai_paiement_jours,
+        date_emission,
+        previous.as_ref().map_or(1, |p| p.first_rank),
+    );
     let csv_encoding = encoding(o.csv_encodage);
     let (csv_format, pdf_format) = formats(o);
     Ok(Prepared {

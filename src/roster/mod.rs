@@ -7,6 +7,7 @@
 //! Knows item codes and quantity rules from the grid, never prices.
 
 pub mod read;
+pub mod rejects;
 pub mod validate;
 
 use rust_decimal::Decimal;

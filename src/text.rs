@@ -1,0 +1,224 @@
+//! The terminal's text renderings: the grid as tables (`cotisations
+//! tarifs`, to check it against the board's deliberation) and one member's
+//! quote (`cotisations quote`). Pure: text in, text out; the commands print.
+
+use std::fmt::Write as _;
+
+use crate::format_fr;
+use crate::pricing::Priced;
+use crate::tariff::{Grid, Pricing, Prorata};
+
+fn pad(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    format!("{s}{}", " ".repeat(width.saturating_sub(n)))
+}
+
+fn pad_left(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    format!("{}{s}", " ".repeat(width.saturating_sub(n)))
+}
+
+/// The grid as plain-text tables.
+#[must_use]
+pub fn grid_tables(grid: &Grid) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{}", grid.titre);
+    if !grid.annexe.is_empty() {
+        let _ = writeln!(s, "{}", grid.annexe);
+    }
+    tranches(&mut s, grid);
+    per_tranche_prices(&mut s, grid);
+    unit_prices(&mut s, grid);
+    rules(&mut s, grid);
+    settings(&mut s, grid);
+    s
+}
+
+/// The tiers and their thresholds.
+fn tranches(s: &mut String, grid: &Grid) {
+    let _ = writeln!(s, "\nTranches");
+    for t in grid.tranches() {
+        let _ = writeln!(
+            s,
+            "  T{}  population ≥ {:>8}  agents ≥ {:>4}  {}",
+            t.numero,
+            format_fr::integer(u64::from(t.population_min)),
+            format_fr::integer(u64::from(t.agents_min)),
+            t.libelle
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  Collectivités non affiliées : tranche {}",
+        grid.tranche_non_affiliee()
+    );
+}
+
+/// The items priced per tranche, one column per tranche.
+fn per_tranche_prices(s: &mut String, grid: &Grid) {
+    let per_tranche: Vec<_> = grid
+        .items()
+        .iter()
+        .filter_map(|i| match &i.pricing {
+            Pricing::PerTranche(p) => Some((i, p)),
+            _ => None,
+        })
+        .collect();
+    if !per_tranche.is_empty() {
+        let _ = writeln!(s, "\nPrix par tranche (€)");
+        let w = per_tranche
+            .iter()
+            .map(|(i, _)| i.code.chars().count())
+            .max()
+            .unwrap_or(0);
+        let mut header = format!("  {}", pad("code", w));
+        for t in grid.tranches() {
+            let _ = write!(header, " {:>10}", format!("T{}", t.numero));
+        }
+        let _ = writeln!(s, "{header}");
+        for (item, prices) in &per_tranche {
+            let mut row = format!("  {}", pad(&item.code, w));
+            for p in *prices {
+                let _ = write!(row, " {}", pad_left(&format_fr::nombre_2(p.decimal()), 10));
+            }
+            let _ = writeln!(s, "{row}   {}", item.libelle);
+        }
+    }
+}
+
+/// The items priced per unit, or on quotation.
+fn unit_prices(s: &mut String, grid: &Grid) {
+    let others: Vec<_> = grid
+        .items()
+        .iter()
+        .filter(|i| !matches!(i.pricing, Pricing::PerTranche(_)))
+        .collect();
+    if !others.is_empty() {
+        let _ = writeln!(s, "\nPrix unitaires");
+        let w = others
+            .iter()
+            .map(|i| i.code.chars().count())
+            .max()
+            .unwrap_or(0);
+        for i in others {
+            let price = match &i.pricing {
+                Pricing::Unit(p) => format!("{} / {}", format_fr::montant(*p), i.unite),
+                _ => "sur devis".to_string(),
+            };
+            let _ = writeln!(
+                s,
+                "  {}  {}  {}",
+                pad(&i.code, w),
+                pad_left(&price, 26),
+                i.libelle
+            );
+        }
+    }
+}
+
+/// The exclusions and requirements between items.
+fn rules(s: &mut String, grid: &Grid) {
+    let rules: Vec<String> = grid
+        .items()
+        .iter()
+        .enumerate()
+        .flat_map(|(idx, i)| {
+            let mut r = Vec::new();
+            for &e in &i.exclut {
+                if e > idx {
+                    r.push(format!("  {} et {} s'excluent", i.code, grid.item(e).code));
+                }
+            }
+            if !i.requiert_un_de.is_empty() {
+                let list: Vec<&str> = i
+                    .requiert_un_de
+                    .iter()
+                    .map(|&x| grid.item(x).code.as_str())
+                    .collect();
+                r.push(format!(
+                    "  {} nécessite l'un de : {}",
+                    i.code,
+                    list.join(", ")
+                ));
+            }
+            r
+        })
+        .collect();
+    if !rules.is_empty() {
+        let _ = writeln!(s, "\nRègles");
+        for r in rules {
+            let _ = writeln!(s, "{r}");
+        }
+    }
+}
+
+/// The VAT mention, the threshold, the proration and Chorus Pro rules.
+fn settings(s: &mut String, grid: &Grid) {
+    if let Some(m) = &grid.mention_tva {
+        let _ = writeln!(s, "\nMention TVA : {m}");
+    }
+    let _ = writeln!(
+        s,
+        "Seuil de mise en recouvrement : {}",
+        format_fr::montant(grid.seuil_recouvrement)
+    );
+    let _ = writeln!(
+        s,
+        "Adhésion en cours d'année : {}",
+        match grid.prorata {
+            Prorata::Mois =>
+                "articles annuels au prorata des mois restants, mois d'adhésion compris",
+            Prorata::Jour =>
+                "articles annuels au prorata des jours restants, jour d'adhésion compris",
+            Prorata::Aucun => "articles annuels facturés pour l'année entière",
+        }
+    );
+    for (label, list) in [
+        ("numéro d'engagement", &grid.engagement_obligatoire),
+        ("code service", &grid.code_service_obligatoire),
+    ] {
+        if !list.is_empty() {
+            let _ = writeln!(s, "Chorus Pro, {label} exigé pour : {}", list.join(", "));
+        }
+    }
+}
+
+/// The quote as text.
+#[must_use]
+pub fn quote(p: &Priced, mention_tva: Option<&str>) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Tranche {} — {}", p.placement.tranche, p.placement.motif);
+    if p.lignes.is_empty() {
+        let _ = writeln!(s, "Aucun service souscrit : rien à facturer.");
+        return s;
+    }
+    let w = p
+        .lignes
+        .iter()
+        .map(|l| l.libelle.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(70);
+    for l in &p.lignes {
+        let label: String = l.libelle.chars().take(w).collect();
+        let pad = w.saturating_sub(label.chars().count());
+        let _ = writeln!(
+            s,
+            "  {label}{}  {:>6} {:<12} × {:>12} = {:>14}",
+            " ".repeat(pad),
+            format_fr::quantite(l.quantite),
+            l.unite,
+            format_fr::montant(l.prix_unitaire),
+            format_fr::montant(l.montant_ht)
+        );
+    }
+    let _ = writeln!(s, "Total HT      : {}", format_fr::montant(p.totaux.ht));
+    let _ = writeln!(s, "TVA           : {}", format_fr::montant(p.totaux.tva));
+    let _ = writeln!(s, "Total à payer : {}", format_fr::montant(p.totaux.ttc));
+    if let Some(m) = mention_tva
+        && p.totaux.tva.is_zero()
+    {
+        let _ = writeln!(s, "{m}");
+    }
+    s
+}
