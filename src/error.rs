@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use rust_decimal::Decimal;
 
 use crate::batch::BatchError;
-use crate::batch::error::{AvoirRefusal, ChainProblem, PreviousProblem, VerifyProblem};
+use crate::batch::error::{
+    AvoirRefusal, ChainProblem, FileRefusal, PreviousProblem, Refusal, VerifyProblem,
+};
 use crate::emetteur::EmetteurError;
 use crate::files::{FileError, io_message};
 use crate::format_fr;
@@ -590,6 +592,81 @@ impl fmt::Display for AvoirRefusal {
                         "il porte sur l'exercice {found}, pas sur {expected} : chaque exercice a sa propre série d'avoirs"
                     ),
                 }
+            }
+        }
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::NotASubfolder => write!(
+                f,
+                "ce n'est pas un dossier à part entière : indiquez un sous-dossier, par exemple lots/2027"
+            ),
+            Refusal::HoldsCurrentFolder => write!(
+                f,
+                "c'est le dossier courant ou l'un de ses parents : indiquez un sous-dossier, par exemple lots/2027"
+            ),
+            Refusal::HoldsInput { input } => write!(
+                f,
+                "il contient le fichier d'entrée « {} » : le lot doit aller dans un dossier à part, par exemple lots/2027",
+                input.display()
+            ),
+            Refusal::InsideBatch { batch } => write!(
+                f,
+                "il se trouve dans le lot « {} » : un lot ne se range pas dans un autre ; choisissez un dossier à côté",
+                batch.display()
+            ),
+            Refusal::ForeignFiles { files, more } => {
+                let list = files
+                    .iter()
+                    .map(|f| format!("« {f} »"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let more = if *more > 0 {
+                    format!(" et {more} autre{}", if *more > 1 { "s" } else { "" })
+                } else {
+                    String::new()
+                };
+                write!(
+                    f,
+                    "il contient des fichiers que ce programme n'a pas écrits ({list}{more}) : il ne sera ni vidé ni remplacé, même avec --force ; choisissez un dossier vide ou nouveau"
+                )
+            }
+            Refusal::NotAFolder => write!(
+                f,
+                "c'est un fichier, pas un dossier : indiquez le chemin d'un dossier (il sera créé s'il n'existe pas)"
+            ),
+            Refusal::IssuedAvoir => write!(
+                f,
+                "il contient un avoir émis, qui n'est jamais remplacé : choisissez un autre dossier"
+            ),
+        }
+    }
+}
+
+impl fmt::Display for FileRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FileRefusal::Exists => write!(
+                f,
+                "il existe déjà : choisissez un autre nom, ou ajoutez --force pour le remplacer"
+            ),
+            FileRefusal::IsInput => write!(
+                f,
+                "c'est l'un des fichiers lus par la commande, qui ne doit pas être écrasé : choisissez un autre nom"
+            ),
+            FileRefusal::InsideBatch { batch } => write!(
+                f,
+                "il se trouve dans le lot « {} », qui ne doit pas être modifié : choisissez un fichier hors du lot",
+                batch.display()
+            ),
+            FileRefusal::NotAFile => {
+                write!(
+                    f,
+                    "ce n'est pas un fichier ordinaire : choisissez un autre nom"
+                )
             }
         }
     }

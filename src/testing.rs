@@ -129,10 +129,10 @@ pub(crate) fn embedded_xml(pdf: &[u8]) -> Option<String> {
 
 /// A batch manifest of one appel (1 119,90 €, an établissement public).
 pub(crate) fn manifest() -> crate::batch::manifest::Manifest {
+    use crate::batch::manifest::PdfFormat;
     use crate::batch::manifest::{
         AppelEntry, Destinataire, Entree, Entrees, FORMAT, Manifest, Options,
     };
-    use crate::batch::output::PdfFormat;
     use crate::csv_out::{CsvFormat, Encoding};
     use crate::money::Montant;
     let date = |month, day| NaiveDate::from_ymd_opt(2027, month, day).unwrap();

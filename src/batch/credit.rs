@@ -16,9 +16,9 @@ use super::destination::{Existing, OutputLock, check_destination, remove_stale};
 use super::error::{AvoirRefusal, BatchError, ChainProblem};
 use super::manifest::{
     AVOIRS_DIR, AppelEntry, DejaCredite, DossierManifest, Entree, Entrees, FORMAT, Fichier,
-    MANIFEST_FILE, Manifest, Options, SERIE_APPELS, sha256_hex,
+    MANIFEST_FILE, Manifest, Options, PdfFormat, SERIE_APPELS, sha256_hex,
 };
-use super::output::{self, LEDGER_FILE, PdfFormat, SUMMARY_FILE};
+use super::output::{self, LEDGER_FILE, SUMMARY_FILE};
 use super::verify::verify_folder;
 use crate::appel::Appel;
 use crate::avoir::{self, Avoir, Credited};

@@ -15,84 +15,15 @@
 //!   removed, then its folders if they are empty.
 
 use std::collections::BTreeSet;
-use std::fmt;
 use std::fs::{self, File};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Component, Path, PathBuf};
 
-use super::error::BatchError;
+use super::error::{BatchError, FileRefusal, Refusal};
 use crate::files::{self, FileError};
 
 use super::manifest::{MANIFEST_FILE, SERIE_APPELS};
-
-/// Why a folder cannot receive a batch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refusal {
-    /// `/`, `.`, `..`: not a folder of its own.
-    NotASubfolder,
-    /// It is the current folder or one of its parents.
-    HoldsCurrentFolder,
-    /// It is, or holds, the folder of this input file.
-    HoldsInput { input: PathBuf },
-    /// It lies inside a batch folder (a `manifest.json` above it).
-    InsideBatch { batch: PathBuf },
-    /// It holds files this program did not write (first few listed).
-    ForeignFiles { files: Vec<String>, more: usize },
-    /// It holds a folder of credit notes, which is never replaced.
-    IssuedAvoir,
-    /// It is a file, not a folder.
-    NotAFolder,
-}
-
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Refusal::NotASubfolder => write!(
-                f,
-                "ce n'est pas un dossier à part entière : indiquez un sous-dossier, par exemple lots/2027"
-            ),
-            Refusal::HoldsCurrentFolder => write!(
-                f,
-                "c'est le dossier courant ou l'un de ses parents : indiquez un sous-dossier, par exemple lots/2027"
-            ),
-            Refusal::HoldsInput { input } => write!(
-                f,
-                "il contient le fichier d'entrée « {} » : le lot doit aller dans un dossier à part, par exemple lots/2027",
-                input.display()
-            ),
-            Refusal::InsideBatch { batch } => write!(
-                f,
-                "il se trouve dans le lot « {} » : un lot ne se range pas dans un autre ; choisissez un dossier à côté",
-                batch.display()
-            ),
-            Refusal::ForeignFiles { files, more } => {
-                let list = files
-                    .iter()
-                    .map(|f| format!("« {f} »"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let more = if *more > 0 {
-                    format!(" et {more} autre{}", if *more > 1 { "s" } else { "" })
-                } else {
-                    String::new()
-                };
-                write!(
-                    f,
-                    "il contient des fichiers que ce programme n'a pas écrits ({list}{more}) : il ne sera ni vidé ni remplacé, même avec --force ; choisissez un dossier vide ou nouveau"
-                )
-            }
-            Refusal::NotAFolder => write!(
-                f,
-                "c'est un fichier, pas un dossier : indiquez le chemin d'un dossier (il sera créé s'il n'existe pas)"
-            ),
-            Refusal::IssuedAvoir => write!(
-                f,
-                "il contient un avoir émis, qui n'est jamais remplacé : choisissez un autre dossier"
-            ),
-        }
-    }
-}
 
 /// What an existing output location holds.
 #[derive(Debug)]
@@ -313,45 +244,6 @@ pub fn check_destination(
             path: out.to_path_buf(),
         }),
         other => Ok(other),
-    }
-}
-
-/// Why a single output file (`compare --csv`) cannot be written.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FileRefusal {
-    /// It exists, and `--force` was not given.
-    Exists,
-    /// It is one of the command's input files.
-    IsInput,
-    /// It is a file of a batch folder.
-    InsideBatch { batch: PathBuf },
-    /// It exists but is not a regular file.
-    NotAFile,
-}
-
-impl fmt::Display for FileRefusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FileRefusal::Exists => write!(
-                f,
-                "il existe déjà : choisissez un autre nom, ou ajoutez --force pour le remplacer"
-            ),
-            FileRefusal::IsInput => write!(
-                f,
-                "c'est l'un des fichiers lus par la commande, qui ne doit pas être écrasé : choisissez un autre nom"
-            ),
-            FileRefusal::InsideBatch { batch } => write!(
-                f,
-                "il se trouve dans le lot « {} », qui ne doit pas être modifié : choisissez un fichier hors du lot",
-                batch.display()
-            ),
-            FileRefusal::NotAFile => {
-                write!(
-                    f,
-                    "ce n'est pas un fichier ordinaire : choisissez un autre nom"
-                )
-            }
-        }
     }
 }
 

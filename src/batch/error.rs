@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 use rust_decimal::Decimal;
 
-use super::destination::{FileRefusal, Refusal};
 use crate::avoir::AvoirError;
 use crate::csv_out::CsvFormat;
 use crate::files::FileError;
@@ -15,6 +14,38 @@ use crate::money::Montant;
 use crate::pricing::PricingError;
 use crate::render::RenderError;
 use crate::report::ReportError;
+
+/// Why a folder cannot receive a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// `/`, `.`, `..`: not a folder of its own.
+    NotASubfolder,
+    /// It is the current folder or one of its parents.
+    HoldsCurrentFolder,
+    /// It is, or holds, the folder of this input file.
+    HoldsInput { input: PathBuf },
+    /// It lies inside a batch folder (a `manifest.json` above it).
+    InsideBatch { batch: PathBuf },
+    /// It holds files this program did not write (first few listed).
+    ForeignFiles { files: Vec<String>, more: usize },
+    /// It holds a folder of credit notes, which is never replaced.
+    IssuedAvoir,
+    /// It is a file, not a folder.
+    NotAFolder,
+}
+
+/// Why a single output file (`compare --csv`) cannot be written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileRefusal {
+    /// It exists, and `--force` was not given.
+    Exists,
+    /// It is one of the command's input files.
+    IsInput,
+    /// It is a file of a batch folder.
+    InsideBatch { batch: PathBuf },
+    /// It exists but is not a regular file.
+    NotAFile,
+}
 
 /// What stops a batch from being planned, written or verified.
 #[derive(Debug)]

@@ -17,8 +17,8 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::batch::output::PdfFormat;
 use crate::csv_out::{CsvFormat, Encoding};
+use crate::facturx::Profile;
 use crate::money::Montant;
 use crate::roster::MemberKind;
 
@@ -296,6 +296,34 @@ impl Coded for Encoding {
     }
     fn from_code(code: &str) -> Option<Self> {
         Encoding::from_code(code)
+    }
+}
+
+/// What kind of PDF each appel is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PdfFormat {
+    /// PDF/A-3 with the embedded Factur-X XML.
+    FacturX(Profile),
+    /// A plain PDF.
+    Plain,
+}
+
+impl PdfFormat {
+    /// Every format.
+    pub const ALL: [PdfFormat; 3] = [
+        PdfFormat::FacturX(Profile::En16931),
+        PdfFormat::FacturX(Profile::Basic),
+        PdfFormat::Plain,
+    ];
+
+    /// The name recorded in the manifest.
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            PdfFormat::FacturX(Profile::En16931) => "facturx-en16931",
+            PdfFormat::FacturX(Profile::Basic) => "facturx-basic",
+            PdfFormat::Plain => "pdf",
+        }
     }
 }
 

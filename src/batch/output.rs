@@ -16,7 +16,6 @@ use super::error::BatchError;
 use crate::appel::Appel;
 use crate::csv_out::Encoding;
 use crate::emetteur::Emetteur;
-use crate::facturx::Profile;
 use crate::ledger::{CsvFormat, LedgerWriter};
 use crate::render::Renderer;
 
@@ -26,7 +25,7 @@ use super::destination::parent_of;
 use super::destination::{Existing, beside, check_destination, remove_replaced, remove_stale};
 use super::manifest::{
     AppelEntry, DejaFacture, Destinataire, Entrees, FORMAT, Fichier, MANIFEST_FILE, Manifest,
-    Options, hex, sha256_hex,
+    Options, PdfFormat, hex, sha256_hex,
 };
 use super::plan::{outcome, ranks};
 use super::summary::{Summary, SummaryBuilder};
@@ -50,34 +49,6 @@ pub struct OutputOptions {
     /// Encoding of every CSV file of the batch.
     pub csv_encoding: Encoding,
     pub pdf: PdfFormat,
-}
-
-/// What kind of PDF each appel is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PdfFormat {
-    /// PDF/A-3 with the embedded Factur-X XML.
-    FacturX(Profile),
-    /// A plain PDF.
-    Plain,
-}
-
-impl PdfFormat {
-    /// Every format.
-    pub const ALL: [PdfFormat; 3] = [
-        PdfFormat::FacturX(Profile::En16931),
-        PdfFormat::FacturX(Profile::Basic),
-        PdfFormat::Plain,
-    ];
-
-    /// The name recorded in the manifest.
-    #[must_use]
-    pub fn code(self) -> &'static str {
-        match self {
-            PdfFormat::FacturX(Profile::En16931) => "facturx-en16931",
-            PdfFormat::FacturX(Profile::Basic) => "facturx-basic",
-            PdfFormat::Plain => "pdf",
-        }
-    }
 }
 
 /// Extra files of a batch, already rendered by the caller.
@@ -845,7 +816,7 @@ mod tests {
                 },
                 options: Options {
                     format_csv: crate::csv_out::CsvFormat::Francais,
-                    format_pdf: PdfFormat::FacturX(Profile::En16931),
+                    format_pdf: PdfFormat::FacturX(crate::facturx::Profile::En16931),
                     premier_rang: 1,
                     apres: Some("\n  \"appels\": []".into()),
                     ignorer_invalides: false,

@@ -7,8 +7,9 @@ use std::path::{Path, PathBuf};
 use chrono::{Datelike, NaiveDate};
 
 use crate::batch::destination::{OutputLock, check_destination};
+use crate::batch::manifest::PdfFormat;
 use crate::batch::manifest::{Entree, Entrees, Options, sha256_hex};
-use crate::batch::output::{Batch, Extras, OutputOptions, PdfFormat};
+use crate::batch::output::{Batch, Extras, OutputOptions};
 use crate::batch::write_batch;
 use crate::cli::{CsvEncodingArg, CsvFormatArg, PdfFormatArg, ProfilArg, RunArgs, RunOptions};
 use crate::csv_out::Encoding;

@@ -14,6 +14,7 @@ mod cron;
 mod csv_files;
 mod grid_errors;
 mod inputs;
+mod layers;
 mod readme;
 mod report;
 mod roster_errors;
