@@ -130,10 +130,6 @@ pub fn cii_xml_avoir(
 }
 
 /// The XML of an appel (`correction` is `None`) or of a credit note.
-#[allow(
-    clippy::too_many_lines,
-    reason = "one linear document, element after element"
-)]
 fn cii(
     appel: &Appel,
     correction: Option<&Correction>,
@@ -150,6 +146,23 @@ fn cii(
         r#" xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100""#,
         r#" xmlns:udt="urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100">"#
     ));
+    document(&mut x, appel, correction, emetteur, profile);
+    x.push_str("</rsm:ExchangedDocument><rsm:SupplyChainTradeTransaction>");
+    line_items(&mut x, appel, profile);
+    agreement(&mut x, appel, emetteur, profile);
+    settlement(&mut x, appel, correction, emetteur, profile);
+    x.push_str("</ram:ApplicableHeaderTradeSettlement></rsm:SupplyChainTradeTransaction></rsm:CrossIndustryInvoice>\n");
+    x
+}
+
+/// The context (the profile) and the document: number, type, date, notes.
+fn document(
+    x: &mut String,
+    appel: &Appel,
+    correction: Option<&Correction>,
+    emetteur: &Emetteur,
+    profile: Profile,
+) {
     let _ = write!(
         x,
         "<rsm:ExchangedDocumentContext><ram:GuidelineSpecifiedDocumentContextParameter><ram:ID>{}</ram:ID></ram:GuidelineSpecifiedDocumentContextParameter></rsm:ExchangedDocumentContext>",
@@ -187,9 +200,10 @@ fn cii(
             );
         }
     }
-    x.push_str("</rsm:ExchangedDocument><rsm:SupplyChainTradeTransaction>");
+}
 
-    // One line item per appel line.
+/// One line item per appel line.
+fn line_items(x: &mut String, appel: &Appel, profile: Profile) {
     let exempt = appel.totaux.tva.is_zero();
     for (i, l) in appel.lignes.iter().enumerate() {
         let _ = write!(
@@ -200,9 +214,9 @@ fn cii(
         // BT-155, the seller's item identifier: not in the BASIC profile.
         x.push_str("<ram:SpecifiedTradeProduct>");
         if profile == Profile::En16931 {
-            element(&mut x, "SellerAssignedID", &l.code);
+            element(x, "SellerAssignedID", &l.code);
         }
-        element(&mut x, "Name", &l.libelle);
+        element(x, "Name", &l.libelle);
         x.push_str("</ram:SpecifiedTradeProduct>");
         let _ = write!(
             x,
@@ -216,27 +230,29 @@ fn cii(
             quantity(l.quantite)
         );
         x.push_str("<ram:SpecifiedLineTradeSettlement>");
-        tax_line(&mut x, l.taux_tva, exempt);
-        line_allowance(&mut x, l);
+        tax_line(x, l.taux_tva, exempt);
+        line_allowance(x, l);
         let _ = write!(
             x,
             "<ram:SpecifiedTradeSettlementLineMonetarySummation><ram:LineTotalAmount>{}</ram:LineTotalAmount></ram:SpecifiedTradeSettlementLineMonetarySummation></ram:SpecifiedLineTradeSettlement></ram:IncludedSupplyChainTradeLineItem>",
             amount(l.montant_ht)
         );
     }
+}
 
-    // Seller and buyer.
+/// Seller and buyer, and the buyer's references (code service, engagement).
+fn agreement(x: &mut String, appel: &Appel, emetteur: &Emetteur, profile: Profile) {
     x.push_str("<ram:ApplicableHeaderTradeAgreement>");
     let m = &appel.membre;
     if !m.code_service.is_empty() {
-        element(&mut x, "BuyerReference", &m.code_service);
+        element(x, "BuyerReference", &m.code_service);
     }
-    trade_party(&mut x, "Seller", &emetteur.nom, &digits(&emetteur.siret));
+    trade_party(x, "Seller", &emetteur.nom, &digits(&emetteur.siret));
     if profile == Profile::En16931 && (!emetteur.telephone.is_empty() || !emetteur.email.is_empty())
     {
         x.push_str("<ram:DefinedTradeContact>");
         if !emetteur.service.is_empty() {
-            element(&mut x, "DepartmentName", &emetteur.service);
+            element(x, "DepartmentName", &emetteur.service);
         }
         if !emetteur.telephone.is_empty() {
             let _ = write!(
@@ -255,10 +271,10 @@ fn cii(
         x.push_str("</ram:DefinedTradeContact>");
     }
     let lines: Vec<&str> = emetteur.adresse.iter().map(String::as_str).collect();
-    address(&mut x, &lines, &emetteur.code_postal, &emetteur.ville);
+    address(x, &lines, &emetteur.code_postal, &emetteur.ville);
     x.push_str("</ram:SellerTradeParty>");
-    trade_party(&mut x, "Buyer", &m.nom, &m.siret);
-    address(&mut x, &[m.adresse.as_str()], &m.code_postal, &m.ville);
+    trade_party(x, "Buyer", &m.nom, &m.siret);
+    address(x, &[m.adresse.as_str()], &m.code_postal, &m.ville);
     if !m.email.is_empty() {
         let _ = write!(
             x,
@@ -275,12 +291,20 @@ fn cii(
         );
     }
     x.push_str("</ram:ApplicableHeaderTradeAgreement><ram:ApplicableHeaderTradeDelivery/>");
+}
 
-    // Settlement: payment means, VAT breakdown, period, terms, totals.
+/// Settlement: payment means, VAT breakdown, period, terms, totals.
+fn settlement(
+    x: &mut String,
+    appel: &Appel,
+    correction: Option<&Correction>,
+    emetteur: &Emetteur,
+    profile: Profile,
+) {
     // A credit note asks for no payment: no remittance reference, no means.
     x.push_str("<ram:ApplicableHeaderTradeSettlement>");
     if correction.is_none() {
-        element(&mut x, "PaymentReference", &appel.numero);
+        element(x, "PaymentReference", &appel.numero);
     }
     x.push_str("<ram:InvoiceCurrencyCode>EUR</ram:InvoiceCurrencyCode>");
     let iban = digits(&emetteur.paiement.iban);
@@ -300,7 +324,36 @@ fn cii(
         }
         x.push_str("</ram:SpecifiedTradeSettlementPaymentMeans>");
     }
-    // VAT breakdown: one group per rate (or one « not subject » group).
+    vat_breakdown(x, appel);
+    let _ = write!(
+        x,
+        "<ram:BillingSpecifiedPeriod><ram:StartDateTime><udt:DateTimeString format=\"102\">{}</udt:DateTimeString></ram:StartDateTime><ram:EndDateTime><udt:DateTimeString format=\"102\">{}</udt:DateTimeString></ram:EndDateTime></ram:BillingSpecifiedPeriod>",
+        date(appel.periode_debut),
+        date(appel.periode_fin)
+    );
+    payment_terms(x, appel, correction, emetteur);
+    let t = &appel.totaux;
+    let _ = write!(
+        x,
+        "<ram:SpecifiedTradeSettlementHeaderMonetarySummation><ram:LineTotalAmount>{ht}</ram:LineTotalAmount><ram:TaxBasisTotalAmount>{ht}</ram:TaxBasisTotalAmount><ram:TaxTotalAmount currencyID=\"EUR\">{tva}</ram:TaxTotalAmount><ram:GrandTotalAmount>{ttc}</ram:GrandTotalAmount><ram:DuePayableAmount>{ttc}</ram:DuePayableAmount></ram:SpecifiedTradeSettlementHeaderMonetarySummation>",
+        ht = amount(t.ht),
+        tva = amount(t.tva),
+        ttc = amount(t.ttc)
+    );
+    if let Some(c) = correction {
+        // BG-3: the invoice this credit note corrects (BT-25, BT-26).
+        let _ = write!(
+            x,
+            "<ram:InvoiceReferencedDocument><ram:IssuerAssignedID>{}</ram:IssuerAssignedID><ram:FormattedIssueDateTime><qdt:DateTimeString format=\"102\">{}</qdt:DateTimeString></ram:FormattedIssueDateTime></ram:InvoiceReferencedDocument>",
+            esc(&c.appel_numero),
+            date(c.appel_date)
+        );
+    }
+}
+
+/// The VAT breakdown: one group per rate (or one « not subject » group).
+fn vat_breakdown(x: &mut String, appel: &Appel) {
+    let exempt = appel.totaux.tva.is_zero();
     let mut rates: Vec<Decimal> = appel
         .lignes
         .iter()
@@ -327,7 +380,7 @@ fn cii(
                 .mention_tva
                 .as_deref()
                 .unwrap_or("Non soumis à la TVA");
-            element(&mut x, "ExemptionReason", reason);
+            element(x, "ExemptionReason", reason);
         }
         let _ = write!(x, "<ram:BasisAmount>{}</ram:BasisAmount>", amount(basis));
         if exempt {
@@ -340,23 +393,27 @@ fn cii(
         }
         x.push_str("</ram:ApplicableTradeTax>");
     }
-    let _ = write!(
-        x,
-        "<ram:BillingSpecifiedPeriod><ram:StartDateTime><udt:DateTimeString format=\"102\">{}</udt:DateTimeString></ram:StartDateTime><ram:EndDateTime><udt:DateTimeString format=\"102\">{}</udt:DateTimeString></ram:EndDateTime></ram:BillingSpecifiedPeriod>",
-        date(appel.periode_debut),
-        date(appel.periode_fin)
-    );
+}
+
+/// The payment terms: the due date and its terms, or for a credit note
+/// what it settles.
+fn payment_terms(
+    x: &mut String,
+    appel: &Appel,
+    correction: Option<&Correction>,
+    emetteur: &Emetteur,
+) {
     x.push_str("<ram:SpecifiedTradePaymentTerms>");
     if let Some(c) = correction {
         // BT-20 (BR-CO-25: terms or a due date when an amount is due).
-        element(&mut x, "Description", &c.modalites());
+        element(x, "Description", &c.modalites());
     } else {
         let terms = if emetteur.paiement.modalites.is_empty() {
             format!("Paiement à {} jours", emetteur.delai_paiement_jours)
         } else {
             emetteur.paiement.modalites.clone()
         };
-        element(&mut x, "Description", &terms);
+        element(x, "Description", &terms);
         let _ = write!(
             x,
             "<ram:DueDateDateTime><udt:DateTimeString format=\"102\">{}</udt:DateTimeString></ram:DueDateDateTime>",
@@ -364,25 +421,6 @@ fn cii(
         );
     }
     x.push_str("</ram:SpecifiedTradePaymentTerms>");
-    let t = &appel.totaux;
-    let _ = write!(
-        x,
-        "<ram:SpecifiedTradeSettlementHeaderMonetarySummation><ram:LineTotalAmount>{ht}</ram:LineTotalAmount><ram:TaxBasisTotalAmount>{ht}</ram:TaxBasisTotalAmount><ram:TaxTotalAmount currencyID=\"EUR\">{tva}</ram:TaxTotalAmount><ram:GrandTotalAmount>{ttc}</ram:GrandTotalAmount><ram:DuePayableAmount>{ttc}</ram:DuePayableAmount></ram:SpecifiedTradeSettlementHeaderMonetarySummation>",
-        ht = amount(t.ht),
-        tva = amount(t.tva),
-        ttc = amount(t.ttc)
-    );
-    if let Some(c) = correction {
-        // BG-3: the invoice this credit note corrects (BT-25, BT-26).
-        let _ = write!(
-            x,
-            "<ram:InvoiceReferencedDocument><ram:IssuerAssignedID>{}</ram:IssuerAssignedID><ram:FormattedIssueDateTime><qdt:DateTimeString format=\"102\">{}</qdt:DateTimeString></ram:FormattedIssueDateTime></ram:InvoiceReferencedDocument>",
-            esc(&c.appel_numero),
-            date(c.appel_date)
-        );
-    }
-    x.push_str("</ram:ApplicableHeaderTradeSettlement></rsm:SupplyChainTradeTransaction></rsm:CrossIndustryInvoice>\n");
-    x
 }
 
 /// A line whose net amount is less than its quantity times its price (a

@@ -23,6 +23,7 @@ use crate::numbering::Emission;
 use crate::render::Renderer;
 use crate::roster::Member;
 use crate::roster::Validated;
+use crate::summary::Summary;
 use crate::tariff::Grid;
 
 use super::{date_option, decode_grid, emetteur_path, read_emetteur, validate_roster};
@@ -201,38 +202,12 @@ pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
 ///
 /// # Errors
 /// Any input error (nothing written) or output error (nothing published).
-#[allow(
-    clippy::too_many_lines,
-    reason = "one linear story: check, write, report"
-)]
 pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
     let o = &args.options;
     // Cheap checks first: a wrong output folder is reported before any work.
     check_destination(&args.out, o.force, &input_paths(o))?;
     let p = prepare(o)?;
-    let batch = Batch {
-        members: &p.members,
-        grid: &p.grid,
-        emission: &p.emission,
-        entrees: p.entrees.clone(),
-        options: Options {
-            format_pdf: p.pdf_format,
-            format_csv: p.csv_format,
-            premier_rang: p.emission.premier_numero,
-            apres: o.after.as_ref().map(|p| p.display().to_string()),
-            ignorer_invalides: o.skip_invalid,
-            encodage_csv: p.csv_encoding,
-        },
-        extras: Extras {
-            rejects: p.rejects.clone(),
-        },
-        deja_factures: p
-            .previous
-            .as_ref()
-            .map(|p| p.billed.clone())
-            .unwrap_or_default(),
-        rejetes: p.rejected_rows,
-    };
+    let batch = batch_of(&p, o);
 
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = o.threads {
@@ -256,16 +231,7 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
             p.emission.exercice
         ),
     );
-    let bar = log.progress_allowed().then(|| {
-        let bar = indicatif::ProgressBar::new(count as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} adhérents ({eta} restantes)",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        bar
-    });
+    let bar = progress_bar(log, count);
     let progress = |n: usize| {
         if let Some(b) = &bar {
             b.inc(n as u64);
@@ -294,6 +260,54 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
         b.finish_and_clear();
     }
 
+    Ok(report(log, args, &p, &summary))
+}
+
+/// The batch `prepare` computed, as `write_batch` takes it.
+fn batch_of<'p>(p: &'p Prepared, o: &RunOptions) -> Batch<'p> {
+    Batch {
+        members: &p.members,
+        grid: &p.grid,
+        emission: &p.emission,
+        entrees: p.entrees.clone(),
+        options: Options {
+            format_pdf: p.pdf_format,
+            format_csv: p.csv_format,
+            premier_rang: p.emission.premier_numero,
+            apres: o.after.as_ref().map(|p| p.display().to_string()),
+            ignorer_invalides: o.skip_invalid,
+            encodage_csv: p.csv_encoding,
+        },
+        extras: Extras {
+            rejects: p.rejects.clone(),
+        },
+        deja_factures: p
+            .previous
+            .as_ref()
+            .map(|p| p.billed.clone())
+            .unwrap_or_default(),
+        rejetes: p.rejected_rows,
+    }
+}
+
+/// The progress bar, on a terminal only.
+fn progress_bar(log: &Log, count: usize) -> Option<indicatif::ProgressBar> {
+    log.progress_allowed().then(|| {
+        let bar = indicatif::ProgressBar::new(count as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} adhérents ({eta} restantes)",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    })
+}
+
+/// Tells where the batch went; returns the exit code (5 when rows were
+/// left out).
+fn report(log: &Log, args: &RunArgs, p: &Prepared, summary: &Summary) -> i32 {
+    let o = &args.options;
     let mut report = summary.to_text();
     let rejected_rows = p.rejected_rows;
     if o.skip_invalid {
@@ -335,9 +349,9 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
                 exit::PARTIAL
             ),
         );
-        return Ok(exit::PARTIAL);
+        return exit::PARTIAL;
     }
-    Ok(exit::OK)
+    exit::OK
 }
 
 /// The input files of a run: the output folder must not hold them.

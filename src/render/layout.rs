@@ -582,14 +582,20 @@ fn siret(raw: &str) -> String {
 
 /// First-page header: issuer, title and references, member address, object.
 /// Returns where the table starts.
-#[allow(clippy::too_many_lines, reason = "one page region after the other")]
 fn draw_first_header(
     canvas: &mut Canvas<'_>,
     appel: &Appel,
     emetteur: &Emetteur,
     kind: DocumentKind<'_>,
 ) -> f32 {
-    // Issuer, top left.
+    let emetteur_bottom = draw_emetteur(canvas, emetteur);
+    let references_bottom = draw_references(canvas, appel, kind);
+    let member_bottom = draw_member(canvas, &appel.membre, references_bottom);
+    draw_object(canvas, appel, kind, member_bottom.max(emetteur_bottom))
+}
+
+/// The issuer, top left; returns the bottom of its block.
+fn draw_emetteur(canvas: &mut Canvas<'_>, emetteur: &Emetteur) -> f32 {
     let emetteur_width = 88.0 * MM;
     let mut y = TOP;
     y = canvas.paragraph(
@@ -626,9 +632,11 @@ fn draw_first_header(
             );
         }
     }
-    let emetteur_bottom = y;
+    y
+}
 
-    // Title and references, top right.
+/// The title and the references, top right; returns their bottom.
+fn draw_references(canvas: &mut Canvas<'_>, appel: &Appel, kind: DocumentKind<'_>) -> f32 {
     let block_x = RIGHT_COLUMN;
     let title = Style::new(Face::Bold, 15.0, INK);
     canvas.line_right(
@@ -674,12 +682,15 @@ fn draw_first_header(
         canvas.line_right(RIGHT, y, style, RIGHT - block_x - 30.0 * MM, &value);
         y += BODY.leading();
     }
+    y
+}
 
-    // Member, where an envelope window shows it.
-    let member = &appel.membre;
+/// The member, where an envelope window shows it, below the references
+/// (`top`); returns its bottom.
+fn draw_member(canvas: &mut Canvas<'_>, member: &crate::roster::Member, top: f32) -> f32 {
     let address_x = RIGHT_COLUMN;
     let address_width = RIGHT - address_x;
-    let mut y = (y + 6.0 * MM).max(52.0 * MM);
+    let mut y = (top + 6.0 * MM).max(52.0 * MM);
     let name = Style::new(Face::Bold, 10.5, INK);
     y = canvas.paragraph(address_x, y, address_width, name, &member.nom);
     let address = Style::new(Face::Regular, 10.0, INK);
@@ -708,9 +719,13 @@ fn draw_first_header(
             &format!("{label} : {}", value.trim()),
         );
     }
+    y
+}
 
-    // Object.
-    let mut y = y.max(emetteur_bottom) + 8.0 * MM;
+/// The object, below the blocks above (`top`); returns where the table
+/// starts.
+fn draw_object(canvas: &mut Canvas<'_>, appel: &Appel, kind: DocumentKind<'_>, top: f32) -> f32 {
+    let mut y = top + 8.0 * MM;
     let object = Style::new(Face::Regular, 10.0, INK);
     let label_right = canvas.line(LEFT, y, object.bold(), "Objet :");
     let text_x = label_right + 1.5 * MM;
