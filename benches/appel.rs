@@ -47,6 +47,7 @@ fn sample() -> &'static Sample {
             date_emission,
             date_echeance: date_emission + chrono::Days::new(30),
             mention_tva: grid.mention_tva.clone(),
+            convention: grid.titre.clone(),
             premier_numero: 1,
         };
         let mut appels: Vec<Appel> = cotisations::batch::plan(&members, &grid, &emission)

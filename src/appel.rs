@@ -28,4 +28,7 @@ pub struct Appel {
     pub totaux: Totaux,
     /// Legal VAT mention from the grid, printed when no line bears VAT.
     pub mention_tva: Option<String>,
+    /// The convention billed, from the grid (`[convention] titre`), in the
+    /// object of the appel; empty when unknown.
+    pub convention: String,
 }

@@ -438,6 +438,7 @@ pub(crate) mod fixtures {
             date_emission: date(1, 15),
             date_echeance: date(2, 14),
             mention_tva: grid.mention_tva.clone(),
+            convention: grid.titre.clone(),
             premier_numero: 12,
         };
         match number(vec![(m, priced)], grid.seuil_recouvrement, &emission).remove(0) {

@@ -33,6 +33,7 @@ fn emission() -> Emission {
         date_emission: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
         date_echeance: NaiveDate::from_ymd_opt(2027, 2, 14).unwrap(),
         mention_tva: None,
+        convention: String::new(),
         premier_numero: 1,
     }
 }

@@ -20,6 +20,8 @@ pub struct Emission {
     pub date_emission: NaiveDate,
     pub date_echeance: NaiveDate,
     pub mention_tva: Option<String>,
+    /// The grid's title of the convention (`Appel::convention`).
+    pub convention: String,
     /// Number of the first appel (1 for a main batch).
     pub premier_numero: u32,
 }
@@ -44,6 +46,7 @@ impl Emission {
             date_emission,
             date_echeance,
             mention_tva: grid.mention_tva.clone(),
+            convention: grid.titre.clone(),
             premier_numero,
         }
     }
@@ -109,6 +112,7 @@ impl Outcome {
                 lignes: priced.lignes,
                 totaux: priced.totaux,
                 mention_tva: emission.mention_tva.clone(),
+                convention: emission.convention.clone(),
             })),
             _ if priced.is_billable() => {
                 Outcome::BelowThreshold(Box::new(membre), priced.totaux.ttc)

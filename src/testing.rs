@@ -69,6 +69,7 @@ pub(crate) fn emission() -> Emission {
         date_emission: NaiveDate::from_ymd_opt(2027, 1, 15).expect("a date"),
         date_echeance: NaiveDate::from_ymd_opt(2027, 2, 14).expect("a date"),
         mention_tva: None,
+        convention: "Convention cadre « Accompagnement numérique »".into(),
         premier_numero: 1,
     }
 }
@@ -165,6 +166,7 @@ pub(crate) fn manifest() -> crate::batch::manifest::Manifest {
         total_ttc: Montant::from_exact_cents(rust_decimal::Decimal::new(111_990, 2)).unwrap(),
         unites: [("forfait".to_string(), "C62".to_string())].into(),
         mention_tva: Some("TVA non applicable".into()),
+        convention: "Convention cadre « Accompagnement numérique »".into(),
         appels: vec![AppelEntry {
             numero: "AC-2027-00001".into(),
             rang: 1,

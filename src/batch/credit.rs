@@ -132,6 +132,7 @@ fn ledger_lines(
 pub struct Details {
     pub unites: BTreeMap<String, String>,
     pub mention_tva: Option<String>,
+    pub convention: String,
 }
 
 /// The details as the batch's manifest recorded them; `None` for a
@@ -141,6 +142,7 @@ pub fn recorded_details(lot: &Manifest) -> Option<Details> {
     (lot.format >= 2).then(|| Details {
         unites: lot.unites.clone(),
         mention_tva: lot.mention_tva.clone(),
+        convention: lot.convention.clone(),
     })
 }
 
@@ -179,6 +181,7 @@ pub fn details_from_grid(grid: &Grid) -> Details {
             .map(|i| (i.code.clone(), i.code_unite.clone()))
             .collect(),
         mention_tva: grid.mention_tva.clone(),
+        convention: grid.titre.clone(),
     }
 }
 
@@ -227,7 +230,7 @@ pub fn appel_as_issued(
     details: &Details,
 ) -> Result<(Appel, BTreeSet<String>), BatchError> {
     let (lignes, known) = ledger_lines(dir, lot.options.encodage_csv, &entry.numero, details)?;
-    let appel = rebuild_appel(lot, entry, lignes, details.mention_tva.clone()).map_err(refuse)?;
+    let appel = rebuild_appel(lot, entry, lignes, details).map_err(refuse)?;
     Ok((appel, known))
 }
 
@@ -237,7 +240,7 @@ fn rebuild_appel(
     lot: &Manifest,
     entry: &AppelEntry,
     lignes: Vec<Ligne>,
-    mention_tva: Option<String>,
+    details: &Details,
 ) -> Result<Appel, AvoirRefusal> {
     let d = &entry.destinataire;
     if lignes.is_empty() {
@@ -285,7 +288,8 @@ fn rebuild_appel(
         },
         lignes,
         totaux,
-        mention_tva,
+        mention_tva: details.mention_tva.clone(),
+        convention: details.convention.clone(),
     })
 }
 
@@ -514,6 +518,7 @@ impl Issued<'_> {
                 total_ttc: signed.totaux.ttc,
                 unites: self.details.unites.clone(),
                 mention_tva: self.details.mention_tva.clone(),
+                convention: self.details.convention.clone(),
                 appels: vec![AppelEntry {
                     numero: signed.numero.clone(),
                     rang: signed.rang,
@@ -594,16 +599,17 @@ mod tests {
     fn the_appel_is_rebuilt_only_from_a_ledger_that_agrees_with_the_manifest() {
         let lot = manifest();
         let entry = &lot.appels[0];
-        let appel = rebuild_appel(&lot, entry, vec![line("1119.90")], None).unwrap();
+        let details = recorded_details(&lot).unwrap();
+        let appel = rebuild_appel(&lot, entry, vec![line("1119.90")], &details).unwrap();
         assert_eq!(appel.totaux.ttc, entry.total_ttc);
         assert_eq!(appel.membre.nom, "Syndicat");
         assert_eq!(
-            refusal(rebuild_appel(&lot, entry, Vec::new(), None)),
+            refusal(rebuild_appel(&lot, entry, Vec::new(), &details)),
             AvoirRefusal::NoLines {
                 numero: "AC-2027-00001".into()
             }
         );
-        let mismatch = refusal(rebuild_appel(&lot, entry, vec![line("1119.00")], None));
+        let mismatch = refusal(rebuild_appel(&lot, entry, vec![line("1119.00")], &details));
         assert_eq!(
             mismatch,
             AvoirRefusal::TotalMismatch {

@@ -162,6 +162,10 @@ pub struct Manifest {
     /// The VAT mention the appels carry, from the grid (format 2).
     #[serde(default)]
     pub mention_tva: Option<String>,
+    /// The grid's title of the convention, in the object of the appels and
+    /// of the credit notes (format 2).
+    #[serde(default)]
+    pub convention: String,
     pub appels: Vec<AppelEntry>,
     pub fichiers: Vec<Fichier>,
     /// Members billed by the earlier batches this one continues (`--after`).

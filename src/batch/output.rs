@@ -497,6 +497,7 @@ fn batch_manifest(
             .map(|i| (i.code.clone(), i.code_unite.clone()))
             .collect(),
         mention_tva: batch.grid.mention_tva.clone(),
+        convention: batch.grid.titre.clone(),
         // Spliced in from the scratch file by `write_manifest`.
         appels: Vec::new(),
         fichiers,
@@ -830,6 +831,7 @@ mod tests {
                     .map(|(k, v)| (k.to_string(), v.to_string()))
                     .collect(),
                 mention_tva: Some("\n  \"appels\": []".into()),
+                convention: String::new(),
                 appels: entries.clone(),
                 fichiers: vec![Fichier {
                     chemin: LEDGER_FILE.into(),

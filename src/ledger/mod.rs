@@ -161,6 +161,7 @@ mod tests {
             date_emission: NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
             date_echeance: NaiveDate::from_ymd_opt(2027, 2, 14).unwrap(),
             mention_tva: None,
+            convention: String::new(),
             premier_numero: 7,
         };
         match number(vec![(member, priced)], grid.seuil_recouvrement, &emission).remove(0) {

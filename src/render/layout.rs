@@ -736,13 +736,18 @@ fn draw_object(canvas: &mut Canvas<'_>, appel: &Appel, kind: DocumentKind<'_>, t
         text_width,
         object,
         &format!(
-            "{}cotisation {} – Convention cadre « Accompagnement numérique »",
+            "{}cotisation {}{}",
             if matches!(kind, DocumentKind::Avoir(_)) {
                 "avoir sur la "
             } else {
                 ""
             },
-            appel.exercice
+            appel.exercice,
+            if appel.convention.is_empty() {
+                String::new()
+            } else {
+                format!(" – {}", appel.convention)
+            }
         ),
     );
     if let DocumentKind::Avoir(c) = kind {

@@ -723,6 +723,7 @@ mod tests {
             date_emission,
             date_echeance: date_emission + chrono::Days::new(30),
             mention_tva: grid.mention_tva.clone(),
+            convention: grid.titre.clone(),
             premier_numero: 1,
         };
         let appels = crate::batch::plan(&members, &grid, &emission)

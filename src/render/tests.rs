@@ -93,6 +93,7 @@ fn appel(lignes: Vec<Ligne>, mention_tva: Option<&str>) -> Appel {
         lignes,
         totaux,
         mention_tva: mention_tva.map(str::to_string),
+        convention: "Convention cadre « Accompagnement numérique »".into(),
     }
 }
 
@@ -786,6 +787,7 @@ fn write_facturx_samples() {
         date_emission,
         date_echeance: date_emission + chrono::Days::new(u64::from(emetteur.delai_paiement_jours)),
         mention_tva: grid.mention_tva.clone(),
+        convention: grid.titre.clone(),
         premier_numero: 1,
     };
     let outcomes = crate::batch::plan(&members, &grid, &emission).unwrap();

@@ -422,3 +422,36 @@ fn refusals_on_the_batch_and_on_the_chain_name_the_folder_at_fault() {
     );
     assert!(!dir.join("av2").exists());
 }
+
+#[test]
+fn the_object_names_the_convention_of_the_grid_on_the_appel_and_its_avoir() {
+    let dir = Dir::new();
+    let grid = dir.write(
+        "grille.toml",
+        crate::util::sample_grid_altered(
+            "titre = \"Convention cadre « Accompagnement numérique »\"",
+            "titre = \"Convention « Services numériques mutualisés »\"",
+        ),
+    );
+    dir.run_batch(&sample_roster(), &grid, "lot")
+        .run()
+        .batch_ok();
+    let text = |pdf: &Path| crate::util::pdf_runs(pdf).concat().join(" ");
+    let appel = text(&dir.join("lot/appels/AC-2027-00004_C-14202.pdf"));
+    assert!(
+        appel.contains("cotisation 2027 – Convention « Services numériques mutualisés »"),
+        "{appel}"
+    );
+    assert!(!appel.contains("Convention cadre"), "{appel}");
+    avoir(&dir, "lot", "C-14202", "av")
+        .args(["--motif", "Erreur"])
+        .run()
+        .code(0);
+    let credit = text(&dir.join("av/avoirs/AV-2027-00001_C-14202.pdf"));
+    assert!(
+        credit.contains(
+            "avoir sur la cotisation 2027 – Convention « Services numériques mutualisés »"
+        ),
+        "{credit}"
+    );
+}
