@@ -448,6 +448,21 @@ impl fmt::Display for VerifyText<'_> {
             }
             P::Missing { file } => write!(f, "« {file} » est manquant ou illisible"),
             P::Extra { file } => write!(f, "« {file} » ne fait pas partie du lot"),
+            P::PathOutside { file } => write!(
+                f,
+                "manifest.json désigne « {file} », hors du dossier du lot"
+            ),
+            P::Link { file } => write!(
+                f,
+                "« {file} » est un lien symbolique : un lot n'en contient aucun"
+            ),
+            P::Misnamed { file, numero } => {
+                write!(f, "« {file} » n'est pas le nom du PDF de {numero}")
+            }
+            P::SamePdf { first, second } => write!(
+                f,
+                "{first} et {second} ont le même PDF : chaque document a le sien"
+            ),
             P::Numbering { found, expected } => write!(
                 f,
                 "numérotation discontinue : {found} trouvé là où {expected} était attendu"

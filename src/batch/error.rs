@@ -168,8 +168,16 @@ pub enum VerifyProblem {
     Modified { file: String },
     /// A listed file missing or unreadable.
     Missing { file: String },
-    /// A PDF in the folder that the manifest does not list.
+    /// A file or folder in the folder that the manifest does not list.
     Extra { file: String },
+    /// A listed path that leaves the folder (absolute, or with `..`).
+    PathOutside { file: String },
+    /// A symbolic link in the folder, or on a listed path.
+    Link { file: String },
+    /// A document's PDF not named after its number, or outside the PDF folder.
+    Misnamed { file: String, numero: String },
+    /// Two documents with the same PDF.
+    SamePdf { first: String, second: String },
     /// The numbers jump: `found` where `expected` was due.
     Numbering { found: String, expected: String },
     /// The ledger's total of a document differs from the document's.

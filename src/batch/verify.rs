@@ -80,31 +80,121 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, BatchError> {
 
 /// Every listed file has its hash, and the PDF folder holds no other file.
 fn check_files(dir: &Path, m: &Manifest, pdf_dir: &str, problems: &mut Vec<VerifyProblem>) {
-    // Hashes of every listed file.
-    let check_hash = |problems: &mut Vec<VerifyProblem>, rel: &str, expected: &str| match fs::read(
-        dir.join(rel),
-    ) {
-        Ok(b) if sha256_hex(&b) == expected => {}
-        Ok(_) => problems.push(VerifyProblem::Modified { file: rel.into() }),
-        Err(_) => problems.push(VerifyProblem::Missing { file: rel.into() }),
-    };
+    let listed: Vec<(&str, &str)> = m
+        .appels
+        .iter()
+        .map(|a| (a.fichier.as_str(), a.sha256.as_str()))
+        .chain(
+            m.fichiers
+                .iter()
+                .map(|f| (f.chemin.as_str(), f.sha256.as_str())),
+        )
+        .collect();
+    // Hashes of every listed file, read only inside the folder and through
+    // no link.
+    for &(rel, expected) in &listed {
+        if !inside(rel) {
+            problems.push(VerifyProblem::PathOutside { file: rel.into() });
+            continue;
+        }
+        if through_link(dir, rel) {
+            problems.push(VerifyProblem::Link { file: rel.into() });
+            continue;
+        }
+        match fs::read(dir.join(rel)) {
+            Ok(b) if sha256_hex(&b) == expected => {}
+            Ok(_) => problems.push(VerifyProblem::Modified { file: rel.into() }),
+            Err(_) => problems.push(VerifyProblem::Missing { file: rel.into() }),
+        }
+    }
+    // Each document's PDF is its own: in the PDF folder, named after its
+    // number, and no two documents with the same file or the same bytes.
+    let mut by_hash: BTreeMap<&str, &str> = BTreeMap::new();
     for a in &m.appels {
-        check_hash(problems, &a.fichier, &a.sha256);
+        let prefix = format!("{pdf_dir}/{}_", a.numero);
+        let own_name = a.fichier.starts_with(&prefix)
+            && Path::new(&a.fichier)
+                .extension()
+                .is_some_and(|e| e == "pdf")
+            && !a.fichier[prefix.len()..].contains('/');
+        if !own_name {
+            problems.push(VerifyProblem::Misnamed {
+                file: a.fichier.clone(),
+                numero: a.numero.clone(),
+            });
+        }
+        if let Some(first) = by_hash.insert(&a.sha256, &a.numero) {
+            problems.push(VerifyProblem::SamePdf {
+                first: first.to_string(),
+                second: a.numero.clone(),
+            });
+        }
     }
-    for f in &m.fichiers {
-        check_hash(problems, &f.chemin, &f.sha256);
+    // Nothing else in the folder, at any level.
+    let mut expected: BTreeSet<String> = listed.iter().map(|(rel, _)| (*rel).to_string()).collect();
+    expected.insert(MANIFEST_FILE.to_string());
+    let mut found = Vec::new();
+    walk(dir, "", &mut found);
+    for (rel, kind) in found {
+        match kind {
+            Walked::Link => problems.push(VerifyProblem::Link { file: rel }),
+            Walked::Dir if expected.iter().any(|e| e.starts_with(&format!("{rel}/"))) => {}
+            Walked::File if expected.contains(&rel) => {}
+            Walked::Dir => problems.push(VerifyProblem::Extra {
+                file: format!("{rel}/"),
+            }),
+            Walked::File => problems.push(VerifyProblem::Extra { file: rel }),
+        }
     }
-    // No unlisted PDF.
-    let listed: BTreeSet<&str> = m.appels.iter().map(|a| a.fichier.as_str()).collect();
-    if let Ok(entries) = fs::read_dir(dir.join(pdf_dir)) {
-        let mut extra: Vec<String> = entries
-            .flatten()
-            .map(|e| format!("{pdf_dir}/{}", e.file_name().to_string_lossy()))
-            .filter(|name| !listed.contains(name.as_str()))
-            .collect();
-        extra.sort();
-        for name in extra {
-            problems.push(VerifyProblem::Extra { file: name });
+}
+
+/// A path a manifest may list: relative, down into the folder only.
+fn inside(rel: &str) -> bool {
+    let path = Path::new(rel);
+    !rel.is_empty()
+        && path
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+}
+
+/// Whether `rel`, below `dir`, passes through a symbolic link.
+fn through_link(dir: &Path, rel: &str) -> bool {
+    let mut at = dir.to_path_buf();
+    Path::new(rel).components().any(|c| {
+        at.push(c);
+        fs::symlink_metadata(&at).is_ok_and(|m| m.file_type().is_symlink())
+    })
+}
+
+/// What `walk` finds.
+enum Walked {
+    File,
+    Dir,
+    Link,
+}
+
+/// Every entry below `dir` (`rel`: its path from the folder), links not
+/// followed, in name order.
+fn walk(dir: &Path, rel: &str, out: &mut Vec<(String, Walked)>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.flatten().collect();
+    entries.sort_by_key(std::fs::DirEntry::file_name);
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let path = if rel.is_empty() {
+            name
+        } else {
+            format!("{rel}/{name}")
+        };
+        match entry.file_type() {
+            Ok(t) if t.is_symlink() => out.push((path, Walked::Link)),
+            Ok(t) if t.is_dir() => {
+                walk(&entry.path(), &path, out);
+                out.push((path, Walked::Dir));
+            }
+            _ => out.push((path, Walked::File)),
         }
     }
 }

@@ -64,7 +64,7 @@ fn each_problem_is_found_and_said_in_french() {
     let first_pdf = "appels/AC-2027-00001_C-14531.pdf";
     assert!(dir.join("lot").join(first_pdf).is_file());
 
-    let cases: [(&str, Tamper, &[&str]); 12] = [
+    let cases: [(&str, Tamper, &[&str]); 17] = [
         (
             "sans-manifeste",
             |lot| fs::remove_file(lot.join("manifest.json")).unwrap(),
@@ -122,6 +122,7 @@ fn each_problem_is_found_and_said_in_french() {
                 "numérotation discontinue : AC-2027-00099 trouvé là où AC-2027-00002 était attendu",
                 "AC-2027-00099 : absent du journal comptable",
                 "AC-2027-00002 : dans le journal mais sans PDF",
+                "« appels/AC-2027-00002_C-14619.pdf » n'est pas le nom du PDF de AC-2027-00099",
             ],
         ),
         (
@@ -159,6 +160,71 @@ fn each_problem_is_found_and_said_in_french() {
                 );
             },
             &["ledger.csv n'est pas au format « rfc4180 » qu'indique le manifeste"],
+        ),
+        (
+            "chemin-hors-dossier",
+            |lot| {
+                // The same bytes, read outside the folder: the old verify
+                // followed the path and found the hash right.
+                edit(
+                    &lot.join("manifest.json"),
+                    "\"chemin\": \"ledger.csv\"",
+                    "\"chemin\": \"../lot/ledger.csv\"",
+                );
+            },
+            &[
+                "manifest.json désigne « ../lot/ledger.csv », hors du dossier du lot",
+                "« ledger.csv » ne fait pas partie du lot",
+            ],
+        ),
+        (
+            "lien-symbolique",
+            |lot| {
+                let pdf = lot.join("appels/AC-2027-00001_C-14531.pdf");
+                fs::remove_file(&pdf).unwrap();
+                let original = lot
+                    .parent()
+                    .unwrap()
+                    .join("lot/appels/AC-2027-00001_C-14531.pdf");
+                std::os::unix::fs::symlink(original, pdf).unwrap();
+            },
+            &["« appels/AC-2027-00001_C-14531.pdf » est un lien symbolique"],
+        ),
+        (
+            "fichiers-en-trop",
+            |lot| {
+                fs::write(lot.join("notes.txt"), "à moi").unwrap();
+                fs::create_dir(lot.join("appels/vieux")).unwrap();
+                fs::write(lot.join("appels/vieux/AC-2026-00001_A.pdf"), "%PDF").unwrap();
+            },
+            &[
+                "« notes.txt » ne fait pas partie du lot",
+                "« appels/vieux/AC-2026-00001_A.pdf » ne fait pas partie du lot",
+                "« appels/vieux/ » ne fait pas partie du lot",
+            ],
+        ),
+        (
+            "pdf-copie-sur-un-autre",
+            |lot| {
+                // Member A's appel copied over member B's, its hash too.
+                let a = lot.join("appels/AC-2027-00001_C-14531.pdf");
+                let b = lot.join("appels/AC-2027-00002_C-14619.pdf");
+                let (hash_a, hash_b) = (
+                    sha256_hex(&fs::read(&a).unwrap()),
+                    sha256_hex(&fs::read(&b).unwrap()),
+                );
+                fs::copy(a, b).unwrap();
+                edit(&lot.join("manifest.json"), &hash_b, &hash_a);
+            },
+            &["AC-2027-00001 et AC-2027-00002 ont le même PDF : chaque document a le sien"],
+        ),
+        (
+            "intact-malgre-un-lien-a-cote",
+            |lot| {
+                // A link beside the folder is not the folder's business.
+                std::os::unix::fs::symlink(lot, lot.with_extension("lien")).unwrap();
+            },
+            &[],
         ),
         ("intact", |_| {}, &[]),
     ];
