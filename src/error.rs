@@ -9,7 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::batch::BatchError;
 use crate::batch::error::{
-    AvoirRefusal, ChainProblem, FileRefusal, PreviousProblem, Refusal, VerifyProblem,
+    AvoirRefusal, ChainProblem, Embedded, FileRefusal, PreviousProblem, Refusal, VerifyProblem,
 };
 use crate::emetteur::EmetteurError;
 use crate::files::{FileError, io_message};
@@ -426,6 +426,10 @@ impl From<RenderError> for Error {
 struct VerifyText<'a>(&'a VerifyProblem);
 
 impl fmt::Display for VerifyText<'_> {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per problem: the French messages side by side, as a table"
+    )]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use VerifyProblem as P;
         let euros = |d: &Decimal| format_fr::montant(Montant::round_cent(*d));
@@ -459,6 +463,25 @@ impl fmt::Display for VerifyText<'_> {
             P::Misnamed { file, numero } => {
                 write!(f, "« {file} » n'est pas le nom du PDF de {numero}")
             }
+            P::Embedded { numero, mismatch } => {
+                write!(
+                    f,
+                    "{numero} : la facture électronique (XML) intégrée au PDF "
+                )?;
+                match mismatch {
+                    Embedded::Unreadable => write!(f, "est absente ou illisible"),
+                    Embedded::Numero { found } => write!(f, "porte le numéro {found}"),
+                    Embedded::Nom { found } => {
+                        write!(f, "désigne un autre acheteur (« {found} »)")
+                    }
+                    Embedded::Siret { found } => {
+                        write!(f, "désigne un autre acheteur (SIRET {found})")
+                    }
+                    Embedded::Total { found } => {
+                        write!(f, "totalise {} au lieu du total du document", euros(found))
+                    }
+                }
+            }
             P::SamePdf { first, second } => write!(
                 f,
                 "{first} et {second} ont le même PDF : chaque document a le sien"
@@ -484,6 +507,12 @@ impl fmt::Display for VerifyText<'_> {
                 "total du journal ({}) différent du total du lot ({})",
                 euros(ledger),
                 format_fr::montant(*manifest)
+            ),
+            P::DocumentsSum { documents, ledger } => write!(
+                f,
+                "les documents du manifeste totalisent {}, le journal {}",
+                euros(documents),
+                euros(ledger)
             ),
             P::SummaryTotal => write!(f, "summary.json : total différent de celui du journal"),
             P::LedgerMissing => write!(f, "ledger.csv est manquant ou illisible"),

@@ -462,3 +462,49 @@ fn tax_line(x: &mut String, rate: Decimal, exempt: bool) {
         );
     }
 }
+
+/// What `verify` compares of an embedded CII document with the manifest
+/// and the ledger: the number (BT-1), the buyer's name (BT-44, escaped as
+/// written) and SIRET (BT-47), and the grand total (BT-112).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub numero: String,
+    pub nom_acheteur: String,
+    pub siret_acheteur: String,
+    pub total_ttc: String,
+}
+
+impl Facts {
+    /// Whether `nom`, as the manifest records it, is the buyer's name.
+    #[must_use]
+    pub fn names(&self, nom: &str) -> bool {
+        esc(nom) == self.nom_acheteur
+    }
+}
+
+/// Reads `Facts` from a CII document of this writer; `None` when one of
+/// them is not where the writer puts it.
+#[must_use]
+pub fn facts(xml: &str) -> Option<Facts> {
+    let between = |from: &str, start: &str, end: &str| -> Option<String> {
+        let at = xml.find(from)? + from.len();
+        let rest = &xml[at..];
+        let s = rest.find(start)? + start.len();
+        let e = rest[s..].find(end)?;
+        Some(rest[s..s + e].to_string())
+    };
+    Some(Facts {
+        numero: between("<rsm:ExchangedDocument>", "<ram:ID>", "</ram:ID>")?,
+        nom_acheteur: between("<ram:BuyerTradeParty>", "<ram:Name>", "</ram:Name>")?,
+        siret_acheteur: between(
+            "<ram:BuyerTradeParty>",
+            "<ram:ID schemeID=\"0009\">",
+            "</ram:ID>",
+        )?,
+        total_ttc: between(
+            "<ram:SpecifiedTradeSettlementHeaderMonetarySummation>",
+            "<ram:GrandTotalAmount>",
+            "</ram:GrandTotalAmount>",
+        )?,
+    })
+}

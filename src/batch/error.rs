@@ -178,6 +178,8 @@ pub enum VerifyProblem {
     Misnamed { file: String, numero: String },
     /// Two documents with the same PDF.
     SamePdf { first: String, second: String },
+    /// A Factur-X PDF whose embedded XML disagrees with the manifest.
+    Embedded { numero: String, mismatch: Embedded },
     /// The numbers jump: `found` where `expected` was due.
     Numbering { found: String, expected: String },
     /// The ledger's total of a document differs from the document's.
@@ -192,6 +194,8 @@ pub enum VerifyProblem {
     NoPdf { numero: String },
     /// The ledger's grand total differs from the manifest's.
     GrandTotal { ledger: Decimal, manifest: Montant },
+    /// The documents the manifest lists do not add up to the ledger's total.
+    DocumentsSum { documents: Decimal, ledger: Decimal },
     /// `summary.json`'s total differs from the ledger's.
     SummaryTotal,
     /// `ledger.csv` missing or unreadable.
@@ -200,6 +204,21 @@ pub enum VerifyProblem {
     Ledger(LedgerError),
     /// `ledger.csv` is not in the format the manifest records.
     LedgerFormat { expected: CsvFormat },
+}
+
+/// How a Factur-X PDF's embedded XML disagrees with its document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Embedded {
+    /// No `factur-x.xml`, or not one this program wrote.
+    Unreadable,
+    /// Another document's number.
+    Numero { found: String },
+    /// Another buyer's name (as the XML writes it).
+    Nom { found: String },
+    /// Another buyer's SIRET.
+    Siret { found: String },
+    /// Another grand total.
+    Total { found: Decimal },
 }
 
 impl BatchError {

@@ -11,10 +11,10 @@ use std::path::Path;
 
 use rust_decimal::Decimal;
 
-use super::error::{BatchError, VerifyProblem};
+use super::error::{BatchError, Embedded, VerifyProblem};
 use crate::avoir;
 use crate::batch::manifest::{
-    AVOIRS_DIR, DossierManifest, MANIFEST_FILE, Manifest, SERIE_APPELS, sha256_hex,
+    AVOIRS_DIR, DossierManifest, MANIFEST_FILE, Manifest, PdfFormat, SERIE_APPELS, sha256_hex,
 };
 use crate::batch::output::{APPELS_DIR, LEDGER_FILE, SUMMARY_FILE};
 use crate::csv_out::{CsvFormat, Encoding};
@@ -69,6 +69,9 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, BatchError> {
     let mut problems = Vec::new();
 
     check_files(dir, m, pdf_dir, &mut problems);
+    if matches!(m.options.format_pdf, PdfFormat::FacturX(_)) {
+        check_embedded(dir, m, &mut problems);
+    }
     check_numbering(m, numero, &mut problems);
     check_ledger(dir, m, &mut problems);
     if problems.is_empty() {
@@ -144,6 +147,52 @@ fn check_files(dir: &Path, m: &Manifest, pdf_dir: &str, problems: &mut Vec<Verif
                 file: format!("{rel}/"),
             }),
             Walked::File => problems.push(VerifyProblem::Extra { file: rel }),
+        }
+    }
+}
+
+/// Each Factur-X PDF's embedded XML names its document's number, buyer
+/// and total, as the manifest records them (the ledger's totals are the
+/// manifest's: `check_ledger`). A PDF already found missing or altered is
+/// not read again.
+fn check_embedded(dir: &Path, m: &Manifest, problems: &mut Vec<VerifyProblem>) {
+    let unreadable: BTreeSet<String> = problems
+        .iter()
+        .filter_map(|p| match p {
+            VerifyProblem::Missing { file }
+            | VerifyProblem::Modified { file }
+            | VerifyProblem::Link { file }
+            | VerifyProblem::PathOutside { file } => Some(file.clone()),
+            _ => None,
+        })
+        .collect();
+    for a in m.appels.iter().filter(|a| !unreadable.contains(&a.fichier)) {
+        let Ok(pdf) = fs::read(dir.join(&a.fichier)) else {
+            continue;
+        };
+        let facts = crate::render::embedded_xml(&pdf)
+            .and_then(|xml| String::from_utf8(xml).ok())
+            .and_then(|xml| crate::facturx::facts(&xml));
+        let mismatch = match facts {
+            None => Some(Embedded::Unreadable),
+            Some(f) if f.numero != a.numero => Some(Embedded::Numero { found: f.numero }),
+            Some(f) if !f.names(&a.destinataire.nom) => Some(Embedded::Nom {
+                found: f.nom_acheteur,
+            }),
+            Some(f) if f.siret_acheteur != a.destinataire.siret => Some(Embedded::Siret {
+                found: f.siret_acheteur,
+            }),
+            Some(f) => match Decimal::from_str_exact(&f.total_ttc) {
+                Ok(t) if t == a.total_ttc.decimal().abs() => None,
+                Ok(t) => Some(Embedded::Total { found: t }),
+                Err(_) => Some(Embedded::Unreadable),
+            },
+        };
+        if let Some(mismatch) = mismatch {
+            problems.push(VerifyProblem::Embedded {
+                numero: a.numero.clone(),
+                mismatch,
+            });
         }
     }
 }
@@ -253,10 +302,16 @@ fn check_ledger(dir: &Path, m: &Manifest, problems: &mut Vec<VerifyProblem>) {
                 }
             }
             let ledger_total: Decimal = totals.values().sum();
-            if m.total_ttc.decimal() != ledger_total || grand != ledger_total {
+            if m.total_ttc.decimal() != ledger_total {
                 problems.push(VerifyProblem::GrandTotal {
                     ledger: ledger_total,
                     manifest: m.total_ttc,
+                });
+            }
+            if grand != ledger_total {
+                problems.push(VerifyProblem::DocumentsSum {
+                    documents: grand,
+                    ledger: ledger_total,
                 });
             }
             if let Ok(summary) = fs::read(dir.join(SUMMARY_FILE)) {

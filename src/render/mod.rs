@@ -24,6 +24,7 @@ mod serialize;
 mod tests;
 
 pub use pdf::Renderer;
+pub use pdfa::embedded_xml;
 
 use std::fmt;
 

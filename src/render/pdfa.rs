@@ -228,3 +228,32 @@ pub(super) fn xmp(info: &DocInfo, profile: Profile) -> String {
     x.push_str("</rdf:RDF>\n</x:xmpmeta>\n<?xpacket end=\"w\"?>");
     x
 }
+
+/// The most an embedded `factur-x.xml` may inflate to when read back: an
+/// appel's is a few kilobytes.
+const MAX_EMBEDDED_XML: u64 = 1 << 20;
+
+/// The `factur-x.xml` a Factur-X PDF of this writer embeds, inflated;
+/// `None` when `pdf` holds none (or not as this writer lays it out: one
+/// `/Type/EmbeddedFile` stream, `FlateDecode`, its `/Length` last).
+#[must_use]
+pub fn embedded_xml(pdf: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Read as _;
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+    let at = find(pdf, b"/Type/EmbeddedFile/")?;
+    let rest = &pdf[at..];
+    let dict_end = find(rest, b">>\nstream\n")?;
+    let length_at = find(&rest[..dict_end], b"/Length ")? + b"/Length ".len();
+    let length: usize = std::str::from_utf8(&rest[length_at..dict_end])
+        .ok()?
+        .parse()
+        .ok()?;
+    let data_at = dict_end + b">>\nstream\n".len();
+    let data = rest.get(data_at..data_at.checked_add(length)?)?;
+    let mut xml = Vec::new();
+    flate2::read::ZlibDecoder::new(data)
+        .take(MAX_EMBEDDED_XML)
+        .read_to_end(&mut xml)
+        .ok()?;
+    Some(xml)
+}

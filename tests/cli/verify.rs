@@ -64,7 +64,7 @@ fn each_problem_is_found_and_said_in_french() {
     let first_pdf = "appels/AC-2027-00001_C-14531.pdf";
     assert!(dir.join("lot").join(first_pdf).is_file());
 
-    let cases: [(&str, Tamper, &[&str]); 17] = [
+    let cases: [(&str, Tamper, &[&str]); 20] = [
         (
             "sans-manifeste",
             |lot| fs::remove_file(lot.join("manifest.json")).unwrap(),
@@ -216,7 +216,10 @@ fn each_problem_is_found_and_said_in_french() {
                 fs::copy(a, b).unwrap();
                 edit(&lot.join("manifest.json"), &hash_b, &hash_a);
             },
-            &["AC-2027-00001 et AC-2027-00002 ont le même PDF : chaque document a le sien"],
+            &[
+                "AC-2027-00001 et AC-2027-00002 ont le même PDF : chaque document a le sien",
+                "AC-2027-00002 : la facture électronique (XML) intégrée au PDF porte le numéro AC-2027-00001",
+            ],
         ),
         (
             "intact-malgre-un-lien-a-cote",
@@ -225,6 +228,48 @@ fn each_problem_is_found_and_said_in_french() {
                 std::os::unix::fs::symlink(lot, lot.with_extension("lien")).unwrap();
             },
             &[],
+        ),
+        (
+            "destinataire-change",
+            |lot| {
+                // The next credit note would be addressed to the new name.
+                edit(
+                    &lot.join("manifest.json"),
+                    "\"nom\": \"Rapilly\"",
+                    "\"nom\": \"Société Écran SARL\"",
+                );
+            },
+            &[
+                "AC-2027-00001 : la facture électronique (XML) intégrée au PDF désigne un autre acheteur (« Rapilly »)",
+            ],
+        ),
+        (
+            "siret-change",
+            |lot| {
+                edit(
+                    &lot.join("manifest.json"),
+                    "\"siret\": \"21140531100013\"",
+                    "\"siret\": \"21140619400012\"",
+                );
+            },
+            &[
+                "AC-2027-00001 : la facture électronique (XML) intégrée au PDF désigne un autre acheteur (SIRET 21140531100013)",
+            ],
+        ),
+        (
+            "total-de-l-appel-change",
+            |lot| {
+                edit(
+                    &lot.join("manifest.json"),
+                    "\"total_ttc\": \"1119.00\"",
+                    "\"total_ttc\": \"1.00\"",
+                );
+            },
+            &[
+                "AC-2027-00001 : la facture électronique (XML) intégrée au PDF totalise 1 119,00 € au lieu du total du document",
+                "les documents du manifeste totalisent 447 451,50 €, le journal 448 569,50 €",
+                "AC-2027-00001 : le journal totalise 1 119,00 € mais l'appel 1,00 €",
+            ],
         ),
         ("intact", |_| {}, &[]),
     ];
