@@ -452,6 +452,10 @@ impl fmt::Display for VerifyText<'_> {
             }
             P::Missing { file } => write!(f, "« {file} » est manquant ou illisible"),
             P::Extra { file } => write!(f, "« {file} » ne fait pas partie du lot"),
+            P::Unlisted { file } => write!(
+                f,
+                "manifest.json ne garde pas l'empreinte de « {file} » : ce fichier ne peut plus être vérifié"
+            ),
             P::PathOutside { file } => write!(
                 f,
                 "manifest.json désigne « {file} », hors du dossier du lot"

@@ -170,6 +170,8 @@ pub enum VerifyProblem {
     Missing { file: String },
     /// A file or folder in the folder that the manifest does not list.
     Extra { file: String },
+    /// A file every such folder has, missing from the manifest's list.
+    Unlisted { file: String },
     /// A listed path that leaves the folder (absolute, or with `..`).
     PathOutside { file: String },
     /// A symbolic link in the folder, or on a listed path.

@@ -16,7 +16,9 @@ use crate::avoir;
 use crate::batch::manifest::{
     AVOIRS_DIR, DossierManifest, MANIFEST_FILE, Manifest, PdfFormat, SERIE_APPELS, sha256_hex,
 };
-use crate::batch::output::{APPELS_DIR, LEDGER_FILE, SUMMARY_FILE};
+use crate::batch::output::{
+    APPELS_DIR, LEDGER_FILE, REJECTS_FILE, REPORT_FILE, SOUS_SEUIL_FILE, SUMMARY_FILE,
+};
 use crate::csv_out::{CsvFormat, Encoding};
 use crate::format_fr::parse_nombre;
 use crate::numbering::numero;
@@ -68,6 +70,7 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, BatchError> {
     };
     let mut problems = Vec::new();
 
+    check_file_set(m, &d.serie, &mut problems);
     check_files(dir, m, pdf_dir, &mut problems);
     if matches!(m.options.format_pdf, PdfFormat::FacturX(_)) {
         check_embedded(dir, m, &mut problems);
@@ -148,6 +151,34 @@ fn check_files(dir: &Path, m: &Manifest, pdf_dir: &str, problems: &mut Vec<Verif
             }),
             Walked::File => problems.push(VerifyProblem::Extra { file: rel }),
         }
+    }
+}
+
+/// A folder's files besides its PDFs are a fixed set: the ledger and the
+/// summary, and for a batch of appels its report and, when there are, the
+/// members below the threshold and the rows left out.
+fn check_file_set(m: &Manifest, serie: &str, problems: &mut Vec<VerifyProblem>) {
+    let (required, optional): (&[&str], &[&str]) = if serie == SERIE_APPELS {
+        (
+            &[LEDGER_FILE, SUMMARY_FILE, REPORT_FILE],
+            &[SOUS_SEUIL_FILE, REJECTS_FILE],
+        )
+    } else {
+        (&[LEDGER_FILE, SUMMARY_FILE], &[])
+    };
+    let listed: BTreeSet<&str> = m.fichiers.iter().map(|f| f.chemin.as_str()).collect();
+    for file in required.iter().filter(|f| !listed.contains(*f)) {
+        problems.push(VerifyProblem::Unlisted {
+            file: (*file).to_string(),
+        });
+    }
+    for file in listed
+        .iter()
+        .filter(|f| !required.contains(f) && !optional.contains(f))
+    {
+        problems.push(VerifyProblem::Extra {
+            file: (*file).to_string(),
+        });
     }
 }
 

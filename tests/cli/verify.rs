@@ -64,7 +64,7 @@ fn each_problem_is_found_and_said_in_french() {
     let first_pdf = "appels/AC-2027-00001_C-14531.pdf";
     assert!(dir.join("lot").join(first_pdf).is_file());
 
-    let cases: [(&str, Tamper, &[&str]); 20] = [
+    let cases: [(&str, Tamper, &[&str]); 21] = [
         (
             "sans-manifeste",
             |lot| fs::remove_file(lot.join("manifest.json")).unwrap(),
@@ -269,6 +269,26 @@ fn each_problem_is_found_and_said_in_french() {
                 "AC-2027-00001 : la facture électronique (XML) intégrée au PDF totalise 1 119,00 € au lieu du total du document",
                 "les documents du manifeste totalisent 447 451,50 €, le journal 448 569,50 €",
                 "AC-2027-00001 : le journal totalise 1 119,00 € mais l'appel 1,00 €",
+            ],
+        ),
+        (
+            "journal-retire-de-la-liste",
+            |lot| {
+                // The ledger's entry dropped from `fichiers`, then the ledger
+                // edited: its hash is no longer checked.
+                let path = lot.join("manifest.json");
+                let mut json: serde_json::Value =
+                    serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+                json["fichiers"]
+                    .as_array_mut()
+                    .unwrap()
+                    .retain(|f| f["chemin"] != "ledger.csv");
+                fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+                edit(&lot.join("ledger.csv"), "1119,00;706;;", "1119,00;706;;");
+            },
+            &[
+                "manifest.json ne garde pas l'empreinte de « ledger.csv » : ce fichier ne peut plus être vérifié",
+                "« ledger.csv » ne fait pas partie du lot",
             ],
         ),
         ("intact", |_| {}, &[]),
