@@ -15,7 +15,7 @@
 use std::collections::BTreeSet;
 use std::fmt;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 
 use crate::appel::Appel;
 use crate::format_fr;
@@ -91,6 +91,9 @@ pub struct Request<'a> {
     /// Number and date of the credit note.
     pub rang: u32,
     pub date: NaiveDate,
+    /// The last credit note of the series (number, date), which the new
+    /// one may not precede.
+    pub last: Option<(&'a str, NaiveDate)>,
 }
 
 /// Why a credit note is refused; `Display` is the French message.
@@ -138,6 +141,17 @@ pub enum AvoirError {
     DateAnterieure {
         appel: String,
         appel_date: NaiveDate,
+        date: NaiveDate,
+    },
+    /// The credit note would be dated before the last one of its series.
+    DateAvantAvoir {
+        avoir: String,
+        avoir_date: NaiveDate,
+        date: NaiveDate,
+    },
+    /// The credit note would be dated outside the appel's exercice.
+    DateHorsExercice {
+        exercice: i32,
         date: NaiveDate,
     },
 }
@@ -198,6 +212,23 @@ impl fmt::Display for AvoirError {
                 "l'avoir serait daté du {}, avant l'appel {appel} du {} : indiquez une date d'émission postérieure",
                 date_longue(*date),
                 date_longue(*appel_date)
+            ),
+            AvoirError::DateAvantAvoir {
+                avoir,
+                avoir_date,
+                date,
+            } => write!(
+                f,
+                "l'avoir serait daté du {}, avant l'avoir {avoir} du {} : les avoirs d'un exercice se suivent dans l'ordre de leurs dates ; indiquez une date d'émission à partir du {}",
+                date_longue(*date),
+                date_longue(*avoir_date),
+                date_longue(*avoir_date)
+            ),
+            AvoirError::DateHorsExercice { exercice, date } => write!(
+                f,
+                "l'avoir serait daté du {}, hors de l'exercice {exercice} de l'appel : un avoir de {exercice} est daté au plus tard du 31 décembre {exercice} (pendant la journée complémentaire, jusqu'au 31 janvier {}, datez-le du 31 décembre {exercice}) ; au-delà, la réduction d'un titre de {exercice} se fait sur l'exercice suivant",
+                date_longue(*date),
+                exercice + 1
             ),
         }
     }
@@ -355,6 +386,21 @@ pub fn credit(
     if let Some(ch) = crate::charset::first_unprintable(motif, false) {
         return Err(AvoirError::MotifIllisible { ch });
     }
+    if request.date.year() != appel.exercice {
+        return Err(AvoirError::DateHorsExercice {
+            exercice: appel.exercice,
+            date: request.date,
+        });
+    }
+    if let Some((avoir, avoir_date)) = request.last
+        && request.date < avoir_date
+    {
+        return Err(AvoirError::DateAvantAvoir {
+            avoir: avoir.to_string(),
+            avoir_date,
+            date: request.date,
+        });
+    }
     if request.date < appel.date_emission {
         return Err(AvoirError::DateAnterieure {
             appel: appel.numero.clone(),
@@ -467,6 +513,7 @@ pub(crate) mod fixtures {
             motif: "Adhésion résiliée",
             rang: 1,
             date: date(3, 1),
+            last: None,
         };
         credit(appel, &request, &BTreeSet::new(), &[]).unwrap()
     }
@@ -488,6 +535,7 @@ mod tests {
             motif: "Adhésion résiliée au 31 décembre 2026",
             rang,
             date: date(3, 1),
+            last: None,
         }
     }
 
@@ -613,6 +661,62 @@ mod tests {
             err.to_string()
                 .contains("ne figure pas sur l'appel AC-2027-00012")
         );
+    }
+
+    #[test]
+    fn a_credit_note_is_dated_within_its_exercice_and_after_the_last_of_its_series() {
+        let appel = appel();
+        // Within the exercice, after the last credit note: accepted.
+        let after_last = Request {
+            date: date(3, 2),
+            last: Some(("AV-2027-00003", date(3, 1))),
+            ..request(&[], 4)
+        };
+        assert!(credit(&appel, &after_last, &known(), &[]).is_ok());
+        // Before the last credit note of the series.
+        let before_last = Request {
+            date: date(2, 28),
+            ..after_last
+        };
+        let err = credit(&appel, &before_last, &known(), &[]).unwrap_err();
+        assert_eq!(
+            err,
+            AvoirError::DateAvantAvoir {
+                avoir: "AV-2027-00003".into(),
+                avoir_date: date(3, 1),
+                date: date(2, 28),
+            }
+        );
+        assert!(
+            err.to_string()
+                .contains("avant l'avoir AV-2027-00003 du 1er mars 2027"),
+            "{err}"
+        );
+        // In the next year (even during the journée complémentaire, when it
+        // is dated 31 December), or years later.
+        for year in [2028, 2031] {
+            let late = Request {
+                date: NaiveDate::from_ymd_opt(year, 1, 15).unwrap(),
+                ..request(&[], 1)
+            };
+            let err = credit(&appel, &late, &known(), &[]).unwrap_err();
+            assert_eq!(
+                err,
+                AvoirError::DateHorsExercice {
+                    exercice: 2027,
+                    date: late.date,
+                }
+            );
+            assert!(
+                err.to_string().contains("datez-le du 31 décembre 2027"),
+                "{err}"
+            );
+        }
+        let last_day = Request {
+            date: date(12, 31),
+            ..request(&[], 1)
+        };
+        assert!(credit(&appel, &last_day, &known(), &[]).is_ok());
     }
 
     #[test]

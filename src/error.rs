@@ -384,7 +384,14 @@ fn batch_message(f: &mut fmt::Formatter<'_>, e: &BatchError) -> fmt::Result {
                 }
                 PreviousProblem::OtherExercice { found, expected } => write!(
                     f,
-                    "il porte sur l'exercice {found}, pas sur {expected} : indiquez --exercice {found}"
+                    "il porte sur l'exercice {found}, pas sur {expected} (celui de la grille) : un lot complémentaire continue un lot de son exercice ; indiquez la grille de {found}, ou un lot de {expected}"
+                ),
+                PreviousProblem::DateAnterieure { previous, date } => write!(
+                    f,
+                    "il est daté du {}, après le lot complémentaire (daté du {}) : les appels d'un exercice se suivent dans l'ordre de leurs dates ; indiquez une date d'émission à partir du {}",
+                    format_fr::date_longue(*previous),
+                    format_fr::date_longue(*date),
+                    format_fr::date_longue(*previous)
                 ),
             }
         }

@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::destination::{Existing, OutputLock, check_destination, remove_stale};
@@ -296,6 +297,8 @@ fn rebuild_appel(
 /// What a credit note inherits from the previous one of its series.
 pub struct Chain {
     pub rang: u32,
+    /// The last credit note of the series: number and date.
+    pub last: Option<(String, NaiveDate)>,
     pub credited: Vec<Credited>,
     /// The same, as the manifest records it.
     pub carried: Vec<DejaCredite>,
@@ -305,6 +308,7 @@ impl Default for Chain {
     fn default() -> Chain {
         Chain {
             rang: 1,
+            last: None,
             credited: Vec::new(),
             carried: Vec::new(),
         }
@@ -349,6 +353,11 @@ pub fn load_chain(dir: &Path, exercice: i32) -> Result<Chain, BatchError> {
         .collect();
     Ok(Chain {
         rang: avoir::next_rank(d.manifest.options.premier_rang, d.manifest.appels.len()),
+        last: d
+            .manifest
+            .appels
+            .last()
+            .map(|a| (a.numero.clone(), d.manifest.date_emission)),
         credited,
         carried: d.deja_credites,
     })

@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::avoir::AvoirError;
@@ -98,6 +99,11 @@ pub enum PreviousProblem {
     ManifestInvalid { reason: String },
     /// It bills another exercice.
     OtherExercice { found: i32, expected: i32 },
+    /// It is dated after the new batch: the series would go backwards.
+    DateAnterieure {
+        previous: NaiveDate,
+        date: NaiveDate,
+    },
 }
 
 /// Why `cotisations avoir` refuses; nothing is written then.

@@ -5,6 +5,8 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use chrono::NaiveDate;
+
 use super::error::{BatchError, PreviousProblem};
 use super::manifest::{DejaFacture, MANIFEST_FILE, Manifest};
 use crate::files;
@@ -19,11 +21,11 @@ pub struct Previous {
 }
 
 /// The batch `dir` a supplementary run continues (`run --after`): whole
-/// and intact, of `exercice`.
+/// and intact, of `exercice`, dated no later than the new batch (`date`).
 ///
 /// # Errors
 /// `BatchError::Previous`, and I/O errors.
-pub fn load(dir: &Path, exercice: i32) -> Result<Previous, BatchError> {
+pub fn load(dir: &Path, exercice: i32, date: NaiveDate) -> Result<Previous, BatchError> {
     let previous = |problem: PreviousProblem| BatchError::Previous {
         dir: dir.to_path_buf(),
         problem,
@@ -42,6 +44,12 @@ pub fn load(dir: &Path, exercice: i32) -> Result<Previous, BatchError> {
         return Err(previous(PreviousProblem::OtherExercice {
             found: manifest.exercice,
             expected: exercice,
+        }));
+    }
+    if date < manifest.date_emission {
+        return Err(previous(PreviousProblem::DateAnterieure {
+            previous: manifest.date_emission,
+            date,
         }));
     }
     let count = u32::try_from(manifest.appels.len()).unwrap_or(u32::MAX);

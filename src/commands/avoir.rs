@@ -106,6 +106,7 @@ fn read_credit(args: &AvoirArgs, date: NaiveDate) -> Result<Credit, Error> {
         motif: &args.motif,
         rang: chain.rang,
         date,
+        last: chain.last.as_ref().map(|(n, d)| (n.as_str(), *d)),
     };
     let avoir = avoir::credit(&appel, &request, &known, &chain.credited)
         .map_err(|e| BatchError::Avoir(AvoirRefusal::Credit(e)))?;

@@ -143,7 +143,7 @@ pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
     let mut validated = validated;
 
     let previous = match &o.after {
-        Some(dir) => Some(crate::batch::previous::load(dir, exercice)?),
+        Some(dir) => Some(crate::batch::previous::load(dir, exercice, date_emission)?),
         None => None,
     };
     if let Some(p) = &previous {

@@ -455,3 +455,37 @@ fn the_object_names_the_convention_of_the_grid_on_the_appel_and_its_avoir() {
         "{credit}"
     );
 }
+
+#[test]
+fn credit_notes_follow_each_other_in_date_order_within_their_exercice() {
+    let dir = Dir::new();
+    dir.run_roster(&sample_roster(), "lot").run().batch_ok();
+    avoir_on(&dir, "lot", "C-14202", "av1", "2027-03-10")
+        .args(["--motif", "Erreur"])
+        .run()
+        .code(0);
+    // AV-00002 before AV-00001: refused.
+    avoir_on(&dir, "lot", "C-14531", "av2", "2027-03-09")
+        .args(["--motif", "Erreur"])
+        .after(dir.join("av1"))
+        .run()
+        .code(2)
+        .stderr_has(&["avant l'avoir AV-2027-00001 du 10 mars 2027"]);
+    // An avoir of 2027 dated in 2031: refused, with what to do instead.
+    avoir_on(&dir, "lot", "C-14531", "av2", "2031-02-01")
+        .args(["--motif", "Erreur"])
+        .after(dir.join("av1"))
+        .run()
+        .code(2)
+        .stderr_has(&[
+            "hors de l'exercice 2027 de l'appel",
+            "jusqu'au 31 janvier 2028, datez-le du 31 décembre 2027",
+        ]);
+    assert!(!dir.join("av2").exists());
+    avoir_on(&dir, "lot", "C-14531", "av2", "2027-12-31")
+        .args(["--motif", "Erreur"])
+        .after(dir.join("av1"))
+        .run()
+        .code(0)
+        .stderr_has(&["AV-2027-00002"]);
+}

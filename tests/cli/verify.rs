@@ -343,5 +343,19 @@ fn a_supplementary_batch_continues_only_an_intact_batch_of_its_exercice() {
         .run()
         .code(2)
         .stderr_has(&["il porte sur l'exercice 2027, pas sur 2028"]);
+    // Dated before the batch it continues: the series would go backwards.
+    dir.run_batch_dated(
+        &sample_roster(),
+        &crate::util::sample_grid(),
+        "suite",
+        "2027-01-14",
+    )
+    .after(&lot)
+    .run()
+    .code(2)
+    .stderr_has(&[
+        "il est daté du 15 janvier 2027, après le lot complémentaire (daté du 14 janvier 2027)",
+        "indiquez une date d'émission à partir du 15 janvier 2027",
+    ]);
     assert!(!dir.join("suite").exists());
 }
