@@ -77,6 +77,9 @@ pub enum Command {
     /// Vérifie qu'un lot est complet et intact (empreintes, totaux, numérotation).
     #[command(help_template = TEMPLATE, next_help_heading = "Options")]
     Verify(VerifyArgs),
+    /// Montre l'état d'un exercice : ce qui a été émis pour chaque adhérent, d'un lot et de ses lots complémentaires et avoirs, et ce qui rompt les séries.
+    #[command(help_template = TEMPLATE, next_help_heading = "Options")]
+    Etat(EtatArgs),
     /// Compare les journaux de deux exercices et explique l'écart, adhérent par adhérent.
     #[command(help_template = TEMPLATE, next_help_heading = "Options", after_help = COMPARE_HELP)]
     Compare(CompareArgs),
@@ -95,6 +98,7 @@ impl Command {
             Command::Quote(_) => "quote",
             Command::Tarifs(_) => "tarifs",
             Command::Verify(_) => "verify",
+            Command::Etat(_) => "etat",
             Command::Compare(_) => "compare",
             Command::Avoir(_) => "avoir",
         }
@@ -193,6 +197,22 @@ pub struct VerifyArgs {
     /// Dossier du lot à vérifier.
     #[arg(value_name = "DOSSIER")]
     pub dir: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct EtatArgs {
+    /// Dossiers de l'exercice : le lot principal, ses lots complémentaires et ses dossiers d'avoirs.
+    #[arg(value_name = "DOSSIER", required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Écrit aussi l'état par adhérent (appels, avoirs, net) dans ce fichier CSV.
+    #[arg(long, value_name = "FICHIER")]
+    pub csv: Option<PathBuf>,
+    /// Remplace le fichier --csv s'il existe déjà (jamais un fichier d'un lot).
+    #[arg(long)]
+    pub force: bool,
+    /// Encodage du fichier --csv : utf8 (par défaut), utf8-bom ou windows-1252.
+    #[arg(long = "csv-encodage", value_enum, default_value_t = CsvEncodingArg::Utf8, value_name = "ENCODAGE", hide_possible_values = true, hide_default_value = true)]
+    pub csv_encodage: CsvEncodingArg,
 }
 
 /// Where the grid is.

@@ -12,6 +12,7 @@ use crate::batch::error::{
     AvoirRefusal, ChainProblem, Embedded, FileRefusal, PreviousProblem, Refusal, VerifyProblem,
 };
 use crate::emetteur::EmetteurError;
+use crate::exercice::RegisterProblem;
 use crate::files::{FileError, io_message};
 use crate::format_fr;
 use crate::money::Montant;
@@ -314,7 +315,7 @@ fn batch_code(e: &BatchError) -> i32 {
         | BatchError::Previous { .. } => exit::USAGE,
         BatchError::Io { .. } | BatchError::File(_) => exit::IO,
         BatchError::Locked { .. } => exit::LOCKED,
-        BatchError::Verify { .. } => exit::VERIFY,
+        BatchError::Verify { .. } | BatchError::Register { .. } => exit::VERIFY,
         BatchError::Render(_) | BatchError::Report(_) | BatchError::Pricing { .. } => {
             exit::INTERNAL
         }
@@ -322,6 +323,10 @@ fn batch_code(e: &BatchError) -> i32 {
 }
 
 /// The message of a batch error.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one arm per variant: the French messages side by side, as a table"
+)]
 fn batch_message(f: &mut fmt::Formatter<'_>, e: &BatchError) -> fmt::Result {
     match e {
         BatchError::OutputExists { path } => write!(
@@ -394,6 +399,20 @@ fn batch_message(f: &mut fmt::Formatter<'_>, e: &BatchError) -> fmt::Result {
                     format_fr::date_longue(*previous)
                 ),
             }
+        }
+        BatchError::Register { problems } => {
+            writeln!(
+                f,
+                "les dossiers de l'exercice rompent ses séries ({}) :",
+                plural(problems.len(), "problème", "problèmes")
+            )?;
+            for p in problems {
+                writeln!(f, "  - {}", RegisterText(p))?;
+            }
+            write!(
+                f,
+                "Un numéro émis ne change jamais : corrigez par un avoir, et poursuivez toujours le dernier lot (--after)."
+            )
         }
         BatchError::Avoir(refusal) => {
             write!(f, "avoir refusé, rien n'a été écrit : {refusal}")
@@ -723,6 +742,63 @@ impl fmt::Display for FileRefusal {
                     "ce n'est pas un fichier ordinaire : choisissez un autre nom"
                 )
             }
+        }
+    }
+}
+
+/// A broken rule of the series, in French.
+struct RegisterText<'a>(&'a RegisterProblem);
+
+impl fmt::Display for RegisterText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use RegisterProblem as P;
+        match self.0 {
+            P::Exercices { found } => {
+                let list: Vec<String> = found.iter().map(ToString::to_string).collect();
+                write!(
+                    f,
+                    "les dossiers portent sur plusieurs exercices ({}) : donnez ceux d'un seul",
+                    list.join(", ")
+                )
+            }
+            P::Doublon { numero } => write!(
+                f,
+                "le numéro {numero} a été émis deux fois (un lot qui ne poursuit pas le précédent ?)"
+            ),
+            P::Lacune { serie, rang } => write!(
+                f,
+                "aucun document ne porte le rang {rang} de la série {serie} : il manque un dossier, ou la série a un trou"
+            ),
+            P::Chronologie {
+                numero,
+                date,
+                precedent,
+                date_precedent,
+            } => write!(
+                f,
+                "{numero} est daté du {}, avant {precedent} du {}",
+                format_fr::date_longue(*date),
+                format_fr::date_longue(*date_precedent)
+            ),
+            P::DeuxFois { membre_id, appels } => write!(
+                f,
+                "l'adhérent « {membre_id} » est facturé plusieurs fois ({}) sans avoir qui annule le premier appel",
+                appels.join(", ")
+            ),
+            P::TropCredite {
+                appel,
+                facture,
+                credite,
+            } => write!(
+                f,
+                "les avoirs sur {appel} totalisent {}, plus que l'appel ({})",
+                format_fr::montant(*credite),
+                format_fr::montant(*facture)
+            ),
+            P::AppelInconnu { avoir, appel } => write!(
+                f,
+                "{avoir} crédite l'appel {appel}, absent des dossiers donnés : ajoutez le lot qui le contient"
+            ),
         }
     }
 }

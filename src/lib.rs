@@ -14,7 +14,7 @@
 //!
 //! Foundations: `money`, `format_fr`, `charset`, `ident`, `xml`, `csv_out`,
 //! `reasons`, `columns`. Inputs: `roster`, `tariff`, `emetteur`, `ledger::read`. Core:
-//! `pricing`, `numbering`, `appel`, `avoir`, `summary`, `compare`.
+//! `pricing`, `numbering`, `appel`, `avoir`, `summary`, `compare`, `exercice`.
 //! Outputs: `render`, `facturx`, `ledger`, `report`, `text` (the terminal's
 //! tables), `roster::rejects`. I/O: `batch` (`plan`, `output`, `verify`,
 //! `previous` for `run --after`, `credit` for `avoir`), `files`.
@@ -32,6 +32,7 @@ pub mod compare;
 pub mod csv_out;
 pub mod emetteur;
 pub mod error;
+pub mod exercice;
 pub mod facturx;
 pub mod failpoint;
 pub mod files;

@@ -222,3 +222,96 @@ pub fn quote(p: &Priced, mention_tva: Option<&str>) -> String {
     }
     s
 }
+
+/// The state of an exercice (`cotisations etat`): the series, then one
+/// line per member (its appels, avoirs and net amount).
+#[must_use]
+pub fn register(register: &crate::exercice::Register) -> String {
+    let mut s = String::new();
+    for (label, serie) in [("Appels", "AC"), ("Avoirs", crate::avoir::SERIE)] {
+        let (count, first, last, total) = register.series(serie);
+        let range = match (first, last) {
+            (Some(first), Some(last)) if first == last => first.to_string(),
+            (Some(first), Some(last)) => format!("de {first} à {last}"),
+            _ => "aucun".to_string(),
+        };
+        let _ = writeln!(
+            s,
+            "{label:<7}: {count:>6}  {range}, total {}",
+            format_fr::montant(total)
+        );
+    }
+    let net: crate::money::Montant = register.members.values().map(|m| m.net_ttc).sum();
+    let n = register.members.len();
+    let _ = writeln!(
+        s,
+        "Net    : {n} adhérent{}, {}",
+        if n > 1 { "s" } else { "" },
+        format_fr::montant(net)
+    );
+    let _ = writeln!(s);
+    let id_width = register
+        .members
+        .keys()
+        .map(|k| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(9);
+    let _ = writeln!(
+        s,
+        "{}  {}  {:>14}  Documents",
+        pad("Adhérent", id_width),
+        pad("Nom", 30),
+        "Net TTC"
+    );
+    for (id, m) in &register.members {
+        let name: String = m.nom.chars().take(30).collect();
+        let documents: Vec<&str> = m
+            .appels
+            .iter()
+            .chain(&m.avoirs)
+            .map(String::as_str)
+            .collect();
+        let _ = writeln!(
+            s,
+            "{}  {}  {}  {}",
+            pad(id, id_width),
+            pad(&name, 30),
+            pad_left(&format_fr::montant(m.net_ttc), 14),
+            documents.join(", ")
+        );
+    }
+    s
+}
+
+/// Header of `etat --csv`.
+pub const REGISTER_CSV_HEADER: [&str; 5] =
+    ["membre_id", "membre_nom", "appels", "avoirs", "net_ttc"];
+
+/// `etat --csv`: one row per member, amounts in French.
+#[must_use]
+pub fn register_csv(r: &crate::exercice::Register, encoding: crate::csv_out::Encoding) -> Vec<u8> {
+    use crate::csv_out;
+    let rows: Vec<[String; 5]> = r
+        .members
+        .iter()
+        .map(|(id, m)| {
+            [
+                csv_out::text(id).into_owned(),
+                csv_out::text(&m.nom).into_owned(),
+                m.appels.join(" "),
+                m.avoirs.join(" "),
+                csv_out::CsvFormat::Francais.amount(m.net_ttc),
+            ]
+        })
+        .collect();
+    csv_out::to_bytes(
+        b';',
+        encoding,
+        std::iter::once(REGISTER_CSV_HEADER.map(String::from))
+            .chain(rows)
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|r| r.iter().map(String::as_str)),
+    )
+}

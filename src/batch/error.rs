@@ -78,6 +78,10 @@ pub enum BatchError {
     Report(ReportError),
     /// A credit note (`cotisations avoir`) that cannot be issued.
     Avoir(AvoirRefusal),
+    /// The folders of an exercice break a rule of its series.
+    Register {
+        problems: Vec<crate::exercice::RegisterProblem>,
+    },
     /// The batch a supplementary run continues (`run --after`) cannot be
     /// continued.
     Previous {

@@ -8,6 +8,7 @@ pub mod manifest;
 pub mod output;
 pub mod plan;
 pub mod previous;
+pub mod register;
 pub mod verify;
 
 pub use error::BatchError;

@@ -4,6 +4,7 @@
 pub mod avoir;
 pub mod check;
 pub mod compare;
+pub mod etat;
 pub mod quote;
 pub mod run;
 pub mod tarifs;
@@ -30,6 +31,7 @@ pub fn dispatch(cli: Cli, log: &Log) -> Result<i32, Error> {
         Command::Quote(a) => quote::run(&a).map(|()| exit::OK),
         Command::Tarifs(a) => tarifs::run(&a).map(|()| exit::OK),
         Command::Verify(a) => verify::run(&a, log).map(|()| exit::OK),
+        Command::Etat(a) => etat::run(&a, log).map(|()| exit::OK),
         Command::Compare(a) => compare::run(&a, log).map(|()| exit::OK),
         Command::Avoir(a) => avoir::run(&a, log).map(|()| exit::OK),
     }

@@ -558,7 +558,7 @@ fn other_command_line_errors_are_french() {
     let cases: [(Vec<&str>, &[&str]); 5] = [
         (
             vec![],
-            &["indiquez une commande : run, check, quote, tarifs, verify, compare ou avoir"],
+            &["indiquez une commande : run, check, quote, tarifs, verify, etat, compare ou avoir"],
         ),
         (vec!["facturer"], &["commande inconnue : facturer"]),
         (

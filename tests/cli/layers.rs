@@ -37,6 +37,7 @@ const LAYERS: [(&str, &[&str]); 6] = [
             "avoir",
             "summary",
             "compare",
+            "exercice",
         ],
     ),
     (

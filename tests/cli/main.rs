@@ -12,6 +12,7 @@ mod compare;
 mod compliance;
 mod cron;
 mod csv_files;
+mod etat;
 mod grid_errors;
 mod inputs;
 mod layers;

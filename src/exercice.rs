@@ -1,0 +1,354 @@
+//! The issued state of an exercice: every appel and avoir issued, per
+//! member its documents and net amount, and what breaks the rules of the
+//! series (a number issued twice or skipped, dates going backwards, a
+//! member billed twice while its first appel stands, more credited than
+//! billed, an avoir on no appel). Pure: documents in, state and problems
+//! out. `batch::register` reads the documents from the folders' manifests;
+//! `cotisations etat` prints the state; the exercice register
+//! (`docs/REGISTER.md`) will keep it as its index.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+
+use crate::money::Montant;
+
+/// The series of the appels (`AC-…`); the avoirs' is `crate::avoir::SERIE`.
+const APPELS: &str = "AC";
+
+/// One issued document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Document {
+    pub numero: String,
+    pub rang: u32,
+    pub serie: String,
+    pub date: NaiveDate,
+    pub membre_id: String,
+    pub nom: String,
+    /// Signed: an avoir's is negative.
+    pub total_ttc: Montant,
+    /// For an avoir: the appel it credits.
+    pub credite: Option<String>,
+}
+
+/// What a member was issued.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct MemberState {
+    pub nom: String,
+    pub appels: Vec<String>,
+    pub avoirs: Vec<String>,
+    /// Appels less avoirs, TTC.
+    pub net_ttc: Montant,
+}
+
+/// A rule of the series broken across the folders.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RegisterProblem {
+    /// Folders of several exercices.
+    Exercices { found: Vec<i32> },
+    /// One number on two documents.
+    Doublon { numero: String },
+    /// A number missing between two issued ones.
+    Lacune { serie: String, rang: u32 },
+    /// A document dated before the one numbered before it.
+    Chronologie {
+        numero: String,
+        date: NaiveDate,
+        precedent: String,
+        date_precedent: NaiveDate,
+    },
+    /// A member with a second appel while the first is not fully credited.
+    DeuxFois {
+        membre_id: String,
+        appels: Vec<String>,
+    },
+    /// Avoirs on an appel totalling more than it billed.
+    TropCredite {
+        appel: String,
+        facture: Montant,
+        credite: Montant,
+    },
+    /// An avoir crediting an appel of none of the folders.
+    AppelInconnu { avoir: String, appel: String },
+}
+
+/// The state of an exercice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Register {
+    /// Every document, by series then rank.
+    pub documents: Vec<Document>,
+    pub members: BTreeMap<String, MemberState>,
+    pub problems: Vec<RegisterProblem>,
+}
+
+impl Register {
+    /// The state of `documents` (any order), issued by folders of the
+    /// exercices `exercices`.
+    #[must_use]
+    pub fn of(mut documents: Vec<Document>, mut exercices: Vec<i32>) -> Register {
+        documents.sort_by(|x, y| (&x.serie, x.rang).cmp(&(&y.serie, y.rang)));
+        let mut problems = Vec::new();
+        exercices.sort_unstable();
+        exercices.dedup();
+        if exercices.len() > 1 {
+            problems.push(RegisterProblem::Exercices { found: exercices });
+        }
+        series_problems(&documents, &mut problems);
+        let members = members(&documents, &mut problems);
+        Register {
+            documents,
+            members,
+            problems,
+        }
+    }
+
+    /// The documents of `serie`: how many, the first and last numbers, and
+    /// their total TTC (signed).
+    #[must_use]
+    pub fn series(&self, serie: &str) -> (usize, Option<&str>, Option<&str>, Montant) {
+        let docs: Vec<&Document> = self.documents.iter().filter(|d| d.serie == serie).collect();
+        (
+            docs.len(),
+            docs.first().map(|d| d.numero.as_str()),
+            docs.last().map(|d| d.numero.as_str()),
+            docs.iter().map(|d| d.total_ttc).sum(),
+        )
+    }
+}
+
+/// Numbers issued once each, from 1 with no gap, dated in order.
+fn series_problems(documents: &[Document], problems: &mut Vec<RegisterProblem>) {
+    let mut previous: Option<&Document> = None;
+    for d in documents {
+        let expected = match previous {
+            Some(p) if p.serie == d.serie => p.rang + 1,
+            _ => 1,
+        };
+        if let Some(p) = previous.filter(|p| p.serie == d.serie) {
+            if d.rang == p.rang {
+                problems.push(RegisterProblem::Doublon {
+                    numero: d.numero.clone(),
+                });
+            }
+            if d.date < p.date {
+                problems.push(RegisterProblem::Chronologie {
+                    numero: d.numero.clone(),
+                    date: d.date,
+                    precedent: p.numero.clone(),
+                    date_precedent: p.date,
+                });
+            }
+        }
+        for rang in expected..d.rang {
+            problems.push(RegisterProblem::Lacune {
+                serie: d.serie.clone(),
+                rang,
+            });
+        }
+        previous = Some(d);
+    }
+}
+
+/// Per member, its documents and net amount; and the members billed twice,
+/// the appels credited beyond what they billed.
+fn members(
+    documents: &[Document],
+    problems: &mut Vec<RegisterProblem>,
+) -> BTreeMap<String, MemberState> {
+    let appels: BTreeMap<&str, &Document> = documents
+        .iter()
+        .filter(|d| d.serie == APPELS)
+        .map(|d| (d.numero.as_str(), d))
+        .collect();
+    let mut credited: BTreeMap<&str, Montant> = BTreeMap::new();
+    let mut members: BTreeMap<String, MemberState> = BTreeMap::new();
+    for d in documents {
+        let m = members.entry(d.membre_id.clone()).or_default();
+        m.nom.clone_from(&d.nom);
+        m.net_ttc = m.net_ttc + d.total_ttc;
+        if d.serie == APPELS {
+            m.appels.push(d.numero.clone());
+            continue;
+        }
+        m.avoirs.push(d.numero.clone());
+        match d.credite.as_deref().and_then(|a| appels.get(a)) {
+            Some(appel) => {
+                let c = credited.entry(appel.numero.as_str()).or_default();
+                *c = *c + -d.total_ttc;
+            }
+            None => problems.push(RegisterProblem::AppelInconnu {
+                avoir: d.numero.clone(),
+                appel: d.credite.clone().unwrap_or_default(),
+            }),
+        }
+    }
+    for (appel, &credite) in &credited {
+        let facture = appels[appel].total_ttc;
+        if credite > facture {
+            problems.push(RegisterProblem::TropCredite {
+                appel: (*appel).to_string(),
+                facture,
+                credite,
+            });
+        }
+    }
+    // Billed twice: more than one appel not fully credited.
+    for (id, m) in &members {
+        let standing: Vec<String> = m
+            .appels
+            .iter()
+            .filter(|a| {
+                credited.get(a.as_str()).copied().unwrap_or_default() < appels[a.as_str()].total_ttc
+            })
+            .cloned()
+            .collect();
+        if standing.len() > 1 {
+            problems.push(RegisterProblem::DeuxFois {
+                membre_id: id.clone(),
+                appels: standing,
+            });
+        }
+    }
+    members
+}
+
+#[cfg(test)]
+#[allow(
+    clippy::inconsistent_digit_grouping,
+    reason = "amounts in cents written euros_cents: 1119_00 is 1 119,00 €"
+)]
+mod tests {
+    use super::*;
+
+    fn cents(c: i64) -> Montant {
+        Montant::from_exact_cents(rust_decimal::Decimal::new(c, 2)).unwrap()
+    }
+
+    fn date(month: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2027, month, day).unwrap()
+    }
+
+    /// Appel `rang` of `membre` for `total` cents, dated `day` January.
+    fn appel(rang: u32, day: u32, membre: &str, total: i64) -> Document {
+        Document {
+            numero: crate::numbering::numero(2027, rang),
+            rang,
+            serie: APPELS.into(),
+            date: date(1, day),
+            membre_id: membre.into(),
+            nom: format!("Commune {membre}"),
+            total_ttc: cents(total),
+            credite: None,
+        }
+    }
+
+    /// Avoir `rang` crediting `total` cents of `credite`, dated `day` March.
+    fn avoir(rang: u32, day: u32, membre: &str, credite: &str, total: i64) -> Document {
+        Document {
+            numero: crate::avoir::numero(2027, rang),
+            serie: crate::avoir::SERIE.into(),
+            date: date(3, day),
+            total_ttc: cents(-total),
+            credite: Some(credite.into()),
+            ..appel(rang, 1, membre, 0)
+        }
+    }
+
+    #[test]
+    fn a_main_lot_a_supplementary_lot_and_an_avoir_make_one_clean_exercice() {
+        let documents = vec![
+            avoir(1, 3, "A", "AC-2027-00001", 100_00),
+            appel(1, 15, "A", 1119_00),
+            appel(2, 15, "B", 317_00),
+            appel(3, 20, "C", 400_00),
+        ];
+        let r = Register::of(documents, vec![2027, 2027, 2027]);
+        assert_eq!(r.problems, Vec::new());
+        let numbers: Vec<&str> = r.documents.iter().map(|d| d.numero.as_str()).collect();
+        assert_eq!(
+            numbers,
+            [
+                "AC-2027-00001",
+                "AC-2027-00002",
+                "AC-2027-00003",
+                "AV-2027-00001"
+            ]
+        );
+        let a = &r.members["A"];
+        assert_eq!((a.appels.len(), a.avoirs.len()), (1, 1));
+        assert_eq!(a.net_ttc, cents(1019_00));
+        assert_eq!(
+            r.series(APPELS),
+            (
+                3,
+                Some("AC-2027-00001"),
+                Some("AC-2027-00003"),
+                cents(1836_00)
+            )
+        );
+    }
+
+    #[test]
+    fn each_broken_rule_is_named() {
+        let documents = vec![
+            // Two lots both from AC-00001: AC-00002 issued twice.
+            appel(1, 15, "A", 1119_00),
+            appel(2, 15, "B", 317_00),
+            appel(2, 20, "A", 1119_00),
+            // AC-00003 and AC-00004 never issued; AC-00005 dated backwards.
+            appel(5, 10, "C", 400_00),
+            avoir(1, 3, "C", "AC-2027-00005", 500_00),
+            avoir(2, 4, "C", "AC-2027-09999", 1_00),
+        ];
+        let r = Register::of(documents, vec![2027]);
+        let has = |p: &RegisterProblem| r.problems.contains(p);
+        assert!(has(&RegisterProblem::Doublon {
+            numero: "AC-2027-00002".into()
+        }));
+        for rang in [3, 4] {
+            assert!(has(&RegisterProblem::Lacune {
+                serie: "AC".into(),
+                rang
+            }));
+        }
+        assert!(has(&RegisterProblem::Chronologie {
+            numero: "AC-2027-00005".into(),
+            date: date(1, 10),
+            precedent: "AC-2027-00002".into(),
+            date_precedent: date(1, 20),
+        }));
+        assert!(has(&RegisterProblem::DeuxFois {
+            membre_id: "A".into(),
+            appels: vec!["AC-2027-00001".into(), "AC-2027-00002".into()],
+        }));
+        assert!(has(&RegisterProblem::TropCredite {
+            appel: "AC-2027-00005".into(),
+            facture: cents(400_00),
+            credite: cents(500_00),
+        }));
+        assert!(has(&RegisterProblem::AppelInconnu {
+            avoir: "AV-2027-00002".into(),
+            appel: "AC-2027-09999".into()
+        }));
+        assert_eq!(r.problems.len(), 7, "{:?}", r.problems);
+    }
+
+    #[test]
+    fn a_member_fully_credited_may_be_billed_again_and_exercices_do_not_mix() {
+        let documents = vec![
+            appel(1, 15, "A", 1119_00),
+            avoir(1, 3, "A", "AC-2027-00001", 1119_00),
+            appel(2, 20, "A", 800_00),
+        ];
+        let r = Register::of(documents.clone(), vec![2027, 2027]);
+        assert_eq!(r.problems, Vec::new());
+        assert_eq!(r.members["A"].net_ttc, cents(800_00));
+        let r = Register::of(documents, vec![2027, 2028]);
+        assert_eq!(
+            r.problems,
+            vec![RegisterProblem::Exercices {
+                found: vec![2027, 2028]
+            }]
+        );
+    }
+}

@@ -1,0 +1,107 @@
+//! `cotisations etat`: the state of an exercice from its folders, and the
+//! rules of the series it checks across them.
+
+use std::fs;
+
+use crate::util::{Dir, emetteur, sample_roster};
+
+/// Exit code of folders that break the series.
+const VERIFY: i32 = 8;
+
+fn avoir(dir: &Dir, lot: &str, membre: &str, out: &str) -> crate::util::Cmd {
+    dir.cmd(["avoir", "--batch"])
+        .arg(dir.join(lot))
+        .args(["--membre", membre, "--out"])
+        .arg(dir.join(out))
+        .arg("--emetteur")
+        .arg(emetteur())
+        .args(["--date-emission", "2027-03-01", "--motif", "Erreur"])
+}
+
+#[test]
+fn the_state_of_a_lot_its_supplementary_lot_and_an_avoir() {
+    let dir = Dir::new();
+    dir.run_sample_then_supplementary();
+    avoir(&dir, "lot1", "C-14202", "av1").run().code(0);
+    let out = dir
+        .cmd(["etat"])
+        .arg(dir.join("lot1"))
+        .arg(dir.join("lot2"))
+        .arg(dir.join("av1"))
+        .args(["--csv"])
+        .arg(dir.join("etat.csv"))
+        .run()
+        .code(0)
+        .stdout_has(&[
+            "Appels :     60  de AC-2027-00001 à AC-2027-00060, total 449 688,50 €",
+            "Avoirs :      1  AV-2027-00001, total -1 636,00 €",
+            "Net    : 60 adhérents, 448 052,50 €",
+        ]);
+    let line = |id: &str| {
+        crate::util::nbsp(&out.stdout)
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("{id} in {}", out.stdout))
+            .to_string()
+    };
+    // Credited in full: net zero, both documents listed.
+    assert!(
+        line("C-14202").ends_with("0,00 €  AC-2027-00004, AV-2027-00001"),
+        "{}",
+        line("C-14202")
+    );
+    assert!(
+        line("C-NOUVEAU").ends_with("1 119,00 €  AC-2027-00060"),
+        "{}",
+        line("C-NOUVEAU")
+    );
+    let csv = fs::read_to_string(dir.join("etat.csv")).unwrap();
+    let mut rows = csv.lines();
+    assert_eq!(
+        rows.next(),
+        Some("membre_id;membre_nom;appels;avoirs;net_ttc")
+    );
+    assert!(
+        csv.lines()
+            .any(|l| l == "C-14202;Cricquebœuf;AC-2027-00004;AV-2027-00001;0,00"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 61);
+}
+
+#[test]
+fn an_unchained_lot_and_a_missing_folder_break_the_series() {
+    let dir = Dir::new();
+    dir.run_roster(&sample_roster(), "lot1").run().batch_ok();
+    // The newcomer's lot without --after: it restarts at AC-2027-00001,
+    // and bills C-14531 a second time.
+    let sup = dir.write_sample_first_row_as("sup.csv", &["C-14531", "C-NOUVEAU"]);
+    dir.run_roster(&sup, "lot2").run().batch_ok();
+    dir.cmd(["etat"])
+        .arg(dir.join("lot1"))
+        .arg(dir.join("lot2"))
+        .run()
+        .code(VERIFY)
+        .stderr_has(&[
+            "les dossiers de l'exercice rompent ses séries",
+            "le numéro AC-2027-00001 a été émis deux fois",
+            "l'adhérent « C-14531 » est facturé plusieurs fois (AC-2027-00001, AC-2027-00001)",
+            "Un numéro émis ne change jamais",
+        ]);
+    // A supplementary lot given without the lot it continues: a gap.
+    let dir = Dir::new();
+    dir.run_sample_then_supplementary();
+    dir.cmd(["etat"])
+        .arg(dir.join("lot2"))
+        .run()
+        .code(VERIFY)
+        .stderr_has(&["aucun document ne porte le rang 1 de la série AC"]);
+    // A folder that fails verification is said as verify says it.
+    fs::remove_file(dir.join("lot2/summary.json")).unwrap();
+    dir.cmd(["etat"])
+        .arg(dir.join("lot1"))
+        .arg(dir.join("lot2"))
+        .run()
+        .code(VERIFY)
+        .stderr_has(&["« summary.json » est manquant ou illisible"]);
+}
