@@ -716,6 +716,22 @@ impl fmt::Display for Refusal {
                 f,
                 "il contient un avoir émis, qui n'est jamais remplacé : choisissez un autre dossier"
             ),
+            Refusal::ReplaceOtherExercice { found, expected } => write!(
+                f,
+                "il contient un lot de l'exercice {found} ; --force ne remplace un lot que par le même lot reconstruit, pas par un lot de {expected} : choisissez un autre dossier"
+            ),
+            Refusal::ReplaceOtherChain { found, expected } => {
+                let place = |after: &Option<String>| match after {
+                    Some(p) => format!("un lot complémentaire qui poursuit « {p} »"),
+                    None => "un lot principal".to_string(),
+                };
+                write!(
+                    f,
+                    "il contient {} ; --force ne le remplace que par le même lot reconstruit, pas par {} : choisissez un autre dossier",
+                    place(found),
+                    place(expected)
+                )
+            }
         }
     }
 }

@@ -247,6 +247,56 @@ pub fn check_destination(
     }
 }
 
+/// `--force` replaces the batch in `out` only by the same batch rebuilt:
+/// of the same `exercice`, at the same place of its chain (continuing the
+/// same batch, `after`, or none).
+///
+/// # Errors
+/// `BatchError::Destination`: `Refusal::ReplaceOtherExercice`,
+/// `Refusal::ReplaceOtherChain`; a manifest that cannot be read is left to
+/// the replacement's own checks.
+pub fn check_replacement(
+    out: &Path,
+    exercice: i32,
+    after: Option<&Path>,
+) -> Result<(), BatchError> {
+    let refuse = |reason| BatchError::Destination {
+        path: out.to_path_buf(),
+        reason,
+    };
+    let Ok(bytes) = files::read_input(&out.join(MANIFEST_FILE), files::MAX_LEDGER_BYTES) else {
+        return Ok(());
+    };
+    let Ok(old) = super::manifest::Manifest::parse(&bytes) else {
+        return Ok(());
+    };
+    if old.exercice != exercice {
+        return Err(refuse(Refusal::ReplaceOtherExercice {
+            found: old.exercice,
+            expected: exercice,
+        }));
+    }
+    let same_place = match (&old.options.apres, after) {
+        (None, None) => true,
+        (Some(old_after), Some(new_after)) => {
+            let old_after = Path::new(old_after);
+            old_after == new_after
+                || matches!(
+                    (fs::canonicalize(old_after), fs::canonicalize(new_after)),
+                    (Ok(a), Ok(b)) if a == b
+                )
+        }
+        _ => false,
+    };
+    if !same_place {
+        return Err(refuse(Refusal::ReplaceOtherChain {
+            found: old.options.apres.clone(),
+            expected: after.map(|p| p.display().to_string()),
+        }));
+    }
+    Ok(())
+}
+
 /// Writes a single output file (`compare --csv`) under the same rules as a
 /// batch: never an input, never inside a batch, never through a link, an
 /// existing file replaced only with `force`; written beside it, flushed,

@@ -31,6 +31,14 @@ pub enum Refusal {
     ForeignFiles { files: Vec<String>, more: usize },
     /// It holds a folder of credit notes, which is never replaced.
     IssuedAvoir,
+    /// `--force` would replace a batch of another exercice.
+    ReplaceOtherExercice { found: i32, expected: i32 },
+    /// `--force` would replace a batch at another place of its chain: a
+    /// supplementary batch by a main one, or one continuing another batch.
+    ReplaceOtherChain {
+        found: Option<String>,
+        expected: Option<String>,
+    },
     /// It is a file, not a folder.
     NotAFolder,
 }

@@ -207,6 +207,13 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
     // Cheap checks first: a wrong output folder is reported before any work.
     check_destination(&args.out, o.force, &input_paths(o))?;
     let p = prepare(o)?;
+    if o.force {
+        crate::batch::destination::check_replacement(
+            &args.out,
+            p.emission.exercice,
+            o.after.as_deref(),
+        )?;
+    }
     let batch = batch_of(&p, o);
 
     let mut pool = rayon::ThreadPoolBuilder::new();

@@ -228,3 +228,55 @@ fn compare_csv_never_overwrites_an_input_a_batch_or_an_existing_file() {
     // The roster replaced on purpose, with --force, is the user's choice.
     compare(&roster, true).code(0);
 }
+
+#[test]
+fn force_replaces_a_batch_only_by_the_same_batch_rebuilt() {
+    let dir = Dir::new();
+    dir.run_sample_then_supplementary();
+    let (lot1, lot2) = (dir.join("lot1"), dir.join("lot2"));
+    let before = (snapshot(&lot1), snapshot(&lot2));
+    // A 2028 batch over the 2027 one.
+    let grid_2028 = dir.write(
+        "grille-2028.toml",
+        crate::util::sample_grid_altered("exercice = 2027", "exercice = 2028"),
+    );
+    dir.run_batch_dated(&sample_roster(), &grid_2028, "lot1", "2028-01-15")
+        .arg("--force")
+        .run()
+        .code(2)
+        .stderr_has(&[
+            "il contient un lot de l'exercice 2027 ; --force ne remplace un lot que par le même lot reconstruit, pas par un lot de 2028",
+        ]);
+    // The main batch over the supplementary one.
+    dir.run_roster(&sample_roster(), "lot2")
+        .arg("--force")
+        .run()
+        .code(2)
+        .stderr_has(&[
+            "il contient un lot complémentaire qui poursuit",
+            "pas par un lot principal",
+        ]);
+    // A supplementary batch over the main one.
+    let sup = dir.join("sup.csv");
+    let other = dir.write_sample_first_row_as("autre.csv", &["C-AUTRE"]);
+    dir.run_roster(&other, "lot1")
+        .after(&lot2)
+        .arg("--force")
+        .run()
+        .code(2)
+        .stderr_has(&[
+            "il contient un lot principal ; --force ne le remplace que par le même lot reconstruit",
+        ]);
+    assert_eq!((snapshot(&lot1), snapshot(&lot2)), before);
+    // The same batches rebuilt: accepted, byte for byte the same.
+    dir.run_roster(&sup, "lot2")
+        .after(&lot1)
+        .arg("--force")
+        .run()
+        .batch_ok();
+    dir.run_roster(&sample_roster(), "lot1")
+        .arg("--force")
+        .run()
+        .batch_ok();
+    assert_eq!((snapshot(&lot1), snapshot(&lot2)), before);
+}
