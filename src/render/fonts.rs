@@ -239,8 +239,11 @@ fn descriptor(full: &ttf_parser::Face<'_>) -> Descriptor {
     let upem = i32::from(full.units_per_em().max(1));
     let scale = |v: i16| per_mille(i32::from(v), upem);
     let ascent = scale(tables.hhea.ascender);
-    // printpdf's parser never read OS/2's sCapHeight: the ascent stood in.
-    let cap_height = ascent;
+    // OS/2's sCapHeight (the ascent before version 2 of the table).
+    let cap_height = tables
+        .os2
+        .and_then(|os2| os2.capital_height())
+        .map_or(ascent, scale);
     // StemV, as PDF producers estimate it from the weight class (~88 at
     // 400, ~166 at 700).
     let weight = tables
@@ -475,6 +478,15 @@ fn assemble(original: &[u8], tables: &mut BTreeMap<[u8; 4], Vec<u8>>) -> Vec<u8>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_descriptor_gives_the_faces_own_cap_height_not_their_ascent() {
+        // Liberation Sans: sCapHeight 1409, ascender 1854, of 2048 units.
+        for font in [regular().unwrap(), bold().unwrap()] {
+            assert_eq!(font.descriptor.cap_height, 688, "{}", font.name);
+            assert_eq!(font.descriptor.ascent, 905, "{}", font.name);
+        }
+    }
 
     #[test]
     fn every_printable_character_survives_subsetting() {
