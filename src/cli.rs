@@ -204,6 +204,20 @@ pub struct EtatArgs {
     /// Dossiers de l'exercice : le lot principal, ses lots complémentaires et ses dossiers d'avoirs.
     #[arg(value_name = "DOSSIER", required = true)]
     pub dirs: Vec<PathBuf>,
+    /// Compare aussi avec ce rôle : qui reste à facturer, qui est facturé mais n'y figure plus (avec --tariff).
+    #[arg(long, visible_alias = "role", value_name = "ROLE", requires = "tariff")]
+    pub roster: Option<PathBuf>,
+    /// Feuille du classeur du rôle à lire (par défaut : la première).
+    #[arg(long, value_name = "NOM", requires = "roster")]
+    pub feuille: Option<String>,
+    /// Grille tarifaire avec laquelle chiffrer le rôle (avec --roster).
+    #[arg(
+        long = "tariff",
+        visible_alias = "tarif",
+        value_name = "GRILLE",
+        requires = "roster"
+    )]
+    pub tariff: Option<PathBuf>,
     /// Écrit aussi l'état par adhérent (appels, avoirs, net) dans ce fichier CSV.
     #[arg(long, value_name = "FICHIER")]
     pub csv: Option<PathBuf>,

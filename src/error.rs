@@ -88,6 +88,12 @@ pub enum Error {
         grille: i32,
         path: PathBuf,
     },
+    /// `etat --tariff` is the grid of another exercice than the folders'.
+    GrilleAutreExercice {
+        dossiers: i32,
+        grille: i32,
+        path: PathBuf,
+    },
     /// A file could not be read or written.
     Io {
         action: &'static str,
@@ -133,6 +139,7 @@ impl Error {
             | Error::Ledger { .. }
             | Error::DateHorsExercice { .. }
             | Error::ExerciceContredit { .. }
+            | Error::GrilleAutreExercice { .. }
             | Error::File(FileError::Symlink { .. }) => exit::USAGE,
             Error::Grid { .. } | Error::Emetteur { .. } => exit::GRID,
             Error::Roster { .. } => exit::ROSTER,
@@ -262,6 +269,15 @@ impl fmt::Display for Error {
             } => write!(
                 f,
                 "--exercice {option} contredit la grille « {} », qui facture l'exercice {grille} : retirez --exercice, ou indiquez la grille de {option}",
+                path.display()
+            ),
+            Error::GrilleAutreExercice {
+                dossiers,
+                grille,
+                path,
+            } => write!(
+                f,
+                "la grille « {} » facture l'exercice {grille}, les dossiers l'exercice {dossiers} : indiquez la grille de {dossiers}",
                 path.display()
             ),
             Error::Io {

@@ -116,6 +116,57 @@ impl Register {
     }
 }
 
+/// A member of the roster, priced: what the roster wants billed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Wanted {
+    pub membre_id: String,
+    pub nom: String,
+    /// The appel's total if it would get one (`None`: nothing to bill, or
+    /// below the recovery threshold).
+    pub total_ttc: Option<Montant>,
+}
+
+/// The roster against the issued state.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Pending {
+    /// In the roster, billable, with no appel standing (never billed, or
+    /// every appel fully credited): what the next batch would bill.
+    pub a_facturer: Vec<Wanted>,
+    /// Billed, with an appel standing, but no longer in the roster: an
+    /// avoir to consider.
+    pub hors_role: Vec<(String, MemberState)>,
+}
+
+impl Register {
+    /// What `roster` would add: its billable members with nothing standing,
+    /// and the members billed that it no longer holds.
+    #[must_use]
+    pub fn pending(&self, roster: &[Wanted]) -> Pending {
+        let standing = |id: &str| {
+            self.members
+                .get(id)
+                .is_some_and(|m| m.net_ttc > Montant::ZERO)
+        };
+        let a_facturer = roster
+            .iter()
+            .filter(|w| w.total_ttc.is_some() && !standing(&w.membre_id))
+            .cloned()
+            .collect();
+        let in_roster: std::collections::BTreeSet<&str> =
+            roster.iter().map(|w| w.membre_id.as_str()).collect();
+        let hors_role = self
+            .members
+            .iter()
+            .filter(|(id, m)| m.net_ttc > Montant::ZERO && !in_roster.contains(id.as_str()))
+            .map(|(id, m)| (id.clone(), m.clone()))
+            .collect();
+        Pending {
+            a_facturer,
+            hors_role,
+        }
+    }
+}
+
 /// Numbers issued once each, from 1 with no gap, dated in order.
 fn series_problems(documents: &[Document], problems: &mut Vec<RegisterProblem>) {
     let mut previous: Option<&Document> = None;
@@ -331,6 +382,36 @@ mod tests {
             appel: "AC-2027-09999".into()
         }));
         assert_eq!(r.problems.len(), 7, "{:?}", r.problems);
+    }
+
+    #[test]
+    fn the_roster_against_the_issued_state() {
+        let r = Register::of(
+            vec![
+                appel(1, 15, "A", 1119_00),
+                appel(2, 15, "B", 317_00),
+                avoir(1, 3, "B", "AC-2027-00002", 317_00),
+                appel(3, 15, "GONE", 400_00),
+            ],
+            vec![2027],
+        );
+        let wanted = |id: &str, total: Option<i64>| Wanted {
+            membre_id: id.into(),
+            nom: id.into(),
+            total_ttc: total.map(cents),
+        };
+        let p = r.pending(&[
+            wanted("A", Some(1119_00)),
+            wanted("B", Some(317_00)),
+            wanted("NEW", Some(50_00)),
+            wanted("TINY", None),
+        ]);
+        // A still billed; B credited in full, billable again; NEW never
+        // billed; TINY below the threshold.
+        let ids: Vec<&str> = p.a_facturer.iter().map(|w| w.membre_id.as_str()).collect();
+        assert_eq!(ids, ["B", "NEW"]);
+        let gone: Vec<&str> = p.hors_role.iter().map(|(id, _)| id.as_str()).collect();
+        assert_eq!(gone, ["GONE"]);
     }
 
     #[test]

@@ -284,6 +284,53 @@ pub fn register(register: &crate::exercice::Register) -> String {
     s
 }
 
+/// What the roster would add to the exercice (`etat --roster`).
+#[must_use]
+pub fn pending(p: &crate::exercice::Pending, roster: &std::path::Path) -> String {
+    let mut s = String::new();
+    let total: crate::money::Montant = p.a_facturer.iter().filter_map(|w| w.total_ttc).sum();
+    let _ = writeln!(
+        s,
+        "\nÀ facturer d'après « {} » : {} adhérent{} sans appel en cours, total {}",
+        roster.display(),
+        p.a_facturer.len(),
+        if p.a_facturer.len() > 1 { "s" } else { "" },
+        format_fr::montant(total)
+    );
+    for w in &p.a_facturer {
+        let name: String = w.nom.chars().take(30).collect();
+        let _ = writeln!(
+            s,
+            "  {}  {}  {}",
+            pad(&w.membre_id, 10),
+            pad(&name, 30),
+            pad_left(&format_fr::montant(w.total_ttc.unwrap_or_default()), 14)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "Facturés mais absents du rôle : {}{}",
+        p.hors_role.len(),
+        if p.hors_role.is_empty() {
+            ""
+        } else {
+            " (un avoir à émettre ?)"
+        }
+    );
+    for (id, m) in &p.hors_role {
+        let name: String = m.nom.chars().take(30).collect();
+        let _ = writeln!(
+            s,
+            "  {}  {}  {}  {}",
+            pad(id, 10),
+            pad(&name, 30),
+            pad_left(&format_fr::montant(m.net_ttc), 14),
+            m.appels.join(", ")
+        );
+    }
+    s
+}
+
 /// Header of `etat --csv`.
 pub const REGISTER_CSV_HEADER: [&str; 5] =
     ["membre_id", "membre_nom", "appels", "avoirs", "net_ttc"];

@@ -9,7 +9,12 @@ use crate::batch::destination::write_output_file;
 use crate::batch::verify::verify_folder;
 use crate::cli::EtatArgs;
 use crate::error::Error;
+use crate::exercice::Wanted;
 use crate::log::Log;
+use crate::numbering::is_billable;
+use crate::pricing::price;
+
+use std::path::Path;
 
 /// Prints the state; fails when the folders break a rule of the series.
 ///
@@ -23,7 +28,13 @@ pub fn run(args: &EtatArgs, log: &Log) -> Result<(), Error> {
         .map(|dir| verify_folder(dir))
         .collect::<Result<Vec<_>, _>>()?;
     let register = crate::batch::register::register(&folders);
-    crate::log::print_stdout(&crate::text::register(&register))?;
+    let mut text = crate::text::register(&register);
+    if let (Some(roster), Some(tariff)) = (&args.roster, &args.tariff) {
+        let exercice = folders.first().map(|d| d.manifest.exercice);
+        let wanted = wanted(roster, args.feuille.as_deref(), tariff, exercice)?;
+        text.push_str(&crate::text::pending(&register.pending(&wanted), roster));
+    }
+    crate::log::print_stdout(&text)?;
     if let Some(out) = &args.csv {
         let encoding = super::run::encoding(args.csv_encodage);
         let bytes = crate::text::register_csv(&register, encoding);
@@ -39,4 +50,48 @@ pub fn run(args: &EtatArgs, log: &Log) -> Result<(), Error> {
         }
         .into())
     }
+}
+
+/// The roster's members, validated as `run` validates them (every row
+/// valid), priced with `tariff`: what the roster wants billed.
+fn wanted(
+    roster: &Path,
+    sheet: Option<&str>,
+    tariff: &Path,
+    exercice: Option<i32>,
+) -> Result<Vec<Wanted>, Error> {
+    let grid = super::load_grid(tariff)?;
+    if let Some(folders) = exercice
+        && folders != grid.exercice
+    {
+        return Err(Error::GrilleAutreExercice {
+            dossiers: folders,
+            grille: grid.exercice,
+            path: tariff.to_path_buf(),
+        });
+    }
+    let bytes = crate::files::read_input(roster, crate::files::MAX_ROSTER_BYTES)?;
+    let validated = super::validate_roster(roster, &bytes, sheet, &grid, Some(grid.exercice))?;
+    if !validated.errors.is_empty() {
+        return Err(Error::Roster {
+            path: roster.to_path_buf(),
+            errors: validated.errors,
+        });
+    }
+    validated
+        .members
+        .into_iter()
+        .map(|m| {
+            let priced = price(&m, &grid).map_err(|error| Error::Pricing {
+                membre: m.id.clone(),
+                error,
+            })?;
+            Ok(Wanted {
+                total_ttc: is_billable(&priced, grid.seuil_recouvrement)
+                    .then_some(priced.totaux.ttc),
+                membre_id: m.id,
+                nom: m.nom,
+            })
+        })
+        .collect()
 }

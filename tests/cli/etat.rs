@@ -105,3 +105,63 @@ fn an_unchained_lot_and_a_missing_folder_break_the_series() {
         .code(VERIFY)
         .stderr_has(&["« summary.json » est manquant ou illisible"]);
 }
+
+#[test]
+fn against_the_roster_it_says_who_is_left_to_bill_and_who_left() {
+    let dir = Dir::new();
+    dir.run_roster(&sample_roster(), "lot").run().batch_ok();
+    avoir(&dir, "lot", "C-14202", "av").run().code(0);
+    // Next year's roster for this exercice: a newcomer, EP-012 gone.
+    let sample = fs::read_to_string(sample_roster()).unwrap();
+    let newcomer = dir.write_sample_first_row_as("nouveau.csv", &["C-NOUVEAU"]);
+    let newcomer = fs::read_to_string(newcomer).unwrap();
+    let mut roster: String = sample
+        .split_inclusive('\n')
+        .filter(|l| !l.starts_with("EP-012;"))
+        .collect();
+    roster.push_str(newcomer.split_inclusive('\n').nth(1).unwrap());
+    let roster = dir.write("role.csv", roster);
+    let out = dir
+        .cmd(["etat"])
+        .arg(dir.join("lot"))
+        .arg(dir.join("av"))
+        .arg("--roster")
+        .arg(&roster)
+        .arg("--tariff")
+        .arg(crate::util::sample_grid())
+        .run()
+        .code(0)
+        .stdout_has(&[
+            "sans appel en cours, total 2 755,00 €",
+            "Facturés mais absents du rôle : 1 (un avoir à émettre ?)",
+        ]);
+    let text = crate::util::nbsp(&out.stdout);
+    let after = text.split("À facturer").nth(1).unwrap();
+    // Credited in full, C-14202 is billable again; the newcomer too.
+    assert!(
+        after.contains("C-14202") && after.contains("1 636,00 €"),
+        "{after}"
+    );
+    assert!(
+        after.contains("C-NOUVEAU") && after.contains("1 119,00 €"),
+        "{after}"
+    );
+    assert!(
+        after.contains("EP-012") && after.contains("AC-2027-00051"),
+        "{after}"
+    );
+    // A grid of another exercice is refused.
+    let grid_2028 = dir.write(
+        "grille-2028.toml",
+        crate::util::sample_grid_altered("exercice = 2027", "exercice = 2028"),
+    );
+    dir.cmd(["etat"])
+        .arg(dir.join("lot"))
+        .arg("--roster")
+        .arg(&roster)
+        .arg("--tariff")
+        .arg(&grid_2028)
+        .run()
+        .code(2)
+        .stderr_has(&["facture l'exercice 2028, les dossiers l'exercice 2027"]);
+}
