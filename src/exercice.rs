@@ -126,6 +126,28 @@ pub struct Wanted {
     pub total_ttc: Option<Montant>,
 }
 
+/// The roster's `members` priced with `grid`: what it wants billed.
+///
+/// # Errors
+/// The member that cannot be priced (validation refuses it first).
+pub fn wanted(
+    members: Vec<crate::roster::Member>,
+    grid: &crate::tariff::Grid,
+) -> Result<Vec<Wanted>, (String, crate::pricing::PricingError)> {
+    members
+        .into_iter()
+        .map(|m| {
+            let priced = crate::pricing::price(&m, grid).map_err(|e| (m.id.clone(), e))?;
+            let billable = crate::numbering::is_billable(&priced, grid.seuil_recouvrement);
+            Ok(Wanted {
+                total_ttc: billable.then_some(priced.totaux.ttc),
+                membre_id: m.id,
+                nom: m.nom,
+            })
+        })
+        .collect()
+}
+
 /// The roster against the issued state.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Pending {

@@ -4,6 +4,8 @@
 //! series across folders. The state is `crate::exercice`'s; this file reads
 //! and prints.
 
+use std::path::Path;
+
 use crate::batch::BatchError;
 use crate::batch::destination::write_output_file;
 use crate::batch::verify::verify_folder;
@@ -11,10 +13,6 @@ use crate::cli::EtatArgs;
 use crate::error::Error;
 use crate::exercice::Wanted;
 use crate::log::Log;
-use crate::numbering::is_billable;
-use crate::pricing::price;
-
-use std::path::Path;
 
 /// Prints the state; fails when the folders break a rule of the series.
 ///
@@ -78,20 +76,6 @@ fn wanted(
             errors: validated.errors,
         });
     }
-    validated
-        .members
-        .into_iter()
-        .map(|m| {
-            let priced = price(&m, &grid).map_err(|error| Error::Pricing {
-                membre: m.id.clone(),
-                error,
-            })?;
-            Ok(Wanted {
-                total_ttc: is_billable(&priced, grid.seuil_recouvrement)
-                    .then_some(priced.totaux.ttc),
-                membre_id: m.id,
-                nom: m.nom,
-            })
-        })
-        .collect()
+    crate::exercice::wanted(validated.members, &grid)
+        .map_err(|(membre, error)| Error::Pricing { membre, error })
 }
