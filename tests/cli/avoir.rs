@@ -9,7 +9,13 @@ use std::path::Path;
 use crate::util::{DATE_EMISSION, Dir, LEDGER_HEADER, emetteur, sample_roster, snapshot};
 
 /// `avoir` on member `membre` of the batch `lot` into `out`, dated `date`.
-fn avoir_on(dir: &Dir, lot: &str, membre: &str, out: &str, date: &str) -> crate::util::Cmd {
+pub(crate) fn avoir_on(
+    dir: &Dir,
+    lot: &str,
+    membre: &str,
+    out: &str,
+    date: &str,
+) -> crate::util::Cmd {
     dir.cmd(["avoir", "--batch"])
         .arg(dir.join(lot))
         .args(["--membre", membre, "--out"])
@@ -20,7 +26,7 @@ fn avoir_on(dir: &Dir, lot: &str, membre: &str, out: &str, date: &str) -> crate:
 }
 
 /// The same, dated 1 March 2027 (the batches are of 15 January).
-fn avoir(dir: &Dir, lot: &str, membre: &str, out: &str) -> crate::util::Cmd {
+pub(crate) fn avoir(dir: &Dir, lot: &str, membre: &str, out: &str) -> crate::util::Cmd {
     avoir_on(dir, lot, membre, out, "2027-03-01")
 }
 

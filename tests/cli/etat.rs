@@ -3,19 +3,13 @@
 
 use std::fs;
 
-use crate::util::{Dir, emetteur, sample_roster};
+use crate::util::{Dir, sample_roster};
 
 /// Exit code of folders that break the series.
 const VERIFY: i32 = 8;
 
 fn avoir(dir: &Dir, lot: &str, membre: &str, out: &str) -> crate::util::Cmd {
-    dir.cmd(["avoir", "--batch"])
-        .arg(dir.join(lot))
-        .args(["--membre", membre, "--out"])
-        .arg(dir.join(out))
-        .arg("--emetteur")
-        .arg(emetteur())
-        .args(["--date-emission", "2027-03-01", "--motif", "Erreur"])
+    crate::avoir::avoir(dir, lot, membre, out).args(["--motif", "Erreur"])
 }
 
 #[test]
