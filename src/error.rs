@@ -827,6 +827,14 @@ impl fmt::Display for RegisterText<'_> {
                 format_fr::montant(*credite),
                 format_fr::montant(*facture)
             ),
+            P::DejaFactures { lot } => write!(
+                f,
+                "le lot qui commence à {lot} ne garde pas la liste exacte des adhérents facturés avant lui : il pourrait en refacturer"
+            ),
+            P::DejaCredites { avoir } => write!(
+                f,
+                "le dossier de {avoir} ne garde pas la liste exacte des lignes créditées jusqu'à lui : une ligne pourrait être créditée deux fois"
+            ),
             P::AppelInconnu { avoir, appel } => write!(
                 f,
                 "{avoir} crédite l'appel {appel}, absent des dossiers donnés : ajoutez le lot qui le contient"

@@ -70,6 +70,12 @@ pub enum RegisterProblem {
     },
     /// An avoir crediting an appel of none of the folders.
     AppelInconnu { avoir: String, appel: String },
+    /// A supplementary batch whose list of members already billed is not
+    /// the appels of the batches before it.
+    DejaFactures { lot: String },
+    /// A credit note folder whose list of lines already credited is not
+    /// the lines of the credit notes up to it.
+    DejaCredites { avoir: String },
 }
 
 /// The state of an exercice.

@@ -159,3 +159,37 @@ fn against_the_roster_it_says_who_is_left_to_bill_and_who_left() {
         .code(2)
         .stderr_has(&["facture l'exercice 2028, les dossiers l'exercice 2027"]);
 }
+
+#[test]
+fn what_a_folder_records_of_the_earlier_ones_is_recomputed() {
+    let dir = Dir::new();
+    dir.run_sample_then_supplementary();
+    avoir(&dir, "lot1", "C-14202", "av1").run().code(0);
+    crate::avoir::avoir(&dir, "lot1", "C-14531", "av2")
+        .args(["--motif", "Erreur"])
+        .after(dir.join("av1"))
+        .run()
+        .code(0);
+    let all = |dir: &Dir| {
+        let mut cmd = dir.cmd(["etat"]);
+        for f in ["lot1", "lot2", "av1", "av2"] {
+            cmd = cmd.arg(dir.join(f));
+        }
+        cmd
+    };
+    all(&dir).run().code(0);
+    // Emptied lists: the supplementary batch would re-bill everyone, the
+    // second avoir's series would forget the first's line.
+    let empty = |path: std::path::PathBuf, field: &str| {
+        let mut json: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
+        json[field] = serde_json::Value::Array(Vec::new());
+        fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
+    };
+    empty(dir.join("lot2/manifest.json"), "deja_factures");
+    empty(dir.join("av2/manifest.json"), "deja_credites");
+    all(&dir).run().code(VERIFY).stderr_has(&[
+        "le lot qui commence à AC-2027-00060 ne garde pas la liste exacte des adhérents facturés avant lui",
+        "le dossier de AV-2027-00002 ne garde pas la liste exacte des lignes créditées jusqu'à lui",
+    ]);
+}
