@@ -122,6 +122,34 @@ impl Register {
     }
 }
 
+/// One item's total over the exercice, net of avoirs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemTotal {
+    pub code: String,
+    pub libelle: String,
+    pub ht: Montant,
+    pub ttc: Montant,
+}
+
+/// The totals per item of `lines` (code, label, HT, TTC, signed), by code.
+#[must_use]
+pub fn item_totals<'a>(
+    lines: impl IntoIterator<Item = (&'a str, &'a str, Montant, Montant)>,
+) -> Vec<ItemTotal> {
+    let mut by_code: BTreeMap<&str, ItemTotal> = BTreeMap::new();
+    for (code, libelle, ht, ttc) in lines {
+        let t = by_code.entry(code).or_insert_with(|| ItemTotal {
+            code: code.to_string(),
+            libelle: libelle.to_string(),
+            ht: Montant::ZERO,
+            ttc: Montant::ZERO,
+        });
+        t.ht = t.ht + ht;
+        t.ttc = t.ttc + ttc;
+    }
+    by_code.into_values().collect()
+}
+
 /// A member of the roster, priced: what the roster wants billed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Wanted {

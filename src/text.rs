@@ -284,6 +284,30 @@ pub fn register(register: &crate::exercice::Register) -> String {
     s
 }
 
+/// The totals per item of an exercice, net of avoirs (`cotisations etat`).
+#[must_use]
+pub fn item_totals(items: &[crate::exercice::ItemTotal]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "\nTotaux par article, nets des avoirs");
+    let w = items
+        .iter()
+        .map(|i| i.code.chars().count())
+        .max()
+        .unwrap_or(0);
+    for i in items {
+        let libelle: String = i.libelle.chars().take(40).collect();
+        let _ = writeln!(
+            s,
+            "  {}  {}  HT {}  TTC {}",
+            pad(&i.code, w),
+            pad(&libelle, 40),
+            pad_left(&format_fr::montant(i.ht), 14),
+            pad_left(&format_fr::montant(i.ttc), 14)
+        );
+    }
+    s
+}
+
 /// What the roster would add to the exercice (`etat --roster`).
 #[must_use]
 pub fn pending(p: &crate::exercice::Pending, roster: &std::path::Path) -> String {

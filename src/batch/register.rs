@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use super::error::BatchError;
 use super::manifest::{DossierManifest, SERIE_APPELS};
 use crate::exercice::{Document, Register, RegisterProblem};
 
@@ -36,6 +37,36 @@ pub fn register(folders: &[DossierManifest]) -> Register {
     );
     register.problems.extend(recorded_facts(folders));
     register
+}
+
+/// The totals per item of the folders `dirs` (their manifests `folders`,
+/// verified), from their ledgers: appels positive, avoirs negative.
+///
+/// # Errors
+/// A ledger that cannot be read (verification read it just before).
+pub fn item_totals(
+    dirs: &[std::path::PathBuf],
+    folders: &[DossierManifest],
+) -> Result<Vec<crate::exercice::ItemTotal>, BatchError> {
+    let mut rows = Vec::new();
+    for (dir, d) in dirs.iter().zip(folders) {
+        let path = dir.join(super::output::LEDGER_FILE);
+        let bytes = crate::files::read_input(&path, crate::files::MAX_LEDGER_BYTES)?;
+        let read = crate::ledger::read::read(&bytes, Some(d.manifest.options.encodage_csv))
+            .map_err(|e| BatchError::Verify {
+                dir: dir.clone(),
+                problems: vec![super::error::VerifyProblem::Ledger(e)],
+            })?;
+        rows.extend(read.rows);
+    }
+    Ok(crate::exercice::item_totals(rows.iter().map(|r| {
+        (
+            r.code.as_str(),
+            r.libelle.as_str(),
+            r.montant_ht,
+            r.montant_ttc,
+        )
+    })))
 }
 
 /// One credited line, as the manifests record it.

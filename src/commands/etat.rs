@@ -26,7 +26,9 @@ pub fn run(args: &EtatArgs, log: &Log) -> Result<(), Error> {
         .map(|dir| verify_folder(dir))
         .collect::<Result<Vec<_>, _>>()?;
     let register = crate::batch::register::register(&folders);
+    let items = crate::batch::register::item_totals(&args.dirs, &folders)?;
     let mut text = crate::text::register(&register);
+    text.push_str(&crate::text::item_totals(&items));
     if let (Some(roster), Some(tariff)) = (&args.roster, &args.tariff) {
         let exercice = folders.first().map(|d| d.manifest.exercice);
         let wanted = wanted(roster, args.feuille.as_deref(), tariff, exercice)?;

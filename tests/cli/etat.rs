@@ -64,6 +64,60 @@ fn the_state_of_a_lot_its_supplementary_lot_and_an_avoir() {
 }
 
 #[test]
+fn the_totals_per_item_add_up_to_the_net_of_the_exercice() {
+    let dir = Dir::new();
+    dir.run_sample_then_supplementary();
+    avoir(&dir, "lot1", "C-14202", "av1").run().code(0);
+    let out = dir
+        .cmd(["etat"])
+        .arg(dir.join("lot1"))
+        .arg(dir.join("lot2"))
+        .arg(dir.join("av1"))
+        .run()
+        .code(0);
+    // The totals per item add up, to the cent, to the net of the exercice,
+    // and one of them is the ledgers' own sum for its code.
+    let cents = |text: &str| -> i64 {
+        let digits: String = text
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '-')
+            .collect();
+        digits.parse().unwrap()
+    };
+    let text = crate::util::nbsp(&out.stdout);
+    let items: Vec<&str> = text
+        .split("Totaux par article, nets des avoirs\n")
+        .nth(1)
+        .unwrap()
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .collect();
+    let ttc = |line: &str| cents(line.rsplit("TTC ").next().unwrap());
+    assert_eq!(
+        items.iter().map(|l| ttc(l)).sum::<i64>(),
+        44_805_250,
+        "{items:?}"
+    );
+    let ledgers: i64 = ["lot1", "lot2", "av1"]
+        .iter()
+        .flat_map(|f| {
+            fs::read_to_string(dir.join(f).join("ledger.csv"))
+                .unwrap()
+                .lines()
+                .skip(1)
+                .filter(|l| l.split(';').nth(9) == Some("forfait_metiers"))
+                .map(|l| cents(l.split(';').nth(17).unwrap()))
+                .collect::<Vec<_>>()
+        })
+        .sum();
+    let forfait = items
+        .iter()
+        .find(|l| l.trim_start().starts_with("forfait_metiers "))
+        .unwrap();
+    assert_eq!(ttc(forfait), ledgers, "{forfait}");
+}
+
+#[test]
 fn an_unchained_lot_and_a_missing_folder_break_the_series() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot1").run().batch_ok();
