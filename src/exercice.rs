@@ -488,4 +488,83 @@ mod tests {
             }]
         );
     }
+
+    /// A clean exercice: `lots` batches of appels numbered on from each
+    /// other, dated in order, and avoirs each crediting part of a distinct
+    /// appel, dated in order after the appels.
+    fn clean(lots: &[u32], avoirs: usize) -> Vec<Document> {
+        let mut docs = Vec::new();
+        let mut rang = 1;
+        for (day, &n) in (1..).zip(lots) {
+            for _ in 0..n {
+                docs.push(appel(
+                    rang,
+                    day,
+                    &format!("M{rang}"),
+                    1000_00 + i64::from(rang),
+                ));
+                rang += 1;
+            }
+        }
+        let appels = docs.len();
+        for k in 0..avoirs.min(appels) {
+            let avoir_rang = u32::try_from(k).unwrap() + 1;
+            let target = docs[k].numero.clone();
+            let membre = docs[k].membre_id.clone();
+            docs.push(avoir(avoir_rang, avoir_rang.min(28), &membre, &target, 10_00));
+        }
+        docs
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_clean_exercice_breaks_no_rule_in_any_order(
+            lots in proptest::collection::vec(1_u32..6, 1..5),
+            avoirs in 0_usize..6,
+            rotate in 0_usize..50,
+        ) {
+            let mut docs = clean(&lots, avoirs);
+            let n = docs.len();
+            docs.rotate_left(rotate % n);
+            let r = Register::of(docs, vec![2027]);
+            proptest::prop_assert_eq!(r.problems, Vec::new());
+            let net: Montant = r.members.values().map(|m| m.net_ttc).sum();
+            let signed: Montant = r.documents.iter().map(|d| d.total_ttc).sum();
+            proptest::prop_assert_eq!(net, signed);
+        }
+
+        #[test]
+        fn each_corruption_is_caught(
+            lots in proptest::collection::vec(2_u32..6, 1..4),
+            pick in 0_usize..100,
+            how in 0_u8..3,
+        ) {
+            let mut docs = clean(&lots, 0);
+            let k = pick % docs.len();
+            let expected = match how {
+                // A number issued twice (a lot not chained on the last).
+                0 => {
+                    let mut twice = docs[k].clone();
+                    twice.membre_id = "AUTRE".into();
+                    docs.push(twice);
+                    RegisterProblem::Doublon { numero: docs[k].numero.clone() }
+                }
+                // A document lost: a gap (unless it was the last).
+                1 if k + 1 < docs.len() => {
+                    let lost = docs.remove(k);
+                    RegisterProblem::Lacune { serie: APPELS.into(), rang: lost.rang }
+                }
+                // The same member billed twice.
+                _ => {
+                    let j = (k + 1) % docs.len();
+                    docs[j].membre_id = docs[k].membre_id.clone();
+                    let mut appels = vec![docs[k].numero.clone(), docs[j].numero.clone()];
+                    appels.sort();
+                    RegisterProblem::DeuxFois { membre_id: docs[k].membre_id.clone(), appels }
+                }
+            };
+            let r = Register::of(docs, vec![2027]);
+            proptest::prop_assert!(r.problems.contains(&expected), "{:?} not in {:?}", expected, r.problems);
+        }
+    }
 }
