@@ -511,7 +511,13 @@ mod tests {
             let avoir_rang = u32::try_from(k).unwrap() + 1;
             let target = docs[k].numero.clone();
             let membre = docs[k].membre_id.clone();
-            docs.push(avoir(avoir_rang, avoir_rang.min(28), &membre, &target, 10_00));
+            docs.push(avoir(
+                avoir_rang,
+                avoir_rang.min(28),
+                &membre,
+                &target,
+                10_00,
+            ));
         }
         docs
     }
