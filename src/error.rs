@@ -827,6 +827,19 @@ impl fmt::Display for RegisterText<'_> {
                 format_fr::montant(*credite),
                 format_fr::montant(*facture)
             ),
+            P::AutreAdherent {
+                avoir,
+                appel,
+                avoir_membre,
+                appel_membre,
+            } => write!(
+                f,
+                "{avoir} crédite l'appel {appel} de « {avoir_membre} », mais {appel} est celui de « {appel_membre} » dans les dossiers donnés : le lot a été reconstruit après l'avoir"
+            ),
+            P::LotChange { avoir, lot } => write!(
+                f,
+                "{avoir} a été émis sur une autre version du lot qui commence à {lot} (empreinte de son manifeste différente) : le lot a été reconstruit après l'avoir"
+            ),
             P::DejaFactures { lot } => write!(
                 f,
                 "le lot qui commence à {lot} ne garde pas la liste exacte des adhérents facturés avant lui : il pourrait en refacturer"

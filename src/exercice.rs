@@ -70,6 +70,17 @@ pub enum RegisterProblem {
     },
     /// An avoir crediting an appel of none of the folders.
     AppelInconnu { avoir: String, appel: String },
+    /// An avoir whose appel is now another member's (its batch rebuilt
+    /// after the avoir was issued).
+    AutreAdherent {
+        avoir: String,
+        appel: String,
+        avoir_membre: String,
+        appel_membre: String,
+    },
+    /// An avoir issued on another version of the batch it cites (the
+    /// batch's manifest has changed since: rebuilt with `--force`).
+    LotChange { avoir: String, lot: String },
     /// A supplementary batch whose list of members already billed is not
     /// the appels of the batches before it.
     DejaFactures { lot: String },
@@ -280,6 +291,14 @@ fn members(
         m.avoirs.push(d.numero.clone());
         match d.credite.as_deref().and_then(|a| appels.get(a)) {
             Some(appel) => {
+                if appel.membre_id != d.membre_id {
+                    problems.push(RegisterProblem::AutreAdherent {
+                        avoir: d.numero.clone(),
+                        appel: appel.numero.clone(),
+                        avoir_membre: d.membre_id.clone(),
+                        appel_membre: appel.membre_id.clone(),
+                    });
+                }
                 let c = credited.entry(appel.numero.as_str()).or_default();
                 *c = *c + -d.total_ttc;
             }

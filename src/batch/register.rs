@@ -39,6 +39,57 @@ pub fn register(folders: &[DossierManifest]) -> Register {
     register
 }
 
+/// Each credit note folder cites the batch it credits by the hash of its
+/// manifest: that batch, among `dirs` (their manifests `folders`), must be
+/// the one cited, not a batch rebuilt since.
+///
+/// # Errors
+/// A manifest that cannot be read (verification read it just before).
+pub fn lot_links(
+    dirs: &[std::path::PathBuf],
+    folders: &[DossierManifest],
+) -> Result<Vec<RegisterProblem>, BatchError> {
+    let mut hashes = Vec::with_capacity(dirs.len());
+    for dir in dirs {
+        let path = dir.join(super::manifest::MANIFEST_FILE);
+        let bytes = crate::files::read_input(&path, crate::files::MAX_LEDGER_BYTES)?;
+        hashes.push(super::manifest::sha256_hex(&bytes));
+    }
+    let mut problems = Vec::new();
+    for d in folders.iter().filter(|d| d.serie != SERIE_APPELS) {
+        let own = d.manifest.appels.first().map(|a| a.numero.as_str());
+        let appel = d
+            .deja_credites
+            .iter()
+            .find(|c| Some(c.avoir.as_str()) == own);
+        let (Some(cited), Some(appel)) = (&d.lot, appel) else {
+            continue;
+        };
+        let holder = folders.iter().zip(&hashes).find(|(f, _)| {
+            f.serie == SERIE_APPELS && f.manifest.appels.iter().any(|a| a.numero == appel.appel)
+        });
+        if let Some((lot, hash)) = holder
+            && *hash != cited.sha256
+        {
+            problems.push(RegisterProblem::LotChange {
+                avoir: d
+                    .manifest
+                    .appels
+                    .first()
+                    .map(|a| a.numero.clone())
+                    .unwrap_or_default(),
+                lot: lot
+                    .manifest
+                    .appels
+                    .first()
+                    .map(|a| a.numero.clone())
+                    .unwrap_or_default(),
+            });
+        }
+    }
+    Ok(problems)
+}
+
 /// The totals per item of the folders `dirs` (their manifests `folders`,
 /// verified), from their ledgers: appels positive, avoirs negative.
 ///

@@ -25,7 +25,10 @@ pub fn run(args: &EtatArgs, log: &Log) -> Result<(), Error> {
         .iter()
         .map(|dir| verify_folder(dir))
         .collect::<Result<Vec<_>, _>>()?;
-    let register = crate::batch::register::register(&folders);
+    let mut register = crate::batch::register::register(&folders);
+    register
+        .problems
+        .extend(crate::batch::register::lot_links(&args.dirs, &folders)?);
     let items = crate::batch::register::item_totals(&args.dirs, &folders)?;
     let mut text = crate::text::register(&register);
     text.push_str(&crate::text::item_totals(&items));

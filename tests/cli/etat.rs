@@ -247,3 +247,34 @@ fn what_a_folder_records_of_the_earlier_ones_is_recomputed() {
         "le dossier de AV-2027-00002 ne garde pas la liste exacte des lignes créditées jusqu'à lui",
     ]);
 }
+
+#[test]
+fn an_avoir_on_a_batch_rebuilt_since_is_named() {
+    let dir = Dir::new();
+    dir.run_roster(&sample_roster(), "lot").run().batch_ok();
+    avoir(&dir, "lot", "C-14202", "av").run().code(0);
+    // The roster gains a member at its top, and the batch is rebuilt in
+    // place: every number now names another member (what --force allowed
+    // before the register).
+    let sample = fs::read_to_string(sample_roster()).unwrap();
+    let newcomer = dir.write_sample_first_row_as("nouveau.csv", &["A-PREMIER"]);
+    let newcomer = fs::read_to_string(newcomer).unwrap();
+    let mut lines = sample.split_inclusive('\n');
+    let mut roster: String = lines.next().unwrap().to_string();
+    roster.push_str(newcomer.split_inclusive('\n').nth(1).unwrap());
+    roster.extend(lines);
+    let roster = dir.write("role.csv", roster);
+    dir.run_roster(&roster, "lot")
+        .arg("--force")
+        .run()
+        .batch_ok();
+    dir.cmd(["etat"])
+        .arg(dir.join("lot"))
+        .arg(dir.join("av"))
+        .run()
+        .code(VERIFY)
+        .stderr_has(&[
+            "AV-2027-00001 a été émis sur une autre version du lot qui commence à AC-2027-00001",
+            "AV-2027-00001 crédite l'appel AC-2027-00004 de « C-14202 », mais AC-2027-00004 est celui de « C-14474 »",
+        ]);
+}
