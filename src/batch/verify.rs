@@ -14,7 +14,8 @@ use rust_decimal::Decimal;
 use super::error::{BatchError, Embedded, VerifyProblem};
 use crate::avoir;
 use crate::batch::manifest::{
-    AVOIRS_DIR, DossierManifest, MANIFEST_FILE, Manifest, PdfFormat, SERIE_APPELS, sha256_hex,
+    AVOIRS_DIR, AppelEntry, DossierManifest, MANIFEST_FILE, Manifest, PdfFormat, SERIE_APPELS,
+    sha256_hex,
 };
 use crate::batch::output::{
     APPELS_DIR, LEDGER_FILE, REJECTS_FILE, REPORT_FILE, SOUS_SEUIL_FILE, SUMMARY_FILE,
@@ -72,9 +73,6 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, BatchError> {
 
     check_file_set(m, &d.serie, &mut problems);
     check_files(dir, m, pdf_dir, &mut problems);
-    if matches!(m.options.format_pdf, PdfFormat::FacturX(_)) {
-        check_embedded(dir, m, &mut problems);
-    }
     check_numbering(m, numero, &mut problems);
     check_ledger(dir, m, &mut problems);
     if problems.is_empty() {
@@ -86,32 +84,23 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, BatchError> {
 
 /// Every listed file has its hash, and the PDF folder holds no other file.
 fn check_files(dir: &Path, m: &Manifest, pdf_dir: &str, problems: &mut Vec<VerifyProblem>) {
-    let listed: Vec<(&str, &str)> = m
-        .appels
-        .iter()
-        .map(|a| (a.fichier.as_str(), a.sha256.as_str()))
-        .chain(
-            m.fichiers
-                .iter()
-                .map(|f| (f.chemin.as_str(), f.sha256.as_str())),
-        )
-        .collect();
-    // Hashes of every listed file, read only inside the folder and through
-    // no link.
-    for &(rel, expected) in &listed {
-        if !inside(rel) {
-            problems.push(VerifyProblem::PathOutside { file: rel.into() });
-            continue;
+    let facturx = matches!(m.options.format_pdf, PdfFormat::FacturX(_));
+    // Hashes of every listed file; each Factur-X PDF, read once, also has
+    // its embedded XML checked (reported after the file problems).
+    let mut embedded = Vec::new();
+    for a in &m.appels {
+        if let Some(pdf) = read_listed(dir, &a.fichier, &a.sha256, problems)
+            && facturx
+            && let Some(mismatch) = embedded_mismatch(a, &pdf)
+        {
+            embedded.push(VerifyProblem::Embedded {
+                numero: a.numero.clone(),
+                mismatch,
+            });
         }
-        if through_link(dir, rel) {
-            problems.push(VerifyProblem::Link { file: rel.into() });
-            continue;
-        }
-        match fs::read(dir.join(rel)) {
-            Ok(b) if sha256_hex(&b) == expected => {}
-            Ok(_) => problems.push(VerifyProblem::Modified { file: rel.into() }),
-            Err(_) => problems.push(VerifyProblem::Missing { file: rel.into() }),
-        }
+    }
+    for f in &m.fichiers {
+        read_listed(dir, &f.chemin, &f.sha256, problems);
     }
     // Each document's PDF is its own: in the PDF folder, named after its
     // number, and no two documents with the same file or the same bytes.
@@ -137,7 +126,12 @@ fn check_files(dir: &Path, m: &Manifest, pdf_dir: &str, problems: &mut Vec<Verif
         }
     }
     // Nothing else in the folder, at any level.
-    let mut expected: BTreeSet<String> = listed.iter().map(|(rel, _)| (*rel).to_string()).collect();
+    let mut expected: BTreeSet<String> = m
+        .appels
+        .iter()
+        .map(|a| a.fichier.clone())
+        .chain(m.fichiers.iter().map(|f| f.chemin.clone()))
+        .collect();
     expected.insert(MANIFEST_FILE.to_string());
     let mut found = Vec::new();
     walk(dir, "", &mut found);
@@ -152,6 +146,7 @@ fn check_files(dir: &Path, m: &Manifest, pdf_dir: &str, problems: &mut Vec<Verif
             Walked::File => problems.push(VerifyProblem::Extra { file: rel }),
         }
     }
+    problems.extend(embedded);
 }
 
 /// A folder's files besides its PDFs are a fixed set: the ledger and the
@@ -182,49 +177,50 @@ fn check_file_set(m: &Manifest, serie: &str, problems: &mut Vec<VerifyProblem>) 
     }
 }
 
-/// Each Factur-X PDF's embedded XML names its document's number, buyer
-/// and total, as the manifest records them (the ledger's totals are the
-/// manifest's: `check_ledger`). A PDF already found missing or altered is
-/// not read again.
-fn check_embedded(dir: &Path, m: &Manifest, problems: &mut Vec<VerifyProblem>) {
-    let unreadable: BTreeSet<String> = problems
-        .iter()
-        .filter_map(|p| match p {
-            VerifyProblem::Missing { file }
-            | VerifyProblem::Modified { file }
-            | VerifyProblem::Link { file }
-            | VerifyProblem::PathOutside { file } => Some(file.clone()),
-            _ => None,
-        })
-        .collect();
-    for a in m.appels.iter().filter(|a| !unreadable.contains(&a.fichier)) {
-        let Ok(pdf) = fs::read(dir.join(&a.fichier)) else {
-            continue;
-        };
-        let facts = crate::render::embedded_xml(&pdf)
-            .and_then(|xml| String::from_utf8(xml).ok())
-            .and_then(|xml| crate::facturx::facts(&xml));
-        let mismatch = match facts {
-            None => Some(Embedded::Unreadable),
-            Some(f) if f.numero != a.numero => Some(Embedded::Numero { found: f.numero }),
-            Some(f) if !f.names(&a.destinataire.nom) => Some(Embedded::Nom {
-                found: f.nom_acheteur,
-            }),
-            Some(f) if f.siret_acheteur != a.destinataire.siret => Some(Embedded::Siret {
-                found: f.siret_acheteur,
-            }),
-            Some(f) => match Decimal::from_str_exact(&f.total_ttc) {
-                Ok(t) if t == a.total_ttc.decimal().abs() => None,
-                Ok(t) => Some(Embedded::Total { found: t }),
-                Err(_) => Some(Embedded::Unreadable),
-            },
-        };
-        if let Some(mismatch) = mismatch {
-            problems.push(VerifyProblem::Embedded {
-                numero: a.numero.clone(),
-                mismatch,
-            });
+/// The bytes of the listed file `rel` if they have the `expected` hash,
+/// read only inside the folder and through no link; else the problem.
+fn read_listed(
+    dir: &Path,
+    rel: &str,
+    expected: &str,
+    problems: &mut Vec<VerifyProblem>,
+) -> Option<Vec<u8>> {
+    let problem = if !inside(rel) {
+        VerifyProblem::PathOutside { file: rel.into() }
+    } else if through_link(dir, rel) {
+        VerifyProblem::Link { file: rel.into() }
+    } else {
+        match fs::read(dir.join(rel)) {
+            Ok(b) if sha256_hex(&b) == expected => return Some(b),
+            Ok(_) => VerifyProblem::Modified { file: rel.into() },
+            Err(_) => VerifyProblem::Missing { file: rel.into() },
         }
+    };
+    problems.push(problem);
+    None
+}
+
+/// How a Factur-X PDF's embedded XML disagrees with its document's number,
+/// buyer and total as the manifest records them (the ledger's totals are
+/// the manifest's: `check_ledger`).
+fn embedded_mismatch(a: &AppelEntry, pdf: &[u8]) -> Option<Embedded> {
+    let facts = crate::render::embedded_xml(pdf)
+        .and_then(|xml| String::from_utf8(xml).ok())
+        .and_then(|xml| crate::facturx::facts(&xml));
+    match facts {
+        None => Some(Embedded::Unreadable),
+        Some(f) if f.numero != a.numero => Some(Embedded::Numero { found: f.numero }),
+        Some(f) if !f.names(&a.destinataire.nom) => Some(Embedded::Nom {
+            found: f.nom_acheteur,
+        }),
+        Some(f) if f.siret_acheteur != a.destinataire.siret => Some(Embedded::Siret {
+            found: f.siret_acheteur,
+        }),
+        Some(f) => match Decimal::from_str_exact(&f.total_ttc) {
+            Ok(t) if t == a.total_ttc.decimal().abs() => None,
+            Ok(t) => Some(Embedded::Total { found: t }),
+            Err(_) => Some(Embedded::Unreadable),
+        },
     }
 }
 
