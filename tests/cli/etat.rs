@@ -12,16 +12,22 @@ fn avoir(dir: &Dir, lot: &str, membre: &str, out: &str) -> crate::util::Cmd {
     crate::avoir::avoir(dir, lot, membre, out).args(["--motif", "Erreur"])
 }
 
-#[test]
-fn the_state_of_a_lot_its_supplementary_lot_and_an_avoir() {
-    let dir = Dir::new();
+/// The sample batch `lot1`, its supplementary batch `lot2` (`C-NOUVEAU`)
+/// and an avoir `av1` crediting `C-14202` in full; returns `etat` on the
+/// three folders.
+fn lot_supplement_avoir(dir: &Dir) -> crate::util::Cmd {
     dir.run_sample_then_supplementary();
-    avoir(&dir, "lot1", "C-14202", "av1").run().code(0);
-    let out = dir
-        .cmd(["etat"])
+    avoir(dir, "lot1", "C-14202", "av1").run().code(0);
+    dir.cmd(["etat"])
         .arg(dir.join("lot1"))
         .arg(dir.join("lot2"))
         .arg(dir.join("av1"))
+}
+
+#[test]
+fn the_state_of_a_lot_its_supplementary_lot_and_an_avoir() {
+    let dir = Dir::new();
+    let out = lot_supplement_avoir(&dir)
         .args(["--csv"])
         .arg(dir.join("etat.csv"))
         .run()
@@ -66,15 +72,7 @@ fn the_state_of_a_lot_its_supplementary_lot_and_an_avoir() {
 #[test]
 fn the_totals_per_item_add_up_to_the_net_of_the_exercice() {
     let dir = Dir::new();
-    dir.run_sample_then_supplementary();
-    avoir(&dir, "lot1", "C-14202", "av1").run().code(0);
-    let out = dir
-        .cmd(["etat"])
-        .arg(dir.join("lot1"))
-        .arg(dir.join("lot2"))
-        .arg(dir.join("av1"))
-        .run()
-        .code(0);
+    let out = lot_supplement_avoir(&dir).run().code(0);
     // The totals per item add up, to the cent, to the net of the exercice,
     // and one of them is the ledgers' own sum for its code.
     let cents = |text: &str| -> i64 {
@@ -219,8 +217,7 @@ fn what_a_folder_records_of_the_earlier_ones_is_recomputed() {
     let dir = Dir::new();
     dir.run_sample_then_supplementary();
     avoir(&dir, "lot1", "C-14202", "av1").run().code(0);
-    crate::avoir::avoir(&dir, "lot1", "C-14531", "av2")
-        .args(["--motif", "Erreur"])
+    avoir(&dir, "lot1", "C-14531", "av2")
         .after(dir.join("av1"))
         .run()
         .code(0);
