@@ -124,7 +124,7 @@ pub struct AppelEntry {
 }
 
 /// A member billed by an earlier batch of the same exercice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct DejaFacture {
     pub membre_id: String,
     pub numero: String,
@@ -183,7 +183,7 @@ fn serie_appels() -> String {
 
 /// A line credited by a credit note (`cotisations avoir`), carried from one
 /// credit note folder to the next (`--after`) like `deja_factures`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct DejaCredite {
     /// The appel the line belongs to.
     pub appel: String,

@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::error::BatchError;
-use super::manifest::{DossierManifest, SERIE_APPELS};
+use super::manifest::{DejaCredite, DejaFacture, DossierManifest, SERIE_APPELS};
 use crate::exercice::{Document, Register, RegisterProblem};
 
 /// The state of the folders whose manifests are `folders` (any order).
@@ -120,72 +120,69 @@ pub fn item_totals(
     })))
 }
 
-/// One credited line, as the manifests record it.
-fn line_key(c: &super::manifest::DejaCredite) -> String {
-    format!("{} {} {} {}", c.appel, c.code, c.avoir, c.montant_ttc)
-}
-
 /// What each folder records of the folders before it (the members billed
 /// by the earlier batches, the lines credited by the earlier credit
 /// notes), recomputed from those folders: a fact is never trusted from
 /// the field that states it.
 fn recorded_facts(folders: &[DossierManifest]) -> Vec<RegisterProblem> {
-    let appels_of = |serie_appels: bool| {
-        folders
-            .iter()
-            .filter(move |d| (d.serie == SERIE_APPELS) == serie_appels)
-    };
-    // Every appel with its rank; every credited line with its avoir's
-    // rank, as the folder of that avoir records it.
-    let appels: Vec<(u32, (String, String))> = appels_of(true)
-        .flat_map(|d| d.manifest.appels.iter())
-        .map(|a| (a.rang, (a.membre_id.clone(), a.numero.clone())))
+    let (lots, avoirs): (Vec<&DossierManifest>, Vec<&DossierManifest>) =
+        folders.iter().partition(|d| d.serie == SERIE_APPELS);
+    // Every appel with its rank, as a later batch records it; every
+    // credited line with its avoir's rank, as the folder of that avoir
+    // records it.
+    let appels: Vec<(u32, DejaFacture)> = lots
+        .iter()
+        .flat_map(|d| &d.manifest.appels)
+        .map(|a| {
+            let billed = DejaFacture {
+                membre_id: a.membre_id.clone(),
+                numero: a.numero.clone(),
+            };
+            (a.rang, billed)
+        })
         .collect();
-    let mut lines: Vec<(u32, String)> = Vec::new();
-    for d in appels_of(false) {
-        for a in &d.manifest.appels {
-            lines.extend(
+    let lines: Vec<(u32, &DejaCredite)> = avoirs
+        .iter()
+        .flat_map(|d| {
+            d.manifest.appels.iter().flat_map(|a| {
                 d.deja_credites
                     .iter()
-                    .filter(|c| c.avoir == a.numero)
-                    .map(|c| (a.rang, line_key(c))),
-            );
-        }
-    }
+                    .filter(move |c| c.avoir == a.numero)
+                    .map(move |c| (a.rang, c))
+            })
+        })
+        .collect();
     let mut problems = Vec::new();
-    for d in folders {
+    for d in &lots {
         let Some(first) = d.manifest.appels.first() else {
             continue;
         };
-        if d.serie == SERIE_APPELS {
-            let recorded: BTreeSet<(String, String)> = d
-                .manifest
-                .deja_factures
-                .iter()
-                .map(|f| (f.membre_id.clone(), f.numero.clone()))
-                .collect();
-            let earlier: BTreeSet<(String, String)> = appels
-                .iter()
-                .filter(|(rang, _)| *rang < d.manifest.options.premier_rang)
-                .map(|(_, a)| a.clone())
-                .collect();
-            if recorded != earlier {
-                problems.push(RegisterProblem::DejaFactures {
-                    lot: first.numero.clone(),
-                });
-            }
-        } else {
-            let recorded: BTreeSet<String> = d.deja_credites.iter().map(line_key).collect();
-            let so_far: BTreeSet<String> = lines
-                .iter()
-                .filter(|(rang, _)| *rang <= first.rang)
-                .map(|(_, l)| l.clone())
-                .collect();
-            if recorded != so_far {
-                problems.push(RegisterProblem::DejaCredites {
-                    avoir: first.numero.clone(),
-                });
-            }
+        let recorded: BTreeSet<&DejaFacture> = d.manifest.deja_factures.iter().collect();
+        let earlier: BTreeSet<&DejaFacture> = appels
+            .iter()
+            .filter(|(rang, _)| *rang < d.manifest.options.premier_rang)
+            .map(|(_, billed)| billed)
+            .collect();
+        if recorded != earlier {
+            problems.push(RegisterProblem::DejaFactures {
+                lot: first.numero.clone(),
+            });
+        }
+    }
+    for d in &avoirs {
+        let Some(first) = d.manifest.appels.first() else {
+            continue;
+        };
+        let recorded: BTreeSet<&DejaCredite> = d.deja_credites.iter().collect();
+        let so_far: BTreeSet<&DejaCredite> = lines
+            .iter()
+            .filter(|(rang, _)| *rang <= first.rang)
+            .map(|&(_, line)| line)
+            .collect();
+        if recorded != so_far {
+            problems.push(RegisterProblem::DejaCredites {
+                avoir: first.numero.clone(),
+            });
         }
     }
     problems
