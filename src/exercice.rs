@@ -12,9 +12,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 
 use crate::money::Montant;
-
-/// The series of the appels (`AC-…`); the avoirs' is `crate::avoir::SERIE`.
-const APPELS: &str = "AC";
+use crate::numbering::SERIE as APPELS;
 
 /// One issued document.
 #[derive(Debug, Clone, PartialEq, Eq)]

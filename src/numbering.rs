@@ -52,10 +52,13 @@ impl Emission {
     }
 }
 
+/// The number series of the appels (`AV` is the credit notes').
+pub const SERIE: &str = "AC";
+
 /// Formats appel number `n` of `exercice`.
 #[must_use]
 pub fn numero(exercice: i32, n: u32) -> String {
-    format!("AC-{exercice}-{n:05}")
+    format!("{SERIE}-{exercice}-{n:05}")
 }
 
 /// Whether a priced member gets an appel: at least one line, and a total

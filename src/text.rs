@@ -228,7 +228,10 @@ pub fn quote(p: &Priced, mention_tva: Option<&str>) -> String {
 #[must_use]
 pub fn register(register: &crate::exercice::Register) -> String {
     let mut s = String::new();
-    for (label, serie) in [("Appels", "AC"), ("Avoirs", crate::avoir::SERIE)] {
+    for (label, serie) in [
+        ("Appels", crate::numbering::SERIE),
+        ("Avoirs", crate::avoir::SERIE),
+    ] {
         let (count, first, last, total) = register.series(serie);
         let range = match (first, last) {
             (Some(first), Some(last)) if first == last => first.to_string(),

@@ -175,7 +175,7 @@ pub struct Manifest {
 
 /// Number series of the appels, written by no batch manifest: a manifest
 /// without `serie` is a batch of appels.
-pub const SERIE_APPELS: &str = "AC";
+pub const SERIE_APPELS: &str = crate::numbering::SERIE;
 
 fn serie_appels() -> String {
     SERIE_APPELS.into()
