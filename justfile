@@ -21,7 +21,7 @@ ci:
 # Render the sample appels to PNG for a look (needs poppler-utils)
 look: sample
     mkdir -p target/look
-    for f in sortie/appels/*.pdf; do pdftoppm -r 70 -png "$f" "target/look/$(basename "$f" .pdf)"; done
+    for f in sortie/entrees/0001-AC/appels/*.pdf; do pdftoppm -r 70 -png "$f" "target/look/$(basename "$f" .pdf)"; done
     @echo "PNG dans target/look/"
 
 # End-to-end benchmark on a synthetic roster of N members (medians of 5

@@ -49,6 +49,7 @@ fn sample() -> &'static Sample {
             mention_tva: grid.mention_tva.clone(),
             convention: grid.titre.clone(),
             premier_numero: 1,
+            provisoire: false,
         };
         let mut appels: Vec<Appel> = cotisations::batch::plan(&members, &grid, &emission)
             .expect("plan")

@@ -26,7 +26,7 @@ cleanup() {
 trap cleanup EXIT
 perf record -q -g --call-graph dwarf,16384 -F 499 -o "$data" -- \
   "$bin" run --roster "$roster" --tariff input-samples/grille-2027.toml \
-  --emetteur input-samples/emetteur.toml --date-emission 2027-01-15 --force --quiet \
+  --emetteur input-samples/emetteur.toml --date-emission 2027-01-15 --emettre --quiet \
   --threads 1 --out "$out" 2>/dev/null
 report=$(perf report -i "$data" --no-children --sort symbol --stdio -g none 2>/dev/null)
 grep -E '^ +[0-9]+\.[0-9]+%' <<<"$report" | head -25 | cut -c1-110 || true

@@ -14,10 +14,10 @@ mkdir -p "$out"
 cargo build --quiet --workspace
 bin=target/debug/cotisations
 target/debug/gen_roster 10000 > "$out/r10k.csv"
-run() { "$bin" run --tariff input-samples/grille-2027.toml --date-emission 2027-01-15 --quiet "$@"; }
+run() { "$bin" run --tariff input-samples/grille-2027.toml --date-emission 2027-01-15 --emettre --quiet "$@"; }
 run --roster input-samples/roster.csv --out "$out/sample"
 run --roster "$out/r10k.csv" --out "$out/r10k"
 run --roster tests/fixtures/role-prorata.csv --out "$out/prorata"
-"$bin" avoir --batch "$out/sample" --membre EP-011 --lignes suite_bureautique_comptes \
-  --motif "Comptes résiliés" --out "$out/avoir" --date-emission 2027-03-01 --quiet
+"$bin" avoir "$out/sample" --membre EP-011 --lignes suite_bureautique_comptes \
+  --motif "Comptes résiliés" --date-emission 2027-03-01 --quiet
 echo "$out: sample, r10k, prorata, avoir"

@@ -486,6 +486,7 @@ pub(crate) mod fixtures {
             mention_tva: grid.mention_tva.clone(),
             convention: grid.titre.clone(),
             premier_numero: 12,
+            provisoire: false,
         };
         match number(vec![(m, priced)], grid.seuil_recouvrement, &emission).remove(0) {
             Outcome::Billed(a) => *a,

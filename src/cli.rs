@@ -62,9 +62,12 @@ pub enum LogFormat {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Calcule et écrit les appels : un PDF par adhérent, le journal comptable et le bilan.
-    #[command(help_template = TEMPLATE, next_help_heading = "Options")]
+    /// Prépare le projet des appels à émettre dans le dossier de l'exercice (ou les émet aussitôt avec --emettre) : un PDF par adhérent, le journal comptable et le bilan.
+    #[command(help_template = TEMPLATE, next_help_heading = "Options", after_help = RUN_HELP)]
     Run(RunArgs),
+    /// Émet le projet du dossier de l'exercice : numéros définitifs à la suite du registre, PDF définitifs.
+    #[command(help_template = TEMPLATE, next_help_heading = "Options")]
+    Emettre(EmettreArgs),
     /// Vérifie tout ce que « run » vérifierait avec les mêmes options, et dit ce qu'il facturerait, sans rien écrire.
     #[command(help_template = TEMPLATE, next_help_heading = "Options")]
     Check(CheckArgs),
@@ -74,10 +77,10 @@ pub enum Command {
     /// Affiche la grille tarifaire sous forme de tableau, pour la comparer à la délibération.
     #[command(help_template = TEMPLATE, next_help_heading = "Options")]
     Tarifs(TarifsArgs),
-    /// Vérifie qu'un lot est complet et intact (empreintes, totaux, numérotation).
+    /// Vérifie qu'un exercice (ou une de ses entrées) est complet et intact : empreintes, totaux, chaîne des entrées, numérotation.
     #[command(help_template = TEMPLATE, next_help_heading = "Options")]
     Verify(VerifyArgs),
-    /// Montre l'état d'un exercice : ce qui a été émis pour chaque adhérent, d'un lot et de ses lots complémentaires et avoirs, et ce qui rompt les séries.
+    /// Montre l'état d'un exercice : ce qui a été émis pour chaque adhérent (appels, avoirs, net), les séries, et ce que le rôle ajouterait.
     #[command(help_template = TEMPLATE, next_help_heading = "Options")]
     Etat(EtatArgs),
     /// Compare les journaux de deux exercices et explique l'écart, adhérent par adhérent.
@@ -94,6 +97,7 @@ impl Command {
     pub fn name(&self) -> &'static str {
         match self {
             Command::Run(_) => "run",
+            Command::Emettre(_) => "emettre",
             Command::Check(_) => "check",
             Command::Quote(_) => "quote",
             Command::Tarifs(_) => "tarifs",
@@ -105,43 +109,37 @@ impl Command {
     }
 }
 
-const AVOIR_HELP: &str = "L'avoir annule l'appel de l'adhérent dans le lot LOT (lot principal ou complémentaire, vérifié comme par « cotisations verify ») : tout l'appel, ou seulement les articles nommés avec --lignes (codes de la grille, séparés par des espaces ou des virgules). Les lignes et le montant sont repris du journal du lot ; l'adhérent est désigné tel que l'appel l'imprime.
+const RUN_HELP: &str = "Le dossier de l'exercice tient le registre : les appels et avoirs émis, dans l'ordre, chacun dans entrees/, et leur numérotation continue. « run » compare le rôle au registre et écrit dans projet/ ce qui reste à émettre : les adhérents jamais facturés (ou entièrement crédités) ; un adhérent déjà facturé à l'identique n'est pas refacturé ; un adhérent déjà facturé dont le rôle a changé est signalé avec l'avoir à émettre. Le projet se refait autant de fois qu'on veut ; ses numéros sont provisoires (PROV-…) et ses PDF marqués « PROJET ». « cotisations emettre DOSSIER » l'émet.
 
-Les avoirs ont leur propre numérotation continue, AV-<exercice>-00001. Le premier avoir de l'exercice s'émet sans --after ; chaque avoir suivant s'émet avec --after DOSSIER_DE_L_AVOIR_PRECEDENT : il poursuit la numérotation et refuse toute ligne déjà créditée par un avoir de la série.
+Rien à émettre : code de sortie 0, et le message le dit.";
 
-Le dossier de sortie reçoit avoirs/AV-<exercice>-00001_<id>.pdf, ledger.csv (mêmes colonnes que le journal des appels, montants négatifs), summary.json et manifest.json ; « cotisations verify DOSSIER » le vérifie. Un avoir émis n'est jamais remplacé : le dossier de sortie doit être vide ou absent.
+const AVOIR_HELP: &str = "L'avoir annule tout ou partie de l'appel de l'adhérent : tout l'appel, ou seulement les articles nommés avec --lignes (codes de la grille, séparés par des espaces ou des virgules). Les lignes et le montant sont repris de l'appel émis ; l'adhérent est désigné tel que l'appel l'imprime.
 
-Refus (code de sortie 2, rien n'est écrit) : adhérent sans appel dans le lot, article inconnu ou absent de l'appel, article nommé deux fois ou déjà crédité, motif vide, plus que le montant facturé.";
+Les avoirs ont leur propre numérotation continue, AV-<exercice>-00001, que le registre de l'exercice poursuit. L'avoir est une entrée du dossier de l'exercice (entrees/NNNN-AV/) ; « cotisations verify DOSSIER » le vérifie avec le reste.
+
+Refus (code de sortie 2, rien n'est écrit) : adhérent sans appel en cours, article inconnu ou absent de l'appel, article nommé deux fois ou déjà crédité, motif vide, date antérieure au dernier avoir ou hors de l'exercice.";
 
 #[derive(Debug, Args)]
 pub struct AvoirArgs {
-    /// Dossier du lot qui contient l'appel à annuler.
-    #[arg(long, visible_alias = "lot", value_name = "LOT")]
-    pub batch: PathBuf,
+    /// Dossier de l'exercice.
+    #[arg(value_name = "DOSSIER")]
+    pub dir: PathBuf,
 
     /// Identifiant de l'adhérent dont l'appel est annulé.
     #[arg(long, value_name = "ID")]
     pub membre: String,
 
-    /// Codes des articles à créditer (par défaut : tout l'appel).
+    /// Numéro de l'appel à annuler, si l'adhérent en a plusieurs en cours.
+    #[arg(long, value_name = "NUMERO")]
+    pub appel: Option<String>,
+
+    /// Codes des articles à créditer (par défaut : tout ce qui reste de l'appel).
     #[arg(long, value_name = "CODE", num_args = 1.., value_delimiter = ',')]
     pub lignes: Vec<String>,
 
     /// Motif de l'avoir, imprimé sur l'avoir (obligatoire).
     #[arg(long, value_name = "TEXTE")]
     pub motif: String,
-
-    /// Dossier de sortie (vide ou absent) : y seront créés avoirs/, ledger.csv, summary.json et manifest.json.
-    #[arg(long, value_name = "DOSSIER")]
-    pub out: PathBuf,
-
-    /// Dossier de l'avoir précédent de l'exercice : poursuit sa numérotation et refuse les lignes déjà créditées.
-    #[arg(
-        long = "after",
-        visible_alias = "apres",
-        value_name = "AVOIR_PRECEDENT"
-    )]
-    pub after: Option<PathBuf>,
 
     /// Date d'émission de l'avoir, AAAA-MM-JJ (par défaut : aujourd'hui).
     #[arg(long = "date-emission", value_name = "DATE")]
@@ -153,10 +151,21 @@ pub struct AvoirArgs {
 
     #[command(flatten)]
     pub emetteur: EmetteurArg,
+}
 
-    /// Grille tarifaire du lot : seulement pour un lot émis par une version antérieure de cotisations (son manifeste ne garde ni les unités ni la mention de TVA) ; son empreinte est vérifiée.
-    #[arg(long = "tariff", visible_alias = "tarif", value_name = "GRILLE")]
-    pub tariff: Option<PathBuf>,
+#[derive(Debug, Args)]
+pub struct EmettreArgs {
+    /// Dossier de l'exercice dont le projet est émis.
+    #[arg(value_name = "DOSSIER")]
+    pub dir: PathBuf,
+
+    /// Date d'émission, AAAA-MM-JJ ou JJ/MM/AAAA (par défaut : celle du projet).
+    #[arg(long = "date-emission", value_name = "DATE")]
+    pub date_emission: Option<String>,
+
+    /// Nombre de fils de calcul, de 1 à 64 (par défaut : un par cœur).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 const COMPARE_HELP: &str = "Chaque journal est un fichier ledger.csv ou le dossier d'un lot (son ledger.csv est alors lu) ; les deux formats du journal (« ; » et virgule décimale, ou RFC 4180) sont reconnus à l'en-tête.
@@ -194,14 +203,18 @@ pub struct CompareArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// Dossier du lot à vérifier.
+    /// Dossier de l'exercice (ou d'une de ses entrées) à vérifier.
     #[arg(value_name = "DOSSIER")]
     pub dir: PathBuf,
+
+    /// Tête du registre relevée lors d'une émission (12 caractères ou plus) : vérifie que le registre la prolonge toujours.
+    #[arg(long, value_name = "EMPREINTE")]
+    pub tete: Option<String>,
 }
 
 #[derive(Debug, Args)]
 pub struct EtatArgs {
-    /// Dossiers de l'exercice : le lot principal, ses lots complémentaires et ses dossiers d'avoirs.
+    /// Dossier de l'exercice (ou dossiers de lots et d'avoirs).
     #[arg(value_name = "DOSSIER", required = true)]
     pub dirs: Vec<PathBuf>,
     /// Compare aussi avec ce rôle : qui reste à facturer, qui est facturé mais n'y figure plus (avec --tariff).
@@ -288,17 +301,9 @@ pub struct RunOptions {
     #[arg(long = "profil", value_enum, default_value_t = ProfilArg::En16931, value_name = "PROFIL", hide_possible_values = true, hide_default_value = true)]
     pub profil: ProfilArg,
 
-    /// Remplace le lot que ce programme a écrit dans le dossier de sortie (jamais un dossier qui contient d'autres fichiers).
-    #[arg(long)]
-    pub force: bool,
-
     /// Nombre de fils de calcul, de 1 à 64 (par défaut : un par cœur).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-
-    /// Lot complémentaire : poursuit la numérotation du lot `LOT_PRECEDENT` et refuse les adhérents déjà facturés.
-    #[arg(long = "after", visible_alias = "apres", value_name = "LOT_PRECEDENT")]
-    pub after: Option<PathBuf>,
 
     /// Facture les lignes valides, écarte les autres dans rejects.csv (code de sortie 5).
     #[arg(long = "skip-invalid")]
@@ -307,9 +312,13 @@ pub struct RunOptions {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Dossier de sortie : y seront créés appels/, ledger.csv, summary.json, rapport.pdf et manifest.json (il est créé au besoin, ses dossiers parents aussi).
+    /// Dossier de l'exercice (créé au besoin, ses dossiers parents aussi) : le projet y est écrit dans projet/, les appels émis dans entrees/.
     #[arg(long, value_name = "DOSSIER")]
     pub out: PathBuf,
+
+    /// Émet aussitôt ce que le projet contiendrait : numéros définitifs, PDF définitifs, inscription au registre.
+    #[arg(long, visible_alias = "emettre-aussitot")]
+    pub emettre: bool,
 
     #[command(flatten)]
     pub options: RunOptions,

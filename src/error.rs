@@ -3,13 +3,13 @@
 
 use std::fmt;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use rust_decimal::Decimal;
 
 use crate::batch::BatchError;
 use crate::batch::error::{
-    AvoirRefusal, ChainProblem, Embedded, FileRefusal, PreviousProblem, Refusal, VerifyProblem,
+    AvoirRefusal, DossierProblem, Embedded, FileRefusal, Perime, Refusal, VerifyProblem,
 };
 use crate::emetteur::EmetteurError;
 use crate::exercice::RegisterProblem;
@@ -88,6 +88,8 @@ pub enum Error {
         grille: i32,
         path: PathBuf,
     },
+    /// `verify --tete` on a folder that is not an exercice folder.
+    TeteSansExercice { path: PathBuf },
     /// `etat --tariff` is the grid of another exercice than the folders'.
     GrilleAutreExercice {
         dossiers: i32,
@@ -140,6 +142,7 @@ impl Error {
             | Error::DateHorsExercice { .. }
             | Error::ExerciceContredit { .. }
             | Error::GrilleAutreExercice { .. }
+            | Error::TeteSansExercice { .. }
             | Error::File(FileError::Symlink { .. }) => exit::USAGE,
             Error::Grid { .. } | Error::Emetteur { .. } => exit::GRID,
             Error::Roster { .. } => exit::ROSTER,
@@ -271,6 +274,11 @@ impl fmt::Display for Error {
                 "--exercice {option} contredit la grille « {} », qui facture l'exercice {grille} : retirez --exercice, ou indiquez la grille de {option}",
                 path.display()
             ),
+            Error::TeteSansExercice { path } => write!(
+                f,
+                "« {} » n'est pas un dossier d'exercice : --tete vérifie le registre d'un exercice ; indiquez le dossier de l'exercice",
+                path.display()
+            ),
             Error::GrilleAutreExercice {
                 dossiers,
                 grille,
@@ -328,10 +336,12 @@ fn batch_code(e: &BatchError) -> i32 {
         | BatchError::OutputFile { .. }
         | BatchError::File(FileError::Symlink { .. })
         | BatchError::Avoir(_)
-        | BatchError::Previous { .. } => exit::USAGE,
+        | BatchError::Dossier { .. } => exit::USAGE,
         BatchError::Io { .. } | BatchError::File(_) => exit::IO,
         BatchError::Locked { .. } => exit::LOCKED,
-        BatchError::Verify { .. } | BatchError::Register { .. } => exit::VERIFY,
+        BatchError::Verify { .. }
+        | BatchError::VerifyExercice { .. }
+        | BatchError::Register { .. } => exit::VERIFY,
         BatchError::Render(_) | BatchError::Report(_) | BatchError::Pricing { .. } => {
             exit::INTERNAL
         }
@@ -388,34 +398,26 @@ fn batch_message(f: &mut fmt::Formatter<'_>, e: &BatchError) -> fmt::Result {
             }
             write!(
                 f,
-                "Ne transmettez pas ce lot : relancez « cotisations run » avec les mêmes fichiers pour le reconstruire."
+                "Ne transmettez pas ces documents. Un projet se refait avec « cotisations run » ; une entrée émise ne se refait jamais : restaurez le dossier de l'exercice depuis sa sauvegarde."
+            )
+        }
+        BatchError::VerifyExercice { dir, problems } => {
+            writeln!(
+                f,
+                "l'exercice « {} » est incomplet ou a été modifié ({}) :",
+                dir.display(),
+                plural(problems.len(), "problème", "problèmes")
+            )?;
+            for p in problems {
+                writeln!(f, "  - {}", ExerciceText(p))?;
+            }
+            write!(
+                f,
+                "Ne transmettez rien de cet exercice : un document émis ne se modifie ni ne se refait ; restaurez le dossier de l'exercice depuis sa sauvegarde, puis vérifiez-le de nouveau."
             )
         }
         BatchError::Pricing { membre, error } => pricing_message(f, membre, error),
-        BatchError::Previous { dir, problem } => {
-            write!(
-                f,
-                "impossible de poursuivre le lot précédent « {} » : ",
-                dir.display()
-            )?;
-            match problem {
-                PreviousProblem::NotIntact { problems } => not_intact(f, problems),
-                PreviousProblem::ManifestInvalid { reason } => {
-                    write!(f, "manifest.json illisible ({reason})")
-                }
-                PreviousProblem::OtherExercice { found, expected } => write!(
-                    f,
-                    "il porte sur l'exercice {found}, pas sur {expected} (celui de la grille) : un lot complémentaire continue un lot de son exercice ; indiquez la grille de {found}, ou un lot de {expected}"
-                ),
-                PreviousProblem::DateAnterieure { previous, date } => write!(
-                    f,
-                    "il est daté du {}, après le lot complémentaire (daté du {}) : les appels d'un exercice se suivent dans l'ordre de leurs dates ; indiquez une date d'émission à partir du {}",
-                    format_fr::date_longue(*previous),
-                    format_fr::date_longue(*date),
-                    format_fr::date_longue(*previous)
-                ),
-            }
-        }
+        BatchError::Dossier { path, problem } => dossier_message(f, path, problem),
         BatchError::Register { problems } => {
             writeln!(
                 f,
@@ -591,33 +593,21 @@ impl fmt::Display for AvoirRefusal {
         use AvoirRefusal as R;
         match self {
             R::Credit(e) => write!(f, "{e}"),
-            R::OutputNotEmpty { out } => write!(
-                f,
-                "le dossier de sortie « {} » n'est pas vide ; un avoir émis n'est jamais remplacé : choisissez un nouveau dossier",
-                out.display()
-            ),
             R::NotAppels { dir, serie } => write!(
                 f,
                 "« {} » est un dossier d'avoirs (série {serie}) : --batch attend le lot d'appels qui contient l'appel à annuler",
                 dir.display()
             ),
-            R::NoAppel {
-                membre,
-                dir,
-                billed_by: Some(numero),
-            } => write!(
+            R::NoAppel { membre, dir, .. } => write!(
                 f,
-                "l'adhérent « {membre} » n'a pas d'appel dans le lot « {} » : il a été facturé par l'appel {numero} d'un lot précédent ; indiquez ce lot-là avec --batch",
+                "l'adhérent « {membre} » n'a pas d'appel en cours dans l'exercice « {} » (jamais facturé, ou déjà entièrement crédité) : vérifiez l'identifiant (colonne membre_id du journal) ; « cotisations etat {} » liste ce qui est émis",
+                dir.display(),
                 dir.display()
             ),
-            R::NoAppel {
-                membre,
-                dir,
-                billed_by: None,
-            } => write!(
+            R::LotChange { dossier } => write!(
                 f,
-                "l'adhérent « {membre} » n'a pas d'appel dans le lot « {} » : vérifiez l'identifiant (colonne membre_id du journal) et le lot",
-                dir.display()
+                "le lot « {} » a changé depuis son inscription au registre (empreinte de son manifeste différente) : lancez « cotisations verify » sur le dossier de l'exercice",
+                dossier.display()
             ),
             R::Ledger { path, error } => {
                 write!(
@@ -665,24 +655,15 @@ impl fmt::Display for AvoirRefusal {
                 format_fr::montant(*ledger),
                 format_fr::montant(*manifest)
             ),
-            R::Chain { dir, problem } => {
-                write!(
-                    f,
-                    "impossible de poursuivre l'avoir précédent « {} » : ",
-                    dir.display()
-                )?;
-                match problem {
-                    ChainProblem::NotIntact { problems } => not_intact(f, problems),
-                    ChainProblem::NotAvoirs { serie } => write!(
-                        f,
-                        "c'est un lot d'appels (série {serie}), pas un dossier d'avoirs"
-                    ),
-                    ChainProblem::OtherExercice { found, expected } => write!(
-                        f,
-                        "il porte sur l'exercice {found}, pas sur {expected} : chaque exercice a sa propre série d'avoirs"
-                    ),
-                }
-            }
+            R::PlusieursAppels { membre, appels } => write!(
+                f,
+                "l'adhérent {membre} a plusieurs appels en cours ({}) : indiquez lequel annuler avec --appel NUMERO",
+                appels.join(", ")
+            ),
+            R::AppelHorsAdherent { membre, appel } => write!(
+                f,
+                "{appel} n'est pas un appel en cours de l'adhérent {membre} (inconnu, d'un autre adhérent, ou déjà entièrement crédité) : « cotisations etat » liste ses appels"
+            ),
         }
     }
 }
@@ -732,22 +713,6 @@ impl fmt::Display for Refusal {
                 f,
                 "il contient un avoir émis, qui n'est jamais remplacé : choisissez un autre dossier"
             ),
-            Refusal::ReplaceOtherExercice { found, expected } => write!(
-                f,
-                "il contient un lot de l'exercice {found} ; --force ne remplace un lot que par le même lot reconstruit, pas par un lot de {expected} : choisissez un autre dossier"
-            ),
-            Refusal::ReplaceOtherChain { found, expected } => {
-                let place = |after: &Option<String>| match after {
-                    Some(p) => format!("un lot complémentaire qui poursuit « {p} »"),
-                    None => "un lot principal".to_string(),
-                };
-                write!(
-                    f,
-                    "il contient {} ; --force ne le remplace que par le même lot reconstruit, pas par {} : choisissez un autre dossier",
-                    place(found),
-                    place(expected)
-                )
-            }
         }
     }
 }
@@ -840,18 +805,169 @@ impl fmt::Display for RegisterText<'_> {
                 f,
                 "{avoir} a été émis sur une autre version du lot qui commence à {lot} (empreinte de son manifeste différente) : le lot a été reconstruit après l'avoir"
             ),
-            P::DejaFactures { lot } => write!(
-                f,
-                "le lot qui commence à {lot} ne garde pas la liste exacte des adhérents facturés avant lui : il pourrait en refacturer"
-            ),
-            P::DejaCredites { avoir } => write!(
-                f,
-                "le dossier de {avoir} ne garde pas la liste exacte des lignes créditées jusqu'à lui : une ligne pourrait être créditée deux fois"
-            ),
             P::AppelInconnu { avoir, appel } => write!(
                 f,
                 "{avoir} crédite l'appel {appel}, absent des dossiers donnés : ajoutez le lot qui le contient"
             ),
         }
+    }
+}
+
+/// One problem of an exercice folder, in French.
+struct ExerciceText<'a>(&'a crate::batch::error::ExerciceProblem);
+
+impl fmt::Display for ExerciceText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        use crate::batch::error::ExerciceProblem as P;
+        match self.0 {
+            P::Illisible(problem) => dossier_message(f, Path::new("."), problem),
+            P::Entree { dossier, problems } => {
+                write!(f, "l'entrée « {dossier} » : ")?;
+                let list: Vec<String> =
+                    problems.iter().map(|p| VerifyText(p).to_string()).collect();
+                write!(f, "{}", list.join(" ; "))
+            }
+            P::NonInscrite { dossier } => write!(
+                f,
+                "« {dossier} » n'est pas inscrit au registre : une entrée a été ajoutée à la main, ou le registre a été tronqué"
+            ),
+            P::Inattendu { chemin } => write!(
+                f,
+                "« {chemin} » : fichier que cotisations n'écrit pas dans un dossier d'exercice (retirez-le du dossier)"
+            ),
+            P::Lien { chemin } => write!(f, "« {chemin} » est un lien symbolique"),
+            P::Sequence { sequence, dossier } => write!(
+                f,
+                "la ligne {sequence} du registre désigne « {dossier} » : les entrées ont été renumérotées ou réordonnées"
+            ),
+            P::ChaineRegistre { sequence } => write!(
+                f,
+                "la ligne {sequence} du registre ne prolonge pas la précédente (empreinte) : une ligne a été retirée, insérée ou modifiée"
+            ),
+            P::ChaineEntrees { dossier } => write!(
+                f,
+                "le manifeste de « {dossier} » ne cite pas celui de l'entrée précédente : une entrée a été retirée, insérée, remplacée ou réordonnée"
+            ),
+            P::Inscription { dossier } => write!(
+                f,
+                "la ligne du registre de « {dossier} » ne correspond plus à l'entrée (documents, montants ou manifeste)"
+            ),
+            P::Serie(problem) => write!(f, "{}", RegisterText(problem)),
+            P::LotCite { avoir, lot } => write!(
+                f,
+                "{avoir} a été émis sur une autre version de « {lot} » (empreinte de son manifeste différente)"
+            ),
+            P::Journal => write!(
+                f,
+                "ledger.csv, le journal de l'exercice, n'est pas la suite des journaux de ses entrées"
+            ),
+            P::Tete { tete } => write!(
+                f,
+                "le registre ne prolonge pas la tête « {tete} » : il a été réécrit depuis (ou la tête est mal recopiée : 12 caractères au moins)"
+            ),
+        }
+    }
+}
+
+/// The message of an exercice folder that cannot be used as asked.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one arm per problem: the French messages side by side, as a table"
+)]
+fn dossier_message(
+    f: &mut fmt::Formatter<'_>,
+    path: &Path,
+    problem: &DossierProblem,
+) -> fmt::Result {
+    use DossierProblem as D;
+    let dir = path.display();
+    match problem {
+        D::PasUnDossier => write!(
+            f,
+            "« {dir} » est un fichier, pas un dossier : indiquez le dossier de l'exercice (il sera créé s'il n'existe pas)"
+        ),
+        D::PasUnExercice { fichiers, more } => write!(
+            f,
+            "« {dir} » n'est pas un dossier d'exercice de cotisations (pas de exercice.json) et n'est pas vide ({}{}) : rien n'y est écrit ; indiquez un dossier vide, absent, ou le dossier de l'exercice",
+            fichiers
+                .iter()
+                .map(|n| format!("« {n} »"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if *more > 0 {
+                format!(" et {more} autres")
+            } else {
+                String::new()
+            }
+        ),
+        D::ExerciceIllisible { reason } => write!(
+            f,
+            "« {dir}/exercice.json » est illisible ({reason}) : ce fichier est écrit par cotisations et ne se modifie pas à la main"
+        ),
+        D::RegistreIllisible { ligne, reason } => write!(
+            f,
+            "le registre « {dir}/registre.jsonl » est illisible à la ligne {ligne} ({reason}) : il ne se modifie pas à la main ; lancez « cotisations verify {dir} »"
+        ),
+        D::AutreExercice { found, expected } => write!(
+            f,
+            "« {dir} » est le dossier de l'exercice {found}, pas de {expected} (celui de la grille) : chaque exercice a son dossier ; indiquez le dossier de {expected}, ou la grille de {found}"
+        ),
+        D::AutreFormatCsv { found, asked } => write!(
+            f,
+            "le journal de l'exercice « {dir} » est au format {} en {} ; la commande demande {} en {} : reprenez les options --csv-format et --csv-encodage de l'exercice (--csv-format {} --csv-encodage {})",
+            csv_label(found.0),
+            found.1.code(),
+            csv_label(asked.0),
+            asked.1.code(),
+            found.0.code(),
+            found.1.code()
+        ),
+        D::EntreeSansInscription { dossier, problems } => {
+            write!(
+                f,
+                "l'entrée « {dir}/{dossier} » n'est pas inscrite au registre et n'est pas intacte : "
+            )?;
+            not_intact(f, problems)
+        }
+        D::EntreeIllisible { dossier, reason } => write!(
+            f,
+            "le manifeste de l'entrée « {dir}/{dossier} » est illisible ({reason}) : lancez « cotisations verify {dir} »"
+        ),
+        D::PasDeProjet => write!(
+            f,
+            "« {dir} » n'a pas de projet à émettre : préparez-le d'abord avec « cotisations run --roster … --tariff … --out {dir} »"
+        ),
+        D::ProjetPerime(Perime::Registre) => write!(
+            f,
+            "le registre de « {dir} » a changé depuis que le projet a été préparé (une émission ou un avoir depuis) : refaites le projet avec « cotisations run » avant de l'émettre"
+        ),
+        D::ProjetPerime(Perime::Entree { quoi, chemin }) => write!(
+            f,
+            "{quoi} « {chemin} » a changé (ou a disparu) depuis que le projet a été préparé : refaites le projet avec « cotisations run », vérifiez-le, puis émettez-le"
+        ),
+        D::ProjetPerime(Perime::Abime { problems }) => {
+            write!(f, "le projet de « {dir} » n'est pas intact : ")?;
+            not_intact(f, problems)?;
+            write!(f, " ; refaites-le avec « cotisations run »")
+        }
+        D::DateAnterieure {
+            numero,
+            precedent,
+            date,
+        } => write!(
+            f,
+            "la date d'émission du {} précède celle de {numero}, émis le {} : les documents d'une série se suivent dans l'ordre de leurs dates ; indiquez une date à partir du {}",
+            format_fr::date_longue(*date),
+            format_fr::date_longue(*precedent),
+            format_fr::date_longue(*precedent)
+        ),
+    }
+}
+
+/// The ledger's dialect, as the French help names it.
+fn csv_label(format: crate::csv_out::CsvFormat) -> &'static str {
+    match format {
+        crate::csv_out::CsvFormat::Francais => "français (« ; » et virgule décimale)",
+        crate::csv_out::CsvFormat::Rfc4180 => "RFC 4180 (« , » et point décimal)",
     }
 }

@@ -79,12 +79,6 @@ pub enum RegisterProblem {
     /// An avoir issued on another version of the batch it cites (the
     /// batch's manifest has changed since: rebuilt with `--force`).
     LotChange { avoir: String, lot: String },
-    /// A supplementary batch whose list of members already billed is not
-    /// the appels of the batches before it.
-    DejaFactures { lot: String },
-    /// A credit note folder whose list of lines already credited is not
-    /// the lines of the credit notes up to it.
-    DejaCredites { avoir: String },
 }
 
 /// The state of an exercice.
@@ -334,6 +328,105 @@ fn members(
         }
     }
     members
+}
+
+/// What a member was issued, as the register holds it: its appels and
+/// the avoirs on them (TTC, signed), and its lines net of avoirs (item
+/// code → HT).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Emis {
+    pub appels: Vec<(String, Montant)>,
+    /// The appel each avoir credits, and the avoir's total (negative).
+    pub credits: Vec<(String, Montant)>,
+    pub lignes: BTreeMap<String, Montant>,
+}
+
+impl Emis {
+    /// The appels not fully credited, with what remains of each (TTC).
+    #[must_use]
+    pub fn standing(&self) -> Vec<(&str, Montant)> {
+        self.appels
+            .iter()
+            .map(|(numero, total)| {
+                let credited: Montant = self
+                    .credits
+                    .iter()
+                    .filter(|(appel, _)| appel == numero)
+                    .map(|(_, t)| *t)
+                    .sum();
+                (numero.as_str(), *total + credited)
+            })
+            .filter(|(_, rest)| *rest > Montant::ZERO)
+            .collect()
+    }
+}
+
+/// How the roster's lines for a member differ from what stands issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ecart {
+    /// The appels standing.
+    pub appels: Vec<String>,
+    /// Items the roster adds.
+    pub ajoutes: Vec<String>,
+    /// Items issued that the roster no longer gives.
+    pub retires: Vec<String>,
+    /// Items whose amount the roster changes.
+    pub modifies: Vec<String>,
+}
+
+/// What the next projet does with a member of the roster.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Suite {
+    /// Never issued, or every appel fully credited: billed.
+    Nouveau,
+    /// Issued, and the roster gives the same lines: nothing to issue.
+    Inchange,
+    /// Issued, and the roster now gives other lines: listed, never billed
+    /// again nor ignored (the correction is an avoir; see the README).
+    Modifie(Ecart),
+}
+
+/// What the next projet does with a member whose issued state is `emis`
+/// and whose roster lines, priced, are `voulu` (item code → HT; empty
+/// when the roster bills it nothing).
+#[must_use]
+pub fn suite(emis: Option<&Emis>, voulu: &BTreeMap<String, Montant>) -> Suite {
+    let Some(emis) = emis else {
+        return Suite::Nouveau;
+    };
+    let standing = emis.standing();
+    if standing.is_empty() {
+        return Suite::Nouveau;
+    }
+    let net: BTreeMap<&str, Montant> = emis
+        .lignes
+        .iter()
+        .filter(|(_, m)| **m != Montant::ZERO)
+        .map(|(c, m)| (c.as_str(), *m))
+        .collect();
+    let mut ecart = Ecart {
+        appels: standing.iter().map(|(n, _)| (*n).to_string()).collect(),
+        ajoutes: Vec::new(),
+        retires: Vec::new(),
+        modifies: Vec::new(),
+    };
+    for (code, montant) in voulu {
+        match net.get(code.as_str()) {
+            None => ecart.ajoutes.push(code.clone()),
+            Some(m) if m != montant => ecart.modifies.push(code.clone()),
+            Some(_) => {}
+        }
+    }
+    for code in net.keys() {
+        if !voulu.contains_key(*code) {
+            ecart.retires.push((*code).to_string());
+        }
+    }
+    if ecart.ajoutes.is_empty() && ecart.retires.is_empty() && ecart.modifies.is_empty() {
+        Suite::Inchange
+    } else {
+        Suite::Modifie(ecart)
+    }
 }
 
 #[cfg(test)]

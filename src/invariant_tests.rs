@@ -35,6 +35,7 @@ fn emission() -> Emission {
         mention_tva: None,
         convention: String::new(),
         premier_numero: 1,
+        provisoire: false,
     }
 }
 

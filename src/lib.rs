@@ -17,7 +17,8 @@
 //! `pricing`, `numbering`, `appel`, `avoir`, `summary`, `compare`, `exercice`.
 //! Outputs: `render`, `facturx`, `ledger`, `report`, `text` (the terminal's
 //! tables), `roster::rejects`. I/O: `batch` (`plan`, `output`, `verify`,
-//! `previous` for `run --after`, `credit` for `avoir`), `files`.
+//! `dossier` for the exercice folder and its register, `credit` for
+//! `avoir`), `files`.
 //! Glue: `commands`, `cli`, `log`, `error`. Everything but the I/O and the
 //! glue does no file I/O, reads no clock and starts no thread pool.
 

@@ -24,6 +24,8 @@ pub struct Emission {
     pub convention: String,
     /// Number of the first appel (1 for a main batch).
     pub premier_numero: u32,
+    /// A projet's: the numbers are provisional (`PROV-…`), the PDFs drafts.
+    pub provisoire: bool,
 }
 
 impl Emission {
@@ -48,6 +50,7 @@ impl Emission {
             mention_tva: grid.mention_tva.clone(),
             convention: grid.titre.clone(),
             premier_numero,
+            provisoire: false,
         }
     }
 }
@@ -59,6 +62,22 @@ pub const SERIE: &str = "AC";
 #[must_use]
 pub fn numero(exercice: i32, n: u32) -> String {
     format!("{SERIE}-{exercice}-{n:05}")
+}
+
+/// The prefix of a projet's provisional numbers.
+pub const PROVISOIRE: &str = "PROV";
+
+/// The provisional number a projet gives the appel that emission would
+/// number `numero(exercice, n)`: `PROV-2027-00060`.
+#[must_use]
+pub fn numero_provisoire(exercice: i32, n: u32) -> String {
+    format!("{PROVISOIRE}-{exercice}-{n:05}")
+}
+
+/// Whether `numero` is a projet's provisional number.
+#[must_use]
+pub fn is_provisoire(numero: &str) -> bool {
+    numero.starts_with(PROVISOIRE)
 }
 
 /// Whether a priced member gets an appel: at least one line, and a total
@@ -99,7 +118,11 @@ impl Outcome {
     pub fn new(membre: Member, priced: Priced, rang: Option<u32>, emission: &Emission) -> Outcome {
         match rang {
             Some(rang) if priced.is_billable() => Outcome::Billed(Box::new(Appel {
-                numero: numero(emission.exercice, rang),
+                numero: if emission.provisoire {
+                    numero_provisoire(emission.exercice, rang)
+                } else {
+                    numero(emission.exercice, rang)
+                },
                 rang,
                 exercice: emission.exercice,
                 date_emission: emission.date_emission,

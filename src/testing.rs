@@ -71,6 +71,7 @@ pub(crate) fn emission() -> Emission {
         mention_tva: None,
         convention: "Convention cadre « Accompagnement numérique »".into(),
         premier_numero: 1,
+        provisoire: false,
     }
 }
 
@@ -157,7 +158,6 @@ pub(crate) fn manifest() -> crate::batch::manifest::Manifest {
             format_csv: CsvFormat::Rfc4180,
             format_pdf: PdfFormat::Plain,
             premier_rang: 1,
-            apres: None,
             ignorer_invalides: false,
             encodage_csv: Encoding::Windows1252,
         },
@@ -191,7 +191,8 @@ pub(crate) fn manifest() -> crate::batch::manifest::Manifest {
             },
         }],
         fichiers: Vec::new(),
-        deja_factures: Vec::new(),
+        precedent: None,
+        projet: None,
     }
 }
 

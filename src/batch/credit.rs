@@ -2,8 +2,9 @@
 //! corrects and the folder it is written to: the appel as issued (the
 //! batch's manifest and ledger, checked against each other), the details
 //! the ledger does not carry (recorded in the manifest; for a format-1
-//! batch, read from its grid), the chain of earlier credit notes
-//! (`--after`), and the folder itself, staged and published like a batch.
+//! batch, read from its grid), the earlier credit notes of the appel (from
+//! the exercice's register: `Chain`), and the entry folder itself, staged
+//! and published like a batch.
 //! Reads and writes files; the credit itself is the pure `crate::avoir`.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -13,14 +14,13 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use super::destination::{Existing, OutputLock, check_destination, remove_stale};
-use super::error::{AvoirRefusal, BatchError, ChainProblem};
+use super::destination::{OutputLock, check_destination, remove_stale};
+use super::error::{AvoirRefusal, BatchError};
 use super::manifest::{
     AVOIRS_DIR, AppelEntry, DejaCredite, DossierManifest, Entree, Entrees, FORMAT, Fichier,
     MANIFEST_FILE, Manifest, Options, PdfFormat, SERIE_APPELS, sha256_hex,
 };
 use super::output::{self, LEDGER_FILE, SUMMARY_FILE};
-use super::verify::verify_folder;
 use crate::appel::Appel;
 use crate::avoir::{self, Avoir, Credited};
 use crate::facturx::Profile;
@@ -34,47 +34,22 @@ fn refuse(refusal: AvoirRefusal) -> BatchError {
 }
 
 /// The credit note's options: the batch's CSV, its own PDF format and rank.
-pub fn options(
-    lot: &Options,
-    profile: Option<Profile>,
-    rang: u32,
-    after: Option<&Path>,
-) -> Options {
+pub fn options(lot: &Options, profile: Option<Profile>, rang: u32) -> Options {
     Options {
         format_csv: lot.format_csv,
         format_pdf: profile.map_or(PdfFormat::Plain, PdfFormat::FacturX),
         premier_rang: rang,
-        apres: after.map(|p| p.display().to_string()),
         ignorer_invalides: false,
         encodage_csv: lot.encodage_csv,
     }
 }
 
-/// Checks that `out` can receive the credit note: a credit note once
-/// issued is never replaced, so `out` must be absent or empty.
-///
-/// # Errors
-/// `AvoirRefusal::OutputNotEmpty`, and the refusals of `check_destination`.
-pub fn check_output(out: &Path, inputs: &[PathBuf]) -> Result<Existing, BatchError> {
-    match check_destination(out, false, inputs) {
-        Err(BatchError::OutputExists { .. }) => Err(refuse(AvoirRefusal::OutputNotEmpty {
-            out: out.to_path_buf(),
-        })),
-        other => other,
-    }
-}
-
-/// Why `membre` has no appel in the batch: an earlier batch billed it,
-/// or no batch did.
-fn no_appel(membre: &str, batch: &Path, lot: &Manifest) -> AvoirRefusal {
+/// `membre` has no appel in the batch.
+fn no_appel(membre: &str, batch: &Path) -> AvoirRefusal {
     AvoirRefusal::NoAppel {
         membre: membre.to_string(),
         dir: batch.to_path_buf(),
-        billed_by: lot
-            .deja_factures
-            .iter()
-            .find(|d| d.membre_id == membre)
-            .map(|d| d.numero.clone()),
+        billed_by: None,
     }
 }
 
@@ -187,8 +162,8 @@ pub fn details_from_grid(grid: &Grid) -> Details {
 }
 
 /// The batch of appels `batch` (verified, read from `dir`), its manifest's
-/// entry (path and hash, recorded by the credit note) and the appel of
-/// `membre`.
+/// entry (path and hash, recorded by the credit note) and the appel
+/// `numero` of `membre`.
 ///
 /// # Errors
 /// `AvoirRefusal::NotAppels` for a folder of credit notes,
@@ -197,6 +172,7 @@ pub fn appel_of(
     batch: DossierManifest,
     dir: &Path,
     membre: &str,
+    numero: &str,
 ) -> Result<(Manifest, Entree, AppelEntry), BatchError> {
     if batch.serie != SERIE_APPELS {
         return Err(refuse(AvoirRefusal::NotAppels {
@@ -207,8 +183,13 @@ pub fn appel_of(
     let path = dir.join(MANIFEST_FILE);
     let bytes = crate::files::read_input(&path, crate::files::MAX_LEDGER_BYTES)?;
     let lot = batch.manifest;
-    let Some(entry) = lot.appels.iter().find(|a| a.membre_id == membre).cloned() else {
-        return Err(refuse(no_appel(membre, dir, &lot)));
+    let Some(entry) = lot
+        .appels
+        .iter()
+        .find(|a| a.membre_id == membre && a.numero == numero)
+        .cloned()
+    else {
+        return Err(refuse(no_appel(membre, dir)));
     };
     let lot_manifest = Entree {
         chemin: path.display().to_string(),
@@ -300,8 +281,6 @@ pub struct Chain {
     /// The last credit note of the series: number and date.
     pub last: Option<(String, NaiveDate)>,
     pub credited: Vec<Credited>,
-    /// The same, as the manifest records it.
-    pub carried: Vec<DejaCredite>,
 }
 
 impl Default for Chain {
@@ -310,57 +289,8 @@ impl Default for Chain {
             rang: 1,
             last: None,
             credited: Vec::new(),
-            carried: Vec::new(),
         }
     }
-}
-
-/// The credit note folder `dir` that the new one continues (`--after`):
-/// whole and intact, of series `AV`, of `exercice`.
-///
-/// # Errors
-/// `AvoirRefusal::Chain`, and I/O errors.
-pub fn load_chain(dir: &Path, exercice: i32) -> Result<Chain, BatchError> {
-    let previous = |problem: ChainProblem| {
-        refuse(AvoirRefusal::Chain {
-            dir: dir.to_path_buf(),
-            problem,
-        })
-    };
-    // A credit note continues only a folder that is whole and intact.
-    let d = verify_folder(dir).map_err(|e| match e {
-        BatchError::Verify { problems, .. } => previous(ChainProblem::NotIntact { problems }),
-        other => other,
-    })?;
-    if d.serie != avoir::SERIE {
-        return Err(previous(ChainProblem::NotAvoirs { serie: d.serie }));
-    }
-    if d.manifest.exercice != exercice {
-        return Err(previous(ChainProblem::OtherExercice {
-            found: d.manifest.exercice,
-            expected: exercice,
-        }));
-    }
-    let credited = d
-        .deja_credites
-        .iter()
-        .map(|c| Credited {
-            appel: c.appel.clone(),
-            code: c.code.clone(),
-            avoir: c.avoir.clone(),
-            montant_ttc: c.montant_ttc,
-        })
-        .collect();
-    Ok(Chain {
-        rang: avoir::next_rank(d.manifest.options.premier_rang, d.manifest.appels.len()),
-        last: d
-            .manifest
-            .appels
-            .last()
-            .map(|a| (a.numero.clone(), d.manifest.date_emission)),
-        credited,
-        carried: d.deja_credites,
-    })
 }
 
 /// One credited item in `summary.json` (signed, as in the ledger).
@@ -457,7 +387,7 @@ pub fn write_folder(
     let _lock = OutputLock::acquire(out, started)?;
     remove_stale(out);
     // Checked again under the lock: another run may have written meanwhile.
-    let existing = check_output(out, inputs)?;
+    let existing = check_destination(out, false, inputs)?;
     output::write_staged(out, existing, |staging| fill(staging, files, manifest))
 }
 
@@ -473,8 +403,6 @@ pub struct Issued<'a> {
     pub profile: Option<Profile>,
     pub details: &'a Details,
     pub chain: &'a Chain,
-    /// `--after`, as given.
-    pub after: Option<&'a Path>,
     /// The credit note, signed as issued (negative amounts).
     pub signed: &'a Appel,
     pub avoir: &'a Avoir,
@@ -483,13 +411,15 @@ pub struct Issued<'a> {
     pub pdf: &'a [u8],
     pub ledger: &'a [u8],
     pub summary: &'a [u8],
+    /// The hash of the exercice's previous entry's manifest.
+    pub precedent: Option<String>,
 }
 
 impl Issued<'_> {
-    /// Every line credited in the series so far, this credit note's included.
+    /// The lines this credit note credits.
     #[must_use]
     pub fn deja_credites(&self) -> Vec<DejaCredite> {
-        let mut all = self.chain.carried.clone();
+        let mut all = Vec::new();
         all.extend(self.avoir.credited().into_iter().map(|c| DejaCredite {
             appel: c.appel,
             membre_id: self.entry.membre_id.clone(),
@@ -521,7 +451,7 @@ impl Issued<'_> {
                     grille: lot.entrees.grille.clone(),
                     emetteur: self.emetteur.clone(),
                 },
-                options: options(&lot.options, self.profile, self.chain.rang, self.after),
+                options: options(&lot.options, self.profile, self.chain.rang),
                 premier_rang: Some(self.chain.rang),
                 dernier_rang: Some(self.chain.rang),
                 total_ttc: signed.totaux.ttc,
@@ -544,7 +474,8 @@ impl Issued<'_> {
                         sha256: sha256_hex(bytes),
                     })
                     .collect(),
-                deja_factures: Vec::new(),
+                precedent: self.precedent.clone(),
+                projet: None,
             },
             lot: Some(self.lot_manifest.clone()),
             deja_credites: self.deja_credites(),

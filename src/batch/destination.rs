@@ -199,6 +199,61 @@ pub fn check_destination(
     force: bool,
     inputs: &[PathBuf],
 ) -> Result<Existing, BatchError> {
+    check_place(out, inputs)?;
+    let refuse = |reason| BatchError::Destination {
+        path: out.to_path_buf(),
+        reason,
+    };
+    let meta = match fs::symlink_metadata(out) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Existing::Absent),
+        Err(e) => return Err(BatchError::io("lire le dossier", out)(e)),
+    };
+    if meta.file_type().is_symlink() {
+        return Err(FileError::Symlink {
+            path: out.to_path_buf(),
+        }
+        .into());
+    }
+    if !meta.is_dir() {
+        return Err(refuse(Refusal::NotAFolder));
+    }
+    match classify(out).map_err(refuse)? {
+        Existing::Batch(_) if !force => Err(BatchError::OutputExists {
+            path: out.to_path_buf(),
+        }),
+        other => Ok(other),
+    }
+}
+
+/// Checks that the exercice folder `root` may be written: the rules of
+/// the module on the place itself (what it holds is the exercice
+/// folder's to check).
+///
+/// # Errors
+/// `BatchError::Destination` with the reason.
+pub fn check_exercice_place(root: &Path, inputs: &[PathBuf]) -> Result<(), BatchError> {
+    check_place(root, inputs)?;
+    if let Some(batch) = enclosing_exercice(&absolute(root)?) {
+        return Err(BatchError::Destination {
+            path: root.to_path_buf(),
+            reason: Refusal::InsideBatch { batch },
+        });
+    }
+    Ok(())
+}
+
+/// The exercice folder above `out`, if any.
+fn enclosing_exercice(out: &Path) -> Option<PathBuf> {
+    out.ancestors()
+        .skip(1)
+        .find(|dir| dir.join(super::manifest::EXERCICE_FILE).is_file())
+        .map(Path::to_path_buf)
+}
+
+/// The rules on the place of an output folder: a subfolder, holding
+/// neither the current folder nor an input, not inside a batch.
+fn check_place(out: &Path, inputs: &[PathBuf]) -> Result<(), BatchError> {
     let refuse = |reason| BatchError::Destination {
         path: out.to_path_buf(),
         reason,
@@ -225,75 +280,6 @@ pub fn check_destination(
     if let Some(batch) = enclosing_batch(&abs) {
         return Err(refuse(Refusal::InsideBatch { batch }));
     }
-    let meta = match fs::symlink_metadata(out) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Existing::Absent),
-        Err(e) => return Err(BatchError::io("lire le dossier", out)(e)),
-    };
-    if meta.file_type().is_symlink() {
-        return Err(FileError::Symlink {
-            path: out.to_path_buf(),
-        }
-        .into());
-    }
-    if !meta.is_dir() {
-        return Err(refuse(Refusal::NotAFolder));
-    }
-    match classify(out).map_err(refuse)? {
-        Existing::Batch(_) if !force => Err(BatchError::OutputExists {
-            path: out.to_path_buf(),
-        }),
-        other => Ok(other),
-    }
-}
-
-/// `--force` replaces the batch in `out` only by the same batch rebuilt:
-/// of the same `exercice`, at the same place of its chain (continuing the
-/// same batch, `after`, or none).
-///
-/// # Errors
-/// `BatchError::Destination`: `Refusal::ReplaceOtherExercice`,
-/// `Refusal::ReplaceOtherChain`; a manifest that cannot be read is left to
-/// the replacement's own checks.
-pub fn check_replacement(
-    out: &Path,
-    exercice: i32,
-    after: Option<&Path>,
-) -> Result<(), BatchError> {
-    let refuse = |reason| BatchError::Destination {
-        path: out.to_path_buf(),
-        reason,
-    };
-    let Ok(bytes) = files::read_input(&out.join(MANIFEST_FILE), files::MAX_LEDGER_BYTES) else {
-        return Ok(());
-    };
-    let Ok(old) = super::manifest::Manifest::parse(&bytes) else {
-        return Ok(());
-    };
-    if old.exercice != exercice {
-        return Err(refuse(Refusal::ReplaceOtherExercice {
-            found: old.exercice,
-            expected: exercice,
-        }));
-    }
-    let same_place = match (&old.options.apres, after) {
-        (None, None) => true,
-        (Some(old_after), Some(new_after)) => {
-            let old_after = Path::new(old_after);
-            old_after == new_after
-                || matches!(
-                    (fs::canonicalize(old_after), fs::canonicalize(new_after)),
-                    (Ok(a), Ok(b)) if a == b
-                )
-        }
-        _ => false,
-    };
-    if !same_place {
-        return Err(refuse(Refusal::ReplaceOtherChain {
-            found: old.options.apres.clone(),
-            expected: after.map(|p| p.display().to_string()),
-        }));
-    }
     Ok(())
 }
 
@@ -318,7 +304,7 @@ pub fn write_output_file(
         reason,
     };
     let abs = absolute(path)?;
-    if let Some(batch) = enclosing_batch(&abs) {
+    if let Some(batch) = enclosing_batch(&abs).or_else(|| enclosing_exercice(&abs)) {
         return Err(refuse(FileRefusal::InsideBatch { batch }));
     }
     match fs::symlink_metadata(path) {

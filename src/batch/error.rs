@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::avoir::AvoirError;
-use crate::csv_out::CsvFormat;
+use crate::csv_out::{CsvFormat, Encoding};
 use crate::files::FileError;
 use crate::ledger::read::LedgerError;
 use crate::money::Montant;
@@ -31,14 +31,6 @@ pub enum Refusal {
     ForeignFiles { files: Vec<String>, more: usize },
     /// It holds a folder of credit notes, which is never replaced.
     IssuedAvoir,
-    /// `--force` would replace a batch of another exercice.
-    ReplaceOtherExercice { found: i32, expected: i32 },
-    /// `--force` would replace a batch at another place of its chain: a
-    /// supplementary batch by a main one, or one continuing another batch.
-    ReplaceOtherChain {
-        found: Option<String>,
-        expected: Option<String>,
-    },
     /// It is a file, not a folder.
     NotAFolder,
 }
@@ -90,32 +82,101 @@ pub enum BatchError {
     Register {
         problems: Vec<crate::exercice::RegisterProblem>,
     },
-    /// The batch a supplementary run continues (`run --after`) cannot be
-    /// continued.
-    Previous {
+    /// An exercice folder failed verification.
+    VerifyExercice {
         dir: PathBuf,
-        problem: PreviousProblem,
+        problems: Vec<ExerciceProblem>,
+    },
+    /// The exercice folder cannot be used as asked.
+    Dossier {
+        path: PathBuf,
+        problem: DossierProblem,
     },
     /// A member that cannot be priced (a quantity × price that does not
     /// fit: validation refuses it first).
     Pricing { membre: String, error: PricingError },
 }
 
-/// Why the batch a supplementary run continues (`run --after`) cannot be
-/// continued.
+/// Why an exercice folder cannot be used as asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PreviousProblem {
-    /// It fails verification.
-    NotIntact { problems: Vec<VerifyProblem> },
-    /// Its manifest cannot be read (`reason`: the parser's, in French).
-    ManifestInvalid { reason: String },
-    /// It bills another exercice.
-    OtherExercice { found: i32, expected: i32 },
-    /// It is dated after the new batch: the series would go backwards.
+pub enum DossierProblem {
+    /// It is a file.
+    PasUnDossier,
+    /// It holds files and is not an exercice folder (first few listed).
+    PasUnExercice { fichiers: Vec<String>, more: usize },
+    /// `exercice.json` cannot be read.
+    ExerciceIllisible { reason: String },
+    /// A line of `registre.jsonl` cannot be read.
+    RegistreIllisible { ligne: usize, reason: String },
+    /// The folder is another exercice's.
+    AutreExercice { found: i32, expected: i32 },
+    /// The ledger's format or encoding differs from the exercice's.
+    AutreFormatCsv {
+        found: (CsvFormat, Encoding),
+        asked: (CsvFormat, Encoding),
+    },
+    /// An entry in place without its register line, and not whole.
+    EntreeSansInscription {
+        dossier: String,
+        problems: Vec<VerifyProblem>,
+    },
+    /// An entry's manifest cannot be read.
+    EntreeIllisible { dossier: String, reason: String },
+    /// `emettre` with no projet.
+    PasDeProjet,
+    /// The projet no longer shows what would be issued.
+    ProjetPerime(Perime),
+    /// A document dated before the last one of its series.
     DateAnterieure {
-        previous: NaiveDate,
+        numero: String,
+        precedent: NaiveDate,
         date: NaiveDate,
     },
+}
+
+/// One thing wrong in an exercice folder `verify DIR` checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExerciceProblem {
+    /// The folder or its register cannot be read at all.
+    Illisible(DossierProblem),
+    /// An entry fails the checks of a single folder.
+    Entree {
+        dossier: String,
+        problems: Vec<VerifyProblem>,
+    },
+    /// A folder in `entrees/` the register does not list.
+    NonInscrite { dossier: String },
+    /// A file or folder the exercice folder never holds.
+    Inattendu { chemin: String },
+    /// A symbolic link.
+    Lien { chemin: String },
+    /// A register line out of its place (sequence or folder name).
+    Sequence { sequence: u32, dossier: String },
+    /// A register line that does not chain to the line before.
+    ChaineRegistre { sequence: u32 },
+    /// An entry whose manifest does not cite the previous entry's.
+    ChaineEntrees { dossier: String },
+    /// A register line that differs from its entry, recomputed.
+    Inscription { dossier: String },
+    /// A rule of the series broken across the entries.
+    Serie(crate::exercice::RegisterProblem),
+    /// An avoir citing another version of the lot of its appel.
+    LotCite { avoir: String, lot: String },
+    /// `ledger.csv` is not the entries' ledgers put together.
+    Journal,
+    /// The register does not extend the head given with `--tete`.
+    Tete { tete: String },
+}
+
+/// Why a projet can no longer be issued as it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Perime {
+    /// The register changed since (another emission or an avoir).
+    Registre,
+    /// An input file changed since (`quoi`: rôle, grille, émetteur).
+    Entree { quoi: &'static str, chemin: String },
+    /// The projet's files are not intact.
+    Abime { problems: Vec<VerifyProblem> },
 }
 
 /// Why `cotisations avoir` refuses; nothing is written then.
@@ -123,18 +184,16 @@ pub enum PreviousProblem {
 pub enum AvoirRefusal {
     /// The credit itself (the pure `crate::avoir`).
     Credit(AvoirError),
-    /// The output folder holds something: an issued credit note is never
-    /// replaced.
-    OutputNotEmpty { out: PathBuf },
     /// `--batch` is a folder of credit notes.
     NotAppels { dir: PathBuf, serie: String },
-    /// The member has no appel in the batch; `billed_by`: the appel of an
-    /// earlier batch that billed it.
+    /// The member has no appel standing in the exercice `dir`.
     NoAppel {
         membre: String,
         dir: PathBuf,
         billed_by: Option<String>,
     },
+    /// The lot's manifest is not the one the register inscribed.
+    LotChange { dossier: PathBuf },
     /// The batch's ledger cannot be read.
     Ledger { path: PathBuf, error: LedgerError },
     /// The batch's ledger lacks columns a credit note needs.
@@ -156,19 +215,10 @@ pub enum AvoirRefusal {
         ledger: Montant,
         manifest: Montant,
     },
-    /// The previous credit note folder (`--after`) cannot be continued.
-    Chain { dir: PathBuf, problem: ChainProblem },
-}
-
-/// Why the credit note folder `avoir --after` names cannot be continued.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ChainProblem {
-    /// It fails verification.
-    NotIntact { problems: Vec<VerifyProblem> },
-    /// It is a batch of appels.
-    NotAvoirs { serie: String },
-    /// It credits another exercice.
-    OtherExercice { found: i32, expected: i32 },
+    /// The member has several appels standing: `--appel` says which.
+    PlusieursAppels { membre: String, appels: Vec<String> },
+    /// `--appel` names no appel of the member standing.
+    AppelHorsAdherent { membre: String, appel: String },
 }
 
 /// One thing wrong in a batch folder `verify` checks.

@@ -23,7 +23,7 @@ use crate::money::Montant;
 use crate::roster::MemberKind;
 
 /// Format of the manifests this version writes.
-pub const FORMAT: u32 = 2;
+pub const FORMAT: u32 = 3;
 
 /// Format of a manifest without a `format` field.
 const FORMAT_1: u32 = 1;
@@ -31,6 +31,9 @@ const FORMAT_1: u32 = 1;
 fn format_1() -> u32 {
     FORMAT_1
 }
+
+/// The file that makes a folder an exercice folder (`batch::dossier`).
+pub const EXERCICE_FILE: &str = "exercice.json";
 
 /// Name of the manifest inside a batch folder.
 pub const MANIFEST_FILE: &str = "manifest.json";
@@ -80,8 +83,6 @@ pub struct Options {
     pub format_pdf: PdfFormat,
     /// Number of the first appel (1 unless a supplementary run).
     pub premier_rang: u32,
-    /// Previous batch folder continued by this one, if any.
-    pub apres: Option<String>,
     /// Whether invalid rows were skipped (`--skip-invalid`).
     pub ignorer_invalides: bool,
     /// Encoding of the CSV files: `utf8`, `utf8-bom` or `windows-1252`.
@@ -123,13 +124,6 @@ pub struct AppelEntry {
     pub destinataire: Destinataire,
 }
 
-/// A member billed by an earlier batch of the same exercice.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct DejaFacture {
-    pub membre_id: String,
-    pub numero: String,
-}
-
 /// Any other output file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Fichier {
@@ -168,9 +162,31 @@ pub struct Manifest {
     pub convention: String,
     pub appels: Vec<AppelEntry>,
     pub fichiers: Vec<Fichier>,
-    /// Members billed by the earlier batches this one continues (`--after`).
-    #[serde(default)]
-    pub deja_factures: Vec<DejaFacture>,
+    /// The SHA-256 of the `manifest.json` of the entry before this one in
+    /// its exercice folder (`None`: the first entry, or a projet): a
+    /// removed, reordered or altered entry breaks the chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precedent: Option<String>,
+    /// A projet (draft, `DIR/projet/`): what emission needs to issue it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub projet: Option<Projet>,
+}
+
+/// What a projet records so that `cotisations emettre` issues exactly
+/// what it shows: the register it was built on and its inputs, by
+/// absolute path (their hashes are in `entrees`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Projet {
+    /// The register's head when the projet was built (empty: no entry).
+    pub tete: String,
+    pub role: String,
+    pub feuille: Option<String>,
+    pub grille: String,
+    pub emetteur: String,
+    /// The format of the appels once issued (a projet's PDFs are plain
+    /// drafts, marked « PROJET »).
+    #[serde(with = "coded")]
+    pub format_pdf: PdfFormat,
 }
 
 /// Number series of the appels, written by no batch manifest: a manifest
@@ -181,8 +197,8 @@ fn serie_appels() -> String {
     SERIE_APPELS.into()
 }
 
-/// A line credited by a credit note (`cotisations avoir`), carried from one
-/// credit note folder to the next (`--after`) like `deja_factures`.
+/// A line credited by a credit note (`cotisations avoir`), as its
+/// manifest lists it (`deja_credites`: the lines it credits).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct DejaCredite {
     /// The appel the line belongs to.
@@ -352,17 +368,17 @@ impl Coded for MemberKind {
 }
 
 /// Serde of a [`Coded`] value as its code.
-mod coded {
+pub(crate) mod coded {
     use serde::de::Error as _;
     use serde::{Deserialize, Deserializer, Serializer};
 
     use super::Coded;
 
-    pub(super) fn serialize<S: Serializer, T: Coded>(value: &T, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer, T: Coded>(value: &T, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(value.code())
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>, T: Coded>(d: D) -> Result<T, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>, T: Coded>(d: D) -> Result<T, D::Error> {
         let code = std::borrow::Cow::<str>::deserialize(d)?;
         T::from_code(&code)
             .ok_or_else(|| D::Error::custom(format!("{} « {code} » inconnu", T::WHAT)))
@@ -371,17 +387,17 @@ mod coded {
 
 /// Serde of an amount as text with two decimals (`"1119.00"`): exact, and
 /// read back only if it is a whole number of cents.
-mod amount {
+pub(crate) mod amount {
     use serde::de::Error as _;
     use serde::{Deserialize, Deserializer, Serializer};
 
     use crate::money::Montant;
 
-    pub(super) fn serialize<S: Serializer>(value: &Montant, s: S) -> Result<S::Ok, S::Error> {
+    pub(crate) fn serialize<S: Serializer>(value: &Montant, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(value)
     }
 
-    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Montant, D::Error> {
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Montant, D::Error> {
         let text = std::borrow::Cow::<str>::deserialize(d)?;
         text.parse::<rust_decimal::Decimal>()
             .ok()
@@ -402,7 +418,7 @@ mod tests {
         // Typed values are written as their codes, dates in ISO 8601 and
         // amounts as exact text.
         for text in [
-            "\"format\": 2,",
+            "\"format\": 3,",
             "\"format_csv\": \"rfc4180\"",
             "\"format_pdf\": \"pdf\"",
             "\"encodage_csv\": \"windows-1252\"",
@@ -450,9 +466,9 @@ mod tests {
         let json = String::from_utf8(manifest().to_json()).unwrap();
         for (from, to, expected) in [
             (
-                "\"format\": 2",
                 "\"format\": 3",
-                "format 3 du manifeste inconnu",
+                "\"format\": 4",
+                "format 4 du manifeste inconnu",
             ),
             (
                 "\"format_pdf\": \"pdf\"",

@@ -3,11 +3,11 @@
 
 pub mod credit;
 pub mod destination;
+pub mod dossier;
 pub mod error;
 pub mod manifest;
 pub mod output;
 pub mod plan;
-pub mod previous;
 pub mod register;
 pub mod verify;
 

@@ -24,8 +24,8 @@ use sha2::{Digest, Sha256};
 use super::destination::parent_of;
 use super::destination::{Existing, beside, check_destination, remove_replaced, remove_stale};
 use super::manifest::{
-    AppelEntry, DejaFacture, Destinataire, Entrees, FORMAT, Fichier, MANIFEST_FILE, Manifest,
-    Options, PdfFormat, hex, sha256_hex,
+    AppelEntry, Destinataire, Entrees, FORMAT, Fichier, MANIFEST_FILE, Manifest, Options,
+    PdfFormat, hex, sha256_hex,
 };
 use super::plan::{outcome, ranks};
 use super::summary::{Summary, SummaryBuilder};
@@ -112,7 +112,11 @@ pub struct Batch<'a> {
     pub entrees: Entrees,
     pub options: Options,
     pub extras: Extras,
-    pub deja_factures: Vec<DejaFacture>,
+    /// The hash of the previous entry's manifest (an entry of an exercice
+    /// folder after its first).
+    pub precedent: Option<String>,
+    /// A projet's record (`DIR/projet/`).
+    pub projet: Option<super::manifest::Projet>,
     /// Roster rows set aside by `--skip-invalid`.
     pub rejetes: usize,
 }
@@ -501,7 +505,8 @@ fn batch_manifest(
         // Spliced in from the scratch file by `write_manifest`.
         appels: Vec::new(),
         fichiers,
-        deja_factures: batch.deja_factures.clone(),
+        precedent: batch.precedent.clone(),
+        projet: batch.projet.clone(),
     }
 }
 
@@ -819,7 +824,6 @@ mod tests {
                     format_csv: crate::csv_out::CsvFormat::Francais,
                     format_pdf: PdfFormat::FacturX(crate::facturx::Profile::En16931),
                     premier_rang: 1,
-                    apres: Some("\n  \"appels\": []".into()),
                     ignorer_invalides: false,
                     encodage_csv: Encoding::Utf8,
                 },
@@ -837,7 +841,8 @@ mod tests {
                     chemin: LEDGER_FILE.into(),
                     sha256: "11".repeat(32),
                 }],
-                deja_factures: Vec::new(),
+                precedent: Some("\n  \"appels\": []".into()),
+                projet: None,
             };
             let expected = manifest.to_json();
             let scratch = dir.path().join(format!("scratch-{n}"));

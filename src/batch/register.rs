@@ -1,10 +1,8 @@
 //! The documents of an exercice's folders, read from their manifests
 //! (each folder verified by the caller), for the pure `crate::exercice`.
 
-use std::collections::BTreeSet;
-
 use super::error::BatchError;
-use super::manifest::{DejaCredite, DejaFacture, DossierManifest, SERIE_APPELS};
+use super::manifest::{DossierManifest, SERIE_APPELS};
 use crate::exercice::{Document, Register, RegisterProblem};
 
 /// The state of the folders whose manifests are `folders` (any order).
@@ -31,12 +29,10 @@ pub fn register(folders: &[DossierManifest]) -> Register {
             });
         }
     }
-    let mut register = Register::of(
+    Register::of(
         documents,
         folders.iter().map(|d| d.manifest.exercice).collect(),
-    );
-    register.problems.extend(recorded_facts(folders));
-    register
+    )
 }
 
 /// Each credit note folder cites the batch it credits by the hash of its
@@ -118,72 +114,4 @@ pub fn item_totals(
             r.montant_ttc,
         )
     })))
-}
-
-/// What each folder records of the folders before it (the members billed
-/// by the earlier batches, the lines credited by the earlier credit
-/// notes), recomputed from those folders: a fact is never trusted from
-/// the field that states it.
-fn recorded_facts(folders: &[DossierManifest]) -> Vec<RegisterProblem> {
-    let (lots, avoirs): (Vec<&DossierManifest>, Vec<&DossierManifest>) =
-        folders.iter().partition(|d| d.serie == SERIE_APPELS);
-    // Every appel with its rank, as a later batch records it; every
-    // credited line with its avoir's rank, as the folder of that avoir
-    // records it.
-    let appels: Vec<(u32, DejaFacture)> = lots
-        .iter()
-        .flat_map(|d| &d.manifest.appels)
-        .map(|a| {
-            let billed = DejaFacture {
-                membre_id: a.membre_id.clone(),
-                numero: a.numero.clone(),
-            };
-            (a.rang, billed)
-        })
-        .collect();
-    let lines: Vec<(u32, &DejaCredite)> = avoirs
-        .iter()
-        .flat_map(|d| {
-            d.manifest.appels.iter().flat_map(|a| {
-                d.deja_credites
-                    .iter()
-                    .filter(move |c| c.avoir == a.numero)
-                    .map(move |c| (a.rang, c))
-            })
-        })
-        .collect();
-    let mut problems = Vec::new();
-    for d in &lots {
-        let Some(first) = d.manifest.appels.first() else {
-            continue;
-        };
-        let recorded: BTreeSet<&DejaFacture> = d.manifest.deja_factures.iter().collect();
-        let earlier: BTreeSet<&DejaFacture> = appels
-            .iter()
-            .filter(|(rang, _)| *rang < d.manifest.options.premier_rang)
-            .map(|(_, billed)| billed)
-            .collect();
-        if recorded != earlier {
-            problems.push(RegisterProblem::DejaFactures {
-                lot: first.numero.clone(),
-            });
-        }
-    }
-    for d in &avoirs {
-        let Some(first) = d.manifest.appels.first() else {
-            continue;
-        };
-        let recorded: BTreeSet<&DejaCredite> = d.deja_credites.iter().collect();
-        let so_far: BTreeSet<&DejaCredite> = lines
-            .iter()
-            .filter(|(rang, _)| *rang <= first.rang)
-            .map(|&(_, line)| line)
-            .collect();
-        if recorded != so_far {
-            problems.push(RegisterProblem::DejaCredites {
-                avoir: first.numero.clone(),
-            });
-        }
-    }
-    problems
 }

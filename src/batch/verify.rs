@@ -61,6 +61,7 @@ pub fn verify_folder(dir: &Path) -> Result<DossierManifest, BatchError> {
     let m = &d.manifest;
     // Each series has its number format and its folder of PDFs.
     let (pdf_dir, numero): (&str, fn(i32, u32) -> String) = match d.serie.as_str() {
+        SERIE_APPELS if m.projet.is_some() => (APPELS_DIR, crate::numbering::numero_provisoire),
         SERIE_APPELS => (APPELS_DIR, numero),
         avoir::SERIE => (AVOIRS_DIR, avoir::numero),
         other => {

@@ -1,24 +1,27 @@
-//! `cotisations avoir`: one credit note on one appel of a verified batch,
-//! written like a batch (lock, staging folder, syncfs, one atomic rename)
-//! into a folder of its own, which `cotisations verify` checks.
+//! `cotisations avoir DIR`: one credit note on one appel of the exercice,
+//! an entry of the exercice folder (series `AV`, numbered by the
+//! register), written like a batch (staging folder, flush, one atomic
+//! rename), then inscribed in the register.
 //!
-//! Glue only: reads the batch (its manifest, which records the unit codes
-//! and VAT mention, and its ledger; for a format-1 batch, its grid) and the previous
-//! credit note folder (`--after`), hands the appel as issued to the pure
-//! `crate::avoir`, then renders and writes what it returns.
+//! Glue only: finds the appel in the register, reads its lot (its
+//! manifest, which records the unit codes and VAT mention, and its
+//! ledger), gathers what the earlier avoirs credited from the register,
+//! hands the appel as issued to the pure `crate::avoir`, then renders and
+//! writes what it returns.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
 use crate::appel::Appel;
-use crate::avoir::{self, Avoir, AvoirError, Request};
+use crate::avoir::{self, Avoir, AvoirError, Credited, Request};
 use crate::batch::BatchError;
 use crate::batch::credit::{self, Chain, Details, Issued};
+use crate::batch::dossier::{self, Ecrivain, Registre};
 use crate::batch::error::AvoirRefusal;
 use crate::batch::manifest::PdfFormat;
-use crate::batch::manifest::{AppelEntry, Entree, Manifest, sha256_hex};
+use crate::batch::manifest::{AppelEntry, Entree, Manifest, SERIE_APPELS, sha256_hex};
 use crate::batch::output::{LEDGER_FILE, SUMMARY_FILE};
 use crate::batch::verify::verify_folder;
 use crate::cli::{AvoirArgs, PdfFormatArg};
@@ -30,45 +33,60 @@ use crate::ledger;
 use crate::log::Log;
 use crate::render::Renderer;
 
-use super::{decode_grid, read_bytes, read_emetteur};
+use super::read_emetteur;
+
+fn refuse(refusal: AvoirRefusal) -> Error {
+    BatchError::Avoir(refusal).into()
+}
 
 /// Issues the credit note and reports where it went.
 ///
 /// # Errors
 /// `BatchError::Avoir` (exit 2) for every refusal, `BatchError::Verify`
-/// for a batch that is not intact, I/O and rendering errors; nothing is
+/// for a lot that is not intact, I/O and rendering errors; nothing is
 /// written then.
 pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
     // Cheap checks first: nothing is read before the command line is sound.
     if args.motif.trim().is_empty() {
-        return Err(BatchError::Avoir(AvoirRefusal::Credit(AvoirError::MotifVide)).into());
+        return Err(refuse(AvoirRefusal::Credit(AvoirError::MotifVide)));
     }
     let date = match &args.date_emission {
         Some(d) => super::date_option(d, "--date-emission")?,
         // The only clock read of the command; the date is then an input.
         None => chrono::Local::now().date_naive(),
     };
-    credit::check_output(&args.out, &inputs(args))?;
-
-    let credit = read_credit(args, date)?;
-    let (signed, pdf_file) = write_credit(log, args, &credit)?;
+    let found = dossier::read_registre(&args.dir)?;
+    let mut w = dossier::open_writer(
+        &args.dir,
+        found.exercice.exercice,
+        (found.exercice.format_csv, found.exercice.encodage_csv),
+        &args.emetteur.path.iter().cloned().collect::<Vec<_>>(),
+    )?;
+    for r in &w.repare {
+        log.warn("reprise", &format!("Reprise : {r}."));
+    }
+    let credit = read_credit(args, &w, date)?;
+    let out = w.next_entry(avoir::SERIE);
+    let (signed, pdf_file) = write_credit(args, &w, &out, &credit)?;
+    w.commit(&out)?;
     report(
         log,
-        args,
+        &out,
         &credit.avoir,
         &signed,
         &credit.entry.membre_id,
         &pdf_file,
+        &w.registre.tete(),
     );
     Ok(())
 }
 
 /// What a credit note is made of, read and checked, before anything is written.
 struct Credit {
-    /// The manifest of the batch holding the appel, and its entry.
+    /// The manifest of the lot holding the appel, and its entry.
     lot: Manifest,
     lot_manifest: Entree,
-    /// The appel credited, as the batch's manifest lists it.
+    /// The appel credited, as the lot's manifest lists it.
     entry: AppelEntry,
     emetteur: Emetteur,
     emetteur_entree: Entree,
@@ -77,12 +95,79 @@ struct Credit {
     avoir: Avoir,
 }
 
-/// Reads the batch (verified), the issuer and the previous credit note,
-/// and computes the credit note.
-fn read_credit(args: &AvoirArgs, date: NaiveDate) -> Result<Credit, Error> {
-    // The batch holding the appel, whole and intact.
-    let batch = verify_folder(&args.batch)?;
-    // The issuer: --emetteur, else the file the batch was issued with.
+/// The appel of `membre` the avoir credits (`--appel`, else its only
+/// appel standing) and the entry folder that holds it.
+fn appel_to_credit(args: &AvoirArgs, r: &Registre) -> Result<(String, PathBuf, String), Error> {
+    let emis = r.net_lines();
+    let standing: Vec<String> = emis
+        .get(&args.membre)
+        .map(|e| {
+            e.standing()
+                .into_iter()
+                .map(|(n, _)| n.to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let numero = match (&args.appel, standing.as_slice()) {
+        (Some(asked), _) if standing.contains(asked) => asked.clone(),
+        (Some(asked), _) => {
+            return Err(refuse(AvoirRefusal::AppelHorsAdherent {
+                membre: args.membre.clone(),
+                appel: asked.clone(),
+            }));
+        }
+        (None, [one]) => one.clone(),
+        (None, []) => {
+            return Err(refuse(AvoirRefusal::NoAppel {
+                membre: args.membre.clone(),
+                dir: args.dir.clone(),
+                billed_by: None,
+            }));
+        }
+        (None, several) => {
+            return Err(refuse(AvoirRefusal::PlusieursAppels {
+                membre: args.membre.clone(),
+                appels: several.to_vec(),
+            }));
+        }
+    };
+    let (lot, manifeste) = r
+        .lignes
+        .iter()
+        .find(|l| l.serie == SERIE_APPELS && l.pieces.iter().any(|p| p.numero == numero))
+        .map(|l| (r.root.join(&l.dossier), l.manifeste.clone()))
+        .unwrap_or_default();
+    Ok((numero, lot, manifeste))
+}
+
+/// What the earlier avoirs of the exercice credited, from the register.
+fn chain_of(r: &Registre) -> Chain {
+    let credited = r
+        .pieces(avoir::SERIE)
+        .flat_map(|p| {
+            p.lignes.iter().filter_map(move |l| {
+                p.appel.as_ref().map(|appel| Credited {
+                    appel: appel.clone(),
+                    code: l.code.clone(),
+                    avoir: p.numero.clone(),
+                    montant_ttc: -l.montant_ttc,
+                })
+            })
+        })
+        .collect();
+    Chain {
+        rang: r.next_rank(avoir::SERIE),
+        last: r.last_of(avoir::SERIE),
+        credited,
+    }
+}
+
+/// Reads the lot (verified) and the issuer, and computes the credit note.
+fn read_credit(args: &AvoirArgs, w: &Ecrivain, date: NaiveDate) -> Result<Credit, Error> {
+    let (numero, lot_dir, inscrit) = appel_to_credit(args, &w.registre)?;
+    // The lot holding the appel, whole and intact, as the register has it.
+    let batch = verify_folder(&lot_dir)?;
+    // The issuer: --emetteur, else the file the lot was issued with.
     let (emetteur_path, from) = match &args.emetteur.path {
         Some(p) => (p.clone(), EmetteurSource::Option),
         None => (
@@ -91,16 +176,17 @@ fn read_credit(args: &AvoirArgs, date: NaiveDate) -> Result<Credit, Error> {
         ),
     };
     let (emetteur_bytes, emetteur) = read_emetteur(&emetteur_path, from)?;
-    let (lot, lot_manifest, entry) = credit::appel_of(batch, &args.batch, &args.membre)?;
-    let details = match credit::recorded_details(&lot) {
-        Some(details) => details,
-        None => format_1_details(args, &lot)?,
-    };
-    let (appel, known) = credit::appel_as_issued(&args.batch, &lot, &entry, &details)?;
-    let chain = match &args.after {
-        Some(dir) => credit::load_chain(dir, lot.exercice)?,
-        None => Chain::default(),
-    };
+    let (lot, lot_manifest, entry) = credit::appel_of(batch, &lot_dir, &args.membre, &numero)?;
+    if lot_manifest.sha256 != inscrit {
+        return Err(refuse(AvoirRefusal::LotChange { dossier: lot_dir }));
+    }
+    let details = credit::recorded_details(&lot).ok_or_else(|| {
+        refuse(AvoirRefusal::GridNeeded {
+            dir: lot_dir.clone(),
+        })
+    })?;
+    let (appel, known) = credit::appel_as_issued(&lot_dir, &lot, &entry, &details)?;
+    let chain = chain_of(&w.registre);
     let request = Request {
         codes: &args.lignes,
         motif: &args.motif,
@@ -109,7 +195,7 @@ fn read_credit(args: &AvoirArgs, date: NaiveDate) -> Result<Credit, Error> {
         last: chain.last.as_ref().map(|(n, d)| (n.as_str(), *d)),
     };
     let avoir = avoir::credit(&appel, &request, &known, &chain.credited)
-        .map_err(|e| BatchError::Avoir(AvoirRefusal::Credit(e)))?;
+        .map_err(|e| refuse(AvoirRefusal::Credit(e)))?;
     Ok(Credit {
         lot,
         lot_manifest,
@@ -125,20 +211,14 @@ fn read_credit(args: &AvoirArgs, date: NaiveDate) -> Result<Credit, Error> {
     })
 }
 
-/// The details of a batch of format 1, from its grid (`--tariff`).
-fn format_1_details(args: &AvoirArgs, lot: &Manifest) -> Result<Details, Error> {
-    let grid = match &args.tariff {
-        Some(path) => Some((path.as_path(), read_bytes(path)?)),
-        None => None,
-    };
-    let given = grid.as_ref().map(|(path, bytes)| (*path, bytes.as_slice()));
-    let (path, bytes) = credit::check_grid(&args.batch, lot, given)?;
-    Ok(credit::details_from_grid(&decode_grid(path, bytes)?))
-}
-
-/// Renders the credit note and writes its folder; returns the credit note
-/// as issued and its PDF's path in the folder.
-fn write_credit(log: &Log, args: &AvoirArgs, c: &Credit) -> Result<(Appel, String), Error> {
+/// Renders the credit note and writes its entry `out`; returns the credit
+/// note as issued and its PDF's path in the entry.
+fn write_credit(
+    args: &AvoirArgs,
+    w: &Ecrivain,
+    out: &Path,
+    c: &Credit,
+) -> Result<(Appel, String), Error> {
     // The files, all in memory (one credit note is a few kilobytes).
     let profile = profile(args.format, c.lot.options.format_pdf);
     let pdf = Renderer::new()?.render_avoir(&c.avoir, &c.emetteur, profile)?;
@@ -147,7 +227,7 @@ fn write_credit(log: &Log, args: &AvoirArgs, c: &Credit) -> Result<(Appel, Strin
         c.lot.options.format_csv,
         c.lot.options.encodage_csv,
     )
-    .map_err(Error::io("écrire le fichier", args.out.join(LEDGER_FILE)))?;
+    .map_err(Error::io("écrire le fichier", out.join(LEDGER_FILE)))?;
     let signed = c.avoir.signed();
     let pdf_file = credit::pdf_file(&signed);
     let mut issued = Issued {
@@ -158,13 +238,13 @@ fn write_credit(log: &Log, args: &AvoirArgs, c: &Credit) -> Result<(Appel, Strin
         profile,
         details: &c.details,
         chain: &c.chain,
-        after: args.after.as_deref(),
         signed: &signed,
         avoir: &c.avoir,
         pdf_file: &pdf_file,
         pdf: &pdf,
         ledger: &ledger,
         summary: &[],
+        precedent: w.registre.last_manifest(),
     };
     let summary = credit::summary_json(&c.avoir, &c.entry, issued.deja_credites().len());
     issued.summary = &summary;
@@ -173,33 +253,26 @@ fn write_credit(log: &Log, args: &AvoirArgs, c: &Credit) -> Result<(Appel, Strin
         (LEDGER_FILE, &ledger),
         (SUMMARY_FILE, &summary),
     ];
-    for dir in crate::files::create_parents(&args.out)? {
-        log.info("dossier_cree", &format!("Dossier créé : {}", dir.display()));
-    }
     let started = chrono::Local::now()
         .format("%d/%m/%Y à %H:%M:%S")
         .to_string();
-    credit::write_folder(
-        &args.out,
-        &inputs(args),
-        &files,
-        &issued.manifest().to_json(),
-        &started,
-    )?;
+    credit::write_folder(out, &[], &files, &issued.manifest().to_json(), &started)?;
     Ok((signed, pdf_file))
 }
 
 /// Tells where the credit note went.
 fn report(
     log: &Log,
-    args: &AvoirArgs,
+    out: &Path,
     avoir: &Avoir,
     signed: &Appel,
     membre_id: &str,
     pdf_file: &str,
+    tete: &str,
 ) {
-    let out = args.out.display();
+    let dir = out.display();
     let c = &avoir.correction;
+    let short = &tete[..tete.len().min(dossier::TETE_COURTE)];
     let mut report = format!(
         "Avoir {} émis le {} : annule {}l'appel {} de « {} » ({}), {} ligne{}, total {}.\n",
         signed.numero,
@@ -212,10 +285,10 @@ fn report(
         if signed.lignes.len() > 1 { "s" } else { "" },
         format_fr::montant(signed.totaux.ttc)
     );
-    let _ = writeln!(report, "Avoir (PDF)          : {out}/{pdf_file}");
-    let _ = writeln!(report, "Journal comptable    : {out}/{LEDGER_FILE}");
-    let _ = writeln!(report, "Bilan                : {out}/{SUMMARY_FILE}");
-    let _ = writeln!(report, "Avoir suivant        : ajoutez --after {out}");
+    let _ = writeln!(report, "Avoir (PDF)          : {dir}/{pdf_file}");
+    let _ = writeln!(report, "Journal de l'avoir   : {dir}/{LEDGER_FILE}");
+    let _ = writeln!(report, "Bilan                : {dir}/{SUMMARY_FILE}");
+    let _ = writeln!(report, "Tête du registre     : {short}");
     let summary_line = report.lines().next().unwrap_or_default().to_string();
     log.report(
         "avoir_emis",
@@ -226,7 +299,8 @@ fn report(
             ("appel", c.appel_numero.clone().into()),
             ("membre_id", membre_id.into()),
             ("total_ttc", signed.totaux.ttc.to_string().into()),
-            ("dossier", args.out.display().to_string().into()),
+            ("dossier", out.display().to_string().into()),
+            ("tete", short.to_string().into()),
         ],
     );
 }
@@ -240,13 +314,4 @@ fn profile(asked: PdfFormatArg, appel: PdfFormat) -> Option<Profile> {
         }
         PdfFormatArg::Facturx => Some(Profile::En16931),
     }
-}
-
-/// The files and folders `avoir` reads: its output must hold none.
-fn inputs(args: &AvoirArgs) -> Vec<PathBuf> {
-    let mut paths = vec![args.batch.clone()];
-    paths.extend(args.after.iter().cloned());
-    paths.extend(args.emetteur.path.iter().cloned());
-    paths.extend(args.tariff.iter().cloned());
-    paths
 }

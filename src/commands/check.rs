@@ -1,11 +1,11 @@
 //! `cotisations check`: every rule `run` applies with the same options
 //! (the same `prepare`: grid, issuer file, roster, exercice and dates,
-//! `--after`, the output folder when given), then what `run` would bill:
+//! the exercice folder when given), then what `run` would bill:
 //! counts, numbers, totals, members under the threshold. Writes nothing.
 
 use std::fmt::Write as _;
 
-use crate::batch::destination::check_destination;
+use crate::batch::dossier;
 use crate::batch::plan;
 use crate::cli::CheckArgs;
 use crate::error::Error;
@@ -14,7 +14,7 @@ use crate::log::Log;
 use crate::money::Montant;
 use crate::summary::Summary;
 
-use super::run::{input_paths, prepare};
+use super::run::{input_paths, prepare, trier};
 
 /// Runs the check and reports on stderr.
 ///
@@ -22,10 +22,24 @@ use super::run::{input_paths, prepare};
 /// Whatever `run` would fail with before writing.
 pub fn run(args: &CheckArgs, log: &Log) -> Result<(), Error> {
     let o = &args.options;
-    if let Some(out) = &args.out {
-        check_destination(out, o.force, &input_paths(o))?;
+    let mut p = prepare(o)?;
+    let mut deja = String::new();
+    if let Some(out) = &args.out
+        && let Some(registre) = dossier::inspect(out, p.grid.exercice, &input_paths(o))?
+    {
+        let tri = trier(std::mem::take(&mut p.members), &p.grid, &registre)?;
+        p.members = tri.a_facturer;
+        p.emission.premier_numero = registre.next_rank(crate::numbering::SERIE);
+        let _ = writeln!(
+            deja,
+            "Déjà émis dans « {} » : {} adhérent{} inchangé{}, {} dont le rôle a changé (voir « cotisations run »).",
+            out.display(),
+            tri.inchanges,
+            if tri.inchanges > 1 { "s" } else { "" },
+            if tri.inchanges > 1 { "s" } else { "" },
+            tri.ecarts.len()
+        );
     }
-    let p = prepare(o)?;
     let outcomes = plan(&p.members, &p.grid, &p.emission)?;
     let mut summary = Summary::of(
         &outcomes,
@@ -41,6 +55,7 @@ pub fn run(args: &CheckArgs, log: &Log) -> Result<(), Error> {
         o.roster.display(),
         o.grid.tariff.display()
     );
+    screen.push_str(&deja);
     screen.push_str(&summary.to_text());
     if p.rejected_rows > 0 {
         let _ = writeln!(

@@ -13,6 +13,7 @@ use crate::cli::EtatArgs;
 use crate::error::Error;
 use crate::exercice::Wanted;
 use crate::log::Log;
+use std::fmt::Write as _;
 
 /// Prints the state; fails when the folders break a rule of the series.
 ///
@@ -20,17 +21,44 @@ use crate::log::Log;
 /// A folder that fails verification, a CSV that cannot be written, and
 /// `BatchError::Register` with every rule broken.
 pub fn run(args: &EtatArgs, log: &Log) -> Result<(), Error> {
-    let folders = args
-        .dirs
+    // An exercice folder stands for its entries, read in their committed
+    // state (a writer in progress is waited for).
+    let mut dirs = Vec::new();
+    let mut tete = None;
+    let mut shared = Vec::new();
+    for dir in &args.dirs {
+        if crate::batch::dossier::is_exercice(dir) {
+            shared.push(crate::batch::dossier::lock_shared(dir)?);
+            let registre = crate::batch::dossier::read_registre(dir)?;
+            tete = Some(registre.tete());
+            dirs.extend(registre.dossiers());
+        } else {
+            dirs.push(dir.clone());
+        }
+    }
+    let args_dirs = &dirs;
+    let folders = args_dirs
         .iter()
         .map(|dir| verify_folder(dir))
         .collect::<Result<Vec<_>, _>>()?;
     let mut register = crate::batch::register::register(&folders);
     register
         .problems
-        .extend(crate::batch::register::lot_links(&args.dirs, &folders)?);
-    let items = crate::batch::register::item_totals(&args.dirs, &folders)?;
+        .extend(crate::batch::register::lot_links(args_dirs, &folders)?);
+    let items = crate::batch::register::item_totals(args_dirs, &folders)?;
     let mut text = crate::text::register(&register);
+    if let Some(tete) = &tete {
+        let short = &tete[..tete.len().min(crate::batch::dossier::TETE_COURTE)];
+        let _ = writeln!(
+            text,
+            "Tête du registre : {}",
+            if short.is_empty() {
+                "(aucune entrée)"
+            } else {
+                short
+            }
+        );
+    }
     text.push_str(&crate::text::item_totals(&items));
     if let (Some(roster), Some(tariff)) = (&args.roster, &args.tariff) {
         let exercice = folders.first().map(|d| d.manifest.exercice);

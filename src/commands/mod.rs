@@ -4,6 +4,7 @@
 pub mod avoir;
 pub mod check;
 pub mod compare;
+pub mod emettre;
 pub mod etat;
 pub mod quote;
 pub mod run;
@@ -27,6 +28,7 @@ use crate::tariff::{Grid, GridError, GridErrorKind};
 pub fn dispatch(cli: Cli, log: &Log) -> Result<i32, Error> {
     match cli.command {
         Command::Run(a) => run::run(&a, log),
+        Command::Emettre(a) => emettre::run(&a, log),
         Command::Check(a) => check::run(&a, log).map(|()| exit::OK),
         Command::Quote(a) => quote::run(&a).map(|()| exit::OK),
         Command::Tarifs(a) => tarifs::run(&a).map(|()| exit::OK),

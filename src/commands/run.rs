@@ -1,25 +1,29 @@
 //! `cotisations run`: the annual batch, from the input files to the
 //! published output folder.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::batch::destination::{OutputLock, check_destination};
+use crate::batch::BatchError;
+use crate::batch::dossier;
+use crate::batch::error::DossierProblem;
 use crate::batch::manifest::PdfFormat;
-use crate::batch::manifest::{Entree, Entrees, Options, sha256_hex};
+use crate::batch::manifest::{Entree, Entrees, Options, Projet, sha256_hex};
 use crate::batch::output::{Batch, Extras, OutputOptions};
 use crate::batch::write_batch;
 use crate::cli::{CsvEncodingArg, CsvFormatArg, PdfFormatArg, ProfilArg, RunArgs, RunOptions};
 use crate::csv_out::Encoding;
 use crate::emetteur::Emetteur;
 use crate::error::{Error, exit};
+use crate::exercice::{Ecart, Suite};
 use crate::facturx::Profile;
 use crate::files;
 use crate::ledger::CsvFormat;
 use crate::log::Log;
-use crate::numbering::Emission;
+use crate::numbering::{Emission, SERIE, is_billable};
 use crate::render::Renderer;
 use crate::roster::Member;
 use crate::roster::Validated;
@@ -51,7 +55,8 @@ pub(crate) struct Prepared {
     pub(crate) rows_read: usize,
     pub(crate) rejected_rows: usize,
     pub(crate) rejects: Option<Vec<u8>>,
-    pub(crate) previous: Option<crate::batch::previous::Previous>,
+    /// The input files, by absolute path (what a projet records).
+    pub(crate) chemins: [PathBuf; 3],
     pub(crate) emission: Emission,
     pub(crate) csv_format: CsvFormat,
     pub(crate) csv_encoding: Encoding,
@@ -140,15 +145,6 @@ pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
         )?;
         (entree(&o.roster, &roster_bytes), validated)
     };
-    let mut validated = validated;
-
-    let previous = match &o.after {
-        Some(dir) => Some(crate::batch::previous::load(dir, exercice, date_emission)?),
-        None => None,
-    };
-    if let Some(p) = &previous {
-        crate::batch::previous::reject_billed(&mut validated, p);
-    }
     let Validated {
         members,
         errors,
@@ -170,12 +166,8 @@ pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
         .skip_invalid
         .then(|| crate::roster::rejects::rejects_csv(&errors, &ids, encoding(o.csv_encodage)));
 
-    let emission = Emission::of_batch(
-        &grid,
-        emetteur.delai_paiement_jours,
-        date_emission,
-        previous.as_ref().map_or(1, |p| p.first_rank),
-    );
+    // The first number is the register's to give (`issue`).
+    let emission = Emission::of_batch(&grid, emetteur.delai_paiement_jours, date_emission, 1);
     let csv_encoding = encoding(o.csv_encodage);
     let (csv_format, pdf_format) = formats(o);
     Ok(Prepared {
@@ -190,7 +182,11 @@ pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
         rows_read,
         rejected_rows,
         rejects,
-        previous,
+        chemins: [
+            absolute(&o.roster),
+            absolute(&o.grid.tariff),
+            absolute(&emetteur_path),
+        ],
         emission,
         csv_format,
         csv_encoding,
@@ -198,38 +194,210 @@ pub(crate) fn prepare(o: &RunOptions) -> Result<Prepared, Error> {
     })
 }
 
-/// Runs the batch; returns the exit code (0, or 5 for a partial run).
+/// `path` made absolute (resolved when it exists), as a projet records it.
+fn absolute(path: &Path) -> PathBuf {
+    std::fs::canonicalize(path).unwrap_or_else(|_| {
+        std::env::current_dir().map_or_else(|_| path.to_path_buf(), |d| d.join(path))
+    })
+}
+
+/// Builds the projet of the exercice folder `--out` (or, with
+/// `--emettre`, issues it at once); returns the exit code (0, or 5 for a
+/// partial run).
 ///
 /// # Errors
 /// Any input error (nothing written) or output error (nothing published).
 pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
     let o = &args.options;
-    // Cheap checks first: a wrong output folder is reported before any work.
-    check_destination(&args.out, o.force, &input_paths(o))?;
     let p = prepare(o)?;
-    if o.force {
-        crate::batch::destination::check_replacement(
-            &args.out,
-            p.emission.exercice,
-            o.after.as_deref(),
-        )?;
-    }
-    let batch = batch_of(&p, o);
+    let writer = dossier::open_writer(
+        &args.out,
+        p.grid.exercice,
+        (p.csv_format, p.csv_encoding),
+        &input_paths(o),
+    )?;
+    issue(log, &args.out, writer, p, o, args.emettre)
+}
 
+/// The members of the roster the next entry bills, and those it leaves:
+/// issued and unchanged (counted), issued and changed (listed).
+pub(crate) struct Tri {
+    pub(crate) a_facturer: Vec<Member>,
+    pub(crate) inchanges: usize,
+    pub(crate) ecarts: Vec<(Member, Ecart)>,
+}
+
+/// Sorts the roster's members against what the register holds (see
+/// `crate::exercice::suite`).
+///
+/// # Errors
+/// A member that cannot be priced (validation refuses it first).
+pub(crate) fn trier(
+    members: Vec<Member>,
+    grid: &Grid,
+    registre: &dossier::Registre,
+) -> Result<Tri, Error> {
+    use rayon::prelude::*;
+    if registre.lignes.is_empty() {
+        return Ok(Tri {
+            a_facturer: members,
+            inchanges: 0,
+            ecarts: Vec::new(),
+        });
+    }
+    let emis = registre.net_lines();
+    let suites: Vec<Suite> = members
+        .par_iter()
+        .map(|m| {
+            let priced = crate::pricing::price(m, grid).map_err(|error| {
+                crate::batch::BatchError::Pricing {
+                    membre: m.id.clone(),
+                    error,
+                }
+            })?;
+            let voulu: BTreeMap<String, crate::money::Montant> =
+                if is_billable(&priced, grid.seuil_recouvrement) {
+                    priced
+                        .lignes
+                        .iter()
+                        .map(|l| (l.code.clone(), l.montant_ht))
+                        .collect()
+                } else {
+                    BTreeMap::new()
+                };
+            Ok(crate::exercice::suite(emis.get(&m.id), &voulu))
+        })
+        .collect::<Result<_, crate::batch::BatchError>>()?;
+    let mut tri = Tri {
+        a_facturer: Vec::new(),
+        inchanges: 0,
+        ecarts: Vec::new(),
+    };
+    for (m, suite) in members.into_iter().zip(suites) {
+        match suite {
+            Suite::Nouveau => tri.a_facturer.push(m),
+            Suite::Inchange => tri.inchanges += 1,
+            Suite::Modifie(e) => tri.ecarts.push((m, e)),
+        }
+    }
+    Ok(tri)
+}
+
+/// Writes the projet (or, `emettre`, the next entry) of what the roster
+/// adds to the exercice held by `w`, and reports; returns the exit code.
+pub(crate) fn issue(
+    log: &Log,
+    out: &Path,
+    mut w: dossier::Ecrivain,
+    mut p: Prepared,
+    o: &RunOptions,
+    emettre: bool,
+) -> Result<i32, Error> {
+    for dir in &w.crees {
+        log.info("dossier_cree", &format!("Dossier créé : {}", dir.display()));
+    }
+    for r in &w.repare {
+        log.warn("reprise", &format!("Reprise : {r}."));
+    }
+    if let Some((numero, precedent)) = w.registre.last_of(SERIE)
+        && p.emission.date_emission < precedent
+    {
+        return Err(BatchError::Dossier {
+            path: out.to_path_buf(),
+            problem: DossierProblem::DateAnterieure {
+                numero,
+                precedent,
+                date: p.emission.date_emission,
+            },
+        }
+        .into());
+    }
+    let members = std::mem::take(&mut p.members);
+    let tri = trier(members, &p.grid, &w.registre)?;
+    p.emission.premier_numero = w.registre.next_rank(SERIE);
+    p.emission.provisoire = !emettre;
+    let billable = crate::batch::plan::ranks(&tri.a_facturer, &p.grid, 1)?
+        .iter()
+        .any(Option::is_some);
+    if !billable {
+        w.remove_projet();
+        return Ok(nothing_to_issue(log, out, &p, &tri));
+    }
+    let target = if emettre {
+        w.next_entry(SERIE)
+    } else {
+        w.projet()
+    };
+    let summary = write(log, &w, &target, &p, o, &tri, emettre)?;
+    let inscription = if emettre {
+        let ins = w.commit(&target)?;
+        w.remove_projet();
+        Some(ins)
+    } else {
+        None
+    };
+    Ok(report(
+        log,
+        out,
+        &target,
+        &p,
+        &tri,
+        &summary,
+        inscription.as_ref().map(|_| w.registre.tete()).as_deref(),
+    ))
+}
+
+/// Writes the projet or the entry `target` of the members `tri` bills.
+fn write(
+    log: &Log,
+    w: &dossier::Ecrivain,
+    target: &Path,
+    p: &Prepared,
+    o: &RunOptions,
+    tri: &Tri,
+    emettre: bool,
+) -> Result<Summary, Error> {
+    let pdf_format = if emettre {
+        p.pdf_format
+    } else {
+        PdfFormat::Plain
+    };
+    let batch = Batch {
+        members: &tri.a_facturer,
+        grid: &p.grid,
+        emission: &p.emission,
+        entrees: p.entrees.clone(),
+        options: Options {
+            format_pdf: pdf_format,
+            format_csv: p.csv_format,
+            premier_rang: p.emission.premier_numero,
+            ignorer_invalides: o.skip_invalid,
+            encodage_csv: p.csv_encoding,
+        },
+        extras: Extras {
+            rejects: p.rejects.clone(),
+        },
+        precedent: if emettre {
+            w.registre.last_manifest()
+        } else {
+            None
+        },
+        projet: (!emettre).then(|| Projet {
+            tete: w.registre.tete(),
+            role: p.chemins[0].display().to_string(),
+            feuille: o.feuille.clone(),
+            grille: p.chemins[1].display().to_string(),
+            emetteur: p.chemins[2].display().to_string(),
+            format_pdf: p.pdf_format,
+        }),
+        rejetes: p.rejected_rows,
+    };
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = o.threads {
         pool = pool.num_threads(n);
     }
     let pool = pool.build().map_err(|_| Error::ThreadPool)?;
-
-    for dir in files::create_parents(&args.out)? {
-        log.info("dossier_cree", &format!("Dossier créé : {}", dir.display()));
-    }
-    let started = chrono::Local::now()
-        .format("%d/%m/%Y à %H:%M:%S")
-        .to_string();
-    let _lock = OutputLock::acquire(&args.out, &started)?;
-    let count = p.members.len();
+    let count = tri.a_facturer.len();
     log.info(
         "debut",
         &format!(
@@ -245,16 +413,17 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
         }
     };
     let options = OutputOptions {
-        force: o.force,
+        // A projet replaces the previous projet; an entry replaces nothing.
+        force: !emettre,
         csv_format: p.csv_format,
         csv_encoding: p.csv_encoding,
-        pdf: p.pdf_format,
+        pdf: pdf_format,
     };
     let inputs = input_paths(o);
     let summary = pool.install(|| -> Result<_, Error> {
         let renderer = Renderer::new()?;
         Ok(write_batch(
-            &args.out,
+            target,
             &batch,
             &renderer,
             &p.emetteur,
@@ -266,35 +435,95 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
     if let Some(b) = bar {
         b.finish_and_clear();
     }
-
-    Ok(report(log, args, &p, &summary))
+    Ok(summary)
 }
 
-/// The batch `prepare` computed, as `write_batch` takes it.
-fn batch_of<'p>(p: &'p Prepared, o: &RunOptions) -> Batch<'p> {
-    Batch {
-        members: &p.members,
-        grid: &p.grid,
-        emission: &p.emission,
-        entrees: p.entrees.clone(),
-        options: Options {
-            format_pdf: p.pdf_format,
-            format_csv: p.csv_format,
-            premier_rang: p.emission.premier_numero,
-            apres: o.after.as_ref().map(|p| p.display().to_string()),
-            ignorer_invalides: o.skip_invalid,
-            encodage_csv: p.csv_encoding,
-        },
-        extras: Extras {
-            rejects: p.rejects.clone(),
-        },
-        deja_factures: p
-            .previous
-            .as_ref()
-            .map(|p| p.billed.clone())
-            .unwrap_or_default(),
-        rejetes: p.rejected_rows,
+/// The changed members, one line each, with what to do.
+fn ecarts_text(out: &Path, tri: &Tri) -> String {
+    let mut text = String::new();
+    if tri.ecarts.is_empty() {
+        return text;
     }
+    let _ = writeln!(
+        text,
+        "Adhérents déjà facturés dont le rôle a changé ({}) : rien n'est refacturé ; corrigez par un avoir.",
+        tri.ecarts.len()
+    );
+    for (m, e) in &tri.ecarts {
+        let mut what = Vec::new();
+        if !e.ajoutes.is_empty() {
+            what.push(format!("articles ajoutés : {}", e.ajoutes.join(", ")));
+        }
+        if !e.modifies.is_empty() {
+            what.push(format!("articles modifiés : {}", e.modifies.join(", ")));
+        }
+        if !e.retires.is_empty() {
+            what.push(format!("articles retirés : {}", e.retires.join(", ")));
+        }
+        let lignes = if e.ajoutes.is_empty() && e.modifies.is_empty() {
+            format!(" --lignes {}", e.retires.join(","))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            text,
+            "  {} « {} », appel {} : {}. À faire : cotisations avoir {} --membre {}{lignes} --motif \"…\"{}",
+            m.id,
+            m.nom,
+            e.appels.join(", "),
+            what.join(" ; "),
+            out.display(),
+            m.id,
+            if lignes.is_empty() {
+                " (l'adhérent, entièrement crédité, sera refacturé selon le rôle par le projet suivant)"
+            } else {
+                ""
+            }
+        );
+    }
+    text
+}
+
+/// Says that there is nothing to issue; returns the exit code.
+fn nothing_to_issue(log: &Log, out: &Path, p: &Prepared, tri: &Tri) -> i32 {
+    let mut text = format!(
+        "Rien à émettre dans « {} » : {} adhérent{} du rôle déjà facturé{} à l'identique, aucun nouvel appel.\n",
+        out.display(),
+        tri.inchanges,
+        if tri.inchanges > 1 { "s" } else { "" },
+        if tri.inchanges > 1 { "s" } else { "" },
+    );
+    text.push_str(&ecarts_text(out, tri));
+    let line = text.lines().next().unwrap_or_default().to_string();
+    log.report(
+        "rien_a_emettre",
+        &text,
+        &line,
+        &[
+            ("dossier", out.display().to_string().into()),
+            ("inchanges", tri.inchanges.into()),
+            ("modifies", tri.ecarts.len().into()),
+        ],
+    );
+    partial(log, p)
+}
+
+/// The exit code: 5 when rows were left out, after saying so.
+fn partial(log: &Log, p: &Prepared) -> i32 {
+    let rejected_rows = p.rejected_rows;
+    if rejected_rows > 0 {
+        log.warn(
+            "traitement_partiel",
+            &format!(
+                "{rejected_rows} ligne{} du rôle écartée{} : traitement partiel (code de sortie {})",
+                if rejected_rows > 1 { "s" } else { "" },
+                if rejected_rows > 1 { "s" } else { "" },
+                exit::PARTIAL
+            ),
+        );
+        return exit::PARTIAL;
+    }
+    exit::OK
 }
 
 /// The progress bar, on a terminal only.
@@ -311,62 +540,101 @@ fn progress_bar(log: &Log, count: usize) -> Option<indicatif::ProgressBar> {
     })
 }
 
-/// Tells where the batch went; returns the exit code (5 when rows were
-/// left out).
-fn report(log: &Log, args: &RunArgs, p: &Prepared, summary: &Summary) -> i32 {
-    let o = &args.options;
+/// Tells where the projet or the entry went; returns the exit code (5
+/// when rows were left out). `tete`: the register's new head, after an
+/// emission.
+fn report(
+    log: &Log,
+    out: &Path,
+    target: &Path,
+    p: &Prepared,
+    tri: &Tri,
+    summary: &Summary,
+    tete: Option<&str>,
+) -> i32 {
     let mut report = summary.to_text();
     let rejected_rows = p.rejected_rows;
-    if o.skip_invalid {
+    let dir = target.display();
+    if rejected_rows > 0 {
         let _ = writeln!(
             report,
-            "Lignes écartées      : {rejected_rows} (voir {}/rejects.csv)",
-            args.out.display()
+            "Lignes écartées      : {rejected_rows} (voir {dir}/rejects.csv)"
         );
         let _ = writeln!(
             report,
-            "Lignes lues          : {} = {} facturées + {} sans appel + {rejected_rows} écartées",
+            "Lignes lues          : {} = {} facturées + {} sans appel + {} déjà émises + {rejected_rows} écartées",
             p.rows_read,
             summary.appels_emis,
-            summary.sans_appel.len()
+            summary.sans_appel.len() + summary.sous_seuil.len(),
+            tri.inchanges + tri.ecarts.len(),
         );
     }
-    let out = args.out.display();
-    let _ = writeln!(report, "Appels (PDF)         : {out}/appels/");
-    let _ = writeln!(report, "Journal comptable    : {out}/ledger.csv");
-    let _ = writeln!(report, "Bilan                : {out}/summary.json");
-    let _ = writeln!(report, "Rapport imprimable   : {out}/rapport.pdf");
+    if tri.inchanges > 0 {
+        let _ = writeln!(
+            report,
+            "Déjà facturés        : {} adhérent{} inchangé{} (rien de nouveau pour eux)",
+            tri.inchanges,
+            if tri.inchanges > 1 { "s" } else { "" },
+            if tri.inchanges > 1 { "s" } else { "" },
+        );
+    }
+    report.push_str(&ecarts_text(out, tri));
+    let _ = writeln!(report, "Appels (PDF)         : {dir}/appels/");
+    let _ = writeln!(report, "Journal comptable    : {dir}/ledger.csv");
+    let _ = writeln!(report, "Bilan                : {dir}/summary.json");
+    let _ = writeln!(report, "Rapport imprimable   : {dir}/rapport.pdf");
     let mut fields = summary.fields();
-    fields.push(("dossier", args.out.display().to_string().into()));
-    let summary_line = format!(
-        "Lot publié dans « {} » : {} appel{} émis, total {}",
-        args.out.display(),
-        summary.appels_emis,
-        if summary.appels_emis > 1 { "s" } else { "" },
-        crate::format_fr::montant(crate::money::Montant::round_cent(summary.total_ttc))
+    fields.push(("dossier", target.display().to_string().into()));
+    let n = summary.appels_emis;
+    let s = if n > 1 { "s" } else { "" };
+    let total = crate::format_fr::montant(crate::money::Montant::round_cent(summary.total_ttc));
+    let summary_line = if let Some(tete) = tete {
+        {
+            let short = &tete[..tete.len().min(dossier::TETE_COURTE)];
+            let _ = writeln!(
+                report,
+                "Journal de l'exercice : {}/ledger.csv",
+                out.display()
+            );
+            let _ = writeln!(
+                report,
+                "Tête du registre     : {short} (à transmettre au comptable avec le bordereau ; « cotisations verify {} --tete {short} » prouve ensuite que rien n'a été réécrit)",
+                out.display()
+            );
+            fields.push(("tete", short.to_string().into()));
+            format!(
+                "Entrée émise dans « {dir} » : {n} appel{s} émis, total {total} ; tête du registre {short}"
+            )
+        }
+    } else {
+        {
+            let _ = writeln!(
+                report,
+                "Projet : numéros provisoires ({}-…), PDF marqués « PROJET » ; rien n'est émis. Pour émettre ce projet : cotisations emettre {}",
+                crate::numbering::PROVISOIRE,
+                out.display()
+            );
+            format!("Projet écrit dans « {dir} » : {n} appel{s} à émettre, total {total}")
+        }
+    };
+    log.report(
+        if tete.is_some() {
+            "entree_emise"
+        } else {
+            "projet_ecrit"
+        },
+        &report,
+        &summary_line,
+        &fields,
     );
-    log.report("lot_publie", &report, &summary_line, &fields);
-    if rejected_rows > 0 {
-        log.warn(
-            "traitement_partiel",
-            &format!(
-                "{rejected_rows} ligne{} du rôle écartée{} : traitement partiel (code de sortie {})",
-                if rejected_rows > 1 { "s" } else { "" },
-                if rejected_rows > 1 { "s" } else { "" },
-                exit::PARTIAL
-            ),
-        );
-        return exit::PARTIAL;
-    }
-    exit::OK
+    partial(log, p)
 }
 
 /// The input files of a run: the output folder must not hold them.
 pub(crate) fn input_paths(o: &RunOptions) -> Vec<PathBuf> {
-    let mut paths = vec![o.roster.clone(), o.grid.tariff.clone()];
-    paths.push(emetteur_path(o.emetteur.path.as_deref(), &o.grid.tariff).0);
-    if let Some(after) = &o.after {
-        paths.push(after.clone());
-    }
-    paths
+    vec![
+        o.roster.clone(),
+        o.grid.tariff.clone(),
+        emetteur_path(o.emetteur.path.as_deref(), &o.grid.tariff).0,
+    ]
 }

@@ -1,8 +1,9 @@
-//! `cotisations verify DIR`: says whether a batch folder (or a folder of
-//! credit notes) is whole and untouched. The proof is
+//! `cotisations verify DIR`: says whether an exercice folder, or one of
+//! its entries, is whole and untouched. The proof is
 //! `crate::batch::verify`'s; this file only prints.
 
 use crate::avoir;
+use crate::batch::dossier;
 use crate::batch::verify::verify_folder;
 use crate::cli::VerifyArgs;
 use crate::error::Error;
@@ -14,6 +15,14 @@ use crate::log::Log;
 /// # Errors
 /// `Error::Verify` listing every problem found.
 pub fn run(args: &VerifyArgs, log: &Log) -> Result<(), Error> {
+    if dossier::is_exercice(&args.dir) {
+        return exercice(args, log);
+    }
+    if args.tete.is_some() {
+        return Err(Error::TeteSansExercice {
+            path: args.dir.clone(),
+        });
+    }
     let d = verify_folder(&args.dir)?;
     let m = &d.manifest;
     let (folder, document) = if d.serie == avoir::SERIE {
@@ -34,5 +43,42 @@ pub fn run(args: &VerifyArgs, log: &Log) -> Result<(), Error> {
         if m.appels.len() > 1 { "s" } else { "" },
         format_fr::montant(m.total_ttc)
     ));
+    Ok(())
+}
+
+/// Verifies a whole exercice folder and reports.
+fn exercice(args: &VerifyArgs, log: &Log) -> Result<(), Error> {
+    let v = dossier::verify(&args.dir, args.tete.as_deref())?;
+    let state = &v.state;
+    let series = |serie: &str, what: &str| {
+        let (n, first, last, total) = state.series(serie);
+        match (first, last) {
+            (Some(a), Some(b)) if a == b => {
+                format!("1 {what} ({a}, {})", format_fr::montant(total))
+            }
+            (Some(a), Some(b)) => format!("{n} {what}s ({a} à {b}, {})", format_fr::montant(total)),
+            _ => format!("aucun {what}"),
+        }
+    };
+    let tete = v.registre.tete();
+    let short = &tete[..tete.len().min(dossier::TETE_COURTE)];
+    let entries = v.registre.lignes.len();
+    log.info(
+        "exercice_intact",
+        &format!(
+            "Exercice {} « {} » intact : {} entrée{}, {}, {} ; tête du registre {}{}. Empreintes, chaîne des entrées, registre, séries et journal vérifiés.",
+            v.registre.exercice.exercice,
+            args.dir.display(),
+            entries,
+            if entries > 1 { "s" } else { "" },
+            series(crate::numbering::SERIE, "appel"),
+            series(avoir::SERIE, "avoir"),
+            if short.is_empty() { "(vide)" } else { short },
+            match &args.tete {
+                Some(t) => format!(", qui prolonge la tête {t} donnée"),
+                None => String::new(),
+            }
+        ),
+    );
     Ok(())
 }

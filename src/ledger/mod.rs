@@ -163,6 +163,7 @@ mod tests {
             mention_tva: None,
             convention: String::new(),
             premier_numero: 7,
+            provisoire: false,
         };
         match number(vec![(member, priced)], grid.seuil_recouvrement, &emission).remove(0) {
             Outcome::Billed(a) => *a,

@@ -638,6 +638,7 @@ fn draw_emetteur(canvas: &mut Canvas<'_>, emetteur: &Emetteur) -> f32 {
 /// The title and the references, top right; returns their bottom.
 fn draw_references(canvas: &mut Canvas<'_>, appel: &Appel, kind: DocumentKind<'_>) -> f32 {
     let block_x = RIGHT_COLUMN;
+    let projet = crate::numbering::is_provisoire(&appel.numero);
     let title = Style::new(Face::Bold, 15.0, INK);
     canvas.line_right(
         RIGHT,
@@ -645,15 +646,35 @@ fn draw_references(canvas: &mut Canvas<'_>, appel: &Appel, kind: DocumentKind<'_
         title,
         RIGHT - block_x,
         match kind {
+            DocumentKind::Appel if projet => "PROJET D'APPEL",
             DocumentKind::Appel => "APPEL DE COTISATION",
             DocumentKind::Avoir(_) => "AVOIR",
         },
     );
     let mut y = TOP + title.leading() + 1.5 * MM;
+    if projet {
+        // A draft says so where the number is read, before the number.
+        canvas.line_right(
+            RIGHT,
+            y,
+            BODY.bold(),
+            RIGHT - block_x,
+            "Document provisoire : ne pas envoyer ni payer",
+        );
+        y += BODY.leading() + 0.5 * MM;
+    }
     canvas.hrule(block_x, RIGHT, y, 0.8, INK);
     y += 1.2 * MM;
     // A credit note is due at no date: its last reference is the appel.
     let (number_label, last) = match kind {
+        DocumentKind::Appel if projet => (
+            "N° provisoire",
+            (
+                "Date d'échéance",
+                format_fr::date_courte(appel.date_echeance),
+                BODY.bold(),
+            ),
+        ),
         DocumentKind::Appel => (
             "N° d'appel",
             (

@@ -725,6 +725,7 @@ mod tests {
             mention_tva: grid.mention_tva.clone(),
             convention: grid.titre.clone(),
             premier_numero: 1,
+            provisoire: false,
         };
         let appels = crate::batch::plan(&members, &grid, &emission)
             .unwrap()

@@ -789,6 +789,7 @@ fn write_facturx_samples() {
         mention_tva: grid.mention_tva.clone(),
         convention: grid.titre.clone(),
         premier_numero: 1,
+        provisoire: false,
     };
     let outcomes = crate::batch::plan(&members, &grid, &emission).unwrap();
     let appels: Vec<&Appel> = outcomes.iter().filter_map(|o| o.appel()).collect();

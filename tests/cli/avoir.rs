@@ -1,33 +1,32 @@
-//! Credit notes (`cotisations avoir`): a whole appel, then some lines of
-//! another with `--after`, numbered in their own series, negative in the
-//! ledger, verified like a batch; refusals leave nothing behind, and the
-//! batch credited is never touched.
+//! Credit notes (`cotisations avoir DIR`): a whole appel, then some lines
+//! of another, numbered in their own series by the exercice's register,
+//! negative in the ledger, entries of the exercice verified with it;
+//! refusals leave nothing behind, and the lot credited is never touched.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::util::{DATE_EMISSION, Dir, LEDGER_HEADER, emetteur, sample_roster, snapshot};
 
-/// `avoir` on member `membre` of the batch `lot` into `out`, dated `date`.
-pub(crate) fn avoir_on(
-    dir: &Dir,
-    lot: &str,
-    membre: &str,
-    out: &str,
-    date: &str,
-) -> crate::util::Cmd {
-    dir.cmd(["avoir", "--batch"])
-        .arg(dir.join(lot))
-        .args(["--membre", membre, "--out"])
-        .arg(dir.join(out))
+/// `avoir` on member `membre` in the exercice folder `exercice`, dated
+/// `date`.
+pub(crate) fn avoir_on(dir: &Dir, exercice: &str, membre: &str, date: &str) -> crate::util::Cmd {
+    dir.cmd(["avoir"])
+        .arg(dir.join(exercice))
+        .args(["--membre", membre])
         .arg("--emetteur")
         .arg(emetteur())
         .args(["--date-emission", date])
 }
 
-/// The same, dated 1 March 2027 (the batches are of 15 January).
-pub(crate) fn avoir(dir: &Dir, lot: &str, membre: &str, out: &str) -> crate::util::Cmd {
-    avoir_on(dir, lot, membre, out, "2027-03-01")
+/// The same, dated 1 March 2027 (the lots are of 15 January).
+pub(crate) fn avoir(dir: &Dir, exercice: &str, membre: &str) -> crate::util::Cmd {
+    avoir_on(dir, exercice, membre, "2027-03-01")
+}
+
+/// The entry `n` of series `serie` of the exercice folder `exercice`.
+pub(crate) fn entree(dir: &Dir, exercice: &str, n: u32, serie: &str) -> PathBuf {
+    dir.join(exercice).join(format!("entrees/{n:04}-{serie}"))
 }
 
 /// The ledger's data rows of `numero`, split on `;`.
@@ -46,17 +45,21 @@ fn cents(text: &str) -> i64 {
     text.replace(',', "").parse().unwrap()
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one scenario: two avoirs, each checked where it lands"
+)]
 #[test]
 fn credit_notes_cancel_an_appel_then_some_lines_in_their_own_series() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
-    let lot = dir.join("lot");
+    let lot = dir.lot("lot");
     let before = snapshot(&lot);
     let billed = rows(&lot.join("ledger.csv"), "AC-2027-00004");
     assert_eq!(billed.len(), 3, "C-14202: three lines");
 
     // The whole appel of C-14202.
-    avoir(&dir, "lot", "C-14202", "av1")
+    avoir(&dir, "lot", "C-14202")
         .args(["--motif", "Adhésion résiliée au 31 décembre 2026"])
         .run()
         .code(0)
@@ -65,7 +68,7 @@ fn credit_notes_cancel_an_appel_then_some_lines_in_their_own_series() {
             "total -1 636,00 €",
             "avoirs/AV-2027-00001_C-14202.pdf",
         ]);
-    let av1 = dir.join("av1");
+    let av1 = entree(&dir, "lot", 2, "AV");
     assert!(av1.join("avoirs/AV-2027-00001_C-14202.pdf").is_file());
     let ledger = fs::read_to_string(av1.join("ledger.csv")).unwrap();
     assert_eq!(ledger.lines().next(), Some(LEDGER_HEADER));
@@ -90,16 +93,20 @@ fn credit_notes_cancel_an_appel_then_some_lines_in_their_own_series() {
         "Dossier d'avoirs",
         "intact : 1 avoir (AV-2027-00001), total -1 636,00 €",
     ]);
+    dir.cmd(["verify"])
+        .arg(dir.join("lot"))
+        .run()
+        .code(0)
+        .stderr_has(&["1 avoir (AV-2027-00001, -1 636,00 €)"]);
 
     // One line of another appel, continuing the series.
-    avoir(&dir, "lot", "C-14619", "av2")
+    avoir(&dir, "lot", "C-14619")
         .args([
             "--lignes",
             "certificat",
             "--motif",
             "Certificat jamais délivré",
         ])
-        .after(&av1)
         .run()
         .code(0)
         .stderr_has(&[
@@ -107,7 +114,7 @@ fn credit_notes_cancel_an_appel_then_some_lines_in_their_own_series() {
             "annule partiellement l'appel AC-2027-00002",
             "total -80,00 €",
         ]);
-    let av2 = dir.join("av2");
+    let av2 = entree(&dir, "lot", 3, "AV");
     let credited = rows(&av2.join("ledger.csv"), "AV-2027-00002");
     assert_eq!(credited.len(), 1);
     assert_eq!(credited[0][9], "certificat");
@@ -118,15 +125,34 @@ fn credit_notes_cancel_an_appel_then_some_lines_in_their_own_series() {
         "\"serie\": \"AV\"",
         "\"premier_rang\": 2",
         "\"deja_credites\"",
-        "\"avoir\": \"AV-2027-00001\"",
         "\"avoir\": \"AV-2027-00002\"",
+        "\"precedent\"",
     ] {
         assert!(manifest.contains(expected), "{expected} in {manifest}");
     }
+    // Each avoir lists the lines it credits, not those of the others.
+    assert!(
+        !manifest.contains("\"avoir\": \"AV-2027-00001\""),
+        "{manifest}"
+    );
+    // The exercice ledger holds the lot and both avoirs, in order.
+    let exercice = fs::read_to_string(dir.join("lot/ledger.csv")).unwrap();
+    let numbers: Vec<&str> = exercice
+        .lines()
+        .skip(1)
+        .map(|l| l.split(';').nth(1).unwrap())
+        .collect();
+    assert_eq!(numbers.last(), Some(&"AV-2027-00002"));
+    assert_eq!(numbers.iter().filter(|n| n.starts_with("AV-")).count(), 4);
 
-    // A credit note folder altered by hand fails verification.
+    // An avoir altered by hand fails verification, alone and in its exercice.
     fs::write(av2.join("summary.json"), "{}").unwrap();
     dir.cmd(["verify"]).arg(&av2).run().code(8);
+    dir.cmd(["verify"])
+        .arg(dir.join("lot"))
+        .run()
+        .code(8)
+        .stderr_has(&["entrees/0003-AV", "summary.json"]);
 
     // The batch credited is untouched, and still verifies.
     assert_eq!(snapshot(&lot), before);
@@ -137,7 +163,7 @@ fn credit_notes_cancel_an_appel_then_some_lines_in_their_own_series() {
 fn refusals_say_why_in_french_and_write_nothing() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
-    avoir(&dir, "lot", "C-14202", "av1")
+    avoir(&dir, "lot", "C-14202")
         .args([
             "--lignes",
             "formation_jours",
@@ -146,24 +172,29 @@ fn refusals_say_why_in_french_and_write_nothing() {
         ])
         .run()
         .code(0);
-    let av1 = dir.join("av1");
+    let before = snapshot(&dir.join("lot"));
 
-    // The same line again, through --after.
-    avoir(&dir, "lot", "C-14202", "av2")
+    // The same line again: the register knows it is credited.
+    avoir(&dir, "lot", "C-14202")
         .args(["--lignes", "formation_jours", "--motif", "Encore"])
-        .after(&av1)
         .run()
         .code(2)
         .stderr_has(&[
             "avoir refusé, rien n'a été écrit",
             "l'article « formation_jours » de l'appel AC-2027-00004 a déjà été crédité par l'avoir AV-2027-00001",
         ]);
-    // A member without an appel in this batch.
-    avoir(&dir, "lot", "C-99999", "av2")
+    // A member without an appel in the exercice.
+    avoir(&dir, "lot", "C-99999")
         .args(["--motif", "Erreur"])
         .run()
         .code(2)
-        .stderr_has(&["l'adhérent « C-99999 » n'a pas d'appel dans le lot"]);
+        .stderr_has(&["l'adhérent « C-99999 » n'a pas d'appel en cours"]);
+    // An appel that is not the member's.
+    avoir(&dir, "lot", "C-14202")
+        .args(["--appel", "AC-2027-00001", "--motif", "Erreur"])
+        .run()
+        .code(2)
+        .stderr_has(&["AC-2027-00001 n'est pas un appel en cours de l'adhérent C-14202"]);
     // A code of no appel, one of another appel, one named twice, no motif.
     for (lignes, motif, message) in [
         ("inexistant", "x", "l'article « inexistant » est inconnu"),
@@ -179,87 +210,62 @@ fn refusals_say_why_in_french_and_write_nothing() {
         ),
         ("forfait_metiers", " ", "--motif est vide"),
     ] {
-        avoir(&dir, "lot", "C-14202", "av2")
+        avoir(&dir, "lot", "C-14202")
             .args(["--lignes", lignes, "--motif", motif])
-            .after(&av1)
             .run()
             .code(2)
             .stderr_has(&[message]);
     }
-    assert!(!dir.join("av2").exists());
-    // A credit note is never replaced.
-    avoir(&dir, "lot", "C-14531", "av1")
-        .args(["--motif", "Erreur"])
+    // Not an exercice folder.
+    dir.cmd(["avoir"])
+        .arg(dir.join("lot/entrees/0001-AC"))
+        .args(["--membre", "C-14531", "--motif", "x"])
         .run()
-        .code(2)
-        .stderr_has(&["contient un avoir émis", "jamais remplacé"]);
-    // A batch cannot continue a credit note series.
-    dir.run_roster(&sample_roster(), "lot2")
-        .after(&av1)
-        .run()
-        .code(2)
-        .stderr_has(&["pas un lot d'appels"]);
+        .code(6);
     // Nothing was left behind by the refusals.
-    let mut names = crate::util::entries(dir.path());
-    names.retain(|n| n != "lot" && n != "av1");
-    assert_eq!(names, Vec::<String>::new());
+    assert!(snapshot(&dir.join("lot")) == before);
+    assert_eq!(crate::util::entries(dir.path()), ["lot"]);
 }
 
 #[test]
-fn an_appel_of_a_supplementary_batch_is_credited_from_that_batch() {
+fn an_appel_of_a_supplementary_lot_is_credited_from_the_exercice() {
     let dir = Dir::new();
     dir.run_sample_then_supplementary();
-    // Asked on the main batch: where to look instead.
-    avoir(&dir, "lot1", "C-NOUVEAU", "av")
-        .args(["--motif", "Doublon"])
-        .run()
-        .code(2)
-        .stderr_has(&["n'a pas d'appel dans le lot"]);
-    avoir(&dir, "lot2", "C-14531", "av")
-        .args(["--motif", "Doublon"])
-        .run()
-        .code(2)
-        .stderr_has(&["facturé par l'appel AC-2027-00001 d'un lot précédent"]);
-    avoir(&dir, "lot2", "C-NOUVEAU", "av")
+    avoir(&dir, "lot1", "C-NOUVEAU")
         .args(["--motif", "Doublon", "--format", "pdf"])
         .run()
         .code(0)
         .stderr_has(&["AV-2027-00001", "AC-2027-00060"]);
-    assert!(dir.join("av/avoirs/AV-2027-00001_C-NOUVEAU.pdf").is_file());
-    dir.cmd(["verify"]).arg(dir.join("av")).run().code(0);
-    // The date of the credit note cannot precede the appel's.
-    let day_before = DATE_EMISSION.replace("-15", "-14");
-    avoir_on(&dir, "lot2", "C-NOUVEAU", "av-tot", &day_before)
+    assert!(
+        entree(&dir, "lot1", 3, "AV")
+            .join("avoirs/AV-2027-00001_C-NOUVEAU.pdf")
+            .is_file()
+    );
+    dir.cmd(["verify"]).arg(dir.join("lot1")).run().code(0);
+    // Fully credited: nothing left to credit.
+    avoir(&dir, "lot1", "C-NOUVEAU")
         .args(["--motif", "Doublon"])
         .run()
         .code(2)
-        .stderr_has(&["avant l'appel AC-2027-00060 du 15 janvier 2027"]);
-}
-
-/// Removes from the manifest of batch `lot` what format 2 added, as the
-/// first versions wrote it (format 1).
-fn make_format_1(dir: &Dir, lot: &str) {
-    let path = dir.join(lot).join("manifest.json");
-    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
-    let object = m.as_object_mut().unwrap();
-    for field in ["format", "unites", "mention_tva"] {
-        assert!(object.remove(field).is_some(), "{field} in a new manifest");
-    }
-    let mut bytes = serde_json::to_vec_pretty(&m).unwrap();
-    bytes.push(b'\n');
-    fs::write(&path, bytes).unwrap();
+        .stderr_has(&["n'a pas d'appel en cours"]);
+    // The date of the credit note cannot precede the appel's.
+    let day_before = DATE_EMISSION.replace("-15", "-14");
+    avoir_on(&dir, "lot1", "C-14531", &day_before)
+        .args(["--motif", "Doublon"])
+        .run()
+        .code(2);
 }
 
 #[test]
-fn units_and_vat_mention_come_from_the_manifest_and_for_an_old_batch_from_its_grid() {
+fn units_and_vat_mention_come_from_the_manifest_of_the_lot() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
-    avoir(&dir, "lot", "C-14202", "av")
+    avoir(&dir, "lot", "C-14202")
         .args(["--motif", "Erreur"])
         .run()
         .code(0);
     let pdf = "avoirs/AV-2027-00001_C-14202.pdf";
-    let reference = fs::read(dir.join("av").join(pdf)).unwrap();
+    let reference = fs::read(entree(&dir, "lot", 2, "AV").join(pdf)).unwrap();
     let xml = crate::compliance::embedded_xml(&reference).unwrap();
     // The units of the grid (a day of training), its VAT mention.
     assert!(xml.contains("unitCode=\"DAY\""), "{xml}");
@@ -268,165 +274,47 @@ fn units_and_vat_mention_come_from_the_manifest_and_for_an_old_batch_from_its_gr
         "{xml}"
     );
 
-    // A batch in plain PDF: no XML to read, and none needed.
+    // A lot in plain PDF: no XML to read, and none needed.
     dir.run_roster(&sample_roster(), "simple")
         .args(["--format", "pdf"])
         .run()
         .batch_ok();
-    avoir(&dir, "simple", "C-14202", "av-simple")
+    avoir(&dir, "simple", "C-14202")
         .args(["--motif", "Erreur"])
         .run()
         .code(0);
     assert_eq!(
-        fs::read(dir.join("av-simple").join(pdf)).unwrap(),
+        fs::read(entree(&dir, "simple", 2, "AV").join(pdf)).unwrap(),
         reference,
         "the same credit note"
     );
-
-    // A batch of the first versions: its grid, given and checked, supplies
-    // what its manifest lacks; the credit note is the same.
-    dir.run_roster(&sample_roster(), "ancien").run().batch_ok();
-    make_format_1(&dir, "ancien");
-    dir.cmd(["verify"]).arg(dir.join("ancien")).run().code(0);
-    avoir(&dir, "ancien", "C-14202", "av-ancien")
-        .args(["--motif", "Erreur"])
-        .run()
-        .code(2)
-        .stderr_has(&["version antérieure de cotisations", "--tariff"]);
-    let other = dir.write(
-        "autre.toml",
-        crate::util::sample_grid_altered("TVA non applicable", "TVA non due"),
-    );
-    avoir(&dir, "ancien", "C-14202", "av-ancien")
-        .args(["--motif", "Erreur", "--tariff"])
-        .arg(&other)
-        .run()
-        .code(2)
-        .stderr_has(&["n'est pas celle du lot"]);
-    assert!(!dir.join("av-ancien").exists(), "nothing written");
-    avoir(&dir, "ancien", "C-14202", "av-ancien")
-        .args(["--motif", "Erreur", "--tariff"])
-        .arg(crate::util::sample_grid())
-        .run()
-        .code(0);
-    assert_eq!(
-        fs::read(dir.join("av-ancien").join(pdf)).unwrap(),
-        reference
-    );
-    let m: serde_json::Value =
-        serde_json::from_slice(&fs::read(dir.join("av-ancien/manifest.json")).unwrap()).unwrap();
-    assert_eq!(m["format"], 2);
-    assert_eq!(m["unites"]["formation_jours"], "DAY");
-    dir.cmd(["verify"]).arg(dir.join("av-ancien")).run().code(0);
 }
 
-#[allow(
-    clippy::too_many_lines,
-    reason = "one refusal after the other on the same batch"
-)]
 #[test]
-fn refusals_on_the_batch_and_on_the_chain_name_the_folder_at_fault() {
-    use crate::verify::{copy_dir, edit, rewrite_ledger};
+fn a_lot_changed_since_its_inscription_is_refused() {
+    use crate::verify::rewrite_ledger;
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
-    let lot = dir.join("lot");
-    avoir(&dir, "lot", "C-14202", "av1")
-        .args(["--motif", "Erreur"])
-        .run()
-        .code(0);
-    let refused = |cmd: crate::util::Cmd, needles: &[&str]| {
-        cmd.run()
-            .code(2)
-            .stderr_has(&["avoir refusé, rien n'a été écrit"])
-            .stderr_has(needles);
-    };
-    // An output folder holding a finished batch.
-    copy_dir(&lot, &dir.join("copie"));
-    refused(
-        avoir(&dir, "lot", "C-14531", "copie").args(["--motif", "x"]),
-        &["n'est pas vide ; un avoir émis n'est jamais remplacé : choisissez un nouveau dossier"],
-    );
-    // --batch naming a folder of credit notes.
-    refused(
-        avoir(&dir, "av1", "C-14531", "av2").args(["--motif", "x"]),
-        &["est un dossier d'avoirs (série AV) : --batch attend le lot d'appels"],
-    );
-    // A ledger without a column a credit note repeats (its hash updated:
-    // verify passes, the credit note cannot be built).
-    let sans_imputation = dir.join("sans-imputation");
-    copy_dir(&lot, &sans_imputation);
+    let lot = dir.lot("lot");
+    // A ledger line changed by hand, its hash updated in the manifest: the
+    // lot verifies alone, but it is no longer the lot the register holds.
     let ledger = fs::read_to_string(lot.join("ledger.csv")).unwrap();
-    let at = LEDGER_HEADER
-        .split(';')
-        .position(|c| c == "imputation")
-        .unwrap();
-    let cut: String = ledger
-        .split_inclusive("\r\n")
-        .map(|line| {
-            let mut cells: Vec<&str> = line.trim_end_matches("\r\n").split(';').collect();
-            cells.remove(at);
-            cells.join(";") + "\r\n"
-        })
-        .collect();
-    rewrite_ledger(&sans_imputation, &cut);
-    dir.cmd(["verify"]).arg(&sans_imputation).run().code(0);
-    refused(
-        avoir(&dir, "sans-imputation", "C-14531", "av2").args(["--motif", "x"]),
-        &["ledger.csv » est illisible, ligne 1 : colonne absente : imputation"],
-    );
-    // A manifest without the unit of an item of the appel.
-    let sans_unite = dir.join("sans-unite");
-    copy_dir(&lot, &sans_unite);
-    edit(
-        &sans_unite.join("manifest.json"),
-        "\"forfait_metiers\": \"C62\",",
-        "",
-    );
-    refused(
-        avoir(&dir, "sans-unite", "C-14531", "av2").args(["--motif", "x"]),
-        &[
-            "l'unité de l'article « forfait_metiers » de l'appel AC-2027-00001 n'est pas enregistrée",
-        ],
-    );
-    // --after: a batch of appels, a folder tampered with, another exercice.
-    refused(
-        avoir(&dir, "lot", "C-14531", "av2")
-            .args(["--motif", "x"])
-            .after(&lot),
-        &[
-            "impossible de poursuivre l'avoir précédent",
-            "c'est un lot d'appels (série AC), pas un dossier d'avoirs",
-        ],
-    );
-    let abime = dir.join("av-abime");
-    copy_dir(&dir.join("av1"), &abime);
-    fs::write(abime.join("summary.json"), "{}").unwrap();
-    refused(
-        avoir(&dir, "lot", "C-14531", "av2")
-            .args(["--motif", "x"])
-            .after(&abime),
-        &["il n'est pas intact (« summary.json » a été modifié (empreinte SHA-256 différente)"],
-    );
-    let grid_2028 = dir.write(
-        "grille-2028.toml",
-        crate::util::sample_grid_altered("exercice = 2027", "exercice = 2028"),
-    );
-    dir.run_batch_dated(&sample_roster(), &grid_2028, "lot28", "2028-01-15")
+    rewrite_ledger(&lot, &ledger.replacen("Rapilly", "Rapilly (modifié)", 1));
+    dir.cmd(["verify"]).arg(&lot).run().code(0);
+    avoir(&dir, "lot", "C-14531")
+        .args(["--motif", "x"])
         .run()
-        .batch_ok();
-    avoir_on(&dir, "lot28", "C-14202", "av28", "2028-03-01")
-        .args(["--motif", "Erreur"])
+        .code(2)
+        .stderr_has(&[
+            "avoir refusé, rien n'a été écrit",
+            "a changé depuis son inscription",
+        ]);
+    dir.cmd(["verify"])
+        .arg(dir.join("lot"))
         .run()
-        .code(0);
-    refused(
-        avoir(&dir, "lot", "C-14531", "av2")
-            .args(["--motif", "x"])
-            .after(dir.join("av28")),
-        &[
-            "il porte sur l'exercice 2028, pas sur 2027 : chaque exercice a sa propre série d'avoirs",
-        ],
-    );
-    assert!(!dir.join("av2").exists());
+        .code(8)
+        .stderr_has(&["entrees/0001-AC", "ne correspond plus"]);
+    assert_eq!(crate::util::entries(&dir.join("lot/entrees")), ["0001-AC"]);
 }
 
 #[test]
@@ -443,17 +331,17 @@ fn the_object_names_the_convention_of_the_grid_on_the_appel_and_its_avoir() {
         .run()
         .batch_ok();
     let text = |pdf: &Path| crate::util::pdf_runs(pdf).concat().join(" ");
-    let appel = text(&dir.join("lot/appels/AC-2027-00004_C-14202.pdf"));
+    let appel = text(&dir.join("lot/entrees/0001-AC/appels/AC-2027-00004_C-14202.pdf"));
     assert!(
         appel.contains("cotisation 2027 – Convention « Services numériques mutualisés »"),
         "{appel}"
     );
     assert!(!appel.contains("Convention cadre"), "{appel}");
-    avoir(&dir, "lot", "C-14202", "av")
+    avoir(&dir, "lot", "C-14202")
         .args(["--motif", "Erreur"])
         .run()
         .code(0);
-    let credit = text(&dir.join("av/avoirs/AV-2027-00001_C-14202.pdf"));
+    let credit = text(&entree(&dir, "lot", 2, "AV").join("avoirs/AV-2027-00001_C-14202.pdf"));
     assert!(
         credit.contains(
             "avoir sur la cotisation 2027 – Convention « Services numériques mutualisés »"
@@ -466,31 +354,28 @@ fn the_object_names_the_convention_of_the_grid_on_the_appel_and_its_avoir() {
 fn credit_notes_follow_each_other_in_date_order_within_their_exercice() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
-    avoir_on(&dir, "lot", "C-14202", "av1", "2027-03-10")
+    avoir_on(&dir, "lot", "C-14202", "2027-03-10")
         .args(["--motif", "Erreur"])
         .run()
         .code(0);
     // AV-00002 before AV-00001: refused.
-    avoir_on(&dir, "lot", "C-14531", "av2", "2027-03-09")
+    avoir_on(&dir, "lot", "C-14531", "2027-03-09")
         .args(["--motif", "Erreur"])
-        .after(dir.join("av1"))
         .run()
         .code(2)
         .stderr_has(&["avant l'avoir AV-2027-00001 du 10 mars 2027"]);
     // An avoir of 2027 dated in 2031: refused, with what to do instead.
-    avoir_on(&dir, "lot", "C-14531", "av2", "2031-02-01")
+    avoir_on(&dir, "lot", "C-14531", "2031-02-01")
         .args(["--motif", "Erreur"])
-        .after(dir.join("av1"))
         .run()
         .code(2)
         .stderr_has(&[
             "hors de l'exercice 2027 de l'appel",
             "jusqu'au 31 janvier 2028, datez-le du 31 décembre 2027",
         ]);
-    assert!(!dir.join("av2").exists());
-    avoir_on(&dir, "lot", "C-14531", "av2", "2027-12-31")
+    assert!(!entree(&dir, "lot", 3, "AV").exists());
+    avoir_on(&dir, "lot", "C-14531", "2027-12-31")
         .args(["--motif", "Erreur"])
-        .after(dir.join("av1"))
         .run()
         .code(0)
         .stderr_has(&["AV-2027-00002"]);

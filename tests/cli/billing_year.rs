@@ -18,7 +18,7 @@ fn a_mid_year_join_pays_yearly_items_pro_rata_and_the_line_says_so() {
         ],
     );
     dir.run_roster(&roster, "lot").run().batch_ok();
-    let ledger = fs::read_to_string(dir.join("lot/ledger.csv")).unwrap();
+    let ledger = fs::read_to_string(dir.join("lot/entrees/0001-AC/ledger.csv")).unwrap();
     let rows: Vec<Vec<&str>> = ledger
         .lines()
         .skip(1)

@@ -30,24 +30,25 @@ fn members_below_the_recovery_threshold_get_no_appel_and_are_listed() {
             "10,00 € non mis en recouvrement",
             "Agy",
         ]);
-    let mut pdfs: Vec<String> = fs::read_dir(dir.join("lot/appels"))
+    let mut pdfs: Vec<String> = fs::read_dir(dir.join("lot/entrees/0001-AC/appels"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
     pdfs.sort();
     // 15,00 € exactly is billed; numbers stay contiguous.
     assert_eq!(pdfs, vec!["AC-2027-00001_A.pdf", "AC-2027-00002_C.pdf"]);
-    let csv = fs::read_to_string(dir.join("lot/sous-seuil.csv")).unwrap();
+    let csv = fs::read_to_string(dir.join("lot/entrees/0001-AC/sous-seuil.csv")).unwrap();
     assert_eq!(
         csv,
         "ligne;membre_id;membre_nom;siret;montant_ttc\r\n3;B;Agy;21140001500007;10,00\r\n"
     );
     let summary: serde_json::Value =
-        serde_json::from_slice(&fs::read(dir.join("lot/summary.json")).unwrap()).unwrap();
+        serde_json::from_slice(&fs::read(dir.join("lot/entrees/0001-AC/summary.json")).unwrap())
+            .unwrap();
     assert_eq!(summary["total_sous_seuil"], "10.00");
     assert_eq!(summary["seuil_recouvrement"], "15.00");
     assert!(
-        !fs::read_to_string(dir.join("lot/ledger.csv"))
+        !fs::read_to_string(dir.join("lot/entrees/0001-AC/ledger.csv"))
             .unwrap()
             .contains(";B;")
     );
@@ -70,7 +71,10 @@ fn the_threshold_is_a_grid_setting() {
         &["B;Agy;commune;320;;21140001500007;;;;;;;2;"],
     );
     dir.run_batch(&roster, &grid, "lot").run().batch_ok();
-    assert!(dir.join("lot/appels/AC-2027-00001_B.pdf").is_file());
+    assert!(
+        dir.join("lot/entrees/0001-AC/appels/AC-2027-00001_B.pdf")
+            .is_file()
+    );
 }
 
 #[test]
@@ -150,7 +154,7 @@ fn every_sample_appel_embeds_factur_x_whose_amounts_equal_the_ledger() {
         .run()
         .batch_ok();
     // Ledger: per appel, the line amounts (HT) in order and the total (TTC).
-    let ledger = fs::read_to_string(dir.join("lot/ledger.csv")).unwrap();
+    let ledger = fs::read_to_string(dir.join("lot/entrees/0001-AC/ledger.csv")).unwrap();
     let mut by_appel: BTreeMap<String, (Vec<Decimal>, Decimal)> = BTreeMap::new();
     for row in ledger.lines().skip(1) {
         let f: Vec<&str> = row.split(';').collect();
@@ -160,7 +164,7 @@ fn every_sample_appel_embeds_factur_x_whose_amounts_equal_the_ledger() {
         e.1 += n(f[17]);
     }
     let mut seen = 0;
-    for entry in fs::read_dir(dir.join("lot/appels")).unwrap() {
+    for entry in fs::read_dir(dir.join("lot/entrees/0001-AC/appels")).unwrap() {
         let path = entry.unwrap().path();
         let xml = embedded_xml(&fs::read(&path).unwrap()).expect("factur-x.xml embedded");
         let numero = values(&xml, "ID")[1].to_string(); // [0] is the guideline
@@ -189,7 +193,7 @@ fn every_sample_appel_embeds_factur_x_whose_amounts_equal_the_ledger() {
         .args(["--format", "pdf"])
         .run()
         .batch_ok();
-    let one = fs::read_dir(dir.join("plain/appels"))
+    let one = fs::read_dir(dir.join("plain/entrees/0001-AC/appels"))
         .unwrap()
         .next()
         .unwrap()
@@ -207,7 +211,10 @@ fn code_service_and_engagement_reach_the_factur_x_xml() {
         &["A;Ablon;commune;1166;;21140001500015;Mairie;14600;Ablon;FIN-INFO;EJ-2027-42;1;;"],
     );
     dir.run_roster(&roster, "lot").run().batch_ok();
-    let xml = embedded_xml(&fs::read(dir.join("lot/appels/AC-2027-00001_A.pdf")).unwrap()).unwrap();
+    let xml = embedded_xml(
+        &fs::read(dir.join("lot/entrees/0001-AC/appels/AC-2027-00001_A.pdf")).unwrap(),
+    )
+    .unwrap();
     assert_eq!(values(&xml, "BuyerReference"), vec!["FIN-INFO"]);
     assert_eq!(values(&xml, "IssuerAssignedID"), vec!["EJ-2027-42"]);
     assert!(xml.contains("<ram:ID schemeID=\"0009\">21140001500015</ram:ID>"));
@@ -244,7 +251,7 @@ fn prorated_lines_say_what_they_bill_in_the_factur_x_xml() {
         &["A;Ablon;commune;1166;21140001500015;15/06/2027;1;2;1"],
     );
     dir.run_roster(&roster, "lot").run().batch_ok();
-    let pdf = dir.join("lot/appels/AC-2027-00001_A.pdf");
+    let pdf = dir.join("lot/entrees/0001-AC/appels/AC-2027-00001_A.pdf");
     let xml = embedded_xml(&fs::read(&pdf).unwrap()).unwrap();
     let items = line_items(&xml);
     // 2 728,00 × 7/12 = 1 591,33; 2 × 80,00 × 7/12 = 93,33; the day is
@@ -264,7 +271,7 @@ fn prorated_lines_say_what_they_bill_in_the_factur_x_xml() {
     }
     assert!(xml.contains("prorata de 7/12 mois</ram:Reason>"), "{xml}");
     // The credit note of that appel holds the same arithmetic.
-    dir.cmd(["avoir", "--batch"])
+    dir.cmd(["avoir"])
         .arg(dir.join("lot"))
         .args([
             "--membre",
@@ -273,12 +280,13 @@ fn prorated_lines_say_what_they_bill_in_the_factur_x_xml() {
             "Erreur",
             "--date-emission",
             "2027-07-01",
-            "--out",
         ])
-        .arg(dir.join("av"))
         .run()
         .code(0);
-    let xml = embedded_xml(&fs::read(dir.join("av/avoirs/AV-2027-00001_A.pdf")).unwrap()).unwrap();
+    let xml = embedded_xml(
+        &fs::read(dir.join("lot/entrees/0002-AV/avoirs/AV-2027-00001_A.pdf")).unwrap(),
+    )
+    .unwrap();
     for (q, p, a, net) in line_items(&xml) {
         assert_eq!(q * p - a, net, "{xml}");
     }

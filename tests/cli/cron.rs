@@ -38,9 +38,44 @@ fn run_args(roster: &Path, out: &Path) -> Vec<String> {
         out.display().to_string(),
         "--date-emission".into(),
         DATE_EMISSION.into(),
-        "--force".into(),
+        "--emettre".into(),
         "--quiet".into(),
     ]
+}
+
+/// The snapshot without the working files a writer leaves while it works
+/// (staging folders, temporary files): what a reader sees.
+fn committed(s: &Snapshot) -> Snapshot {
+    s.iter()
+        .filter(|(p, _)| {
+            !p.components().any(|c| {
+                let c = c.as_os_str().to_string_lossy();
+                c.contains(".staging-")
+                    || c.contains(".tmp-")
+                    || c.contains(".ancien-")
+                    || (c.starts_with('.') && c.ends_with(".lock"))
+            })
+        })
+        .map(|(p, b)| (p.clone(), b.clone()))
+        .collect()
+}
+
+/// Puts the files of `s` back into `out` (emptied first).
+fn restore(out: &Path, s: &Snapshot) {
+    if out.exists() {
+        fs::remove_dir_all(out).unwrap();
+    }
+    fs::create_dir_all(out).unwrap();
+    for (p, bytes) in s {
+        let path = out.join(p);
+        match bytes {
+            None => fs::create_dir_all(&path).unwrap(),
+            Some(b) => {
+                fs::create_dir_all(path.parent().unwrap()).unwrap();
+                fs::write(&path, b).unwrap();
+            }
+        }
+    }
 }
 
 fn verify(dir: &Dir, out: &Path) -> crate::util::Output {
@@ -51,13 +86,13 @@ fn verify(dir: &Dir, out: &Path) -> crate::util::Output {
 fn verify_accepts_a_fresh_batch_and_catches_every_alteration() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
-    let out = dir.join("lot");
-    verify(&dir, &out).code(0).stderr_has(&[
+    verify(&dir, &dir.join("lot")).code(0).stderr_has(&[
         "intact",
         "59 appels",
         "AC-2027-00001",
         "AC-2027-00059",
     ]);
+    let out = dir.lot("lot");
 
     let pdf = out.join("appels").join("AC-2027-00002_C-14619.pdf");
     let original = fs::read(&pdf).unwrap();
@@ -67,7 +102,7 @@ fn verify_accepts_a_fresh_batch_and_catches_every_alteration() {
     verify(&dir, &out).code(8).stderr_has(&[
         "AC-2027-00002_C-14619.pdf",
         "modifié",
-        "Ne transmettez pas ce lot",
+        "Ne transmettez pas ces documents",
     ]);
     fs::remove_file(&pdf).unwrap();
     verify(&dir, &out).code(8).stderr_has(&["manquant"]);
@@ -102,53 +137,34 @@ fn verify_accepts_a_fresh_batch_and_catches_every_alteration() {
 }
 
 #[test]
-fn supplementary_run_continues_numbering_and_refuses_members_already_billed() {
+fn a_newcomer_is_billed_next_in_the_series_and_the_others_never_again() {
     let dir = Dir::new();
-    let (second, sup) = dir.run_sample_then_supplementary();
+    let (second, _sup) = dir.run_sample_then_supplementary();
     second.stderr_has(&["AC-2027-00060"]);
     assert!(
-        dir.join("lot2/appels/AC-2027-00060_C-NOUVEAU.pdf")
+        dir.join("lot1/entrees/0002-AC/appels/AC-2027-00060_C-NOUVEAU.pdf")
             .is_file()
     );
-    verify(&dir, &dir.join("lot2")).code(0);
+    verify(&dir, &dir.join("lot1")).code(0);
 
-    // A third batch continues the second, and knows what the first billed.
+    // A third roster: a member billed by the first lot, unchanged, and a
+    // newcomer. Only the newcomer is billed, next in the series.
     let both = dir.write_sample_first_row_as("sup2.csv", &["C-14531", "C-AUTRE"]);
-    dir.run_roster(&both, "lot3")
-        .after(dir.join("lot2"))
-        .run()
-        .code(4)
-        .stderr_has(&["ligne 2", "C-14531", "déjà été facturé", "AC-2027-00001"]);
-    assert!(!dir.join("lot3").exists());
-    let out = dir
-        .run_roster(&both, "lot3")
-        .after(dir.join("lot2"))
-        .arg("--skip-invalid")
-        .run()
-        .code(5)
-        .stderr_has(&["traitement partiel", "rejects.csv"]);
-    drop(out);
-    assert!(dir.join("lot3/appels/AC-2027-00061_C-AUTRE.pdf").is_file());
-    let rejects = fs::read_to_string(dir.join("lot3/rejects.csv")).unwrap();
+    dir.run_roster(&both, "lot1").run().code(0);
     assert!(
-        rejects.starts_with("ligne;id;motifs\r\n2;C-14531;"),
-        "{rejects}"
+        dir.join("lot1/entrees/0003-AC/appels/AC-2027-00061_C-AUTRE.pdf")
+            .is_file()
     );
-
-    // Another exercice cannot continue this series.
-    dir.run_roster(&sup, "lot4")
+    assert_eq!(
+        crate::util::entries(&dir.join("lot1/entrees/0003-AC/appels")),
+        ["AC-2027-00061_C-AUTRE.pdf"]
+    );
+    // Another exercice's grid on this folder is refused.
+    dir.run_roster(&both, "lot1")
         .args(["--exercice", "2028"])
-        .after(dir.join("lot1"))
         .run()
-        .code(2)
-        .stderr_has(&["exercice 2027"]);
-    // A damaged previous batch cannot be continued.
-    fs::write(dir.join("lot1/summary.json"), "{}").unwrap();
-    dir.run_roster(&sup, "lot5")
-        .after(dir.join("lot1"))
-        .run()
-        .code(2)
-        .stderr_has(&["n'est pas intact"]);
+        .code(2);
+    verify(&dir, &dir.join("lot1")).code(0);
 }
 
 #[test]
@@ -172,7 +188,7 @@ fn skip_invalid_accounts_for_every_row() {
         .arg("--skip-invalid")
         .run()
         .code(5);
-    let rejects = fs::read_to_string(dir.join("lot/rejects.csv")).unwrap();
+    let rejects = fs::read_to_string(dir.join("lot/entrees/0001-AC/rejects.csv")).unwrap();
     let rows: Vec<&str> = rejects.lines().collect();
     assert_eq!(rows.len(), 3, "{rejects}");
     assert!(rows[1].starts_with("3;"));
@@ -182,7 +198,8 @@ fn skip_invalid_accounts_for_every_row() {
         rows[2]
     );
     let summary: serde_json::Value =
-        serde_json::from_slice(&fs::read(dir.join("lot/summary.json")).unwrap()).unwrap();
+        serde_json::from_slice(&fs::read(dir.join("lot/entrees/0001-AC/summary.json")).unwrap())
+            .unwrap();
     let n = |k: &str| summary[k].as_u64().unwrap();
     let sans_appel = summary["sans_appel"].as_array().unwrap().len() as u64;
     assert_eq!(n("rejetes"), 2);
@@ -199,11 +216,12 @@ fn a_second_run_is_refused_at_once_while_another_holds_the_lock() {
     let dir = Dir::new();
     let out = dir.join("lot");
     // Hold the lock the way a running batch does, from this process.
+    fs::create_dir(&out).unwrap();
     let mut lock = fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(dir.join(".lot.lock"))
+        .open(out.join(".lock"))
         .unwrap();
     lock.lock().unwrap();
     let holder = format!(
@@ -219,7 +237,7 @@ fn a_second_run_is_refused_at_once_while_another_holds_the_lock() {
     );
     assert!(r.stderr.contains(&holder), "{}", r.stderr);
     assert!(r.stderr.contains("un autre traitement"), "{}", r.stderr);
-    assert!(!out.exists());
+    assert_eq!(crate::util::entries(&out), [".lock"]);
     // Once released (the holder died or finished), the next run goes through,
     // even though the lock file and its stale holder text remain.
     drop(lock);
@@ -282,139 +300,113 @@ fn abort_at(dir: &Dir, step: &str, args: &[String]) {
     assert!(stderr.contains(&format!("« {step} »")), "{stderr}");
 }
 
-/// Aborts a run of `roster` at each of `steps`, once with the previous
-/// batch in place and once with none. Each time the output is the
-/// previous batch, or absent when there was none; after
-/// `apres-publication` it is the complete new batch (identical inputs give
-/// identical files: also the reference). The abort leaves its lock file
-/// and working folder; a normal rerun then removes them and writes the
-/// batch again.
-///
-/// The two series run side by side, each on its output folder (`lot`,
-/// `neuf`: their own locks and working folders), so that one's disk
-/// flushes (`syncfs`) and single-threaded stretches overlap the other's
-/// rendering; neither folder's name is in the batch, so one reference
-/// serves both.
-fn abort_and_rerun(dir: &Dir, roster: &Path, steps: &[&str]) {
+/// The steps of an emission, in order, and whether the entry is in
+/// place (renamed into `entrees/`) once the process died there.
+const STEPS: [(&str, bool); 5] = [
+    ("avant-manifeste", false),
+    ("avant-publication", false),
+    ("apres-publication", true),
+    ("avant-registre", true),
+    ("avant-journal-exercice", true),
+];
+
+/// An exercice holding the sample's lot (`before`), then `roster`'s
+/// newcomers issued as the second entry (`after`, the reference). Each
+/// emission aborted at `step` leaves the exercice as it was before, or
+/// with the new entry in place but not yet inscribed (after its rename):
+/// never a number without its document. A rerun (plain `run`, the same
+/// command) then ends in exactly `after`: the interrupted entry inscribed,
+/// or issued again from scratch.
+fn abort_and_rerun(dir: &Dir, roster: &Path, steps: &[(&str, bool)]) {
     let out = dir.join("lot");
+    dir.cmd(run_args(&sample_roster(), &out)).run().code(0);
+    let before = snapshot(&out);
     dir.cmd(run_args(roster, &out)).run().code(0);
     verify(dir, &out).code(0);
-    let reference = snapshot(&out);
-    std::thread::scope(|scope| {
-        for (name, with_previous) in [("lot", true), ("neuf", false)] {
-            let reference = &reference;
-            scope.spawn(move || {
-                for step in steps {
-                    abort_then_rerun(dir, roster, name, with_previous, step, reference);
-                }
-            });
-        }
-    });
-}
-
-/// One case of `abort_and_rerun`: the run into `name` aborted at `step`,
-/// then rerun.
-fn abort_then_rerun(
-    dir: &Dir,
-    roster: &Path,
-    name: &str,
-    with_previous: bool,
-    step: &str,
-    reference: &Snapshot,
-) {
-    let out = dir.join(name);
-    let lock = dir.join(format!(".{name}.lock"));
-    let args = run_args(roster, &out);
-    let case = format!(
-        "{step}, {}",
-        if with_previous {
-            "previous batch in place"
+    let after = snapshot(&out);
+    assert!(
+        after.keys().any(|p| p.starts_with("entrees/0002-AC")),
+        "the reference has a second entry"
+    );
+    for &(step, in_place) in steps {
+        restore(&out, &before);
+        abort_at(dir, step, &run_args(roster, &out));
+        let state = committed(&snapshot(&out));
+        let register_before = &before[Path::new("registre.jsonl")];
+        let entry_there = state.keys().any(|p| p.starts_with("entrees/0002-AC"));
+        assert_eq!(entry_there, in_place, "{step}: entry in place?");
+        if step == "avant-journal-exercice" {
+            // Inscribed, the exercice ledger not yet rebuilt.
+            assert_eq!(
+                state[Path::new("registre.jsonl")],
+                after[Path::new("registre.jsonl")],
+                "{step}"
+            );
         } else {
-            "no previous batch"
+            assert_eq!(
+                &state[Path::new("registre.jsonl")],
+                register_before,
+                "{step}: the register moved"
+            );
         }
-    );
-    // This output's working folders (the other series has its own).
-    let left = || -> Vec<String> {
-        let prefix = format!(".{name}.");
-        let mut names = leftovers(dir.path());
-        names.retain(|n| n.starts_with(&prefix));
-        names
-    };
-    if !with_previous && out.exists() {
-        fs::remove_dir_all(&out).unwrap();
+        if !in_place {
+            assert!(
+                state == committed(&before),
+                "{step}: not the previous state"
+            );
+        }
+        // Whatever the step, the rerun ends in the reference, and says
+        // what it repaired.
+        dir.cmd(run_args(roster, &out)).run().code(0);
+        verify(dir, &out).code(0);
+        assert!(
+            snapshot(&out) == after,
+            "{step}: rerun differs from the reference"
+        );
     }
-    abort_at(dir, step, &args);
-    if with_previous || step == "apres-publication" {
-        assert!(snapshot(&out) == *reference, "{case}: not the whole batch");
-    } else {
-        assert!(!out.exists(), "{case}: a partial batch is in place");
-    }
-    // No destructor ran: the lock file stays, and so does the working
-    // folder (the staging folder, or once swapped the replaced content),
-    // except after a plain rename into an absent output.
-    assert!(lock.is_file(), "{case}: the lock file was removed");
-    let renamed_into_nothing = step == "apres-publication" && !with_previous;
-    assert_eq!(
-        left().is_empty(),
-        renamed_into_nothing,
-        "{case}: {:?}",
-        left()
-    );
-    dir.cmd(&args).run().code(0);
-    assert!(left().is_empty(), "{case}: {:?}", left());
-    assert!(!lock.exists(), "{case}: the lock file remains");
-    verify(dir, &out).code(0);
-    assert!(snapshot(&out) == *reference, "{case}: rerun differs");
 }
 
-/// Aborted after a chunk of its PDFs, a run leaves the previous state, and
-/// a rerun completes. 600 members make 17 chunks of 37 (`MIN_CHUNK`..
-/// `CHUNK` in `src/batch/output.rs`); aborted after the first (nothing fed
-/// to the ledger yet), the second (the first fed, its flush asked) and the
-/// last (every PDF written, the last chunk not fed).
+/// Aborted after a chunk of its PDFs, an emission leaves the previous
+/// state, and a rerun completes. 600 newcomers make 17 chunks of 37
+/// (`MIN_CHUNK`..`CHUNK` in `src/batch/output.rs`); aborted after the
+/// first, the second and the last.
 #[test]
 fn aborted_while_rendering_leaves_the_previous_state_and_a_rerun_completes() {
     let dir = Dir::new();
     let roster = synthetic(&dir, 600);
-    abort_and_rerun(&dir, &roster, &["lot-1", "lot-2", "lot-17"]);
-}
-
-/// Aborted between the last PDF and the removal of the replaced batch, a
-/// run leaves the previous state or the whole new batch, and a rerun
-/// completes. These steps do not depend on the roster's size: the sample
-/// keeps the test short.
-#[test]
-fn aborted_while_publishing_leaves_a_whole_batch_and_a_rerun_completes() {
-    let dir = Dir::new();
     abort_and_rerun(
         &dir,
-        &sample_roster(),
-        &["avant-manifeste", "avant-publication", "apres-publication"],
+        &roster,
+        &[("lot-1", false), ("lot-2", false), ("lot-17", false)],
     );
 }
 
-/// A credit note aborted before its manifest or before its publication,
-/// into a new folder or an empty one: the folder stays as it was, and a
-/// rerun issues the same credit note.
+/// Aborted at every step of the entry's publication and inscription.
 #[test]
-fn an_aborted_credit_note_leaves_nothing_and_a_rerun_completes() {
+fn aborted_while_publishing_or_inscribing_leaves_a_whole_entry_or_none() {
     let dir = Dir::new();
-    dir.cmd(run_args(&sample_roster(), &dir.join("lot")))
-        .run()
-        .code(0);
-    let lot = snapshot(&dir.join("lot"));
-    let out = dir.join("av");
-    let lock = dir.join(".av.lock");
+    let (_, sup) = dir.run_sample_then_supplementary();
+    fs::remove_dir_all(dir.join("lot1")).unwrap();
+    abort_and_rerun(&dir, &sup, &STEPS);
+}
+
+/// A credit note aborted before its manifest, before its publication, or
+/// before its inscription: the exercice stays as it was, or holds the
+/// whole avoir; a rerun of the same command issues the same avoir, or
+/// (already in place) inscribes it and refuses a second one.
+#[test]
+fn an_aborted_credit_note_leaves_nothing_or_all_of_it() {
+    let dir = Dir::new();
+    let out = dir.join("lot");
+    dir.cmd(run_args(&sample_roster(), &out)).run().code(0);
+    let before = snapshot(&out);
     let args: Vec<String> = [
         "avoir",
-        "--batch",
         "lot",
         "--membre",
         "C-14202",
         "--motif",
         "Adhésion résiliée",
-        "--out",
-        "av",
         "--emetteur",
         &emetteur().display().to_string(),
         "--date-emission",
@@ -425,36 +417,37 @@ fn an_aborted_credit_note_leaves_nothing_and_a_rerun_completes() {
     dir.cmd(&args).run().code(0);
     verify(&dir, &out).code(0);
     let reference = snapshot(&out);
-    for step in ["avoir-avant-manifeste", "avoir-avant-publication"] {
-        for empty_folder in [false, true] {
-            let case = format!("{step}, empty folder: {empty_folder}");
-            fs::remove_dir_all(&out).unwrap();
-            if empty_folder {
-                fs::create_dir(&out).unwrap();
-            }
-            abort_at(&dir, step, &args);
-            if empty_folder {
-                assert!(crate::util::entries(&out).is_empty(), "{case}");
-            } else {
-                assert!(!out.exists(), "{case}");
-            }
-            assert!(lock.is_file(), "{case}: the lock file was removed");
-            assert!(!leftovers(dir.path()).is_empty(), "{case}: no staging");
-            dir.cmd(&args).run().code(0);
+    for step in [
+        "avoir-avant-manifeste",
+        "avoir-avant-publication",
+        "avant-registre",
+    ] {
+        restore(&out, &before);
+        abort_at(&dir, step, &args);
+        let in_place = step == "avant-registre";
+        let state = committed(&snapshot(&out));
+        assert_eq!(
+            state.keys().any(|p| p.starts_with("entrees/0002-AV")),
+            in_place,
+            "{step}"
+        );
+        if in_place {
+            // The avoir is issued: the next writer inscribes it, and the
+            // same command is then refused (nothing left to credit).
+            dir.cmd(&args).run().code(2).stderr_has(&["Reprise"]);
+        } else {
             assert!(
-                leftovers(dir.path()).is_empty(),
-                "{case}: {:?}",
-                leftovers(dir.path())
+                state == committed(&before),
+                "{step}: not the previous state"
             );
-            assert!(!lock.exists(), "{case}: the lock file remains");
-            verify(&dir, &out).code(0);
-            assert!(snapshot(&out) == reference, "{case}: rerun differs");
+            dir.cmd(&args).run().code(0);
         }
+        verify(&dir, &out).code(0);
+        assert!(
+            snapshot(&out) == reference,
+            "{step}: differs from the reference"
+        );
     }
-    assert!(
-        snapshot(&dir.join("lot")) == lot,
-        "the batch credited changed"
-    );
 }
 
 /// Mounts a tmpfs and runs `f` with its path. Mounting needs root (CI
@@ -512,7 +505,7 @@ fn a_full_disk_is_a_clear_error_and_leaves_no_partial_batch() {
     with_tmpfs("size=256k", |mnt| {
         let dir = Dir::new();
         let roster = synthetic(&dir, 400);
-        // A small previous batch fits; the big one does not.
+        // A small exercice fits; the big emission does not.
         let out = mnt.join("lot");
         let small = dir.write("small.csv", {
             let text = fs::read_to_string(&roster).unwrap();
@@ -548,10 +541,17 @@ fn a_read_only_output_folder_is_a_clear_error() {
 #[test]
 fn stale_staging_folders_are_removed_by_the_next_run() {
     let dir = Dir::new();
-    fs::create_dir_all(dir.join(".lot.staging-999999/appels")).unwrap();
-    fs::write(dir.join(".lot.staging-999999/appels/x.pdf"), b"half").unwrap();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
-    assert!(leftovers(dir.path()).is_empty());
+    fs::create_dir_all(dir.join("lot/entrees/.0002-AC.staging-999999/appels")).unwrap();
+    fs::write(
+        dir.join("lot/entrees/.0002-AC.staging-999999/appels/x.pdf"),
+        b"half",
+    )
+    .unwrap();
+    // A file of the user's, named like nothing of ours, is kept.
+    dir.run_roster(&sample_roster(), "lot").run().code(0);
+    assert_eq!(crate::util::entries(&dir.join("lot/entrees")), ["0001-AC"]);
+    verify(&dir, &dir.join("lot")).code(0);
 }
 
 #[test]
@@ -564,7 +564,7 @@ fn logs_for_cron_quiet_and_json() {
         .silent();
     let json = dir
         .run_roster(&sample_roster(), "lot")
-        .args(["--force", "--log-format", "json"])
+        .args(["--log-format", "json"])
         .run()
         .code(0);
     let events: Vec<serde_json::Value> = json
@@ -581,13 +581,26 @@ fn logs_for_cron_quiet_and_json() {
         // Structured, not the screen's aligned lines.
         assert!(!v["message"].as_str().unwrap().contains("  "), "{v}");
     }
-    let published = events
+    let nothing = events
         .iter()
-        .find(|v| v["evenement"] == "lot_publie")
-        .expect("a lot_publie event");
+        .find(|v| v["evenement"] == "rien_a_emettre")
+        .expect("a rien_a_emettre event");
+    assert_eq!(nothing["inchanges"], 59);
+    let json = dir
+        .run_roster(&sample_roster(), "autre")
+        .args(["--log-format", "json"])
+        .run()
+        .code(0);
+    let published: serde_json::Value = json
+        .stderr
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .find(|v| v["evenement"] == "entree_emise")
+        .expect("an entree_emise event");
     assert_eq!(published["appels_emis"], 59);
     assert_eq!(published["sans_appel"], 2);
     assert_eq!(published["premier_numero"], "AC-2027-00001");
+    assert_eq!(published["tete"].as_str().map(str::len), Some(12));
     let last = events.last().unwrap();
     assert_eq!(last["evenement"], "fin");
     assert_eq!(last["code_sortie"], 0);

@@ -41,7 +41,7 @@ fn formulas_in_names_are_neutralised_in_every_csv_and_read_back_as_they_were() {
         .arg("--skip-invalid")
         .run()
         .code(5);
-    let ledger = fs::read_to_string(dir.join("lot/ledger.csv")).unwrap();
+    let ledger = fs::read_to_string(dir.join("lot/entrees/0001-AC/ledger.csv")).unwrap();
     // Excel reads a cell that starts with an apostrophe as text.
     assert!(ledger.contains(";'+cmd|' /C calc'!A0;"), "{ledger}");
     assert!(
@@ -56,13 +56,13 @@ fn formulas_in_names_are_neutralised_in_every_csv_and_read_back_as_they_were() {
             );
         }
     }
-    let rejects = fs::read_to_string(dir.join("lot/rejects.csv")).unwrap();
+    let rejects = fs::read_to_string(dir.join("lot/entrees/0001-AC/rejects.csv")).unwrap();
     assert!(rejects.contains(";'@SUM(1);"), "{rejects}");
     dir.cmd(["verify"]).arg(dir.join("lot")).run().code(0);
 
     // A credit note reads the appel's lines back: its PDF and ledger have
     // the name as typed in the roster, not the apostrophe.
-    dir.cmd(["avoir", "--batch"])
+    dir.cmd(["avoir"])
         .arg(dir.join("lot"))
         .args([
             "--membre",
@@ -71,24 +71,22 @@ fn formulas_in_names_are_neutralised_in_every_csv_and_read_back_as_they_were() {
             "Erreur",
             "--date-emission",
             "2027-03-01",
-            "--out",
         ])
-        .arg(dir.join("av"))
         .run()
         .code(0);
-    let credit = fs::read_to_string(dir.join("av/ledger.csv")).unwrap();
+    let credit = fs::read_to_string(dir.join("lot/entrees/0002-AV/ledger.csv")).unwrap();
     assert!(credit.contains(";'+cmd|' /C calc'!A0;"), "{credit}");
     assert!(
         credit.contains(";-1119,00;"),
         "a negative amount stays a number: {credit}"
     );
-    dir.cmd(["verify"]).arg(dir.join("av")).run().code(0);
+    dir.cmd(["verify"]).arg(dir.join("lot")).run().code(0);
 
     // compare reads the names back plain, and writes them safe again.
     dir.cmd(["compare", "--previous"])
-        .arg(dir.join("lot"))
+        .arg(dir.lot("lot"))
         .arg("--current")
-        .arg(dir.join("av"))
+        .arg(dir.join("lot"))
         .arg("--csv")
         .arg(dir.join("ecarts.csv"))
         .run()
@@ -105,13 +103,14 @@ fn a_name_like_a_formula_below_the_threshold_is_safe_in_sous_seuil() {
     let roster = dir.write_roster(
         "role.csv",
         header,
-        &[&format!(
-            "-2;\"=1+1\";commune;10;{};1",
-            crate::util::siret(5)
-        )],
+        &[
+            &format!("-2;\"=1+1\";commune;10;{};1", crate::util::siret(5)),
+            // One member billed, so that the lot (and its list) is issued.
+            &format!("C-1;Rapilly;commune;44;{};200", crate::util::siret(6)),
+        ],
     );
     dir.run_roster(&roster, "lot").run().code(0);
-    let below = fs::read_to_string(dir.join("lot/sous-seuil.csv")).unwrap();
+    let below = fs::read_to_string(dir.join("lot/entrees/0001-AC/sous-seuil.csv")).unwrap();
     assert!(
         below.contains("\r\n1;'-2;'=1+1;") || below.contains("\r\n2;'-2;'=1+1;"),
         "{below}"
@@ -126,7 +125,7 @@ fn a_name_like_a_formula_below_the_threshold_is_safe_in_sous_seuil() {
 fn the_ledger_in_each_encoding_reads_back_everywhere() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "utf8").run().batch_ok();
-    let plain = fs::read(dir.join("utf8/ledger.csv")).unwrap();
+    let plain = fs::read(dir.join("utf8/entrees/0001-AC/ledger.csv")).unwrap();
     for (code, check) in [
         (
             "utf8-bom",
@@ -151,8 +150,7 @@ fn the_ledger_in_each_encoding_reads_back_everywhere() {
         let bytes = fs::read(dir.join(code).join("ledger.csv")).unwrap();
         check(&bytes, &plain);
         dir.cmd(["verify"]).arg(dir.join(code)).run().code(0);
-        let av = format!("av-{code}");
-        dir.cmd(["avoir", "--batch"])
+        dir.cmd(["avoir"])
             .arg(dir.join(code))
             .args([
                 "--membre",
@@ -164,11 +162,9 @@ fn the_ledger_in_each_encoding_reads_back_everywhere() {
             ])
             .arg("--emetteur")
             .arg(emetteur())
-            .arg("--out")
-            .arg(dir.join(&av))
             .run()
             .code(0);
-        dir.cmd(["verify"]).arg(dir.join(&av)).run().code(0);
+        dir.cmd(["verify"]).arg(dir.join(code)).run().code(0);
         dir.cmd(["compare", "--previous"])
             .arg(dir.join("utf8"))
             .arg("--current")

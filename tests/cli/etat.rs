@@ -8,20 +8,17 @@ use crate::util::{Dir, sample_roster};
 /// Exit code of folders that break the series.
 const VERIFY: i32 = 8;
 
-fn avoir(dir: &Dir, lot: &str, membre: &str, out: &str) -> crate::util::Cmd {
-    crate::avoir::avoir(dir, lot, membre, out).args(["--motif", "Erreur"])
+fn avoir(dir: &Dir, exercice: &str, membre: &str) -> crate::util::Cmd {
+    crate::avoir::avoir(dir, exercice, membre).args(["--motif", "Erreur"])
 }
 
-/// The sample batch `lot1`, its supplementary batch `lot2` (`C-NOUVEAU`)
-/// and an avoir `av1` crediting `C-14202` in full; returns `etat` on the
-/// three folders.
+/// The exercice `lot1`: the sample lot, its supplementary lot
+/// (`C-NOUVEAU`) and an avoir crediting `C-14202` in full; returns `etat`
+/// on it.
 fn lot_supplement_avoir(dir: &Dir) -> crate::util::Cmd {
     dir.run_sample_then_supplementary();
-    avoir(dir, "lot1", "C-14202", "av1").run().code(0);
-    dir.cmd(["etat"])
-        .arg(dir.join("lot1"))
-        .arg(dir.join("lot2"))
-        .arg(dir.join("av1"))
+    avoir(dir, "lot1", "C-14202").run().code(0);
+    dir.cmd(["etat"]).arg(dir.join("lot1"))
 }
 
 #[test]
@@ -36,6 +33,7 @@ fn the_state_of_a_lot_its_supplementary_lot_and_an_avoir() {
             "Appels :     60  de AC-2027-00001 à AC-2027-00060, total 449 688,50 €",
             "Avoirs :      1  AV-2027-00001, total -1 636,00 €",
             "Net    : 60 adhérents, 448 052,50 €",
+            "Tête du registre : ",
         ]);
     let line = |id: &str| {
         crate::util::nbsp(&out.stdout)
@@ -96,10 +94,10 @@ fn the_totals_per_item_add_up_to_the_net_of_the_exercice() {
         44_805_250,
         "{items:?}"
     );
-    let ledgers: i64 = ["lot1", "lot2", "av1"]
+    let ledgers: i64 = ["entrees/0001-AC", "entrees/0002-AC", "entrees/0003-AV"]
         .iter()
         .flat_map(|f| {
-            fs::read_to_string(dir.join(f).join("ledger.csv"))
+            fs::read_to_string(dir.join("lot1").join(f).join("ledger.csv"))
                 .unwrap()
                 .lines()
                 .skip(1)
@@ -119,13 +117,14 @@ fn the_totals_per_item_add_up_to_the_net_of_the_exercice() {
 fn an_unchained_lot_and_a_missing_folder_break_the_series() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot1").run().batch_ok();
-    // The newcomer's lot without --after: it restarts at AC-2027-00001,
-    // and bills C-14531 a second time.
+    // The newcomer's lot in another exercice folder: it restarts at
+    // AC-2027-00001, and bills C-14531 a second time; etat on the entries
+    // of both folders names it.
     let sup = dir.write_sample_first_row_as("sup.csv", &["C-14531", "C-NOUVEAU"]);
     dir.run_roster(&sup, "lot2").run().batch_ok();
     dir.cmd(["etat"])
-        .arg(dir.join("lot1"))
-        .arg(dir.join("lot2"))
+        .arg(dir.lot("lot1"))
+        .arg(dir.lot("lot2"))
         .run()
         .code(VERIFY)
         .stderr_has(&[
@@ -138,15 +137,14 @@ fn an_unchained_lot_and_a_missing_folder_break_the_series() {
     let dir = Dir::new();
     dir.run_sample_then_supplementary();
     dir.cmd(["etat"])
-        .arg(dir.join("lot2"))
+        .arg(dir.join("lot1/entrees/0002-AC"))
         .run()
         .code(VERIFY)
         .stderr_has(&["aucun document ne porte le rang 1 de la série AC"]);
     // A folder that fails verification is said as verify says it.
-    fs::remove_file(dir.join("lot2/summary.json")).unwrap();
+    fs::remove_file(dir.join("lot1/entrees/0002-AC/summary.json")).unwrap();
     dir.cmd(["etat"])
         .arg(dir.join("lot1"))
-        .arg(dir.join("lot2"))
         .run()
         .code(VERIFY)
         .stderr_has(&["« summary.json » est manquant ou illisible"]);
@@ -156,7 +154,7 @@ fn an_unchained_lot_and_a_missing_folder_break_the_series() {
 fn against_the_roster_it_says_who_is_left_to_bill_and_who_left() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
-    avoir(&dir, "lot", "C-14202", "av").run().code(0);
+    avoir(&dir, "lot", "C-14202").run().code(0);
     // Next year's roster for this exercice: a newcomer, EP-012 gone.
     let sample = fs::read_to_string(sample_roster()).unwrap();
     let newcomer = dir.write_sample_first_row_as("nouveau.csv", &["C-NOUVEAU"]);
@@ -170,7 +168,6 @@ fn against_the_roster_it_says_who_is_left_to_bill_and_who_left() {
     let out = dir
         .cmd(["etat"])
         .arg(dir.join("lot"))
-        .arg(dir.join("av"))
         .arg("--roster")
         .arg(&roster)
         .arg("--tariff")
@@ -210,68 +207,4 @@ fn against_the_roster_it_says_who_is_left_to_bill_and_who_left() {
         .run()
         .code(2)
         .stderr_has(&["facture l'exercice 2028, les dossiers l'exercice 2027"]);
-}
-
-#[test]
-fn what_a_folder_records_of_the_earlier_ones_is_recomputed() {
-    let dir = Dir::new();
-    dir.run_sample_then_supplementary();
-    avoir(&dir, "lot1", "C-14202", "av1").run().code(0);
-    avoir(&dir, "lot1", "C-14531", "av2")
-        .after(dir.join("av1"))
-        .run()
-        .code(0);
-    let all = |dir: &Dir| {
-        let mut cmd = dir.cmd(["etat"]);
-        for f in ["lot1", "lot2", "av1", "av2"] {
-            cmd = cmd.arg(dir.join(f));
-        }
-        cmd
-    };
-    all(&dir).run().code(0);
-    // Emptied lists: the supplementary batch would re-bill everyone, the
-    // second avoir's series would forget the first's line.
-    let empty = |path: std::path::PathBuf, field: &str| {
-        let mut json: serde_json::Value =
-            serde_json::from_str(&fs::read_to_string(&path).unwrap()).unwrap();
-        json[field] = serde_json::Value::Array(Vec::new());
-        fs::write(&path, serde_json::to_string_pretty(&json).unwrap()).unwrap();
-    };
-    empty(dir.join("lot2/manifest.json"), "deja_factures");
-    empty(dir.join("av2/manifest.json"), "deja_credites");
-    all(&dir).run().code(VERIFY).stderr_has(&[
-        "le lot qui commence à AC-2027-00060 ne garde pas la liste exacte des adhérents facturés avant lui",
-        "le dossier de AV-2027-00002 ne garde pas la liste exacte des lignes créditées jusqu'à lui",
-    ]);
-}
-
-#[test]
-fn an_avoir_on_a_batch_rebuilt_since_is_named() {
-    let dir = Dir::new();
-    dir.run_roster(&sample_roster(), "lot").run().batch_ok();
-    avoir(&dir, "lot", "C-14202", "av").run().code(0);
-    // The roster gains a member at its top, and the batch is rebuilt in
-    // place: every number now names another member (what --force allowed
-    // before the register).
-    let sample = fs::read_to_string(sample_roster()).unwrap();
-    let newcomer = dir.write_sample_first_row_as("nouveau.csv", &["A-PREMIER"]);
-    let newcomer = fs::read_to_string(newcomer).unwrap();
-    let mut lines = sample.split_inclusive('\n');
-    let mut roster: String = lines.next().unwrap().to_string();
-    roster.push_str(newcomer.split_inclusive('\n').nth(1).unwrap());
-    roster.extend(lines);
-    let roster = dir.write("role.csv", roster);
-    dir.run_roster(&roster, "lot")
-        .arg("--force")
-        .run()
-        .batch_ok();
-    dir.cmd(["etat"])
-        .arg(dir.join("lot"))
-        .arg(dir.join("av"))
-        .run()
-        .code(VERIFY)
-        .stderr_has(&[
-            "AV-2027-00001 a été émis sur une autre version du lot qui commence à AC-2027-00001",
-            "AV-2027-00001 crédite l'appel AC-2027-00004 de « C-14202 », mais AC-2027-00004 est celui de « C-14474 »",
-        ]);
 }

@@ -37,7 +37,7 @@ fn outputs(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn workbooks_bill_exactly_like_the_csv_roster() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "csv").run().batch_ok();
-    let expected = outputs(&dir.join("csv"));
+    let expected = outputs(&dir.lot("csv"));
     assert_eq!(expected.len(), 60);
     for (file, sheet) in [
         ("role.xlsx", None),
@@ -50,7 +50,7 @@ fn workbooks_bill_exactly_like_the_csv_roster() {
             cmd = cmd.args(["--feuille", sheet]);
         }
         cmd.run().batch_ok();
-        let got = outputs(&dir.join(&out));
+        let got = outputs(&dir.lot(&out));
         assert_eq!(got.len(), expected.len(), "{file}");
         for ((name, bytes), (want_name, want)) in got.iter().zip(&expected) {
             assert_eq!(name, want_name, "{file}");
@@ -113,7 +113,7 @@ fn a_utf16_unicode_text_export_is_read() {
     }
     let roster = dir.write("role.txt", &bytes);
     dir.run_roster(&roster, "utf16").run().batch_ok();
-    assert!(outputs(&dir.join("utf16")) == outputs(&dir.join("csv")));
+    assert!(outputs(&dir.lot("utf16")) == outputs(&dir.lot("csv")));
     // Without its BOM it cannot be read safely: refused by name.
     let roster = dir.write("sans-bom.txt", &bytes[2..]);
     dir.run_roster(&roster, "lot")
@@ -154,16 +154,16 @@ fn decomposed_accents_print_like_composed_ones() {
     let nfd = text.replacen(";Épaney;", ";E\u{301}paney\u{200b};", 1);
     let roster = dir.write("role.csv", nfd);
     dir.run_roster(&roster, "lot").run().batch_ok();
-    let pdf = crate::util::entries(&dir.join("lot/appels"))
+    let pdf = crate::util::entries(&dir.join("lot/entrees/0001-AC/appels"))
         .into_iter()
         .find(|n| n.contains("14240"))
         .expect("Épaney's appel");
-    let text: String = pdf_runs(&dir.join("lot/appels").join(&pdf))
+    let text: String = pdf_runs(&dir.join("lot/entrees/0001-AC/appels").join(&pdf))
         .concat()
         .join(" ");
     assert!(text.contains("Épaney"), "{text}");
     assert!(!text.contains('?'), "{text}");
-    let ledger = fs::read_to_string(dir.join("lot/ledger.csv")).unwrap();
+    let ledger = fs::read_to_string(dir.join("lot/entrees/0001-AC/ledger.csv")).unwrap();
     assert!(
         ledger.contains(";Épaney;"),
         "the ledger has the composed name"

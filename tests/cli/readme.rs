@@ -54,6 +54,10 @@ fn as_cron(command: &str) -> std::process::Output {
         .expect("run the command")
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "the README's year replayed, one step after the other"
+)]
 #[test]
 fn the_crontab_line_works_when_pasted_on_the_installed_layout() {
     let text = readme();
@@ -106,17 +110,47 @@ fn the_crontab_line_works_when_pasted_on_the_installed_layout() {
         // Quiet: cron mails nothing.
         assert!(out.stdout.is_empty() && out.stderr.is_empty(), "day {day}");
     }
+    // Two days of projets: nothing issued yet.
+    assert!(!root.join("exercices/2027/entrees/0001-AC").exists());
+    assert!(
+        root.join("exercices/2027/projet/appels/PROV-2027-00001_C-14531.pdf")
+            .is_file()
+    );
+    // The day of issue: the README's emettre line, then the cron again,
+    // which finds nothing left to issue.
+    let emettre = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("cotisations emettre /srv/cotisations"))
+        .expect("the README's emettre line");
+    let out = as_cron(&on_server(
+        &emettre.replacen("cotisations", "/usr/local/bin/cotisations", 1),
+        &root,
+    ));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        root.join("exercices/2027/entrees/0001-AC/appels/AC-2027-00001_C-14531.pdf")
+            .is_file()
+    );
+    let out = as_cron(&on_server(&command, &root));
+    assert!(out.status.success() && out.stderr.is_empty(), "day 3");
+    assert!(!root.join("exercices/2027/projet").exists());
     let journal = fs::read_to_string(root.join("journaux/cotisations.log")).unwrap();
     let finals: Vec<&str> = journal.lines().filter(|l| l.contains(" fin : ")).collect();
-    assert_eq!(finals.len(), 2, "{journal}");
+    assert_eq!(finals.len(), 3, "{journal}");
     assert!(
-        finals
+        finals[..2]
             .iter()
             .all(|l| l.contains("code_sortie=0") && l.contains("appels_emis=59"))
     );
+    assert!(journal.contains("rien_a_emettre"), "{journal}");
     let verify = Command::new(BIN)
         .arg("verify")
-        .arg(root.join("lots/2027"))
+        .arg(root.join("exercices/2027"))
         .output()
         .unwrap();
     assert!(
@@ -127,7 +161,7 @@ fn the_crontab_line_works_when_pasted_on_the_installed_layout() {
     // Nothing else appeared on the server.
     assert_eq!(
         crate::util::entries(&root),
-        ["config", "journaux", "lots", "partage"]
+        ["config", "exercices", "journaux", "partage"]
     );
-    assert_eq!(crate::util::entries(&root.join("lots")), ["2027"]);
+    assert_eq!(crate::util::entries(&root.join("exercices")), ["2027"]);
 }

@@ -92,7 +92,7 @@ fn ledger_sums(path: &Path) -> LedgerSums {
 fn the_sample_batch_has_a_report_listed_verified_and_equal_to_the_ledger() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
-    let out = dir.join("lot");
+    let out = dir.lot("lot");
     let report = out.join("rapport.pdf");
     assert!(report.is_file(), "rapport.pdf missing");
     let bytes = fs::read(&report).unwrap();
@@ -165,7 +165,7 @@ fn the_sample_batch_has_a_report_listed_verified_and_equal_to_the_ledger() {
 fn an_altered_report_fails_verification() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
-    let report = dir.join("lot/rapport.pdf");
+    let report = dir.join("lot/entrees/0001-AC/rapport.pdf");
     let mut bytes = fs::read(&report).unwrap();
     bytes.extend_from_slice(b"\n% retouche\n");
     fs::write(&report, bytes).unwrap();

@@ -91,7 +91,8 @@ fn accepted(contents: impl AsRef<[u8]>) -> (Dir, Output, String) {
     let dir = Dir::new();
     let path = dir.write("role.csv", contents);
     let out = dir.run_roster(&path, "lot").run().batch_ok();
-    let ledger = fs::read_to_string(dir.join("lot/ledger.csv")).expect("ledger is UTF-8");
+    let ledger =
+        fs::read_to_string(dir.join("lot/entrees/0001-AC/ledger.csv")).expect("ledger is UTF-8");
     (dir, out, ledger)
 }
 
@@ -413,22 +414,27 @@ fn empty_file_is_an_error() {
 fn header_only_file_bills_nobody() {
     let dir = Dir::new();
     let path = dir.write("role.csv", format!("{HEADER}\r\n"));
-    dir.run_roster(&path, "lot").run().code(0).stderr_has(&[
-        "Adhérents lus        : 0",
-        "Appels émis          : 0",
-        "Total à payer (TTC)  : 0,00 €",
-    ]);
-    assert!(crate::util::entries(&dir.join("lot/appels")).is_empty());
-    assert_eq!(
-        fs::read_to_string(dir.join("lot/ledger.csv")).unwrap(),
-        format!("{}\r\n", crate::util::LEDGER_HEADER)
-    );
-    let s: serde_json::Value =
-        serde_json::from_slice(&fs::read(dir.join("lot/summary.json")).unwrap()).unwrap();
-    assert_eq!(s["appels_emis"], 0);
-    let total = s["total_ttc"].as_str().unwrap();
-    assert!(total == "0" || total == "0.00", "total_ttc {total:?}");
-    assert!(s["premier_numero"].is_null());
+    dir.run_roster(&path, "lot")
+        .run()
+        .code(0)
+        .stderr_has(&["Rien à émettre", "aucun nouvel appel"]);
+    // `check` says what would be billed: nothing.
+    dir.cmd(["check", "--roster"])
+        .arg(&path)
+        .arg("--tariff")
+        .arg(crate::util::sample_grid())
+        .arg("--emetteur")
+        .arg(crate::util::emetteur())
+        .args(["--date-emission", crate::util::DATE_EMISSION])
+        .run()
+        .code(0)
+        .stderr_has(&[
+            "Adhérents lus        : 0",
+            "Appels émis          : 0",
+            "Total à payer (TTC)  : 0,00 €",
+        ]);
+    // Nothing to issue: the exercice holds no entry.
+    assert!(crate::util::entries(&dir.join("lot/entrees")).is_empty());
 }
 
 #[test]
@@ -565,7 +571,7 @@ fn windows_1252_roster_is_read_and_the_ledger_is_utf8() {
     assert_eq!(row[5], "Hérouville");
     let row = ledger_line(&ledger, "EP-1", "forfait_metiers");
     assert_eq!((row[7], row[8]), ("etablissement_public", "5"));
-    let s = fs::read_to_string(dir.join("lot/summary.json")).unwrap();
+    let s = fs::read_to_string(dir.join("lot/entrees/0001-AC/summary.json")).unwrap();
     assert!(s.contains("forfait_metiers"));
 }
 
@@ -608,7 +614,7 @@ fn quoted_field_with_semicolon_and_newline_is_accepted() {
     ]));
     let rows: Vec<csv::StringRecord> = csv::ReaderBuilder::new()
         .delimiter(b';')
-        .from_path(dir.join("lot/ledger.csv"))
+        .from_path(dir.join("lot/entrees/0001-AC/ledger.csv"))
         .unwrap()
         .records()
         .map(Result::unwrap)
@@ -740,7 +746,7 @@ fn header_names_ignore_case_and_accents() {
 }
 
 #[test]
-fn a_bad_roster_with_force_leaves_the_previous_batch_untouched() {
+fn a_bad_roster_leaves_the_exercice_untouched() {
     let dir = Dir::new();
     let good = dir.write("bon.csv", roster(&[RAPILLY]));
     dir.run_roster(&good, "lot").run().batch_ok();
@@ -749,14 +755,10 @@ fn a_bad_roster_with_force_leaves_the_previous_batch_untouched() {
         "role.csv",
         roster(&["C-1;Rapilly;commune;44;;oui;21140531100013;2;;;;;;"]),
     );
-    dir.run_roster(&bad, "lot")
-        .arg("--force")
-        .run()
-        .code(4)
-        .stderr_has(&[
-            "ligne 2, colonne 8 (H) « forfait_metiers »",
-            "rien n'a été écrit",
-        ]);
+    dir.run_roster(&bad, "lot").run().code(4).stderr_has(&[
+        "ligne 2, colonne 8 (H) « forfait_metiers »",
+        "rien n'a été écrit",
+    ]);
     assert!(crate::util::snapshot(&dir.join("lot")) == before);
     assert_eq!(dir.entries(), ["bon.csv", "lot", "role.csv"]);
 }

@@ -108,7 +108,7 @@ fn expected_echeance() -> String {
 #[test]
 fn sample_batch_writes_one_numbered_pdf_per_billed_member() {
     let dir = Dir::new();
-    let out = dir.join("lot");
+    let out = dir.lot("lot");
     let run = dir
         .run_roster(&sample_roster(), "lot")
         .run()
@@ -168,7 +168,7 @@ fn sample_batch_writes_one_numbered_pdf_per_billed_member() {
 #[test]
 fn sample_ledger_is_french_crlf_and_agrees_with_summary() {
     let dir = Dir::new();
-    let out = dir.join("lot");
+    let out = dir.lot("lot");
     let o = dir
         .run_roster(&sample_roster(), "lot")
         .arg("--quiet")
@@ -301,7 +301,7 @@ fn sample_ledger_is_french_crlf_and_agrees_with_summary() {
 #[test]
 fn members_with_nothing_to_bill_are_in_summary_only() {
     let dir = Dir::new();
-    let out = dir.join("lot");
+    let out = dir.lot("lot");
     dir.run_roster(&sample_roster(), "lot")
         .run()
         .code(0)
@@ -360,17 +360,17 @@ fn explicit_zero_quantities_give_no_appel_and_no_number() {
         "ligne 3 : Agy (B) : aucun service souscrit",
     ]);
     assert_eq!(
-        entries(&dir.join("lot/appels")),
+        entries(&dir.join("lot/entrees/0001-AC/appels")),
         ["AC-2027-00001_A.pdf", "AC-2027-00002_C.pdf"]
     );
-    let s = summary(&dir.join("lot"));
+    let s = summary(&dir.lot("lot"));
     assert_eq!(s["sans_appel"][0]["id"], "B");
 }
 
 #[test]
 fn rfc4180_ledger_uses_commas_and_decimal_points() {
     let dir = Dir::new();
-    let out = dir.join("lot");
+    let out = dir.lot("lot");
     dir.run_roster(&sample_roster(), "lot")
         .args(["--csv-format", "rfc4180"])
         .run()
@@ -417,15 +417,15 @@ fn ledger_fields_with_the_delimiter_are_quoted_in_both_formats() {
         .run()
         .batch_ok();
 
-    let fr = fs::read_to_string(dir.join("fr/ledger.csv")).unwrap();
+    let fr = fs::read_to_string(dir.join("fr/entrees/0001-AC/ledger.csv")).unwrap();
     assert!(fr.contains(";Saint-Lô, ville;"), "{fr}");
     assert!(fr.contains(";\"Vire; Normandie\";"), "{fr}");
-    let rfc = fs::read_to_string(dir.join("rfc/ledger.csv")).unwrap();
+    let rfc = fs::read_to_string(dir.join("rfc/entrees/0001-AC/ledger.csv")).unwrap();
     assert!(rfc.contains(",\"Saint-Lô, ville\","), "{rfc}");
     assert!(rfc.contains(",Vire; Normandie,"), "{rfc}");
 
-    let fr_rows = ledger_rows(&dir.join("fr/ledger.csv"), b';');
-    let rfc_rows = ledger_rows(&dir.join("rfc/ledger.csv"), b',');
+    let fr_rows = ledger_rows(&dir.join("fr/entrees/0001-AC/ledger.csv"), b';');
+    let rfc_rows = ledger_rows(&dir.join("rfc/entrees/0001-AC/ledger.csv"), b',');
     assert_eq!(&fr_rows[0][5], "Saint-Lô, ville");
     assert_eq!(&rfc_rows[0][5], "Saint-Lô, ville");
     assert_eq!(&fr_rows[1][5], "Vire; Normandie");
@@ -455,10 +455,16 @@ fn output_does_not_depend_on_threads_and_reruns_are_identical() {
     let t1 = snapshot(&dir.join("t1"));
     let pdfs = t1
         .keys()
-        .filter(|p| p.starts_with("appels") && p.extension().is_some_and(|e| e == "pdf"))
+        .filter(|p| {
+            p.starts_with("entrees/0001-AC/appels") && p.extension().is_some_and(|e| e == "pdf")
+        })
         .count();
     assert_eq!(pdfs, 59);
-    assert!(t1.contains_key(Path::new("ledger.csv")) && t1.contains_key(Path::new("summary.json")));
+    assert!(
+        t1.contains_key(Path::new("ledger.csv"))
+            && t1.contains_key(Path::new("registre.jsonl"))
+            && t1.contains_key(Path::new("entrees/0001-AC/summary.json"))
+    );
     for other in ["t2", "t2bis", "t3"] {
         let t = snapshot(&dir.join(other));
         assert_eq!(
@@ -508,7 +514,7 @@ fn quiet_run_prints_nothing() {
         .run()
         .code(0)
         .silent();
-    assert!(dir.join("lot/ledger.csv").is_file());
+    assert!(dir.join("lot/entrees/0001-AC/ledger.csv").is_file());
 }
 
 #[test]
@@ -531,7 +537,7 @@ fn french_date_and_explicit_exercice_are_accepted() {
         .run()
         .batch_ok()
         .stderr_has(&["Exercice 2027 — appels émis le 15/01/2027, échéance le 14/02/2027"]);
-    let s = summary(&dir.join("lot"));
+    let s = summary(&dir.lot("lot"));
     assert_eq!(s["exercice"], 2027);
     assert_eq!(s["date_emission"], "2027-01-15");
 }
@@ -547,10 +553,13 @@ fn the_exercice_is_the_grids() {
     dir.run_batch_dated(&sample_roster(), &grid, "lot", "15/12/2026")
         .run()
         .batch_ok();
-    let s = summary(&dir.join("lot"));
+    let s = summary(&dir.lot("lot"));
     assert_eq!(s["exercice"], 2026);
     assert_eq!(s["premier_numero"], "AC-2026-00001");
-    assert!(dir.join("lot/appels/AC-2026-00001_C-14531.pdf").is_file());
+    assert!(
+        dir.join("lot/entrees/0001-AC/appels/AC-2026-00001_C-14531.pdf")
+            .is_file()
+    );
 
     // An emission date outside the grid's exercice is refused, saying
     // what to do: in December 2026, the 2027 grid never gives AC-2026.
@@ -601,95 +610,44 @@ fn without_a_date_today_must_fall_in_the_exercice() {
 // --- The output folder ---------------------------------------------------
 
 #[test]
-fn second_run_into_a_full_folder_is_refused_and_leaves_it_untouched() {
+fn a_second_run_after_emission_issues_nothing_and_changes_nothing() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
     let before = snapshot(&dir.join("lot"));
-
-    let out_s = dir.join("lot").display().to_string();
-    dir.run_roster(&sample_roster(), "lot")
+    // The same roster again: every member is issued and unchanged.
+    let o = dir
+        .run_roster(&sample_roster(), "lot")
         .run()
-        .code(2)
+        .code(0)
         .stderr_has(&[
-            &format!("le dossier de sortie « {out_s} » contient déjà un lot d'appels"),
-            "--force",
+            "Rien à émettre",
+            "59 adhérents du rôle déjà facturés à l'identique",
         ]);
+    assert!(!o.stderr.contains("AC-2027-00060"), "{}", o.stderr);
     assert!(
         snapshot(&dir.join("lot")) == before,
         "the folder was changed"
     );
     assert_eq!(dir.entries(), ["lot"]);
     assert!(leftovers(dir.path()).is_empty());
-
-    // With --force the batch is replaced (identical inputs: identical files).
-    dir.run_roster(&sample_roster(), "lot")
-        .arg("--force")
-        .run()
-        .code(0)
-        .stderr_has(&["ledger.csv"]);
-    assert!(snapshot(&dir.join("lot")) == before);
-    assert_eq!(dir.entries(), ["lot"], "no staging or backup folder left");
 }
 
 #[test]
-fn folder_holding_other_files_is_refused_even_with_force() {
+fn folder_holding_other_files_is_refused_and_left_as_it_was() {
     let dir = Dir::new();
     dir.write("lot/notes.txt", "à garder");
-    for force in [false, true] {
-        let mut cmd = dir.run_roster(&sample_roster(), "lot");
-        if force {
-            cmd = cmd.arg("--force");
-        }
-        let o =
-            cmd.run()
-                .code(2)
-                .stderr_has(&["« notes.txt »", "n'a pas écrits", "même avec --force"]);
-        // Nothing invites the user to add --force.
-        assert!(!o.stderr.contains("ajoutez --force"), "{}", o.stderr);
-        assert_eq!(entries(&dir.join("lot")), ["notes.txt"]);
-        assert_eq!(
-            fs::read_to_string(dir.join("lot/notes.txt")).unwrap(),
-            "à garder"
-        );
-        assert_eq!(dir.entries(), ["lot"]);
-    }
-}
-
-#[test]
-fn force_replaces_only_a_batch_it_wrote() {
-    let dir = Dir::new();
-    // Files named like a batch's, but no manifest: not a batch it wrote.
-    dir.write("lot/appels/AC-2027-00099_ancien.pdf", "old");
+    // Files named like a batch's: still not an exercice folder of ours.
     dir.write("lot/ledger.csv", "old");
     let before = snapshot(&dir.join("lot"));
     dir.run_roster(&sample_roster(), "lot")
-        .arg("--force")
         .run()
         .code(2)
-        .stderr_has(&["n'a pas écrits", "ledger.csv"]);
+        .stderr_has(&[
+            "n'est pas un dossier d'exercice",
+            "« ledger.csv », « notes.txt »",
+            "rien n'y est écrit",
+        ]);
     assert!(snapshot(&dir.join("lot")) == before);
-
-    // A batch it wrote is replaced; a file added into it is never removed.
-    fs::remove_dir_all(dir.join("lot")).unwrap();
-    dir.run_roster(&sample_roster(), "lot").run().batch_ok();
-    dir.write("lot/appels/ma-note.txt", "à garder");
-    dir.run_roster(&sample_roster(), "lot")
-        .arg("--force")
-        .run()
-        .code(2)
-        .stderr_has(&["« appels/ma-note.txt »"]);
-    fs::remove_file(dir.join("lot/appels/ma-note.txt")).unwrap();
-    dir.run_roster(&sample_roster(), "lot")
-        .arg("--force")
-        .run()
-        .batch_ok();
-    let names = entries(&dir.join("lot/appels"));
-    assert_eq!(names.len(), 59);
-    assert!(
-        fs::read_to_string(dir.join("lot/ledger.csv"))
-            .unwrap()
-            .starts_with(LEDGER_HEADER)
-    );
     assert_eq!(dir.entries(), ["lot"]);
 }
 
@@ -698,7 +656,7 @@ fn existing_empty_folder_is_used() {
     let dir = Dir::new();
     fs::create_dir(dir.join("lot")).unwrap();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
-    crate::util::assert_batch_folder(&dir.join("lot"));
+    crate::util::assert_batch_folder(&dir.lot("lot"));
     assert_eq!(dir.entries(), ["lot"]);
 }
 
@@ -731,7 +689,7 @@ fn output_path_that_is_a_file_is_refused() {
     dir.run_roster(&sample_roster(), "lot")
         .run()
         .code(2)
-        .stderr_has(&["c'est un fichier, pas un dossier"]);
+        .stderr_has(&["est un fichier, pas un dossier"]);
     assert_eq!(fs::read_to_string(dir.join("lot")).unwrap(), "un fichier");
     assert_eq!(dir.entries(), ["lot"]);
 }
@@ -776,14 +734,22 @@ fn relative_paths_are_resolved_from_the_working_folder() {
         "sorties/lot",
         "--date-emission",
         DATE_EMISSION,
+        "--emettre",
     ])
     .arg("--emetteur")
     .arg(crate::util::emetteur())
     .run()
     .code(0)
-    .stderr_has(&["sorties/lot/ledger.csv", "sorties/lot/appels/"]);
+    .stderr_has(&[
+        "sorties/lot/entrees/0001-AC/ledger.csv",
+        "sorties/lot/entrees/0001-AC/appels/",
+        "sorties/lot/ledger.csv",
+    ]);
     assert_eq!(crate::util::entries(&dir.join("sorties")), ["lot"]);
-    assert_eq!(entries(&dir.join("sorties/lot/appels")).len(), 59);
+    assert_eq!(
+        entries(&dir.join("sorties/lot/entrees/0001-AC/appels")).len(),
+        59
+    );
     assert_eq!(dir.entries(), ["grille.toml", "role.csv", "sorties"]);
 }
 

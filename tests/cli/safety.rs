@@ -40,16 +40,11 @@ fn a_shared_folder_with_user_files_is_never_emptied() {
     let dir = Dir::new();
     shared_folder(&dir, "partage");
     let before = snapshot(dir.path());
-    for force in [false, true] {
-        let mut cmd = run_from(&dir, "partage", "partage");
-        if force {
-            cmd = cmd.arg("--force");
-        }
-        cmd.run()
-            .code(2)
-            .stderr_has(&["dossier de sortie", "refusé", "fichier d'entrée"]);
-        assert!(snapshot(dir.path()) == before, "something was touched");
-    }
+    run_from(&dir, "partage", "partage")
+        .run()
+        .code(2)
+        .stderr_has(&["dossier de sortie", "refusé", "fichier d'entrée"]);
+    assert!(snapshot(dir.path()) == before, "something was touched");
 }
 
 #[test]
@@ -58,12 +53,11 @@ fn an_output_folder_holding_the_roster_is_refused() {
     shared_folder(&dir, "lot");
     let before = snapshot(dir.path());
     run_from(&dir, "lot", "lot")
-        .arg("--force")
         .run()
         .code(2)
         .stderr_has(&["role.csv"]);
     // Nor a folder above the roster's.
-    run_from(&dir, "lot", ".").arg("--force").run().code(2);
+    run_from(&dir, "lot", ".").run().code(2);
     assert!(snapshot(dir.path()) == before, "something was touched");
 }
 
@@ -72,20 +66,14 @@ fn the_current_folder_the_root_and_their_parents_are_refused() {
     let dir = Dir::new();
     let before = snapshot(dir.path());
     for out in [".", "..", "/", "./", "lots/.."] {
-        dir.cmd([
-            "run",
-            "--date-emission",
-            "2027-01-15",
-            "--force",
-            "--roster",
-        ])
-        .arg(sample_roster())
-        .arg("--tariff")
-        .arg(sample_grid())
-        .args(["--out", out])
-        .run()
-        .code(2)
-        .stderr_has(&["dossier de sortie", "refusé"]);
+        dir.cmd(["run", "--date-emission", "2027-01-15", "--roster"])
+            .arg(sample_roster())
+            .arg("--tariff")
+            .arg(sample_grid())
+            .args(["--out", out])
+            .run()
+            .code(2)
+            .stderr_has(&["dossier de sortie", "refusé"]);
     }
     assert!(snapshot(dir.path()) == before);
 }
@@ -99,13 +87,10 @@ fn a_symlinked_output_folder_is_refused_and_its_target_untouched() {
     }
     symlink(dir.join("cible"), dir.join("lot")).unwrap();
     let before = snapshot(&dir.join("cible"));
-    for force in [false, true] {
-        let mut cmd = dir.run_roster(&sample_roster(), "lot");
-        if force {
-            cmd = cmd.arg("--force");
-        }
-        cmd.run().code(2).stderr_has(&["lien symbolique"]);
-    }
+    dir.run_roster(&sample_roster(), "lot")
+        .run()
+        .code(2)
+        .stderr_has(&["lien symbolique"]);
     assert!(
         snapshot(&dir.join("cible")) == before,
         "the target was touched"
@@ -120,18 +105,24 @@ fn a_symlinked_output_folder_is_refused_and_its_target_untouched() {
 }
 
 #[test]
-fn a_symlink_inside_a_batch_stops_its_replacement() {
+fn a_symlink_planted_in_an_entry_is_never_followed_and_verify_names_it() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
     for i in 0..5 {
         dir.write(format!("cible/fichier-{i}.txt"), "à garder");
     }
-    symlink(dir.join("cible"), dir.join("lot/appels/lien")).unwrap();
-    dir.run_roster(&sample_roster(), "lot")
-        .arg("--force")
+    symlink(
+        dir.join("cible"),
+        dir.join("lot/entrees/0001-AC/appels/lien"),
+    )
+    .unwrap();
+    // A rerun issues nothing and touches nothing.
+    dir.run_roster(&sample_roster(), "lot").run().code(0);
+    dir.cmd(["verify"])
+        .arg(dir.join("lot"))
         .run()
-        .code(2)
-        .stderr_has(&["« appels/lien »"]);
+        .code(8)
+        .stderr_has(&["entrees/0001-AC", "appels/lien"]);
     assert_eq!(entries(&dir.join("cible")).len(), 5);
 }
 
@@ -139,27 +130,22 @@ fn a_symlink_inside_a_batch_stops_its_replacement() {
 fn a_planted_lock_symlink_is_never_followed() {
     let dir = Dir::new();
     let victim = dir.write("precieux.txt", "à garder");
-    symlink(&victim, dir.join(".lot.lock")).unwrap();
+    dir.run_roster(&sample_roster(), "lot").run().batch_ok();
+    fs::remove_file(dir.join("lot/.lock")).unwrap();
+    symlink(&victim, dir.join("lot/.lock")).unwrap();
     dir.run_roster(&sample_roster(), "lot")
         .run()
         .code(2)
-        .stderr_has(&["« ", ".lot.lock", "lien symbolique"]);
+        .stderr_has(&["« ", ".lock", "lien symbolique"]);
     assert_eq!(fs::read_to_string(&victim).unwrap(), "à garder");
-    assert!(!dir.join("lot").exists());
 }
 
 #[test]
-fn no_lock_file_is_left_after_a_clean_exit() {
+fn no_lock_file_is_left_beside_the_exercice_folder() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
     assert_eq!(entries(dir.path()), ["lot"]);
-    dir.run_roster(&sample_roster(), "lot")
-        .arg("--force")
-        .run()
-        .batch_ok();
-    assert_eq!(entries(dir.path()), ["lot"]);
-    // Nor after a refusal.
-    dir.run_roster(&sample_roster(), "lot").run().code(2);
+    dir.run_roster(&sample_roster(), "lot").run().code(0);
     assert_eq!(entries(dir.path()), ["lot"]);
 }
 
@@ -168,7 +154,7 @@ fn an_output_folder_inside_a_batch_is_refused() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
     let before = snapshot(&dir.join("lot"));
-    dir.run_roster(&sample_roster(), "lot/appels/bis")
+    dir.run_roster(&sample_roster(), "lot/entrees/0001-AC/appels/bis")
         .run()
         .code(2)
         .stderr_has(&["il se trouve dans le lot"]);
@@ -182,7 +168,7 @@ fn compare_csv_never_overwrites_an_input_a_batch_or_an_existing_file() {
     let roster = dir.write("role.csv", fs::read(sample_roster()).unwrap());
     let ledger = dir.write(
         "journal-2027.csv",
-        fs::read(dir.join("lot/ledger.csv")).unwrap(),
+        fs::read(dir.join("lot/entrees/0001-AC/ledger.csv")).unwrap(),
     );
     let before = snapshot(dir.path());
     let compare = |csv: &std::path::Path, force: bool| {
@@ -206,7 +192,7 @@ fn compare_csv_never_overwrites_an_input_a_batch_or_an_existing_file() {
     compare(&ledger, true)
         .code(2)
         .stderr_has(&["l'un des fichiers lus"]);
-    compare(&dir.join("lot/summary.json"), true)
+    compare(&dir.join("lot/entrees/0001-AC/summary.json"), true)
         .code(2)
         .stderr_has(&["il se trouve dans le lot"]);
     compare(&dir.join("lot/ecarts.csv"), true)
@@ -227,56 +213,4 @@ fn compare_csv_never_overwrites_an_input_a_batch_or_an_existing_file() {
     compare(&out, true).code(0);
     // The roster replaced on purpose, with --force, is the user's choice.
     compare(&roster, true).code(0);
-}
-
-#[test]
-fn force_replaces_a_batch_only_by_the_same_batch_rebuilt() {
-    let dir = Dir::new();
-    dir.run_sample_then_supplementary();
-    let (lot1, lot2) = (dir.join("lot1"), dir.join("lot2"));
-    let before = (snapshot(&lot1), snapshot(&lot2));
-    // A 2028 batch over the 2027 one.
-    let grid_2028 = dir.write(
-        "grille-2028.toml",
-        crate::util::sample_grid_altered("exercice = 2027", "exercice = 2028"),
-    );
-    dir.run_batch_dated(&sample_roster(), &grid_2028, "lot1", "2028-01-15")
-        .arg("--force")
-        .run()
-        .code(2)
-        .stderr_has(&[
-            "il contient un lot de l'exercice 2027 ; --force ne remplace un lot que par le même lot reconstruit, pas par un lot de 2028",
-        ]);
-    // The main batch over the supplementary one.
-    dir.run_roster(&sample_roster(), "lot2")
-        .arg("--force")
-        .run()
-        .code(2)
-        .stderr_has(&[
-            "il contient un lot complémentaire qui poursuit",
-            "pas par un lot principal",
-        ]);
-    // A supplementary batch over the main one.
-    let sup = dir.join("sup.csv");
-    let other = dir.write_sample_first_row_as("autre.csv", &["C-AUTRE"]);
-    dir.run_roster(&other, "lot1")
-        .after(&lot2)
-        .arg("--force")
-        .run()
-        .code(2)
-        .stderr_has(&[
-            "il contient un lot principal ; --force ne le remplace que par le même lot reconstruit",
-        ]);
-    assert_eq!((snapshot(&lot1), snapshot(&lot2)), before);
-    // The same batches rebuilt: accepted, byte for byte the same.
-    dir.run_roster(&sup, "lot2")
-        .after(&lot1)
-        .arg("--force")
-        .run()
-        .batch_ok();
-    dir.run_roster(&sample_roster(), "lot1")
-        .arg("--force")
-        .run()
-        .batch_ok();
-    assert_eq!((snapshot(&lot1), snapshot(&lot2)), before);
 }

@@ -58,6 +58,7 @@ fn run_args(dir: &Dir, out: &str) -> Vec<String> {
         &dir.join(out).display().to_string(),
         "--date-emission",
         DATE_EMISSION,
+        "--emettre",
     ]
     .iter()
     .map(|s| (*s).to_string())
@@ -153,7 +154,7 @@ fn the_journal_keeps_a_final_line_even_when_quiet() {
         assert!(last.contains(needle), "{needle} in {last}");
     }
     assert!(
-        lines.iter().any(|l| l.contains(" lot_publie : ")),
+        lines.iter().any(|l| l.contains(" entree_emise : ")),
         "{lines:?}"
     );
     assert!(

@@ -139,6 +139,12 @@ impl Dir {
             .arg("--emetteur")
             .arg(emetteur())
             .args(["--date-emission", date])
+            .arg("--emettre")
+    }
+
+    /// The first entry (the main lot) of the exercice folder `out`.
+    pub(crate) fn lot(&self, out: &str) -> PathBuf {
+        self.join(out).join(LOT1)
     }
 
     /// `run` of `roster` with the sample grid into `out`.
@@ -165,18 +171,14 @@ impl Dir {
     pub(crate) fn run_sample_then_supplementary(&self) -> (Output, PathBuf) {
         self.run_roster(&sample_roster(), "lot1").run().batch_ok();
         let sup = self.write_sample_first_row_as("sup.csv", &["C-NOUVEAU"]);
-        let out = self
-            .run_roster(&sup, "lot2")
-            .after(self.join("lot1"))
-            .run()
-            .batch_ok();
+        let out = self.run_roster(&sup, "lot1").run().batch_ok();
         (out, sup)
     }
 
     /// Writes `rel`: the sample roster's header, then its first row (the
     /// member `C-14531`) once under each identifier of `ids`, each other
     /// identifier with a SIRET of its own (a SIRET is one member's);
-    /// returns its path. For supplementary batches (`--after`).
+    /// returns its path. For supplementary lots.
     pub(crate) fn write_sample_first_row_as(&self, rel: &str, ids: &[&str]) -> PathBuf {
         const SIRET: &str = ";21140531100013;";
         let sample = fs::read_to_string(sample_roster()).expect("read the sample roster");
@@ -265,6 +267,9 @@ pub(crate) fn snapshot(root: &Path) -> BTreeMap<PathBuf, Option<Vec<u8>>> {
     out
 }
 
+/// The first entry of an exercice folder: its main lot.
+pub(crate) const LOT1: &str = "entrees/0001-AC";
+
 /// Asserts that the batch folder `out` holds (at least) `appels/`,
 /// `ledger.csv` and `summary.json`; other files (a manifest) may be there.
 #[track_caller]
@@ -320,12 +325,6 @@ impl Cmd {
         self
     }
 
-    /// `--after previous`: continue the numbering of the folder `previous`.
-    pub(crate) fn after(self, previous: impl AsRef<OsStr>) -> Cmd {
-        self.arg("--after").arg(previous)
-    }
-
-    /// Runs the binary and captures its exit code and output.
     pub(crate) fn run(self) -> Output {
         let out = Command::new(BIN)
             .args(&self.args)

@@ -60,9 +60,9 @@ fn each_problem_is_found_and_said_in_french() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
     dir.cmd(["verify"]).arg(dir.join("lot")).run().code(0);
-    let ledger = fs::read_to_string(dir.join("lot/ledger.csv")).unwrap();
+    let ledger = fs::read_to_string(dir.join("lot/entrees/0001-AC/ledger.csv")).unwrap();
     let first_pdf = "appels/AC-2027-00001_C-14531.pdf";
-    assert!(dir.join("lot").join(first_pdf).is_file());
+    assert!(dir.lot("lot").join(first_pdf).is_file());
 
     let cases: [(&str, Tamper, &[&str]); 21] = [
         (
@@ -185,7 +185,7 @@ fn each_problem_is_found_and_said_in_french() {
                 let original = lot
                     .parent()
                     .unwrap()
-                    .join("lot/appels/AC-2027-00001_C-14531.pdf");
+                    .join("lot/entrees/0001-AC/appels/AC-2027-00001_C-14531.pdf");
                 std::os::unix::fs::symlink(original, pdf).unwrap();
             },
             &["« appels/AC-2027-00001_C-14531.pdf » est un lien symbolique"],
@@ -295,7 +295,7 @@ fn each_problem_is_found_and_said_in_french() {
     ];
     for (name, tamper, messages) in cases {
         let lot = dir.join(name);
-        copy_dir(&dir.join("lot"), &lot);
+        copy_dir(&dir.lot("lot"), &lot);
         tamper(&lot);
         let run = dir.cmd(["verify"]).arg(&lot).run();
         if messages.is_empty() {
@@ -305,57 +305,39 @@ fn each_problem_is_found_and_said_in_french() {
         run.code(VERIFY)
             .stderr_has(&[
                 "est incomplet ou a été modifié",
-                "Ne transmettez pas ce lot",
+                "Ne transmettez pas ces documents",
             ])
             .stderr_has(messages);
     }
     // The ledger itself was left alone by the copies.
     assert_eq!(
-        fs::read_to_string(dir.join("lot/ledger.csv")).unwrap(),
+        fs::read_to_string(dir.join("lot/entrees/0001-AC/ledger.csv")).unwrap(),
         ledger
     );
 }
 
 #[test]
-fn a_supplementary_batch_continues_only_an_intact_batch_of_its_exercice() {
+fn an_exercice_takes_no_other_exercice_and_no_earlier_date() {
     let dir = Dir::new();
     dir.run_roster(&sample_roster(), "lot").run().batch_ok();
-    let lot = dir.join("lot");
-    // Tampered: not continued, and the problems are listed.
-    let tampered = dir.join("abime");
-    copy_dir(&lot, &tampered);
-    fs::remove_file(tampered.join("appels/AC-2027-00001_C-14531.pdf")).unwrap();
-    dir.run_roster(&sample_roster(), "suite")
-        .after(&tampered)
-        .run()
-        .code(2)
-        .stderr_has(&[
-            "impossible de poursuivre le lot précédent",
-            "il n'est pas intact (« appels/AC-2027-00001_C-14531.pdf » est manquant ou illisible) ; vérifiez-le avec « cotisations verify »",
-        ]);
-    // Another exercice: the 2028 grid cannot continue the 2027 batch.
+    let before = crate::util::snapshot(&dir.join("lot"));
+    // Another exercice: the 2028 grid cannot write into the 2027 folder.
     let grid_2028 = dir.write(
         "grille-2028.toml",
         sample_grid_altered("exercice = 2027", "exercice = 2028"),
     );
-    dir.run_batch_dated(&sample_roster(), &grid_2028, "suite", "2028-01-15")
-        .after(&lot)
+    let newcomer = dir.write_sample_first_row_as("sup.csv", &["C-NOUVEAU"]);
+    dir.run_batch_dated(&newcomer, &grid_2028, "lot", "2028-01-15")
         .run()
         .code(2)
-        .stderr_has(&["il porte sur l'exercice 2027, pas sur 2028"]);
-    // Dated before the batch it continues: the series would go backwards.
-    dir.run_batch_dated(
-        &sample_roster(),
-        &crate::util::sample_grid(),
-        "suite",
-        "2027-01-14",
-    )
-    .after(&lot)
-    .run()
-    .code(2)
-    .stderr_has(&[
-        "il est daté du 15 janvier 2027, après le lot complémentaire (daté du 14 janvier 2027)",
-        "indiquez une date d'émission à partir du 15 janvier 2027",
-    ]);
-    assert!(!dir.join("suite").exists());
+        .stderr_has(&["est le dossier de l'exercice 2027, pas de 2028"]);
+    // Dated before the last lot: the series would go backwards.
+    dir.run_batch_dated(&newcomer, &crate::util::sample_grid(), "lot", "2027-01-14")
+        .run()
+        .code(2)
+        .stderr_has(&[
+            "la date d'émission du 14 janvier 2027 précède celle de AC-2027-00059, émis le 15 janvier 2027",
+            "indiquez une date à partir du 15 janvier 2027",
+        ]);
+    assert!(crate::util::snapshot(&dir.join("lot")) == before);
 }

@@ -21,9 +21,8 @@
 //! with the rest; the bench waits, if needed, until 60 s have passed since
 //! the last cleanup (`bench-out/.nettoyage`).
 //!
-//! Replacing an existing batch (`--force` over the last run's output,
-//! which also removes the old files) is timed once, last, and printed
-//! apart. `--scaling` also runs on 1 and 2 threads, and on one thread
+//! On the exercice of the last main run, a projet of ten newcomers and
+//! `verify` of the whole exercice are timed once, last, and printed apart. `--scaling` also runs on 1 and 2 threads, and on one thread
 //! confined to one core (`sched_setaffinity`: the kernel work the process
 //! does, such as `syncfs` write-back, then shares that core too), the three
 //! alternating in a rotating order so that each sees the same state of
@@ -255,7 +254,7 @@ fn batch_command(bin: &Path, roster: &Path, out: &Path, threads: usize) -> Comma
         .args([
             "--date-emission",
             "2027-01-15",
-            "--force",
+            "--emettre",
             "--quiet",
             "--threads",
         ])
@@ -536,13 +535,41 @@ fn main() {
         );
     }
 
-    // Last (it deletes files): `--force` over the batch of the last main
-    // run, i.e. the same work plus removing the old files once the new batch is
-    // in place.
-    let replace = run_batch(&bin, &roster, &out, a.threads);
+    // Last: on the exercice the last main run issued, a projet of ten
+    // newcomers (the roster plus ten members; the register as its index,
+    // nothing issued re-read), then the whole proof of that exercice.
+    let plus = make_roster(&gen_bin, &work, a.members + 10);
+    let mut projet = Command::new(&bin);
+    projet
+        .args(["run", "--roster"])
+        .arg(&plus)
+        .args([
+            "--tariff",
+            "input-samples/grille-2027.toml",
+            "--emetteur",
+            "input-samples/emetteur.toml",
+            "--date-emission",
+            "2027-01-15",
+            "--quiet",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .stdout(Stdio::null());
+    let projet = measure(&mut projet);
+    let verify = measure(
+        Command::new(&bin)
+            .args(["verify", "--quiet"])
+            .arg(&out)
+            .stdout(Stdio::null()),
+    );
     println!(
-        "remplacement   {:.2} s (--force sur un lot existant, suppression de l'ancien comprise)",
-        replace.wall.as_secs_f64()
+        "projet de 10   {:.2} s (10 nouveaux adhérents sur un exercice de {} appels émis)",
+        projet.wall.as_secs_f64(),
+        a.members
+    );
+    println!(
+        "verify         {:.2} s (l'exercice entier : empreintes, chaîne, registre, séries)",
+        verify.wall.as_secs_f64()
     );
     folders.cleanup();
 }

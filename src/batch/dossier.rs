@@ -1,0 +1,1037 @@
+//! The exercice folder (`docs/REGISTER.md`): one folder per exercice
+//! holds every lot and avoir issued as numbered entries, the register
+//! that lists them in order, the exercice's ledger and the current
+//! projet. The register owns the series: an entry's numbers continue the
+//! last entry's of its series, and an entry, once in place, is never
+//! written again.
+//!
+//! ```text
+//! DIR/exercice.json      the exercice, the ledger's format (written once)
+//! DIR/registre.jsonl     one line per entry, chained by hashes
+//! DIR/entrees/0001-AC/   an entry: a lot's or an avoir's folder
+//! DIR/projet/            the current draft
+//! DIR/ledger.csv         every issued line, in entry order
+//! DIR/.lock              the writers' lock (readers share it)
+//! ```
+//!
+//! Crash safety: an entry is written in a staging folder and renamed into
+//! `entrees/` whole; its register line is appended after. A writer that
+//! finds an entry without its line (the process died between the two)
+//! appends the line, recomputed from the entry: a number is never consumed
+//! without its document, nor a document kept without its number. The
+//! exercice ledger is rebuilt from the entries whenever it does not match.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::error::{BatchError, DossierProblem};
+use super::manifest::{DossierManifest, MANIFEST_FILE, SERIE_APPELS, amount, coded, sha256_hex};
+use super::output::{LEDGER_FILE, sync_dir};
+use crate::csv_out::{CsvFormat, Encoding};
+use crate::exercice::{Document, Register};
+use crate::files::{self, FileError};
+use crate::money::Montant;
+
+pub use super::manifest::EXERCICE_FILE;
+/// The register: one JSON line per entry.
+pub const REGISTRE_FILE: &str = "registre.jsonl";
+/// The folder of the entries.
+pub const ENTREES_DIR: &str = "entrees";
+/// The folder of the current projet.
+pub const PROJET_DIR: &str = "projet";
+/// The writers' lock.
+pub const LOCK_FILE: &str = ".lock";
+/// Layout of `exercice.json` this version writes.
+const FORMAT: u32 = 1;
+
+/// `exercice.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExerciceFile {
+    pub format: u32,
+    pub programme: String,
+    pub exercice: i32,
+    /// The ledger's dialect and encoding, the same for every entry (the
+    /// exercice's ledger is their concatenation).
+    #[serde(with = "coded")]
+    pub format_csv: CsvFormat,
+    #[serde(with = "coded")]
+    pub encodage_csv: Encoding,
+}
+
+/// One line of a document, as its entry's ledger has it (signed: an
+/// avoir's are negative).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LignePiece {
+    pub code: String,
+    #[serde(with = "amount")]
+    pub montant_ht: Montant,
+    #[serde(with = "amount")]
+    pub montant_ttc: Montant,
+}
+
+/// One document of an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Piece {
+    pub numero: String,
+    pub rang: u32,
+    pub membre_id: String,
+    pub nom: String,
+    /// Signed: an avoir's is negative.
+    #[serde(with = "amount")]
+    pub total_ttc: Montant,
+    /// An avoir's: the appel it credits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appel: Option<String>,
+    pub lignes: Vec<LignePiece>,
+}
+
+/// One line of the register: an entry, what it issued, and the hashes
+/// that chain it to the entry and the line before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inscription {
+    pub sequence: u32,
+    /// `AC` or `AV`.
+    pub serie: String,
+    /// The entry's folder, relative to the exercice folder.
+    pub dossier: String,
+    pub date: NaiveDate,
+    /// SHA-256 of the entry's `manifest.json`.
+    pub manifeste: String,
+    /// SHA-256 of the register's previous line (empty for the first).
+    pub precedent: String,
+    pub pieces: Vec<Piece>,
+}
+
+impl Inscription {
+    /// The line as the register stores it (no final newline).
+    #[must_use]
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// The register as read: the exercice, its lines, and the hash of each.
+#[derive(Debug, Clone)]
+pub struct Registre {
+    pub root: PathBuf,
+    pub exercice: ExerciceFile,
+    pub lignes: Vec<Inscription>,
+    /// SHA-256 of each line's text, in order.
+    pub empreintes: Vec<String>,
+}
+
+/// How many hex digits of the register's head are shown.
+pub const TETE_COURTE: usize = 12;
+
+impl Registre {
+    /// The register's head: the hash of its last line (empty: no entry).
+    #[must_use]
+    pub fn tete(&self) -> String {
+        self.empreintes.last().cloned().unwrap_or_default()
+    }
+
+    /// The rank of the next document of `serie`.
+    #[must_use]
+    pub fn next_rank(&self, serie: &str) -> u32 {
+        self.pieces(serie).map(|p| p.rang).max().unwrap_or(0) + 1
+    }
+
+    /// The last document of `serie`: its number and date.
+    #[must_use]
+    pub fn last_of(&self, serie: &str) -> Option<(String, NaiveDate)> {
+        self.lignes
+            .iter()
+            .rev()
+            .filter(|l| l.serie == serie)
+            .find_map(|l| l.pieces.last().map(|p| (p.numero.clone(), l.date)))
+    }
+
+    /// Every document of `serie`, in order.
+    pub fn pieces<'a>(&'a self, serie: &'a str) -> impl Iterator<Item = &'a Piece> + 'a {
+        self.lignes
+            .iter()
+            .filter(move |l| l.serie == serie)
+            .flat_map(|l| &l.pieces)
+    }
+
+    /// The folder, relative to the exercice folder, of the next entry of
+    /// `serie`.
+    #[must_use]
+    pub fn next_dossier(&self, serie: &str) -> String {
+        format!("{ENTREES_DIR}/{:04}-{serie}", self.lignes.len() + 1)
+    }
+
+    /// The hash of the last entry's manifest, which the next records.
+    #[must_use]
+    pub fn last_manifest(&self) -> Option<String> {
+        self.lignes.last().map(|l| l.manifeste.clone())
+    }
+
+    /// The entry folders, in order.
+    #[must_use]
+    pub fn dossiers(&self) -> Vec<PathBuf> {
+        self.lignes
+            .iter()
+            .map(|l| self.root.join(&l.dossier))
+            .collect()
+    }
+
+    /// The issued state, for the pure `crate::exercice`.
+    #[must_use]
+    pub fn state(&self) -> Register {
+        let documents = self
+            .lignes
+            .iter()
+            .flat_map(|l| {
+                l.pieces.iter().map(move |p| Document {
+                    numero: p.numero.clone(),
+                    rang: p.rang,
+                    serie: l.serie.clone(),
+                    date: l.date,
+                    membre_id: p.membre_id.clone(),
+                    nom: p.nom.clone(),
+                    total_ttc: p.total_ttc,
+                    credite: p.appel.clone(),
+                })
+            })
+            .collect();
+        Register::of(documents, vec![self.exercice.exercice])
+    }
+
+    /// Per member, its lines net of avoirs (code → HT) and the appels
+    /// standing (not fully credited).
+    #[must_use]
+    pub fn net_lines(&self) -> BTreeMap<String, crate::exercice::Emis> {
+        let mut out: BTreeMap<String, crate::exercice::Emis> = BTreeMap::new();
+        for l in &self.lignes {
+            for p in &l.pieces {
+                let e = out.entry(p.membre_id.clone()).or_default();
+                if l.serie == SERIE_APPELS {
+                    e.appels.push((p.numero.clone(), p.total_ttc));
+                } else if let Some(appel) = &p.appel {
+                    e.credits.push((appel.clone(), p.total_ttc));
+                }
+                for line in &p.lignes {
+                    let sum = e.lignes.entry(line.code.clone()).or_insert(Montant::ZERO);
+                    *sum = *sum + line.montant_ht;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// What the folder `root` is.
+enum Found {
+    Absent,
+    Empty,
+    Exercice,
+}
+
+/// Whether `root` is absent, empty, or an exercice folder; anything else
+/// is refused, a link first.
+fn classify(root: &Path) -> Result<Found, BatchError> {
+    let meta = match fs::symlink_metadata(root) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Absent),
+        Err(e) => return Err(BatchError::io("lire le dossier", root)(e)),
+    };
+    if meta.file_type().is_symlink() {
+        return Err(FileError::Symlink {
+            path: root.to_path_buf(),
+        }
+        .into());
+    }
+    if !meta.is_dir() {
+        return Err(refuse(root, DossierProblem::PasUnDossier));
+    }
+    if fs::symlink_metadata(root.join(EXERCICE_FILE)).is_ok() {
+        return Ok(Found::Exercice);
+    }
+    // Its lock alone (a writer's, perhaps running) does not make it full.
+    let mut names: Vec<String> = fs::read_dir(root)
+        .map_err(BatchError::io("lire le dossier", root))?
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n != LOCK_FILE && !n.starts_with(&format!(".{EXERCICE_FILE}.tmp-")))
+        .collect();
+    if names.is_empty() {
+        return Ok(Found::Empty);
+    }
+    names.sort();
+    let more = names.len().saturating_sub(5);
+    names.truncate(5);
+    Err(refuse(
+        root,
+        DossierProblem::PasUnExercice {
+            fichiers: names,
+            more,
+        },
+    ))
+}
+
+fn refuse(root: &Path, problem: DossierProblem) -> BatchError {
+    BatchError::Dossier {
+        path: root.to_path_buf(),
+        problem,
+    }
+}
+
+/// Reads `exercice.json` and the register of the exercice folder `root`.
+///
+/// # Errors
+/// `BatchError::Dossier` for a file that cannot be read as written.
+pub fn read_registre(root: &Path) -> Result<Registre, BatchError> {
+    let bytes = files::read_input(&root.join(EXERCICE_FILE), files::MAX_CONFIG_BYTES)?;
+    let exercice: ExerciceFile = serde_json::from_slice(&bytes).map_err(|e| {
+        refuse(
+            root,
+            DossierProblem::ExerciceIllisible {
+                reason: crate::reasons::json_reason_fr(&e),
+            },
+        )
+    })?;
+    if exercice.format != FORMAT {
+        return Err(refuse(
+            root,
+            DossierProblem::ExerciceIllisible {
+                reason: format!("format {} inconnu de cette version", exercice.format),
+            },
+        ));
+    }
+    let path = root.join(REGISTRE_FILE);
+    let text = match files::read_input(&path, files::MAX_LEDGER_BYTES) {
+        Ok(b) => String::from_utf8(b).map_err(|_| {
+            refuse(
+                root,
+                DossierProblem::RegistreIllisible {
+                    ligne: 0,
+                    reason: "texte non UTF-8".into(),
+                },
+            )
+        })?,
+        Err(FileError::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+            String::new()
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut lignes = Vec::new();
+    let mut empreintes = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let ins: Inscription = serde_json::from_str(line).map_err(|e| {
+            refuse(
+                root,
+                DossierProblem::RegistreIllisible {
+                    ligne: i + 1,
+                    reason: crate::reasons::json_reason_fr(&e),
+                },
+            )
+        })?;
+        empreintes.push(sha256_hex(line.as_bytes()));
+        lignes.push(ins);
+    }
+    Ok(Registre {
+        root: root.to_path_buf(),
+        exercice,
+        lignes,
+        empreintes,
+    })
+}
+
+/// Whether `root` is an exercice folder (holds `exercice.json`).
+#[must_use]
+pub fn is_exercice(root: &Path) -> bool {
+    fs::symlink_metadata(root.join(EXERCICE_FILE)).is_ok_and(|m| m.is_file())
+}
+
+/// A reader's view of the exercice: the last committed state, read under
+/// the shared lock (a writer in progress is waited for).
+///
+/// # Errors
+/// The folder or its register cannot be read.
+pub fn read_committed(root: &Path) -> Result<Registre, BatchError> {
+    let _shared = lock_shared(root)?;
+    read_registre(root)
+}
+
+/// What `open_writer` would find at `root`, without writing anything: the
+/// register of an exercice folder of `exercice`, or `None` for a folder
+/// absent or empty (`cotisations check --out`).
+///
+/// # Errors
+/// The refusals of `open_writer`.
+pub fn inspect(
+    root: &Path,
+    exercice: i32,
+    inputs: &[PathBuf],
+) -> Result<Option<Registre>, BatchError> {
+    super::destination::check_exercice_place(root, inputs)?;
+    match classify(root)? {
+        Found::Absent | Found::Empty => Ok(None),
+        Found::Exercice => {
+            let registre = read_committed(root)?;
+            if registre.exercice.exercice != exercice {
+                return Err(refuse(
+                    root,
+                    DossierProblem::AutreExercice {
+                        found: registre.exercice.exercice,
+                        expected: exercice,
+                    },
+                ));
+            }
+            Ok(Some(registre))
+        }
+    }
+}
+
+/// A writer of the exercice folder: holds its lock until dropped.
+#[derive(Debug)]
+pub struct Ecrivain {
+    pub registre: Registre,
+    lock: File,
+    /// What the opening repaired after an interrupted run, for the log.
+    pub repare: Vec<String>,
+    /// The folders the opening created, outermost first, for the log.
+    pub crees: Vec<PathBuf>,
+}
+
+/// Opens (creating it if absent or empty) the exercice folder `root` of
+/// `exercice` for writing: takes its lock, then finishes what an
+/// interrupted run left (see the module).
+///
+/// # Errors
+/// `BatchError::Dossier` for a folder that is not an exercice folder of
+/// `exercice`, `BatchError::Locked` if another run writes in it.
+pub fn open_writer(
+    root: &Path,
+    exercice: i32,
+    csv: (CsvFormat, Encoding),
+    inputs: &[PathBuf],
+) -> Result<Ecrivain, BatchError> {
+    super::destination::check_exercice_place(root, inputs)?;
+    let found = classify(root)?;
+    let mut crees = Vec::new();
+    if matches!(found, Found::Absent) {
+        crees = files::create_parents(root)?;
+        match fs::create_dir(root) {
+            Ok(()) => crees.push(root.to_path_buf()),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(BatchError::io("créer le dossier", root)(e)),
+        }
+    }
+    let lock_path = root.join(LOCK_FILE);
+    let mut lock = files::open_no_follow(&lock_path)?;
+    match lock.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            let mut holder = String::new();
+            let _ = std::io::Read::read_to_string(&mut lock, &mut holder);
+            return Err(BatchError::Locked {
+                path: root.to_path_buf(),
+                holder: holder.trim().to_string(),
+            });
+        }
+        Err(fs::TryLockError::Error(e)) => {
+            return Err(BatchError::io("verrouiller", &lock_path)(e));
+        }
+    }
+    // Say who holds it, for the message of a concurrent run; emptied again
+    // when the writer ends (`Drop`).
+    let _ = lock.set_len(0);
+    let _ = write!(
+        lock,
+        "processus {} démarré le {}",
+        std::process::id(),
+        chrono::Local::now().format("%d/%m/%Y à %H:%M:%S")
+    );
+    let _ = lock.flush();
+    // Again under the lock: a writer that held it may have created it.
+    classify(root)?;
+    if !is_exercice(root) {
+        // Created (absent or empty) under the lock: nothing else is there.
+        let file = ExerciceFile {
+            format: FORMAT,
+            programme: env!("CARGO_PKG_NAME").into(),
+            exercice,
+            format_csv: csv.0,
+            encodage_csv: csv.1,
+        };
+        let mut json = serde_json::to_vec_pretty(&file).unwrap_or_default();
+        json.push(b'\n');
+        write_atomic(root, EXERCICE_FILE, &json)?;
+    }
+    let entrees = root.join(ENTREES_DIR);
+    if !entrees.is_dir() {
+        fs::create_dir(&entrees).map_err(BatchError::io("créer le dossier", &entrees))?;
+    }
+    let registre = read_registre(root)?;
+    if registre.exercice.exercice != exercice {
+        return Err(refuse(
+            root,
+            DossierProblem::AutreExercice {
+                found: registre.exercice.exercice,
+                expected: exercice,
+            },
+        ));
+    }
+    if (registre.exercice.format_csv, registre.exercice.encodage_csv) != csv {
+        return Err(refuse(
+            root,
+            DossierProblem::AutreFormatCsv {
+                found: (registre.exercice.format_csv, registre.exercice.encodage_csv),
+                asked: csv,
+            },
+        ));
+    }
+    let mut writer = Ecrivain {
+        registre,
+        lock,
+        repare: Vec::new(),
+        crees,
+    };
+    writer.recover()?;
+    Ok(writer)
+}
+
+impl Drop for Ecrivain {
+    fn drop(&mut self) {
+        // The lock file stays (removing it would race another writer); its
+        // holder's text goes, so that a finished exercice is the same bytes
+        // whoever wrote it.
+        let _ = self.lock.set_len(0);
+    }
+}
+
+/// Writes `bytes` to `root/name` through a temporary file, flushed, then
+/// renamed over it: whole or absent.
+fn write_atomic(root: &Path, name: &str, bytes: &[u8]) -> Result<(), BatchError> {
+    let tmp = root.join(format!(".{name}.tmp-{}", std::process::id()));
+    let path = root.join(name);
+    let result = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0))
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, &path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(BatchError::io("écrire le fichier", &path))?;
+    sync_dir(root)
+}
+
+impl Ecrivain {
+    /// The exercice folder.
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        &self.registre.root
+    }
+
+    /// Where the next entry of `serie` goes.
+    #[must_use]
+    pub fn next_entry(&self, serie: &str) -> PathBuf {
+        self.root().join(self.registre.next_dossier(serie))
+    }
+
+    /// Where the projet goes.
+    #[must_use]
+    pub fn projet(&self) -> PathBuf {
+        self.root().join(PROJET_DIR)
+    }
+
+    /// Finishes what an interrupted writer left: working files of ours
+    /// removed, an entry in place without its register line inscribed,
+    /// the exercice ledger rebuilt if it does not match the entries.
+    fn recover(&mut self) -> Result<(), BatchError> {
+        let root = self.root().to_path_buf();
+        remove_working_files(&root);
+        remove_working_files(&root.join(ENTREES_DIR));
+        loop {
+            let seq = format!("{:04}-", self.registre.lignes.len() + 1);
+            let found = fs::read_dir(root.join(ENTREES_DIR))
+                .map_err(BatchError::io("lire le dossier", root.join(ENTREES_DIR)))?
+                .flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .find(|n| n.starts_with(&seq));
+            let Some(name) = found else { break };
+            let rel = format!("{ENTREES_DIR}/{name}");
+            // The entry was renamed into place whole (its manifest is
+            // written last): its line is recomputed from it.
+            super::verify::verify_folder(&root.join(&rel)).map_err(|e| match e {
+                BatchError::Verify { problems, .. } => refuse(
+                    &root,
+                    DossierProblem::EntreeSansInscription {
+                        dossier: rel.clone(),
+                        problems,
+                    },
+                ),
+                other => other,
+            })?;
+            let ins = self.inscription_of(&rel)?;
+            self.append(&ins)?;
+            self.repare.push(format!(
+                "l'entrée « {rel} », écrite par une exécution interrompue avant son inscription, a été inscrite au registre"
+            ));
+        }
+        if !self.ledger_matches() {
+            self.rebuild_ledger()?;
+        }
+        Ok(())
+    }
+
+    /// The register line of the entry `rel` (in place), recomputed from
+    /// its manifest and its ledger.
+    ///
+    /// # Errors
+    /// The entry cannot be read.
+    pub fn inscription_of(&self, rel: &str) -> Result<Inscription, BatchError> {
+        let sequence = u32::try_from(self.registre.lignes.len() + 1).unwrap_or(u32::MAX);
+        inscription_of(self.root(), rel, sequence, &self.registre.tete())
+    }
+
+    /// Appends `ins` to the register, flushed to disk, then rebuilds the
+    /// exercice ledger.
+    fn append(&mut self, ins: &Inscription) -> Result<(), BatchError> {
+        let path = self.root().join(REGISTRE_FILE);
+        let line = ins.to_line();
+        let mut f = OpenOptions::new()
+            .append(true)
+            .create(true)
+            .custom_flags(i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0))
+            .open(&path)
+            .map_err(|e| files::refused_link(&path, e, "ouvrir le fichier"))?;
+        f.write_all(format!("{line}\n").as_bytes())
+            .and_then(|()| f.sync_all())
+            .map_err(BatchError::io("écrire le fichier", &path))?;
+        self.registre.empreintes.push(sha256_hex(line.as_bytes()));
+        self.registre.lignes.push(ins.clone());
+        crate::failpoint::hit("avant-journal-exercice");
+        self.rebuild_ledger()
+    }
+
+    /// Inscribes the entry just put in place at `entry` (from
+    /// `next_entry`) and returns its line.
+    ///
+    /// # Errors
+    /// The entry cannot be read, or the register cannot be written.
+    pub fn commit(&mut self, entry: &Path) -> Result<Inscription, BatchError> {
+        crate::failpoint::hit("avant-registre");
+        let rel = entry
+            .strip_prefix(self.root())
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        let ins = self.inscription_of(&rel)?;
+        self.append(&ins)?;
+        Ok(ins)
+    }
+
+    /// Whether `ledger.csv` has the size the entries' ledgers add up to.
+    fn ledger_matches(&self) -> bool {
+        let Ok(meta) = fs::symlink_metadata(self.root().join(LEDGER_FILE)) else {
+            return false;
+        };
+        let mut expected = None::<u64>;
+        for dir in self.registre.dossiers() {
+            let Ok(bytes) = fs::read(dir.join(LEDGER_FILE)) else {
+                return false;
+            };
+            let head = header_len(&bytes) as u64;
+            let total = expected.get_or_insert(head);
+            *total += bytes.len() as u64 - head;
+        }
+        meta.is_file() && expected.is_some_and(|e| e == meta.len())
+    }
+
+    /// Rewrites `ledger.csv`: the entries' ledgers, one header.
+    fn rebuild_ledger(&self) -> Result<(), BatchError> {
+        let bytes = exercice_ledger(&self.registre)?;
+        if bytes.is_empty() {
+            return Ok(());
+        }
+        write_atomic(self.root(), LEDGER_FILE, &bytes)
+    }
+
+    /// Removes the projet, if this program wrote it.
+    pub fn remove_projet(&self) {
+        let projet = self.projet();
+        if fs::symlink_metadata(&projet).is_ok_and(|m| m.is_dir())
+            && let Ok(super::destination::Existing::Batch(listed)) =
+                super::destination::check_destination(&projet, true, &[])
+        {
+            let aside = super::destination::beside(&projet, "ancien");
+            if fs::rename(&projet, &aside).is_ok() {
+                super::destination::remove_replaced(&aside, &listed);
+            }
+        }
+    }
+}
+
+/// The length of a ledger's header line (its BOM included).
+fn header_len(bytes: &[u8]) -> usize {
+    bytes
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |i| i + 1)
+}
+
+/// The exercice's ledger: the header once, then every entry's lines, in
+/// entry order (empty when there is no entry).
+///
+/// # Errors
+/// An entry's ledger cannot be read.
+pub fn exercice_ledger(registre: &Registre) -> Result<Vec<u8>, BatchError> {
+    let mut out = Vec::new();
+    for dir in registre.dossiers() {
+        let path = dir.join(LEDGER_FILE);
+        let bytes = files::read_input(&path, files::MAX_LEDGER_BYTES)?;
+        let head = header_len(&bytes);
+        if out.is_empty() {
+            out.extend_from_slice(&bytes[..head]);
+        }
+        out.extend_from_slice(&bytes[head..]);
+    }
+    Ok(out)
+}
+
+/// Removes the working files and folders a run of this program leaves
+/// while it writes in `dir` (`.NAME.staging-PID`, `.NAME.ancien-PID`,
+/// `.NAME.lock`, `.NAME.tmp-PID`): real files and folders only.
+fn remove_working_files(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name.strip_prefix('.') else {
+            continue;
+        };
+        let pid_suffix = |marker: &str| {
+            rest.rsplit_once(marker)
+                .is_some_and(|(_, pid)| !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()))
+        };
+        let ours = pid_suffix(".staging-")
+            || pid_suffix(".ancien-")
+            || pid_suffix(".tmp-")
+            || (Path::new(rest).extension().is_some_and(|e| e == "lock") && rest != "lock");
+        let Ok(kind) = e.file_type() else { continue };
+        if !ours || kind.is_symlink() {
+            continue;
+        }
+        if kind.is_dir() {
+            let _ = fs::remove_dir_all(e.path());
+        } else if kind.is_file() {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
+/// The register line of the entry `root/rel`, from its manifest and its
+/// ledger (read, not verified: `verify` proves the files).
+///
+/// # Errors
+/// The manifest or the ledger cannot be read.
+pub fn inscription_of(
+    root: &Path,
+    rel: &str,
+    sequence: u32,
+    precedent: &str,
+) -> Result<Inscription, BatchError> {
+    let dir = root.join(rel);
+    let bytes = files::read_input(&dir.join(MANIFEST_FILE), files::MAX_LEDGER_BYTES)?;
+    let d = DossierManifest::parse(&bytes).map_err(|reason| {
+        refuse(
+            root,
+            DossierProblem::EntreeIllisible {
+                dossier: rel.into(),
+                reason,
+            },
+        )
+    })?;
+    let ledger_path = dir.join(LEDGER_FILE);
+    let ledger = files::read_input(&ledger_path, files::MAX_LEDGER_BYTES)?;
+    let read =
+        crate::ledger::read::read(&ledger, Some(d.manifest.options.encodage_csv)).map_err(|e| {
+            BatchError::Verify {
+                dir: dir.clone(),
+                problems: vec![super::error::VerifyProblem::Ledger(e)],
+            }
+        })?;
+    let mut by_numero: BTreeMap<&str, Vec<LignePiece>> = BTreeMap::new();
+    for r in &read.rows {
+        by_numero.entry(&r.numero).or_default().push(LignePiece {
+            code: r.code.clone(),
+            montant_ht: r.montant_ht,
+            montant_ttc: r.montant_ttc,
+        });
+    }
+    let pieces = d
+        .manifest
+        .appels
+        .iter()
+        .map(|a| Piece {
+            numero: a.numero.clone(),
+            rang: a.rang,
+            membre_id: a.membre_id.clone(),
+            nom: a.destinataire.nom.clone(),
+            total_ttc: a.total_ttc,
+            appel: d
+                .deja_credites
+                .iter()
+                .find(|c| c.avoir == a.numero)
+                .map(|c| c.appel.clone()),
+            lignes: by_numero.remove(a.numero.as_str()).unwrap_or_default(),
+        })
+        .collect();
+    Ok(Inscription {
+        sequence,
+        serie: d.serie.clone(),
+        dossier: rel.into(),
+        date: d.manifest.date_emission,
+        manifeste: sha256_hex(&bytes),
+        precedent: precedent.into(),
+        pieces,
+    })
+}
+
+/// Takes the shared lock of the exercice folder `root`, if it has one: a
+/// writer in progress is waited for, so that a reader sees the last
+/// committed state. The lock is held until the file is dropped.
+///
+/// # Errors
+/// The lock is a link, or cannot be taken.
+pub fn lock_shared(root: &Path) -> Result<Option<File>, BatchError> {
+    let lock_path = root.join(LOCK_FILE);
+    match OpenOptions::new()
+        .read(true)
+        .custom_flags(i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0))
+        .open(&lock_path)
+    {
+        Ok(file) => {
+            file.lock_shared()
+                .map_err(BatchError::io("verrouiller", &lock_path))?;
+            Ok(Some(file))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(files::refused_link(&lock_path, e, "ouvrir le verrou").into()),
+    }
+}
+
+/// What `verify DIR` found in an intact exercice.
+pub struct Verifie {
+    pub registre: Registre,
+    pub state: Register,
+}
+
+/// The names an exercice folder holds at its top, besides `entrees/`.
+const TOP_FILES: [&str; 4] = [EXERCICE_FILE, REGISTRE_FILE, LEDGER_FILE, LOCK_FILE];
+
+/// Proves the exercice folder `root` whole: every entry as a folder
+/// (`verify::verify_folder`), nothing else in it, the register's lines
+/// recomputed from the entries and chained, the entries' manifests
+/// chained, the series continuous and chronological, no member billed
+/// twice, no avoir beyond its appel, the exercice ledger the entries'
+/// ledgers; with `tete`, that the register extends that head. Reads the
+/// last committed state (under the shared lock).
+///
+/// # Errors
+/// `BatchError::VerifyExercice` listing every problem found.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one pass over the register, each check beside the line it reads"
+)]
+pub fn verify(root: &Path, tete: Option<&str>) -> Result<Verifie, BatchError> {
+    use super::error::ExerciceProblem as P;
+    let _shared = lock_shared(root)?;
+    let fail = |problems: Vec<P>| BatchError::VerifyExercice {
+        dir: root.to_path_buf(),
+        problems,
+    };
+    let registre = read_registre(root).map_err(|e| match e {
+        BatchError::Dossier { problem, .. } => fail(vec![P::Illisible(problem)]),
+        other => other,
+    })?;
+    let mut problems = Vec::new();
+    check_top(root, &registre, &mut problems);
+    let mut previous_manifest: Option<String> = None;
+    let mut documents = Vec::new();
+    for (i, line) in registre.lignes.iter().enumerate() {
+        let sequence = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let expected_dir = format!("{ENTREES_DIR}/{sequence:04}-{}", line.serie);
+        if line.sequence != sequence || line.dossier != expected_dir {
+            problems.push(P::Sequence {
+                sequence,
+                dossier: line.dossier.clone(),
+            });
+        }
+        let precedent = if i == 0 {
+            String::new()
+        } else {
+            registre.empreintes[i - 1].clone()
+        };
+        if line.precedent != precedent {
+            problems.push(P::ChaineRegistre { sequence });
+        }
+        let dir = root.join(&expected_dir);
+        match super::verify::verify_folder(&dir) {
+            Ok(d) => {
+                if d.manifest.precedent != previous_manifest {
+                    problems.push(P::ChaineEntrees {
+                        dossier: expected_dir.clone(),
+                    });
+                }
+                if d.serie != line.serie {
+                    problems.push(P::Inscription {
+                        dossier: expected_dir.clone(),
+                    });
+                }
+            }
+            Err(BatchError::Verify {
+                problems: found, ..
+            }) => problems.push(P::Entree {
+                dossier: expected_dir.clone(),
+                problems: found,
+            }),
+            Err(other) => return Err(other),
+        }
+        match inscription_of(root, &expected_dir, sequence, &precedent) {
+            Ok(recomputed) => {
+                if recomputed.manifeste != line.manifeste
+                    || recomputed.pieces != line.pieces
+                    || recomputed.date != line.date
+                {
+                    problems.push(P::Inscription {
+                        dossier: expected_dir.clone(),
+                    });
+                }
+                previous_manifest = Some(recomputed.manifeste.clone());
+                documents.push(recomputed);
+            }
+            Err(_) => previous_manifest = Some(line.manifeste.clone()),
+        }
+    }
+    // The series and the members, from the entries themselves.
+    let recomputed = Registre {
+        root: root.to_path_buf(),
+        exercice: registre.exercice.clone(),
+        lignes: documents,
+        empreintes: registre.empreintes.clone(),
+    };
+    let state = recomputed.state();
+    problems.extend(state.problems.iter().cloned().map(P::Serie));
+    check_cited_lots(root, &recomputed, &mut problems);
+    match (exercice_ledger(&registre), fs::read(root.join(LEDGER_FILE))) {
+        (Ok(expected), Ok(found)) if expected == found => {}
+        (Ok(expected), Err(_)) if expected.is_empty() => {}
+        _ => problems.push(P::Journal),
+    }
+    if let Some(t) = tete {
+        let t = t.trim().to_ascii_lowercase();
+        if t.len() < 8 || !registre.empreintes.iter().any(|e| e.starts_with(&t)) {
+            problems.push(P::Tete { tete: t });
+        }
+    }
+    if problems.is_empty() {
+        Ok(Verifie { registre, state })
+    } else {
+        Err(fail(problems))
+    }
+}
+
+/// Nothing at the top of the exercice folder or in `entrees/` but what
+/// the program writes there; no link anywhere at those levels.
+fn check_top(root: &Path, registre: &Registre, problems: &mut Vec<super::error::ExerciceProblem>) {
+    use super::error::ExerciceProblem as P;
+    let listed: std::collections::BTreeSet<String> = registre
+        .lignes
+        .iter()
+        .filter_map(|l| {
+            l.dossier
+                .strip_prefix(&format!("{ENTREES_DIR}/"))
+                .map(str::to_string)
+        })
+        .collect();
+    for (dir, rel) in [
+        (root.to_path_buf(), ""),
+        (root.join(ENTREES_DIR), ENTREES_DIR),
+    ] {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        let mut names: Vec<(String, fs::FileType)> = entries
+            .flatten()
+            .filter_map(|e| {
+                Some((
+                    e.file_name().to_string_lossy().into_owned(),
+                    e.file_type().ok()?,
+                ))
+            })
+            .collect();
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, kind) in names {
+            let chemin = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            if kind.is_symlink() {
+                problems.push(P::Lien { chemin });
+                continue;
+            }
+            let expected = if rel.is_empty() {
+                (TOP_FILES.contains(&name.as_str()) && kind.is_file())
+                    || ((name == ENTREES_DIR || name == PROJET_DIR) && kind.is_dir())
+            } else {
+                kind.is_dir() && listed.contains(&name)
+            };
+            if !expected {
+                if !rel.is_empty() && kind.is_dir() {
+                    problems.push(P::NonInscrite { dossier: chemin });
+                } else {
+                    problems.push(P::Inattendu { chemin });
+                }
+            }
+        }
+    }
+}
+
+/// Each avoir cites, by the hash of its manifest, the lot that holds its
+/// appel: that lot, in this exercice, must be the one cited.
+fn check_cited_lots(
+    root: &Path,
+    registre: &Registre,
+    problems: &mut Vec<super::error::ExerciceProblem>,
+) {
+    for line in registre.lignes.iter().filter(|l| l.serie != SERIE_APPELS) {
+        let Ok(bytes) = fs::read(root.join(&line.dossier).join(MANIFEST_FILE)) else {
+            continue;
+        };
+        let Ok(d) = DossierManifest::parse(&bytes) else {
+            continue;
+        };
+        for p in &line.pieces {
+            let Some(appel) = &p.appel else { continue };
+            let holder = registre
+                .lignes
+                .iter()
+                .find(|l| l.serie == SERIE_APPELS && l.pieces.iter().any(|a| &a.numero == appel));
+            if let (Some(holder), Some(cited)) = (holder, &d.lot)
+                && holder.manifeste != cited.sha256
+            {
+                problems.push(super::error::ExerciceProblem::LotCite {
+                    avoir: p.numero.clone(),
+                    lot: holder.dossier.clone(),
+                });
+            }
+        }
+    }
+}
