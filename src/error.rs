@@ -933,6 +933,10 @@ fn dossier_message(
             f,
             "le manifeste de l'entrée « {dir}/{dossier} » est illisible ({reason}) : lancez « cotisations verify {dir} »"
         ),
+        D::PasDExercice => write!(
+            f,
+            "« {dir} » n'est pas le dossier d'un exercice (pas de exercice.json) : indiquez le dossier que « cotisations run --out » a créé"
+        ),
         D::PasDeProjet => write!(
             f,
             "« {dir} » n'a pas de projet à émettre : préparez-le d'abord avec « cotisations run --roster … --tariff … --out {dir} »"

@@ -31,7 +31,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::error::{BatchError, DossierProblem};
-use super::manifest::{DossierManifest, MANIFEST_FILE, SERIE_APPELS, amount, coded, sha256_hex};
+use super::manifest::{DossierManifest, MANIFEST_FILE, SERIE_APPELS, coded, sha256_hex};
 use super::output::{LEDGER_FILE, sync_dir};
 use crate::csv_out::{CsvFormat, Encoding};
 use crate::exercice::{Document, Register};
@@ -64,32 +64,7 @@ pub struct ExerciceFile {
     pub encodage_csv: Encoding,
 }
 
-/// One line of a document, as its entry's ledger has it (signed: an
-/// avoir's are negative).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LignePiece {
-    pub code: String,
-    #[serde(with = "amount")]
-    pub montant_ht: Montant,
-    #[serde(with = "amount")]
-    pub montant_ttc: Montant,
-}
-
-/// One document of an entry.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Piece {
-    pub numero: String,
-    pub rang: u32,
-    pub membre_id: String,
-    pub nom: String,
-    /// Signed: an avoir's is negative.
-    #[serde(with = "amount")]
-    pub total_ttc: Montant,
-    /// An avoir's: the appel it credits.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub appel: Option<String>,
-    pub lignes: Vec<LignePiece>,
-}
+pub use super::manifest::{LignePiece, Piece};
 
 /// One line of the register: an entry, what it issued, and the hashes
 /// that chain it to the entry and the line before.
@@ -616,23 +591,78 @@ impl Ecrivain {
         self.registre.empreintes.push(sha256_hex(line.as_bytes()));
         self.registre.lignes.push(ins.clone());
         crate::failpoint::hit("avant-journal-exercice");
-        self.rebuild_ledger()
+        self.extend_ledger(&ins.dossier)
     }
 
-    /// Inscribes the entry just put in place at `entry` (from
-    /// `next_entry`) and returns its line.
+    /// Adds the lines of the entry `rel` at the end of `ledger.csv`
+    /// (matching the entries before it: `recover` saw to it). Not flushed
+    /// to disk: the exercice ledger is derivable, and a writer that finds
+    /// it short or long (a crash in the middle) rebuilds it.
+    fn extend_ledger(&self, rel: &str) -> Result<(), BatchError> {
+        let entry = files::read_input(
+            &self.root().join(rel).join(LEDGER_FILE),
+            files::MAX_LEDGER_BYTES,
+        )?;
+        let path = self.root().join(LEDGER_FILE);
+        let (mut f, _) = files::open_append(&path)?;
+        let empty = f.metadata().map_or(true, |m| m.len() == 0);
+        let bytes = if empty {
+            &entry[..]
+        } else {
+            &entry[header_len(&entry)..]
+        };
+        f.write_all(bytes)
+            .map_err(BatchError::io("écrire le fichier", &path))
+    }
+
+    /// Inscribes the lot just put in place at `entry` (from `next_entry`),
+    /// dated `date`, whose appels are `pieces` (as `write_batch` wrote
+    /// them: nothing read back but the manifest's hash), and returns its
+    /// line. `verify` recomputes the line from the files.
+    ///
+    /// # Errors
+    /// The manifest cannot be read, or the register cannot be written.
+    pub fn commit(
+        &mut self,
+        entry: &Path,
+        pieces: Vec<Piece>,
+        date: NaiveDate,
+    ) -> Result<Inscription, BatchError> {
+        crate::failpoint::hit("avant-registre");
+        let rel = self.relative(entry);
+        let manifest = files::read_input(&entry.join(MANIFEST_FILE), files::MAX_LEDGER_BYTES)?;
+        let ins = Inscription {
+            sequence: u32::try_from(self.registre.lignes.len() + 1).unwrap_or(u32::MAX),
+            serie: SERIE_APPELS.into(),
+            dossier: rel,
+            date,
+            manifeste: sha256_hex(&manifest),
+            precedent: self.registre.tete(),
+            pieces,
+        };
+        self.append(&ins)?;
+        Ok(ins)
+    }
+
+    /// Inscribes the entry just put in place at `entry`, its line
+    /// recomputed from its files (an avoir: one document).
     ///
     /// # Errors
     /// The entry cannot be read, or the register cannot be written.
-    pub fn commit(&mut self, entry: &Path) -> Result<Inscription, BatchError> {
+    pub fn commit_read(&mut self, entry: &Path) -> Result<Inscription, BatchError> {
         crate::failpoint::hit("avant-registre");
-        let rel = entry
-            .strip_prefix(self.root())
-            .map(|p| p.display().to_string())
-            .unwrap_or_default();
+        let rel = self.relative(entry);
         let ins = self.inscription_of(&rel)?;
         self.append(&ins)?;
         Ok(ins)
+    }
+
+    /// `entry`'s path relative to the exercice folder.
+    fn relative(&self, entry: &Path) -> String {
+        entry
+            .strip_prefix(self.root())
+            .map(|p| p.display().to_string())
+            .unwrap_or_default()
     }
 
     /// Whether `ledger.csv` has the size the entries' ledgers add up to.

@@ -122,6 +122,8 @@ pub enum DossierProblem {
     },
     /// An entry's manifest cannot be read.
     EntreeIllisible { dossier: String, reason: String },
+    /// A command that works on an exercice given a folder that is not one.
+    PasDExercice,
     /// `emettre` with no projet.
     PasDeProjet,
     /// The projet no longer shows what would be issued.

@@ -32,6 +32,33 @@ fn format_1() -> u32 {
     FORMAT_1
 }
 
+/// One line of a document, as its entry's ledger has it (signed: an
+/// avoir's are negative).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LignePiece {
+    pub code: String,
+    #[serde(with = "amount")]
+    pub montant_ht: Montant,
+    #[serde(with = "amount")]
+    pub montant_ttc: Montant,
+}
+
+/// One document of an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Piece {
+    pub numero: String,
+    pub rang: u32,
+    pub membre_id: String,
+    pub nom: String,
+    /// Signed: an avoir's is negative.
+    #[serde(with = "amount")]
+    pub total_ttc: Montant,
+    /// An avoir's: the appel it credits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appel: Option<String>,
+    pub lignes: Vec<LignePiece>,
+}
+
 /// The file that makes a folder an exercice folder (`batch::dossier`).
 pub const EXERCICE_FILE: &str = "exercice.json";
 

@@ -24,8 +24,8 @@ use sha2::{Digest, Sha256};
 use super::destination::parent_of;
 use super::destination::{Existing, beside, check_destination, remove_replaced, remove_stale};
 use super::manifest::{
-    AppelEntry, Destinataire, Entrees, FORMAT, Fichier, MANIFEST_FILE, Manifest, Options,
-    PdfFormat, hex, sha256_hex,
+    AppelEntry, Destinataire, Entrees, FORMAT, Fichier, LignePiece, MANIFEST_FILE, Manifest,
+    Options, PdfFormat, Piece, hex, sha256_hex,
 };
 use super::plan::{outcome, ranks};
 use super::summary::{Summary, SummaryBuilder};
@@ -165,7 +165,7 @@ pub fn write_batch(
     options: OutputOptions,
     inputs: &[PathBuf],
     progress: &(dyn Fn(usize) + Sync),
-) -> Result<Summary, BatchError> {
+) -> Result<Written, BatchError> {
     remove_stale(out);
     let existing = check_destination(out, options.force, inputs)?;
     write_staged(out, existing, |staging| {
@@ -204,7 +204,7 @@ fn fill_staging(
     emetteur: &Emetteur,
     options: OutputOptions,
     progress: &(dyn Fn(usize) + Sync),
-) -> Result<Summary, BatchError> {
+) -> Result<Written, BatchError> {
     let appels_dir = staging.join(APPELS_DIR);
     fs::create_dir(&appels_dir).map_err(BatchError::io("créer le dossier", &appels_dir))?;
     let e = batch.emission;
@@ -229,6 +229,7 @@ fn fill_staging(
         // The manifest's entries go to a scratch file as they come, not to
         // memory: at 100 000 members they are 80 MB of JSON.
         appels: ManifestEntries::create(&staging.join(ENTRIES_SCRATCH_FILE))?,
+        pieces: Vec::new(),
     };
     let workers = Workers {
         appels_dir: &appels_dir,
@@ -251,6 +252,7 @@ fn fill_staging(
         summary,
         ledger,
         appels,
+        pieces,
         ..
     } = feeder;
     let ledger_hash = finish_ledger(ledger, &ledger_path)?;
@@ -259,7 +261,14 @@ fn fill_staging(
     let fichiers = write_side_files(staging, &summary, ledger_hash, emetteur, options, batch)?;
     let manifest = batch_manifest(batch, &summary, &appels, fichiers);
     seal(staging, &staging_fd, &manifest, appels)?;
-    Ok(summary)
+    Ok(Written { summary, pieces })
+}
+
+/// What a batch written returns: its summary, and what the exercice's
+/// register records of each appel (the same facts its files hold).
+pub struct Written {
+    pub summary: Summary,
+    pub pieces: Vec<Piece>,
 }
 
 /// The ledger being written, hashed as it goes.
@@ -344,6 +353,8 @@ struct Feeder<'a> {
     ledger: HashedLedger,
     ledger_path: &'a Path,
     appels: ManifestEntries,
+    /// What the register will record of each appel.
+    pieces: Vec<Piece>,
 }
 
 impl Feeder<'_> {
@@ -355,6 +366,23 @@ impl Feeder<'_> {
                 self.ledger
                     .write_appel(appel)
                     .map_err(BatchError::io("écrire le fichier", self.ledger_path))?;
+                self.pieces.push(Piece {
+                    numero: appel.numero.clone(),
+                    rang: appel.rang,
+                    membre_id: appel.membre.id.clone(),
+                    nom: appel.membre.nom.clone(),
+                    total_ttc: appel.totaux.ttc,
+                    appel: None,
+                    lignes: appel
+                        .lignes
+                        .iter()
+                        .map(|l| LignePiece {
+                            code: l.code.clone(),
+                            montant_ht: l.montant_ht,
+                            montant_ttc: l.montant_ttc,
+                        })
+                        .collect(),
+                });
             }
             if let Some(entry) = entry {
                 self.appels.push(&entry)?;

@@ -55,6 +55,13 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
         // The only clock read of the command; the date is then an input.
         None => chrono::Local::now().date_naive(),
     };
+    if !dossier::is_exercice(&args.dir) {
+        return Err(BatchError::Dossier {
+            path: args.dir.clone(),
+            problem: crate::batch::error::DossierProblem::PasDExercice,
+        }
+        .into());
+    }
     let found = dossier::read_registre(&args.dir)?;
     let mut w = dossier::open_writer(
         &args.dir,
@@ -68,7 +75,7 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
     let credit = read_credit(args, &w, date)?;
     let out = w.next_entry(avoir::SERIE);
     let (signed, pdf_file) = write_credit(args, &w, &out, &credit)?;
-    w.commit(&out)?;
+    w.commit_read(&out)?;
     report(
         log,
         &out,

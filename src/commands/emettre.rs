@@ -41,7 +41,10 @@ pub fn run(args: &EmettreArgs, log: &Log) -> Result<i32, Error> {
         .into()
     };
     let projet_dir = args.dir.join(PROJET_DIR);
-    if !dossier::is_exercice(&args.dir) || !projet_dir.join(MANIFEST_FILE).is_file() {
+    if !dossier::is_exercice(&args.dir) {
+        return Err(refuse(DossierProblem::PasDExercice));
+    }
+    if !projet_dir.join(MANIFEST_FILE).is_file() {
         return Err(refuse(DossierProblem::PasDeProjet));
     }
     let projet = verify_folder(&projet_dir).map_err(|e| match e {

@@ -328,9 +328,10 @@ pub(crate) fn issue(
     } else {
         w.projet()
     };
-    let summary = write(log, &w, &target, &p, o, &tri, emettre)?;
+    let written = write(log, &w, &target, &p, o, &tri, emettre)?;
+    let summary = written.summary;
     let inscription = if emettre {
-        let ins = w.commit(&target)?;
+        let ins = w.commit(&target, written.pieces, p.emission.date_emission)?;
         w.remove_projet();
         Some(ins)
     } else {
@@ -356,7 +357,7 @@ fn write(
     o: &RunOptions,
     tri: &Tri,
     emettre: bool,
-) -> Result<Summary, Error> {
+) -> Result<crate::batch::output::Written, Error> {
     let pdf_format = if emettre {
         p.pdf_format
     } else {

@@ -221,7 +221,8 @@ fn refusals_say_why_in_french_and_write_nothing() {
         .arg(dir.join("lot/entrees/0001-AC"))
         .args(["--membre", "C-14531", "--motif", "x"])
         .run()
-        .code(6);
+        .code(2)
+        .stderr_has(&["n'est pas le dossier d'un exercice"]);
     // Nothing was left behind by the refusals.
     assert!(snapshot(&dir.join("lot")) == before);
     assert_eq!(crate::util::entries(dir.path()), ["lot"]);

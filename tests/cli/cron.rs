@@ -245,6 +245,51 @@ fn a_second_run_is_refused_at_once_while_another_holds_the_lock() {
     verify(&dir, &out).code(0);
 }
 
+/// While a writer holds the exercice, `verify` and `etat` wait for it, then
+/// read the committed state: never a false « modifié » from an entry half
+/// inscribed.
+#[test]
+fn readers_wait_for_the_writer_and_see_the_committed_state() {
+    let dir = Dir::new();
+    let out = dir.join("lot");
+    dir.cmd(run_args(&sample_roster(), &out)).run().code(0);
+    let lock = fs::OpenOptions::new()
+        .write(true)
+        .open(out.join(".lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    // As a writer would leave it midway: an entry in place, not inscribed.
+    crate::verify::copy_dir(&out.join("entrees/0001-AC"), &out.join("entrees/0002-AC"));
+    let mut readers: Vec<_> = [vec!["verify"], vec!["etat"]]
+        .iter()
+        .map(|args| {
+            Command::new(BIN)
+                .args(args)
+                .arg(&out)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(800));
+    for r in &mut readers {
+        assert!(r.try_wait().unwrap().is_none(), "a reader did not wait");
+    }
+    // The writer finishes (here: takes its entry back) and lets go.
+    fs::remove_dir_all(out.join("entrees/0002-AC")).unwrap();
+    drop(lock);
+    for r in readers {
+        let o = r.wait_with_output().unwrap();
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+}
+
 /// Two real runs started together on the same output: whatever the order,
 /// no run fails halfway and the result is one intact batch.
 #[test]
@@ -388,6 +433,49 @@ fn aborted_while_publishing_or_inscribing_leaves_a_whole_entry_or_none() {
     let (_, sup) = dir.run_sample_then_supplementary();
     fs::remove_dir_all(dir.join("lot1")).unwrap();
     abort_and_rerun(&dir, &sup, &STEPS);
+}
+
+/// `emettre` aborted at each step of its entry's publication and
+/// inscription: the projet stays and a rerun of `emettre` issues it; or
+/// the entry is in place, and the next writer (the morning's `run`)
+/// inscribes it and finds nothing left to issue. Either way the exercice
+/// ends as one uninterrupted emission leaves it.
+#[test]
+fn an_aborted_emission_of_a_projet_is_finished_or_redone() {
+    let dir = Dir::new();
+    let out = dir.join("lot");
+    let mut projet_args = run_args(&sample_roster(), &out);
+    projet_args.retain(|a| a != "--emettre");
+    let emettre: Vec<String> = vec![
+        "emettre".into(),
+        out.display().to_string(),
+        "--quiet".into(),
+    ];
+    dir.cmd(&projet_args).run().code(0);
+    let with_projet = snapshot(&out);
+    dir.cmd(&emettre).run().code(0);
+    let reference = snapshot(&out);
+    for (step, in_place) in STEPS {
+        restore(&out, &with_projet);
+        abort_at(&dir, step, &emettre);
+        let state = committed(&snapshot(&out));
+        assert_eq!(
+            state.keys().any(|p| p.starts_with("entrees/0001-AC")),
+            in_place,
+            "{step}"
+        );
+        if in_place {
+            dir.cmd(&projet_args).run().code(0);
+        } else {
+            assert!(state == committed(&with_projet), "{step}: the projet moved");
+            dir.cmd(&emettre).run().code(0);
+        }
+        verify(&dir, &out).code(0);
+        assert!(
+            snapshot(&out) == reference,
+            "{step}: differs from the reference"
+        );
+    }
 }
 
 /// A credit note aborted before its manifest, before its publication, or

@@ -13,6 +13,7 @@ mod compliance;
 mod cron;
 mod csv_files;
 mod etat;
+mod exercice;
 mod grid_errors;
 mod inputs;
 mod layers;
