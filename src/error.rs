@@ -357,7 +357,7 @@ fn batch_message(f: &mut fmt::Formatter<'_>, e: &BatchError) -> fmt::Result {
     match e {
         BatchError::OutputExists { path } => write!(
             f,
-            "le dossier de sortie « {} » contient déjà un lot d'appels écrit par ce programme : choisissez un autre dossier, ou ajoutez --force pour le remplacer",
+            "le dossier « {} » contient déjà un lot d'appels écrit par ce programme : une entrée émise n'est jamais remplacée ; lancez « cotisations verify » sur le dossier de l'exercice",
             path.display()
         ),
         BatchError::OutputFile { path, reason } => {
@@ -429,7 +429,7 @@ fn batch_message(f: &mut fmt::Formatter<'_>, e: &BatchError) -> fmt::Result {
             }
             write!(
                 f,
-                "Un numéro émis ne change jamais : corrigez par un avoir, et poursuivez toujours le dernier lot (--after)."
+                "Un numéro émis ne change jamais : corrigez par un avoir, et émettez toujours dans le dossier de l'exercice (--out), dont le registre poursuit la numérotation."
             )
         }
         BatchError::Avoir(refusal) => {
@@ -595,7 +595,7 @@ impl fmt::Display for AvoirRefusal {
             R::Credit(e) => write!(f, "{e}"),
             R::NotAppels { dir, serie } => write!(
                 f,
-                "« {} » est un dossier d'avoirs (série {serie}) : --batch attend le lot d'appels qui contient l'appel à annuler",
+                "« {} » est un dossier d'avoirs (série {serie}), pas le lot d'appels qui contient l'appel à annuler : lancez « cotisations verify » sur le dossier de l'exercice",
                 dir.display()
             ),
             R::NoAppel { membre, dir, .. } => write!(
@@ -631,13 +631,8 @@ impl fmt::Display for AvoirRefusal {
             ),
             R::GridNeeded { dir } => write!(
                 f,
-                "le lot « {} » a été émis par une version antérieure de cotisations, dont le manifeste ne garde ni les unités ni la mention de TVA : indiquez la grille de ce lot avec --tariff",
+                "le lot « {} » a été émis par une version antérieure de cotisations, dont le manifeste ne garde ni les unités ni la mention de TVA : cette version n'en crédite pas les appels",
                 dir.display()
-            ),
-            R::WrongGrid { path, recorded } => write!(
-                f,
-                "la grille « {} » n'est pas celle du lot (empreinte différente de celle de « {recorded} » dans manifest.json)",
-                path.display()
             ),
             R::NoLines { numero } => {
                 write!(
@@ -702,7 +697,7 @@ impl fmt::Display for Refusal {
                 };
                 write!(
                     f,
-                    "il contient des fichiers que ce programme n'a pas écrits ({list}{more}) : il ne sera ni vidé ni remplacé, même avec --force ; choisissez un dossier vide ou nouveau"
+                    "il contient des fichiers que ce programme n'a pas écrits ({list}{more}) : il ne sera ni vidé ni remplacé ; retirez-les, ou choisissez un dossier vide ou nouveau"
                 )
             }
             Refusal::NotAFolder => write!(

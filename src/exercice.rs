@@ -77,7 +77,7 @@ pub enum RegisterProblem {
         appel_membre: String,
     },
     /// An avoir issued on another version of the batch it cites (the
-    /// batch's manifest has changed since: rebuilt with `--force`).
+    /// batch's manifest has changed since).
     LotChange { avoir: String, lot: String },
 }
 

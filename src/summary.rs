@@ -127,6 +127,11 @@ pub struct Summary {
     pub total_tva: Decimal,
     #[serde(serialize_with = "as_string")]
     pub total_ttc: Decimal,
+    /// The exercice register's head this entry extends (short form;
+    /// empty: the first entry). `None` outside an exercice (a projet,
+    /// `check`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub registre_precedent: Option<String>,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's signature
@@ -193,6 +198,7 @@ impl<'g> SummaryBuilder<'g> {
                 total_ht: Decimal::ZERO,
                 total_tva: Decimal::ZERO,
                 total_ttc: Decimal::ZERO,
+                registre_precedent: None,
             },
             par_tranche: grid
                 .tranches()
@@ -424,17 +430,38 @@ impl Summary {
     /// Human report in French for the terminal.
     #[must_use]
     pub fn to_text(&self) -> String {
+        self.to_text_as(false)
+    }
+
+    /// The summary as `to_text` prints it, for a projet when `projet`:
+    /// appels to issue, not issued.
+    #[must_use]
+    pub fn to_text_as(&self, projet: bool) -> String {
         let mut s = String::new();
         let m = |d: Decimal| format_fr::montant(Montant::round_cent(d));
         let _ = writeln!(
             s,
-            "Exercice {} — appels émis le {}, échéance le {}",
+            "Exercice {} — {} le {}, échéance le {}",
             self.exercice,
+            if projet {
+                "projet d'appels à émettre"
+            } else {
+                "appels émis"
+            },
             format_fr::date_courte(self.date_emission),
             format_fr::date_courte(self.date_echeance)
         );
         let _ = writeln!(s, "Adhérents lus        : {}", self.membres_lus);
-        let _ = write!(s, "Appels émis          : {}", self.appels_emis);
+        let _ = write!(
+            s,
+            "{}: {}",
+            if projet {
+                "Appels à émettre     "
+            } else {
+                "Appels émis          "
+            },
+            self.appels_emis
+        );
         if let (Some(a), Some(b)) = (&self.premier_numero, &self.dernier_numero) {
             let _ = write!(s, " (de {a} à {b})");
         }

@@ -27,7 +27,6 @@ use crate::facturx::Profile;
 use crate::ledger;
 use crate::pricing::{Ligne, Placement, Totaux};
 use crate::roster::Member;
-use crate::tariff::Grid;
 
 fn refuse(refusal: AvoirRefusal) -> BatchError {
     BatchError::Avoir(refusal)
@@ -120,45 +119,6 @@ pub fn recorded_details(lot: &Manifest) -> Option<Details> {
         mention_tva: lot.mention_tva.clone(),
         convention: lot.convention.clone(),
     })
-}
-
-/// For a batch of format 1, the grid it was priced with must be given
-/// (`grid`: its path and bytes), and be that grid (the manifest's hash);
-/// returns it.
-///
-/// # Errors
-/// `AvoirRefusal::GridNeeded`, `AvoirRefusal::WrongGrid`.
-pub fn check_grid<'g>(
-    dir: &Path,
-    lot: &Manifest,
-    grid: Option<(&'g Path, &'g [u8])>,
-) -> Result<(&'g Path, &'g [u8]), BatchError> {
-    let Some((path, bytes)) = grid else {
-        return Err(refuse(AvoirRefusal::GridNeeded {
-            dir: dir.to_path_buf(),
-        }));
-    };
-    if sha256_hex(bytes) != lot.entrees.grille.sha256 {
-        return Err(refuse(AvoirRefusal::WrongGrid {
-            path: path.to_path_buf(),
-            recorded: lot.entrees.grille.chemin.clone(),
-        }));
-    }
-    Ok((path, bytes))
-}
-
-/// The details as a format-1 batch's grid gives them.
-#[must_use]
-pub fn details_from_grid(grid: &Grid) -> Details {
-    Details {
-        unites: grid
-            .items()
-            .iter()
-            .map(|i| (i.code.clone(), i.code_unite.clone()))
-            .collect(),
-        mention_tva: grid.mention_tva.clone(),
-        convention: grid.titre.clone(),
-    }
 }
 
 /// The batch of appels `batch` (verified, read from `dir`), its manifest's

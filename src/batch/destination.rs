@@ -6,7 +6,7 @@
 //!   it is or contains the current folder, if it is or contains the folder
 //!   of an input file, or if it lies inside a batch folder.
 //! - An existing output folder is used only if it is empty, or replaced
-//!   (`--force`) only if it is a batch of appels this program wrote: a
+//!   (the projet) only if it is a batch of appels this program wrote: a
 //!   `manifest.json` of ours and exactly the files it lists, no other file,
 //!   no symlink. A folder holding anything else is never emptied.
 //! - The lock beside the output folder (`.NAME.lock`) is opened without
@@ -61,7 +61,7 @@ fn absolute(path: &Path) -> Result<PathBuf, BatchError> {
     }
 }
 
-/// The folder an input lives in (an input folder, `--after`, is itself).
+/// The folder an input lives in (an input that is a folder is itself).
 fn input_folder(input: &Path) -> Option<PathBuf> {
     let resolved = fs::canonicalize(input).ok()?;
     if resolved.is_dir() {
@@ -188,7 +188,7 @@ fn classify(out: &Path) -> Result<Existing, Refusal> {
 
 /// Checks that `out` may receive a batch, before any work and again under
 /// the lock: see the module's rules. `inputs` are the files (and the
-/// `--after` folder) the run reads.
+/// folders) the run reads.
 ///
 /// # Errors
 /// `BatchError::Destination` with the reason, `BatchError::File` for a link,

@@ -186,7 +186,7 @@ pub enum Perime {
 pub enum AvoirRefusal {
     /// The credit itself (the pure `crate::avoir`).
     Credit(AvoirError),
-    /// `--batch` is a folder of credit notes.
+    /// The lot found holds credit notes.
     NotAppels { dir: PathBuf, serie: String },
     /// The member has no appel standing in the exercice `dir`.
     NoAppel {
@@ -205,10 +205,9 @@ pub enum AvoirRefusal {
     },
     /// The manifest records no unit for an item of the appel.
     UnitMissing { code: String, numero: String },
-    /// A batch of format 1: its grid must be given with `--tariff`.
+    /// A lot of format 1 (no units nor VAT mention recorded): its appels
+    /// are not credited by this version.
     GridNeeded { dir: PathBuf },
-    /// `--tariff` is not the grid the batch was priced with.
-    WrongGrid { path: PathBuf, recorded: String },
     /// The appel has no line in the ledger.
     NoLines { numero: String },
     /// The appel's total in the ledger differs from the manifest's.

@@ -1,6 +1,6 @@
 //! `manifest.json`: what a batch was made from and what it holds, so that
-//! `cotisations verify` can prove a folder is complete and untouched, and a
-//! supplementary run (`--after`) can continue its numbering.
+//! `cotisations verify` can prove a folder is complete and untouched, and
+//! the exercice's register can inscribe it.
 //!
 //! Holds no wall-clock time and no path of the output folder, so the same
 //! inputs and options give the same manifest.
@@ -255,7 +255,7 @@ pub struct DossierManifest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lot: Option<Entree>,
     /// Credit notes: every line credited by this folder and the earlier
-    /// ones of its chain (`--after`), cumulative.
+    /// The lines this credit note credits.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deja_credites: Vec<DejaCredite>,
 }

@@ -117,6 +117,9 @@ pub struct Batch<'a> {
     pub precedent: Option<String>,
     /// A projet's record (`DIR/projet/`).
     pub projet: Option<super::manifest::Projet>,
+    /// An entry's: the register's head it extends (short; empty for the
+    /// first), carried by its summary and its report.
+    pub registre_precedent: Option<String>,
     /// Roster rows set aside by `--skip-invalid`.
     pub rejetes: usize,
 }
@@ -256,7 +259,10 @@ fn fill_staging(
         ..
     } = feeder;
     let ledger_hash = finish_ledger(ledger, &ledger_path)?;
-    let summary = summary.finish();
+    let mut summary = summary.finish();
+    summary
+        .registre_precedent
+        .clone_from(&batch.registre_precedent);
 
     let fichiers = write_side_files(staging, &summary, ledger_hash, emetteur, options, batch)?;
     let manifest = batch_manifest(batch, &summary, &appels, fichiers);

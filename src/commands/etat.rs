@@ -25,6 +25,7 @@ pub fn run(args: &EtatArgs, log: &Log) -> Result<(), Error> {
     // state (a writer in progress is waited for).
     let mut dirs = Vec::new();
     let mut tete = None;
+    let mut exercice_folder = None;
     let mut shared = Vec::new();
     for dir in &args.dirs {
         if crate::batch::dossier::is_exercice(dir) {
@@ -32,6 +33,7 @@ pub fn run(args: &EtatArgs, log: &Log) -> Result<(), Error> {
             let registre = crate::batch::dossier::read_registre(dir)?;
             tete = Some(registre.tete());
             dirs.extend(registre.dossiers());
+            exercice_folder.get_or_insert((dir.clone(), registre));
         } else {
             dirs.push(dir.clone());
         }
@@ -62,8 +64,14 @@ pub fn run(args: &EtatArgs, log: &Log) -> Result<(), Error> {
     text.push_str(&crate::text::item_totals(&items));
     if let (Some(roster), Some(tariff)) = (&args.roster, &args.tariff) {
         let exercice = folders.first().map(|d| d.manifest.exercice);
-        let wanted = wanted(roster, args.feuille.as_deref(), tariff, exercice)?;
+        let (wanted, members, grid) = wanted(roster, args.feuille.as_deref(), tariff, exercice)?;
         text.push_str(&crate::text::pending(&register.pending(&wanted), roster));
+        // Against an exercice folder, what its next projet would list: the
+        // members issued whose roster lines changed.
+        if let Some((dir, registre)) = &exercice_folder {
+            let tri = super::run::trier(members, &grid, registre)?;
+            text.push_str(&super::run::ecarts_text(dir, &tri));
+        }
     }
     crate::log::print_stdout(&text)?;
     if let Some(out) = &args.csv {
@@ -84,13 +92,14 @@ pub fn run(args: &EtatArgs, log: &Log) -> Result<(), Error> {
 }
 
 /// The roster's members, validated as `run` validates them (every row
-/// valid), priced with `tariff`: what the roster wants billed.
+/// valid), priced with `tariff`: what the roster wants billed; and the
+/// members and the grid themselves.
 fn wanted(
     roster: &Path,
     sheet: Option<&str>,
     tariff: &Path,
     exercice: Option<i32>,
-) -> Result<Vec<Wanted>, Error> {
+) -> Result<(Vec<Wanted>, Vec<crate::roster::Member>, crate::tariff::Grid), Error> {
     let grid = super::load_grid(tariff)?;
     if let Some(folders) = exercice
         && folders != grid.exercice
@@ -109,6 +118,7 @@ fn wanted(
             errors: validated.errors,
         });
     }
-    crate::exercice::wanted(validated.members, &grid)
-        .map_err(|(membre, error)| Error::Pricing { membre, error })
+    let wanted = crate::exercice::wanted(validated.members.clone(), &grid)
+        .map_err(|(membre, error)| Error::Pricing { membre, error })?;
+    Ok((wanted, validated.members, grid))
 }

@@ -114,7 +114,7 @@ fn formats(o: &RunOptions) -> (CsvFormat, PdfFormat) {
 }
 
 /// Reads the grid, the issuer file and the roster, validates them with
-/// every rule `run` applies (the exercice, the dates, `--after`, the
+/// every rule `run` applies (the exercice, the dates, the
 /// threads), and computes what would be written.
 ///
 /// # Errors
@@ -348,22 +348,21 @@ pub(crate) fn issue(
     ))
 }
 
-/// Writes the projet or the entry `target` of the members `tri` bills.
-fn write(
-    log: &Log,
+/// The batch `write` writes: an entry's (final numbers, the format asked,
+/// chained to the previous entry) or a projet's (plain drafts, its record).
+fn batch_of<'p>(
     w: &dossier::Ecrivain,
-    target: &Path,
-    p: &Prepared,
+    p: &'p Prepared,
     o: &RunOptions,
-    tri: &Tri,
+    tri: &'p Tri,
     emettre: bool,
-) -> Result<crate::batch::output::Written, Error> {
+) -> Batch<'p> {
     let pdf_format = if emettre {
         p.pdf_format
     } else {
         PdfFormat::Plain
     };
-    let batch = Batch {
+    Batch {
         members: &tri.a_facturer,
         grid: &p.grid,
         emission: &p.emission,
@@ -391,8 +390,26 @@ fn write(
             emetteur: p.chemins[2].display().to_string(),
             format_pdf: p.pdf_format,
         }),
+        registre_precedent: emettre.then(|| {
+            let t = w.registre.tete();
+            t[..t.len().min(dossier::TETE_COURTE)].to_string()
+        }),
         rejetes: p.rejected_rows,
-    };
+    }
+}
+
+/// Writes the projet or the entry `target` of the members `tri` bills.
+fn write(
+    log: &Log,
+    w: &dossier::Ecrivain,
+    target: &Path,
+    p: &Prepared,
+    o: &RunOptions,
+    tri: &Tri,
+    emettre: bool,
+) -> Result<crate::batch::output::Written, Error> {
+    let batch = batch_of(w, p, o, tri, emettre);
+    let pdf_format = batch.options.format_pdf;
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(n) = o.threads {
         pool = pool.num_threads(n);
@@ -440,7 +457,7 @@ fn write(
 }
 
 /// The changed members, one line each, with what to do.
-fn ecarts_text(out: &Path, tri: &Tri) -> String {
+pub(crate) fn ecarts_text(out: &Path, tri: &Tri) -> String {
     let mut text = String::new();
     if tri.ecarts.is_empty() {
         return text;
@@ -553,7 +570,7 @@ fn report(
     summary: &Summary,
     tete: Option<&str>,
 ) -> i32 {
-    let mut report = summary.to_text();
+    let mut report = summary.to_text_as(tete.is_none());
     let rejected_rows = p.rejected_rows;
     let dir = target.display();
     if rejected_rows > 0 {

@@ -909,14 +909,26 @@ fn header(f: &mut Flow<'_>, s: &Summary, emetteur: &str, title: &str) {
         (Some(a), Some(b)) => format!("de {a} à {b}"),
         _ => "aucun appel émis".into(),
     };
-    let left = [
+    let mut left = vec![
         ("Date d'émission", format_fr::date_longue(s.date_emission)),
         ("Date d'échéance", format_fr::date_longue(s.date_echeance)),
     ];
-    let right = [
+    let mut right = vec![
         ("Numéros", numeros),
         ("Seuil de recouvrement", montant(s.seuil_recouvrement)),
     ];
+    // An entry of an exercice: the register's head it extends.
+    if let Some(tete) = &s.registre_precedent {
+        left.push((
+            "Registre",
+            if tete.is_empty() {
+                "première entrée de l'exercice".into()
+            } else {
+                format!("prolonge la tête {tete}")
+            },
+        ));
+        right.push(("", String::new()));
+    }
     let label = SMALL.muted();
     let col2 = LEFT + 78.0 * MM;
     let value2 = col2 + 33.0 * MM;
@@ -935,7 +947,9 @@ fn header(f: &mut Flow<'_>, s: &Summary, emetteur: &str, title: &str) {
         f.text(col2, t + 0.5, label, l2);
         f.text_fit(value2, t, BODY.bold(), RIGHT - value2, v2);
     }
-    f.top = top + 2.0 * BODY.leading();
+    #[allow(clippy::cast_precision_loss)]
+    let rows = left.len() as f32;
+    f.top = top + rows * BODY.leading();
 }
 
 fn synthese(f: &mut Flow<'_>, s: &Summary) {

@@ -283,11 +283,6 @@ pub enum RosterErrorKind {
     Requires {
         any_of: Vec<String>,
     },
-    /// Billed already in a previous batch of the same exercice (`--after`).
-    AlreadyBilled {
-        id: String,
-        numero: String,
-    },
     /// A character the documents cannot print.
     Unprintable {
         ch: char,
@@ -540,10 +535,6 @@ impl fmt::Display for RosterErrorKind {
                 f,
                 "l'en-tête compte {found} colonnes, plus que les {} permises : ce n'est sans doute pas un rôle (ou des cellules ont été remplies par erreur à droite du tableau)",
                 super::read::MAX_COLUMNS
-            ),
-            K::AlreadyBilled { id, numero } => write!(
-                f,
-                "l'adhérent « {id} » a déjà été facturé pour cet exercice (appel {numero}) : retirez-le du rôle complémentaire, ou émettez un avoir avant de le refacturer"
             ),
         }
     }

@@ -231,6 +231,18 @@ fn a_changed_member_is_listed_with_the_avoir_to_issue_then_billed_again() {
             "cotisations avoir",
             "--membre C-14531",
         ]);
+    // etat against the roster says the same.
+    dir.cmd(["etat"])
+        .arg(dir.join("ex"))
+        .arg("--roster")
+        .arg(&changed)
+        .arg("--tariff")
+        .arg(sample_grid())
+        .run()
+        .code(0)
+        .stdout_has(&[
+            "C-14531 « Rapilly », appel AC-2027-00001 : articles modifiés : forfait_metiers",
+        ]);
     dir.cmd(["avoir"])
         .arg(dir.join("ex"))
         .args([

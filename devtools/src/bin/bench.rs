@@ -424,7 +424,7 @@ fn main() {
     let cpu = median(cpus);
 
     let mut sizes = Vec::new();
-    for e in fs::read_dir(out.join("appels"))
+    for e in fs::read_dir(out.join("entrees/0001-AC/appels"))
         .unwrap_or_else(|e| die(&e.to_string()))
         .flatten()
     {
