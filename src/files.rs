@@ -142,7 +142,7 @@ impl fmt::Display for FileError {
 
 /// `O_NOFOLLOW`: opening a symbolic link fails (`ELOOP`) instead of
 /// opening its target.
-fn no_follow() -> i32 {
+pub(crate) fn no_follow() -> i32 {
     i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0)
 }
 

@@ -251,6 +251,21 @@ fn classify(root: &Path) -> Result<Found, BatchError> {
     ))
 }
 
+/// The folder `root` (its register read) is of `exercice`.
+fn same_exercice(root: &Path, registre: &Registre, exercice: i32) -> Result<(), BatchError> {
+    if registre.exercice.exercice == exercice {
+        Ok(())
+    } else {
+        Err(refuse(
+            root,
+            DossierProblem::AutreExercice {
+                found: registre.exercice.exercice,
+                expected: exercice,
+            },
+        ))
+    }
+}
+
 fn refuse(root: &Path, problem: DossierProblem) -> BatchError {
     BatchError::Dossier {
         path: root.to_path_buf(),
@@ -351,15 +366,7 @@ pub fn inspect(
         Found::Absent | Found::Empty => Ok(None),
         Found::Exercice => {
             let registre = read_committed(root)?;
-            if registre.exercice.exercice != exercice {
-                return Err(refuse(
-                    root,
-                    DossierProblem::AutreExercice {
-                        found: registre.exercice.exercice,
-                        expected: exercice,
-                    },
-                ));
-            }
+            same_exercice(root, &registre, exercice)?;
             Ok(Some(registre))
         }
     }
@@ -446,15 +453,7 @@ pub fn open_writer(
         fs::create_dir(&entrees).map_err(BatchError::io("créer le dossier", &entrees))?;
     }
     let registre = read_registre(root)?;
-    if registre.exercice.exercice != exercice {
-        return Err(refuse(
-            root,
-            DossierProblem::AutreExercice {
-                found: registre.exercice.exercice,
-                expected: exercice,
-            },
-        ));
-    }
+    same_exercice(root, &registre, exercice)?;
     if (registre.exercice.format_csv, registre.exercice.encodage_csv) != csv {
         return Err(refuse(
             root,
@@ -492,7 +491,7 @@ fn write_atomic(root: &Path, name: &str, bytes: &[u8]) -> Result<(), BatchError>
         let mut f = OpenOptions::new()
             .write(true)
             .create_new(true)
-            .custom_flags(i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0))
+            .custom_flags(files::no_follow())
             .open(&tmp)?;
         f.write_all(bytes)?;
         f.sync_all()?;
@@ -582,7 +581,7 @@ impl Ecrivain {
         let mut f = OpenOptions::new()
             .append(true)
             .create(true)
-            .custom_flags(i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0))
+            .custom_flags(files::no_follow())
             .open(&path)
             .map_err(|e| files::refused_link(&path, e, "ouvrir le fichier"))?;
         f.write_all(format!("{line}\n").as_bytes())
@@ -843,7 +842,7 @@ pub fn lock_shared(root: &Path) -> Result<Option<File>, BatchError> {
     let lock_path = root.join(LOCK_FILE);
     match OpenOptions::new()
         .read(true)
-        .custom_flags(i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0))
+        .custom_flags(files::no_follow())
         .open(&lock_path)
     {
         Ok(file) => {

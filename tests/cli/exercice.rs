@@ -707,3 +707,40 @@ fn random_sequences_of_commands_keep_the_numbers_sacred() {
         );
     }
 }
+
+/// `check --out DIR` says what `run` would add to the exercice, and
+/// writes nothing.
+#[test]
+fn check_against_an_exercice_counts_what_is_already_issued() {
+    let dir = Dir::new();
+    dir.run_roster(&sample_roster(), "ex").run().batch_ok();
+    let before = snapshot(&dir.join("ex"));
+    let newcomer = dir.write_sample_first_row_as("n.csv", &["C-NOUVEAU"]);
+    let (header, rows) = sample_rows();
+    let mut all = rows.clone();
+    all.push(
+        fs::read_to_string(&newcomer)
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .to_string(),
+    );
+    let roster = write_rows(&dir, "role.csv", &header, &all);
+    dir.cmd(["check", "--roster"])
+        .arg(&roster)
+        .arg("--tariff")
+        .arg(sample_grid())
+        .arg("--emetteur")
+        .arg(emetteur())
+        .args(["--date-emission", "2027-02-01", "--out"])
+        .arg(dir.join("ex"))
+        .run()
+        .code(0)
+        .stderr_has(&[
+            "59 adhérents inchangés",
+            "Appels émis          : 1 (de AC-2027-00060 à AC-2027-00060)",
+            "Rien n'a été écrit.",
+        ]);
+    assert!(snapshot(&dir.join("ex")) == before);
+}
