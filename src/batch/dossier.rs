@@ -786,6 +786,23 @@ pub fn inscription_of(
             },
         )
     })?;
+    inscription_from(&dir, rel, sequence, precedent, &d, sha256_hex(&bytes))
+}
+
+/// The register line of the entry `dir` (`rel` in its exercice) whose
+/// manifest, parsed, is `d` and hashes to `manifeste`: its ledger read.
+///
+/// # Errors
+/// The ledger cannot be read.
+fn inscription_from(
+    dir: &Path,
+    rel: &str,
+    sequence: u32,
+    precedent: &str,
+    d: &DossierManifest,
+    manifeste: String,
+) -> Result<Inscription, BatchError> {
+    let dir = dir.to_path_buf();
     let ledger_path = dir.join(LEDGER_FILE);
     let ledger = files::read_input(&ledger_path, files::MAX_LEDGER_BYTES)?;
     let read =
@@ -826,7 +843,7 @@ pub fn inscription_of(
         serie: d.serie.clone(),
         dossier: rel.into(),
         date: d.manifest.date_emission,
-        manifeste: sha256_hex(&bytes),
+        manifeste,
         precedent: precedent.into(),
         pieces,
     })
@@ -911,28 +928,48 @@ pub fn verify(root: &Path, tete: Option<&str>) -> Result<Verifie, BatchError> {
             problems.push(P::ChaineRegistre { sequence });
         }
         let dir = root.join(&expected_dir);
-        match super::verify::verify_folder(&dir) {
-            Ok(d) => {
-                if d.manifest.precedent != previous_manifest {
-                    problems.push(P::ChaineEntrees {
-                        dossier: expected_dir.clone(),
-                    });
-                }
-                if d.serie != line.serie {
-                    problems.push(P::Inscription {
-                        dossier: expected_dir.clone(),
-                    });
-                }
-            }
+        let verified = match super::verify::verify_folder(&dir) {
+            Ok(d) => Some(d),
             Err(BatchError::Verify {
                 problems: found, ..
-            }) => problems.push(P::Entree {
-                dossier: expected_dir.clone(),
-                problems: found,
-            }),
+            }) => {
+                problems.push(P::Entree {
+                    dossier: expected_dir.clone(),
+                    problems: found,
+                });
+                None
+            }
             Err(other) => return Err(other),
+        };
+        if let Some(d) = &verified {
+            if d.manifest.precedent != previous_manifest {
+                problems.push(P::ChaineEntrees {
+                    dossier: expected_dir.clone(),
+                });
+            }
+            if d.serie != line.serie {
+                problems.push(P::Inscription {
+                    dossier: expected_dir.clone(),
+                });
+            }
         }
-        match inscription_of(root, &expected_dir, sequence, &precedent) {
+        // The line recomputed from the manifest just verified (parsed once).
+        let recomputed = match &verified {
+            Some(d) => fs::read(dir.join(MANIFEST_FILE))
+                .map_err(BatchError::io("lire le fichier", dir.join(MANIFEST_FILE)))
+                .and_then(|bytes| {
+                    inscription_from(
+                        &dir,
+                        &expected_dir,
+                        sequence,
+                        &precedent,
+                        d,
+                        sha256_hex(&bytes),
+                    )
+                }),
+            None => inscription_of(root, &expected_dir, sequence, &precedent),
+        };
+        match recomputed {
             Ok(recomputed) => {
                 if recomputed.manifeste != line.manifeste
                     || recomputed.pieces != line.pieces
