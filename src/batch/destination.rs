@@ -204,19 +204,10 @@ pub fn check_destination(
         path: out.to_path_buf(),
         reason,
     };
-    let meta = match fs::symlink_metadata(out) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Existing::Absent),
-        Err(e) => return Err(BatchError::io("lire le dossier", out)(e)),
-    };
-    if meta.file_type().is_symlink() {
-        return Err(FileError::Symlink {
-            path: out.to_path_buf(),
-        }
-        .into());
-    }
-    if !meta.is_dir() {
-        return Err(refuse(Refusal::NotAFolder));
+    match folder_at(out)? {
+        Place::Absent => return Ok(Existing::Absent),
+        Place::NotAFolder => return Err(refuse(Refusal::NotAFolder)),
+        Place::Folder => {}
     }
     match classify(out).map_err(refuse)? {
         Existing::Batch(_) if !force => Err(BatchError::OutputExists {
@@ -224,6 +215,38 @@ pub fn check_destination(
         }),
         other => Ok(other),
     }
+}
+
+/// What a path an output goes to holds.
+pub(crate) enum Place {
+    Absent,
+    /// A real folder (not a link).
+    Folder,
+    /// A file or a special file.
+    NotAFolder,
+}
+
+/// What `path` is, without following a link: a link is refused.
+///
+/// # Errors
+/// `BatchError::File` for a link, `BatchError::Io` if it cannot be read.
+pub(crate) fn folder_at(path: &Path) -> Result<Place, BatchError> {
+    let meta = match fs::symlink_metadata(path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Place::Absent),
+        Err(e) => return Err(BatchError::io("lire le dossier", path)(e)),
+    };
+    if meta.file_type().is_symlink() {
+        return Err(FileError::Symlink {
+            path: path.to_path_buf(),
+        }
+        .into());
+    }
+    Ok(if meta.is_dir() {
+        Place::Folder
+    } else {
+        Place::NotAFolder
+    })
 }
 
 /// Checks that the exercice folder `root` may be written: the rules of

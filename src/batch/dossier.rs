@@ -30,6 +30,7 @@ use std::path::{Path, PathBuf};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use super::destination::Place;
 use super::error::{BatchError, DossierProblem};
 use super::manifest::{DossierManifest, MANIFEST_FILE, SERIE_APPELS, coded, sha256_hex};
 use super::output::{LEDGER_FILE, sync_dir};
@@ -212,19 +213,10 @@ enum Found {
 /// Whether `root` is absent, empty, or an exercice folder; anything else
 /// is refused, a link first.
 fn classify(root: &Path) -> Result<Found, BatchError> {
-    let meta = match fs::symlink_metadata(root) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::Absent),
-        Err(e) => return Err(BatchError::io("lire le dossier", root)(e)),
-    };
-    if meta.file_type().is_symlink() {
-        return Err(FileError::Symlink {
-            path: root.to_path_buf(),
-        }
-        .into());
-    }
-    if !meta.is_dir() {
-        return Err(refuse(root, DossierProblem::PasUnDossier));
+    match super::destination::folder_at(root)? {
+        Place::Absent => return Ok(Found::Absent),
+        Place::NotAFolder => return Err(refuse(root, DossierProblem::PasUnDossier)),
+        Place::Folder => {}
     }
     if fs::symlink_metadata(root.join(EXERCICE_FILE)).is_ok() {
         return Ok(Found::Exercice);

@@ -223,6 +223,9 @@ pub fn run(args: &RunArgs, log: &Log) -> Result<i32, Error> {
 /// issued and unchanged (counted), issued and changed (listed).
 pub(crate) struct Tri {
     pub(crate) a_facturer: Vec<Member>,
+    /// How many of `a_facturer` get an appel (lines, and a total not below
+    /// the recovery threshold).
+    pub(crate) facturables: usize,
     pub(crate) inchanges: usize,
     pub(crate) ecarts: Vec<(Member, Ecart)>,
 }
@@ -238,15 +241,8 @@ pub(crate) fn trier(
     registre: &dossier::Registre,
 ) -> Result<Tri, Error> {
     use rayon::prelude::*;
-    if registre.lignes.is_empty() {
-        return Ok(Tri {
-            a_facturer: members,
-            inchanges: 0,
-            ecarts: Vec::new(),
-        });
-    }
     let emis = registre.net_lines();
-    let suites: Vec<Suite> = members
+    let suites: Vec<(Suite, bool)> = members
         .par_iter()
         .map(|m| {
             let priced = crate::pricing::price(m, grid).map_err(|error| {
@@ -265,17 +261,22 @@ pub(crate) fn trier(
                 } else {
                     BTreeMap::new()
                 };
-            Ok(crate::exercice::suite(emis.get(&m.id), &voulu))
+            let billable = !voulu.is_empty();
+            Ok((crate::exercice::suite(emis.get(&m.id), &voulu), billable))
         })
         .collect::<Result<_, crate::batch::BatchError>>()?;
     let mut tri = Tri {
         a_facturer: Vec::new(),
+        facturables: 0,
         inchanges: 0,
         ecarts: Vec::new(),
     };
-    for (m, suite) in members.into_iter().zip(suites) {
+    for (m, (suite, billable)) in members.into_iter().zip(suites) {
         match suite {
-            Suite::Nouveau => tri.a_facturer.push(m),
+            Suite::Nouveau => {
+                tri.facturables += usize::from(billable);
+                tri.a_facturer.push(m);
+            }
             Suite::Inchange => tri.inchanges += 1,
             Suite::Modifie(e) => tri.ecarts.push((m, e)),
         }
@@ -316,10 +317,7 @@ pub(crate) fn issue(
     let tri = trier(members, &p.grid, &w.registre)?;
     p.emission.premier_numero = w.registre.next_rank(SERIE);
     p.emission.provisoire = !emettre;
-    let billable = crate::batch::plan::ranks(&tri.a_facturer, &p.grid, 1)?
-        .iter()
-        .any(Option::is_some);
-    if !billable {
+    if tri.facturables == 0 {
         w.remove_projet();
         return Ok(nothing_to_issue(log, out, &p, &tri));
     }
