@@ -120,6 +120,25 @@ pub fn clean_cell(cell: &str) -> Cow<'_, str> {
     }
 }
 
+/// `text` without its accents and ligatures (`é` → `e`, `Œ` → `OE`,
+/// `ß` → `ss`): the canonical decomposition, its combining marks dropped.
+#[must_use]
+pub fn fold_accents(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.nfd() {
+        match c {
+            'Œ' => out.push_str("OE"),
+            'œ' => out.push_str("oe"),
+            'Æ' => out.push_str("AE"),
+            'æ' => out.push_str("ae"),
+            'ß' => out.push_str("ss"),
+            c if unicode_normalization::char::is_combining_mark(c) => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

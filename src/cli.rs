@@ -89,6 +89,9 @@ pub enum Command {
     /// Émet un avoir qui annule tout ou partie de l'appel d'un adhérent (un appel émis n'est jamais modifié).
     #[command(help_template = TEMPLATE, next_help_heading = "Options", after_help = AVOIR_HELP)]
     Avoir(AvoirArgs),
+    /// Écrit les flux PES V2 (ORMC) des lots émis non encore transmis, pour le comptable public (Hélios, puis Chorus Pro), et la liste des avoirs à saisir.
+    #[command(help_template = TEMPLATE, next_help_heading = "Options", after_help = PES_HELP)]
+    Pes(PesArgs),
 }
 
 impl Command {
@@ -105,6 +108,7 @@ impl Command {
             Command::Etat(_) => "etat",
             Command::Compare(_) => "compare",
             Command::Avoir(_) => "avoir",
+            Command::Pes(_) => "pes",
         }
     }
 }
@@ -151,6 +155,49 @@ pub struct AvoirArgs {
 
     #[command(flatten)]
     pub emetteur: EmetteurArg,
+}
+
+const PES_HELP: &str = "Chaque lot d'appels émis et non encore transmis devient un ou plusieurs bordereaux ORMC (un rôle dans Hélios), un fichier PESORMC_<SIRET>_<exercice>_<n° de rôle>.xml chacun : une pièce par appel, le PDF de l'appel joint, édition 03 pour que Hélios le dépose sur Chorus Pro. Les flux sont une entrée du dossier de l'exercice (entrees/NNNN-PES/), numérotée par le registre ; un lot n'est jamais transmis deux fois. Les avoirs ne passent pas par le flux ORMC : ils sont listés dans avoirs-a-saisir.csv pour le logiciel financier.
+
+Les codes du comptable (poste, collectivité, budget) sont lus dans la section [pes] du fichier de l'émetteur, les codes produits dans la grille (code_produit de chaque article).
+
+Rien à transmettre : code de sortie 0, et le message le dit.";
+
+#[derive(Debug, Args)]
+pub struct PesArgs {
+    /// Dossier de l'exercice.
+    #[arg(value_name = "DOSSIER")]
+    pub dir: PathBuf,
+
+    /// Date des bordereaux, AAAA-MM-JJ ou JJ/MM/AAAA (par défaut : aujourd'hui).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+
+    /// Grille tarifaire donnant les codes produits (par défaut : celle avec laquelle le lot a été émis).
+    #[arg(long = "tariff", visible_alias = "tarif", value_name = "GRILLE")]
+    pub tariff: Option<PathBuf>,
+
+    /// Fichier de l'émetteur avec sa section [pes] (par défaut : celui avec lequel le lot a été émis).
+    #[arg(long = "emetteur", value_name = "FICHIER")]
+    pub emetteur: Option<PathBuf>,
+
+    /// Nombre maximal de pièces par bordereau, de 1 à 99 999 (par défaut : 1 000).
+    #[arg(
+        long = "max-pieces",
+        value_name = "N",
+        default_value_t = 1000,
+        hide_default_value = true
+    )]
+    pub max_pieces: usize,
+
+    /// Taille maximale d'un fichier, en mégaoctets (par défaut : 50).
+    #[arg(
+        long = "max-mo",
+        value_name = "MO",
+        default_value_t = 50,
+        hide_default_value = true
+    )]
+    pub max_mo: u64,
 }
 
 #[derive(Debug, Args)]

@@ -4,7 +4,7 @@
 //! is the roster column of its quantity.
 
 /// The identity columns of the roster, in the order its messages list them.
-pub const IDENTITY_COLUMNS: [&str; 14] = [
+pub const IDENTITY_COLUMNS: [&str; 16] = [
     "id",
     "nom",
     "type",
@@ -19,4 +19,6 @@ pub const IDENTITY_COLUMNS: [&str; 14] = [
     "code_service",
     "engagement",
     "date_adhesion",
+    "nom_service",
+    "categorie_tiers",
 ];

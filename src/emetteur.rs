@@ -36,6 +36,25 @@ pub struct Emetteur {
     pub mentions: Vec<String>,
     /// Footer mentions of a credit note; the appel's `mentions` when absent.
     pub mentions_avoir: Option<Vec<String>>,
+    /// What identifies the Centre's budget in Hélios (`[pes]`), for the
+    /// PES V2 flows; `None` when the section is absent.
+    pub pes: Option<PesEmetteur>,
+}
+
+/// The Centre's budget in Hélios, as its comptable gives it: the PES V2
+/// header (`EnTetePES`) and the first rôle number of the exercice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PesEmetteur {
+    /// `IdPost`: the codique of the comptable's poste.
+    pub poste_comptable: String,
+    pub libelle_poste: Option<String>,
+    /// `CodCol`: three digits.
+    pub code_collectivite: String,
+    /// `CodBud`: a digit or capital letter, then a digit.
+    pub code_budget: String,
+    pub libelle_budget: Option<String>,
+    /// The first `IdBord` of an exercice with no flow yet.
+    pub premier_bordereau: u32,
 }
 
 /// Where and how members pay.
@@ -82,6 +101,22 @@ struct RawEmetteur {
     mentions: Vec<String>,
     #[serde(default)]
     mentions_avoir: Option<Vec<String>>,
+    #[serde(default)]
+    pes: Option<RawPes>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPes {
+    poste_comptable: Spanned<String>,
+    #[serde(default)]
+    libelle_poste: Option<Spanned<String>>,
+    code_collectivite: Spanned<String>,
+    code_budget: Spanned<String>,
+    #[serde(default)]
+    libelle_budget: Option<Spanned<String>>,
+    #[serde(default)]
+    premier_bordereau: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -135,6 +170,24 @@ pub enum EmetteurErrorKind {
     BadDelai {
         value: i64,
     },
+    /// `[pes] poste_comptable` is not a codique of a poste.
+    BadPoste {
+        value: String,
+    },
+    BadCodeCollectivite {
+        value: String,
+    },
+    BadCodeBudget {
+        value: String,
+    },
+    /// A `[pes]` label empty, longer than 38 characters, or only zeros.
+    BadLibellePes {
+        field: &'static str,
+        value: String,
+    },
+    BadPremierBordereau {
+        value: i64,
+    },
     /// A character the documents cannot print, in field `field`.
     Unprintable {
         field: &'static str,
@@ -143,6 +196,10 @@ pub enum EmetteurErrorKind {
 }
 
 impl fmt::Display for EmetteurErrorKind {
+    #[allow(
+        clippy::too_many_lines,
+        reason = "one arm per kind: the French messages side by side, as a table"
+    )]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use EmetteurErrorKind as K;
         match self {
@@ -199,6 +256,26 @@ impl fmt::Display for EmetteurErrorKind {
                 f,
                 "« {field} » contient le caractère « {ch} » (U+{:04X}), qui ne peut pas être imprimé sur les appels : remplacez-le",
                 u32::from(*ch)
+            ),
+            K::BadPoste { value } => write!(
+                f,
+                "poste comptable « {value} » invalide : le codique du poste compte 6 ou 7 chiffres (ou 02A/02B suivi de 3 ou 4 chiffres en Corse), demandez-le à votre comptable"
+            ),
+            K::BadCodeCollectivite { value } => write!(
+                f,
+                "code collectivité « {value} » invalide : 3 chiffres, autre que 000 (le CodCol que le comptable donne)"
+            ),
+            K::BadCodeBudget { value } => write!(
+                f,
+                "code budget « {value} » invalide : 2 caractères, un chiffre ou une majuscule puis un chiffre (le CodBud que le comptable donne, par exemple 00)"
+            ),
+            K::BadLibellePes { field, value } => write!(
+                f,
+                "« {field} » = « {value} » invalide : de 1 à 38 caractères, pas seulement des zéros (limite du flux PES)"
+            ),
+            K::BadPremierBordereau { value } => write!(
+                f,
+                "premier_bordereau = {value} invalide : un numéro de rôle de 1 à 9 999 999"
             ),
             K::BadDelai { value } => write!(
                 f,
@@ -421,6 +498,7 @@ impl Emetteur {
         let delai_paiement_jours = delai(&mut c, &raw.delai_paiement_jours);
         let iban = iban(&mut c, &raw.paiement.iban);
         let bic = bic(&mut c, raw.paiement.bic.as_ref(), &iban);
+        let pes = raw.pes.as_ref().map(|p| pes(&mut c, p));
         check_printable(
             &mut c,
             text,
@@ -459,7 +537,81 @@ impl Emetteur {
             },
             mentions: raw.mentions,
             mentions_avoir: raw.mentions_avoir,
+            pes,
         })
+    }
+}
+
+/// The `[pes]` section, every field checked against the PES V2 types
+/// (`EnTetePES`: `IdPost`, `CodCol`, `CodBud`, the 38-character labels).
+fn pes(c: &mut Collector<'_>, raw: &RawPes) -> PesEmetteur {
+    use EmetteurErrorKind as K;
+    let poste = raw.poste_comptable.get_ref().trim().to_string();
+    if !crate::ident::poste_comptable_ok(&poste) {
+        c.push(
+            raw.poste_comptable.span(),
+            K::BadPoste {
+                value: poste.clone(),
+            },
+        );
+    }
+    let col = raw.code_collectivite.get_ref().trim().to_string();
+    if !(col.len() == 3 && col.bytes().all(|b| b.is_ascii_digit()) && col != "000") {
+        c.push(
+            raw.code_collectivite.span(),
+            K::BadCodeCollectivite { value: col.clone() },
+        );
+    }
+    let bud = raw.code_budget.get_ref().trim().to_string();
+    let b = bud.as_bytes();
+    if !(b.len() == 2
+        && (b[0].is_ascii_digit() || b[0].is_ascii_uppercase())
+        && b[1].is_ascii_digit())
+    {
+        c.push(
+            raw.code_budget.span(),
+            K::BadCodeBudget { value: bud.clone() },
+        );
+    }
+    let mut libelle = |value: Option<&Spanned<String>>, field: &'static str| {
+        let v = value?;
+        let text = v.get_ref().trim().to_string();
+        let n = text.chars().count();
+        if n == 0 || n > 38 || text.chars().all(|ch| ch == '0') {
+            c.push(
+                v.span(),
+                K::BadLibellePes {
+                    field,
+                    value: text.clone(),
+                },
+            );
+        }
+        Some(text)
+    };
+    let libelle_poste = libelle(raw.libelle_poste.as_ref(), "libelle_poste");
+    let libelle_budget = libelle(raw.libelle_budget.as_ref(), "libelle_budget");
+    let premier_bordereau = match &raw.premier_bordereau {
+        None => 1,
+        Some(v) => match u32::try_from(*v.get_ref()) {
+            Ok(n) if (1..=9_999_999).contains(&n) => n,
+            _ => {
+                c.push(
+                    v.span(),
+                    K::BadPremierBordereau {
+                        value: *v.get_ref(),
+                    },
+                );
+                1
+            }
+        },
+    };
+    PesEmetteur {
+        poste_comptable: poste,
+        libelle_poste,
+        code_collectivite: col,
+        code_budget: bud,
+        libelle_budget,
+        premier_bordereau,
     }
 }
 

@@ -336,6 +336,7 @@ fn batch_code(e: &BatchError) -> i32 {
         | BatchError::OutputFile { .. }
         | BatchError::File(FileError::Symlink { .. })
         | BatchError::Avoir(_)
+        | BatchError::Pes(_)
         | BatchError::Dossier { .. } => exit::USAGE,
         BatchError::Io { .. } | BatchError::File(_) => exit::IO,
         BatchError::Locked { .. } => exit::LOCKED,
@@ -418,6 +419,7 @@ fn batch_message(f: &mut fmt::Formatter<'_>, e: &BatchError) -> fmt::Result {
         }
         BatchError::Pricing { membre, error } => pricing_message(f, membre, error),
         BatchError::Dossier { path, problem } => dossier_message(f, path, problem),
+        BatchError::Pes(refusal) => pes_message(f, refusal),
         BatchError::Register { problems } => {
             writeln!(
                 f,
@@ -816,6 +818,14 @@ impl fmt::Display for ExerciceText<'_> {
         use crate::batch::error::ExerciceProblem as P;
         match self.0 {
             P::Illisible(problem) => dossier_message(f, Path::new("."), problem),
+            P::Bordereau { id_bord } => write!(
+                f,
+                "le bordereau PES n° {id_bord} ne suit pas le précédent : la numérotation des rôles est rompue"
+            ),
+            P::LotTransmis { lot, flux } => write!(
+                f,
+                "le flux « {flux} » transmet « {lot} », qui n'est pas un lot d'appels de l'exercice ou qu'un flux précédent a déjà transmis"
+            ),
             P::Entree { dossier, problems } => {
                 write!(f, "l'entrée « {dossier} » : ")?;
                 let list: Vec<String> =
@@ -865,6 +875,57 @@ impl fmt::Display for ExerciceText<'_> {
 }
 
 /// The message of an exercice folder that cannot be used as asked.
+#[allow(
+    clippy::too_many_lines,
+    reason = "one arm per problem: the French messages side by side, as a table"
+)]
+/// Why `cotisations pes` refuses, in French.
+fn pes_message(
+    f: &mut fmt::Formatter<'_>,
+    refusal: &crate::batch::error::PesRefusal,
+) -> fmt::Result {
+    use crate::batch::error::PesRefusal as R;
+    match refusal {
+        R::SansReglages { emetteur } => write!(
+            f,
+            "le fichier de l'émetteur « {} » n'a pas de section [pes] : ajoutez-y poste_comptable, code_collectivite et code_budget, que le comptable public vous donne (voir README, « Du lot au comptable public »)",
+            emetteur.display()
+        ),
+        R::AutreExercice { grille, exercice } => write!(
+            f,
+            "la grille est celle de l'exercice {grille}, le dossier celui de {exercice} : donnez la grille de {exercice} avec --tariff"
+        ),
+        R::Lots { problems } => {
+            writeln!(f, "aucun flux n'est écrit :")?;
+            let list: Vec<String> = problems
+                .iter()
+                .map(|(lot, e)| format!("  {lot} : {e}"))
+                .collect();
+            write!(f, "{}", list.join("\n"))
+        }
+        R::HorsExercice { date, exercice } => write!(
+            f,
+            "date des bordereaux {} hors de l'exercice {exercice} et de sa journée complémentaire (jusqu'au 31 janvier {}) : indiquez une date de l'exercice avec --date",
+            crate::format_fr::date_courte(*date),
+            exercice + 1
+        ),
+        R::DateAnterieure { date, avant, quoi } => write!(
+            f,
+            "date des bordereaux {} antérieure à {quoi} ({}) : indiquez une date postérieure avec --date",
+            crate::format_fr::date_courte(*date),
+            crate::format_fr::date_courte(*avant)
+        ),
+        R::LotModifie { dossier, fichier } => write!(
+            f,
+            "« {dossier}/{fichier} » n'est plus tel qu'il a été émis : rien n'est transmis ; lancez « cotisations verify » sur le dossier de l'exercice"
+        ),
+        R::Limites => write!(
+            f,
+            "--max-pieces va de 1 à 99 999 et --max-mo doit être au moins 1"
+        ),
+    }
+}
+
 #[allow(
     clippy::too_many_lines,
     reason = "one arm per problem: the French messages side by side, as a table"

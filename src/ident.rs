@@ -187,6 +187,22 @@ fn rib_key_ok(bban: &str) -> bool {
     97 - (89 * bank + 15 * branch + 3 * account) % 97 == key
 }
 
+/// Whether `text` is the codique of a comptable's poste, as PES V2 types
+/// `IdPost`: 6 or 7 digits, or `02A`/`02B` and 3 or 4 digits (Corsica).
+#[must_use]
+pub fn poste_comptable_ok(text: &str) -> bool {
+    let digits = |s: &str, lens: std::ops::RangeInclusive<usize>| {
+        lens.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
+    };
+    match text
+        .strip_prefix("02A")
+        .or_else(|| text.strip_prefix("02B"))
+    {
+        Some(rest) => digits(rest, 3..=4),
+        None => digits(text, 6..=7),
+    }
+}
+
 /// Whether `text` looks like one e-mail address: one `@` with something
 /// on each side, a dot in the domain, no spaces.
 #[must_use]

@@ -16,7 +16,7 @@
 //! `reasons`, `columns`. Inputs: `roster`, `tariff`, `emetteur`, `ledger::read`. Core:
 //! `pricing`, `numbering`, `appel`, `avoir`, `summary`, `compare`, `exercice`.
 //! Outputs: `render`, `facturx`, `ledger`, `report`, `text` (the terminal's
-//! tables), `roster::rejects`. I/O: `batch` (`plan`, `output`, `verify`,
+//! tables), `pes` (the PES V2 flows for Hélios), `roster::rejects`. I/O: `batch` (`plan`, `output`, `verify`,
 //! `dossier` for the exercice folder and its register, `credit` for
 //! `avoir`), `files`.
 //! Glue: `commands`, `cli`, `log`, `error`. Everything but the I/O and the
@@ -47,6 +47,7 @@ pub mod ledger;
 pub mod log;
 pub mod money;
 pub mod numbering;
+pub mod pes;
 pub mod pricing;
 pub mod reasons;
 pub mod render;

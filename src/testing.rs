@@ -46,6 +46,8 @@ pub(crate) fn member(kind: MemberKind, population: Option<u32>, agents: Option<u
         email: String::new(),
         code_service: String::new(),
         engagement: String::new(),
+        nom_service: String::new(),
+        categorie_tiers: None,
         date_adhesion: None,
         quantities: Vec::new(),
     }
@@ -184,6 +186,8 @@ pub(crate) fn manifest() -> crate::batch::manifest::Manifest {
                 email: String::new(),
                 code_service: String::new(),
                 engagement: String::new(),
+                nom_service: String::new(),
+                categorie_tiers: String::new(),
                 tranche: 2,
                 motif_tranche: "12 agents".into(),
                 periode_debut: date(1, 1),

@@ -221,6 +221,8 @@ fn rebuild_appel(
             email: d.email.clone(),
             code_service: d.code_service.clone(),
             engagement: d.engagement.clone(),
+            nom_service: d.nom_service.clone(),
+            categorie_tiers: crate::roster::CategorieTiers::parse(&d.categorie_tiers),
             date_adhesion: None,
             quantities: Vec::new(),
         },

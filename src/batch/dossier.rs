@@ -67,30 +67,7 @@ pub struct ExerciceFile {
 
 pub use super::manifest::{LignePiece, Piece};
 
-/// One line of the register: an entry, what it issued, and the hashes
-/// that chain it to the entry and the line before.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Inscription {
-    pub sequence: u32,
-    /// `AC` or `AV`.
-    pub serie: String,
-    /// The entry's folder, relative to the exercice folder.
-    pub dossier: String,
-    pub date: NaiveDate,
-    /// SHA-256 of the entry's `manifest.json`.
-    pub manifeste: String,
-    /// SHA-256 of the register's previous line (empty for the first).
-    pub precedent: String,
-    pub pieces: Vec<Piece>,
-}
-
-impl Inscription {
-    /// The line as the register stores it (no final newline).
-    #[must_use]
-    pub fn to_line(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
-    }
-}
+pub use super::manifest::Inscription;
 
 /// The register as read: the exercice, its lines, and the hash of each.
 #[derive(Debug, Clone)]
@@ -149,11 +126,13 @@ impl Registre {
         self.lignes.last().map(|l| l.manifeste.clone())
     }
 
-    /// The entry folders, in order.
+    /// The folders of the entries that issued documents (lots and
+    /// avoirs; not the PES flows), in order.
     #[must_use]
     pub fn dossiers(&self) -> Vec<PathBuf> {
         self.lignes
             .iter()
+            .filter(|l| l.serie != crate::pes::SERIE)
             .map(|l| self.root.join(&l.dossier))
             .collect()
     }
@@ -533,7 +512,12 @@ impl Ecrivain {
             let rel = format!("{ENTREES_DIR}/{name}");
             // The entry was renamed into place whole (its manifest is
             // written last): its line is recomputed from it.
-            super::verify::verify_folder(&root.join(&rel)).map_err(|e| match e {
+            let verified = if super::entree_pes::is_pes_entry(&name) {
+                super::entree_pes::verify_entry(&root.join(&rel)).map(|_| ())
+            } else {
+                super::verify::verify_folder(&root.join(&rel)).map(|_| ())
+            };
+            verified.map_err(|e| match e {
                 BatchError::Verify { problems, .. } => refuse(
                     &root,
                     DossierProblem::EntreeSansInscription {
@@ -562,6 +546,14 @@ impl Ecrivain {
     /// The entry cannot be read.
     pub fn inscription_of(&self, rel: &str) -> Result<Inscription, BatchError> {
         let sequence = u32::try_from(self.registre.lignes.len() + 1).unwrap_or(u32::MAX);
+        if super::entree_pes::is_pes_entry(rel) {
+            return super::entree_pes::inscription_of(
+                self.root(),
+                rel,
+                sequence,
+                &self.registre.tete(),
+            );
+        }
         inscription_of(self.root(), rel, sequence, &self.registre.tete())
     }
 
@@ -581,6 +573,10 @@ impl Ecrivain {
             .map_err(BatchError::io("écrire le fichier", &path))?;
         self.registre.empreintes.push(sha256_hex(line.as_bytes()));
         self.registre.lignes.push(ins.clone());
+        if ins.serie == crate::pes::SERIE {
+            // A flow issues no document: the exercice ledger stays.
+            return Ok(());
+        }
         crate::failpoint::hit("avant-journal-exercice");
         self.extend_ledger(&ins.dossier)
     }
@@ -630,6 +626,8 @@ impl Ecrivain {
             manifeste: sha256_hex(&manifest),
             precedent: self.registre.tete(),
             pieces,
+            bordereaux: Vec::new(),
+            avoirs_saisis: Vec::new(),
         };
         self.append(&ins)?;
         Ok(ins)
@@ -838,6 +836,8 @@ fn inscription_from(
         manifeste,
         precedent: precedent.into(),
         pieces,
+        bordereaux: Vec::new(),
+        avoirs_saisis: Vec::new(),
     })
 }
 
@@ -920,6 +920,20 @@ pub fn verify(root: &Path, tete: Option<&str>) -> Result<Verifie, BatchError> {
             problems.push(P::ChaineRegistre { sequence });
         }
         let dir = root.join(&expected_dir);
+        if line.serie == crate::pes::SERIE {
+            let recomputed = verify_pes_line(
+                &dir,
+                &expected_dir,
+                line,
+                sequence,
+                &precedent,
+                previous_manifest.as_ref(),
+                &mut problems,
+            )?;
+            previous_manifest = Some(recomputed.manifeste.clone());
+            documents.push(recomputed);
+            continue;
+        }
         let verified = match super::verify::verify_folder(&dir) {
             Ok(d) => Some(d),
             Err(BatchError::Verify {
@@ -987,6 +1001,7 @@ pub fn verify(root: &Path, tete: Option<&str>) -> Result<Verifie, BatchError> {
     let state = recomputed.state();
     problems.extend(state.problems.iter().cloned().map(P::Serie));
     check_cited_lots(root, &recomputed, &mut problems);
+    check_flows(&recomputed, &mut problems);
     match (exercice_ledger(&registre), fs::read(root.join(LEDGER_FILE))) {
         (Ok(expected), Ok(found)) if expected == found => {}
         (Ok(expected), Err(_)) if expected.is_empty() => {}
@@ -1058,6 +1073,99 @@ fn check_top(root: &Path, registre: &Registre, problems: &mut Vec<super::error::
                     problems.push(P::Inattendu { chemin });
                 }
             }
+        }
+    }
+}
+
+/// A PES entry: the entry itself (`pes::verify_entry`), its manifest
+/// chained to the entry before, its register line recomputed.
+fn verify_pes_line(
+    dir: &Path,
+    rel: &str,
+    line: &Inscription,
+    sequence: u32,
+    precedent: &str,
+    previous_manifest: Option<&String>,
+    problems: &mut Vec<super::error::ExerciceProblem>,
+) -> Result<Inscription, BatchError> {
+    use super::error::ExerciceProblem as P;
+    match super::entree_pes::verify_entry(dir) {
+        Ok(m) => {
+            if m.precedent.as_ref() != previous_manifest {
+                problems.push(P::ChaineEntrees {
+                    dossier: rel.into(),
+                });
+            }
+            let bytes = fs::read(dir.join(super::entree_pes::PES_FILE)).map_err(BatchError::io(
+                "lire le fichier",
+                dir.join(super::entree_pes::PES_FILE),
+            ))?;
+            let recomputed = super::entree_pes::inscription_from(
+                &m,
+                rel,
+                sequence,
+                precedent,
+                sha256_hex(&bytes),
+            );
+            if recomputed.manifeste != line.manifeste
+                || recomputed.bordereaux != line.bordereaux
+                || recomputed.avoirs_saisis != line.avoirs_saisis
+                || recomputed.date != line.date
+                || !line.pieces.is_empty()
+            {
+                problems.push(P::Inscription {
+                    dossier: rel.into(),
+                });
+            }
+            Ok(recomputed)
+        }
+        Err(BatchError::Verify {
+            problems: found, ..
+        }) => {
+            problems.push(P::Entree {
+                dossier: rel.into(),
+                problems: found,
+            });
+            Ok(line.clone())
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// Across the flows: every lot carried once, by the version the register
+/// inscribed; the bordereau numbers unique and consecutive.
+fn check_flows(registre: &Registre, problems: &mut Vec<super::error::ExerciceProblem>) {
+    use super::error::ExerciceProblem as P;
+    let mut carried: BTreeMap<&str, &str> = BTreeMap::new();
+    let mut last: Option<u32> = None;
+    for line in registre
+        .lignes
+        .iter()
+        .filter(|l| l.serie == crate::pes::SERIE)
+    {
+        for b in &line.bordereaux {
+            if let Some(previous) = last
+                && b.id_bord != previous + 1
+            {
+                problems.push(P::Bordereau { id_bord: b.id_bord });
+            }
+            last = Some(b.id_bord);
+            let lot = registre.lignes.iter().find(|l| l.dossier == b.lot);
+            if lot.is_none_or(|l| l.serie != SERIE_APPELS) {
+                problems.push(P::LotTransmis {
+                    lot: b.lot.clone(),
+                    flux: line.dossier.clone(),
+                });
+            }
+            if let Some(first) = carried.get(b.lot.as_str())
+                && *first != line.dossier
+            {
+                problems.push(P::LotTransmis {
+                    lot: b.lot.clone(),
+                    flux: line.dossier.clone(),
+                });
+            }
+            carried.insert(&b.lot, &line.dossier);
         }
     }
 }

@@ -92,6 +92,8 @@ pub enum BatchError {
         path: PathBuf,
         problem: DossierProblem,
     },
+    /// A PES flow (`cotisations pes`) that cannot be written.
+    Pes(PesRefusal),
     /// A member that cannot be priced (a quantity × price that does not
     /// fit: validation refuses it first).
     Pricing { membre: String, error: PricingError },
@@ -168,6 +170,10 @@ pub enum ExerciceProblem {
     Journal,
     /// The register does not extend the head given with `--tete`.
     Tete { tete: String },
+    /// A bordereau number out of sequence.
+    Bordereau { id_bord: u32 },
+    /// A lot carried by two flows, or a flow carrying what is not a lot.
+    LotTransmis { lot: String, flux: String },
 }
 
 /// Why a projet can no longer be issued as it is.
@@ -323,4 +329,29 @@ impl From<ReportError> for BatchError {
     fn from(e: ReportError) -> BatchError {
         BatchError::Report(e)
     }
+}
+
+/// Why `pes` refuses; nothing is written then.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PesRefusal {
+    /// The issuer file has no `[pes]` section.
+    SansReglages { emetteur: PathBuf },
+    /// The grid is of another exercice.
+    AutreExercice { grille: i32, exercice: i32 },
+    /// What stops lots from going into a flow.
+    Lots {
+        problems: Vec<(String, crate::pes::PesError)>,
+    },
+    /// The date is outside the exercice and its journée complémentaire.
+    HorsExercice { date: NaiveDate, exercice: i32 },
+    /// The date is before a lot's or the last flow's.
+    DateAnterieure {
+        date: NaiveDate,
+        avant: NaiveDate,
+        quoi: String,
+    },
+    /// A lot's manifest, ledger or PDF is not what the register inscribed.
+    LotModifie { dossier: String, fichier: String },
+    /// `--max-pieces` out of 1..=99 999, or `--max-mo` of 0.
+    Limites,
 }

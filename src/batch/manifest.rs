@@ -59,6 +59,37 @@ pub struct Piece {
     pub lignes: Vec<LignePiece>,
 }
 
+/// One line of the register: an entry, what it issued, and the hashes
+/// that chain it to the entry and the line before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Inscription {
+    pub sequence: u32,
+    /// `AC` or `AV`.
+    pub serie: String,
+    /// The entry's folder, relative to the exercice folder.
+    pub dossier: String,
+    pub date: NaiveDate,
+    /// SHA-256 of the entry's `manifest.json`.
+    pub manifeste: String,
+    /// SHA-256 of the register's previous line (empty for the first).
+    pub precedent: String,
+    pub pieces: Vec<Piece>,
+    /// A PES entry's bordereaux (`batch::pes`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bordereaux: Vec<super::entree_pes::BordereauInscrit>,
+    /// A PES entry's avoirs listed for the finance software.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub avoirs_saisis: Vec<String>,
+}
+
+impl Inscription {
+    /// The line as the register stores it (no final newline).
+    #[must_use]
+    pub fn to_line(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
 /// The file that makes a folder an exercice folder (`batch::dossier`).
 pub const EXERCICE_FILE: &str = "exercice.json";
 
@@ -132,6 +163,12 @@ pub struct Destinataire {
     pub email: String,
     pub code_service: String,
     pub engagement: String,
+    /// PES `NomService`, when the roster gives it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub nom_service: String,
+    /// PES `CatTiers` (`21`…`27`), when the roster's `categorie_tiers` gives it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub categorie_tiers: String,
     pub tranche: u8,
     pub motif_tranche: String,
     pub periode_debut: NaiveDate,

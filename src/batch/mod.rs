@@ -4,9 +4,11 @@
 pub mod credit;
 pub mod destination;
 pub mod dossier;
+pub mod entree_pes;
 pub mod error;
 pub mod manifest;
 pub mod output;
+pub mod pes;
 pub mod plan;
 pub mod register;
 pub mod verify;

@@ -739,6 +739,12 @@ fn write_pdf(
             email: appel.membre.email.clone(),
             code_service: appel.membre.code_service.clone(),
             engagement: appel.membre.engagement.clone(),
+            nom_service: appel.membre.nom_service.clone(),
+            categorie_tiers: appel
+                .membre
+                .categorie_tiers
+                .map(|c| c.code().to_string())
+                .unwrap_or_default(),
             tranche: appel.placement.tranche,
             motif_tranche: appel.placement.motif.clone(),
             periode_debut: appel.periode_debut,
@@ -818,6 +824,8 @@ mod tests {
                 email: String::new(),
                 code_service: String::new(),
                 engagement: String::new(),
+                nom_service: String::new(),
+                categorie_tiers: String::new(),
                 tranche: 3,
                 motif_tranche: "commune de 812 habitants".into(),
                 periode_debut: date(1, 1),

@@ -6,6 +6,7 @@ pub mod check;
 pub mod compare;
 pub mod emettre;
 pub mod etat;
+pub mod pes;
 pub mod quote;
 pub mod run;
 pub mod tarifs;
@@ -36,6 +37,7 @@ pub fn dispatch(cli: Cli, log: &Log) -> Result<i32, Error> {
         Command::Etat(a) => etat::run(&a, log).map(|()| exit::OK),
         Command::Compare(a) => compare::run(&a, log).map(|()| exit::OK),
         Command::Avoir(a) => avoir::run(&a, log).map(|()| exit::OK),
+        Command::Pes(a) => pes::run(&a, log).map(|()| exit::OK),
     }
 }
 

@@ -83,6 +83,8 @@ fn appel(lignes: Vec<Ligne>, mention_tva: Option<&str>) -> Appel {
             email: "mairie@saint-aubin.fr".to_string(),
             code_service: "FIN-01".to_string(),
             engagement: String::new(),
+            nom_service: String::new(),
+            categorie_tiers: None,
             date_adhesion: None,
             quantities: Vec::new(),
         },

@@ -102,8 +102,87 @@ pub struct Member {
     pub email: String,
     pub code_service: String,
     pub engagement: String,
+    /// The debtor's service name for Chorus Pro (PES `NomService`).
+    pub nom_service: String,
+    /// The debtor's category in Hélios, when the roster gives it.
+    pub categorie_tiers: Option<CategorieTiers>,
     /// Date of joining, for a member who joined during the exercice.
     pub date_adhesion: Option<chrono::NaiveDate>,
     /// Non-zero quantities, as (grid item index, quantity), in grid order.
     pub quantities: Vec<(usize, Decimal)>,
+}
+
+/// The category of a debtor in Hélios (PES V2 `CatTiers`), as the roster's
+/// `categorie_tiers` column names it: a code 21 to 27 or a word.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CategorieTiers {
+    Region,
+    Departement,
+    Commune,
+    Groupement,
+    CaisseDesEcoles,
+    Ccas,
+    EtablissementDeSante,
+}
+
+impl CategorieTiers {
+    /// The words the column accepts, as the messages list them.
+    pub const WORDS: [&'static str; 11] = [
+        "commune",
+        "groupement",
+        "syndicat",
+        "epci",
+        "caisse_des_ecoles",
+        "ccas",
+        "cias",
+        "eps",
+        "ehpad",
+        "departement",
+        "region",
+    ];
+
+    /// The category of a cell: its code or a word, case, accents,
+    /// spaces and hyphens aside.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<CategorieTiers> {
+        let folded: String = crate::charset::fold_accents(text.trim())
+            .to_lowercase()
+            .chars()
+            .map(|c| {
+                if c == ' ' || c == '-' || c == '\'' {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect();
+        Some(match folded.as_str() {
+            "21" | "region" => CategorieTiers::Region,
+            "22" | "departement" => CategorieTiers::Departement,
+            "23" | "commune" => CategorieTiers::Commune,
+            "24" | "groupement" | "syndicat" | "epci" | "groupement_de_collectivites" => {
+                CategorieTiers::Groupement
+            }
+            "25" | "caisse_des_ecoles" => CategorieTiers::CaisseDesEcoles,
+            "26" | "ccas" | "cias" => CategorieTiers::Ccas,
+            "27" | "eps" | "ehpad" | "etablissement_de_sante" => {
+                CategorieTiers::EtablissementDeSante
+            }
+            _ => return None,
+        })
+    }
+
+    /// The PES V2 code (`CatTiers`, annexe 3 of DosTech).
+    #[must_use]
+    pub fn code(self) -> &'static str {
+        match self {
+            CategorieTiers::Region => "21",
+            CategorieTiers::Departement => "22",
+            CategorieTiers::Commune => "23",
+            CategorieTiers::Groupement => "24",
+            CategorieTiers::CaisseDesEcoles => "25",
+            CategorieTiers::Ccas => "26",
+            CategorieTiers::EtablissementDeSante => "27",
+        }
+    }
 }

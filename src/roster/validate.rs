@@ -33,6 +33,8 @@ pub const MAX_CELL: usize = 1000;
 const MAX_SUGGESTED: usize = 64;
 /// Longest `code_service` Chorus Pro accepts.
 const MAX_CODE_SERVICE: usize = 100;
+/// Longest service name Chorus Pro accepts (PES `NomService`).
+const MAX_NOM_SERVICE: usize = 100;
 /// Longest numéro d'engagement Chorus Pro accepts.
 const MAX_ENGAGEMENT: usize = 50;
 
@@ -54,6 +56,8 @@ enum Field {
     CodeService,
     Engagement,
     DateAdhesion,
+    NomService,
+    CategorieTiers,
 }
 
 /// How the cell of an identity column is read and checked.
@@ -85,6 +89,8 @@ enum Parse {
     Siret,
     /// A date of joining (`parse_date`), within the exercice if one is given.
     Date,
+    /// A category of debtor for Hélios (`CategorieTiers::parse`).
+    Categorie,
 }
 
 impl Parse {
@@ -146,6 +152,13 @@ const COLUMNS: &[Spec] = &[
         },
     ),
     optional(Field::DateAdhesion, Parse::Date),
+    optional(
+        Field::NomService,
+        Parse::Reference {
+            max: MAX_NOM_SERVICE,
+        },
+    ),
+    optional(Field::CategorieTiers, Parse::Categorie),
 ];
 
 /// A column the header must have, and its cells a value.
@@ -239,6 +252,9 @@ pub enum RosterErrorKind {
     DuplicateId {
         id: String,
         first_line: u64,
+    },
+    UnknownCategorieTiers {
+        value: String,
     },
     UnknownType {
         value: String,
@@ -414,6 +430,15 @@ impl fmt::Display for RosterErrorKind {
             K::DuplicateId { id, first_line } => write!(
                 f,
                 "identifiant « {id} » en double (déjà utilisé ligne {first_line}) : chaque adhérent doit avoir un identifiant unique"
+            ),
+            K::UnknownCategorieTiers { value } => write!(
+                f,
+                "catégorie de tiers « {value} » inconnue : indiquez un code de 21 à 27 ou l'un des mots {}, ou laissez la cellule vide (catégorie déduite du type)",
+                crate::roster::CategorieTiers::WORDS
+                    .iter()
+                    .map(|w| format!("« {w} »"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             K::UnknownType { value } => write!(
                 f,
@@ -1088,6 +1113,8 @@ impl<'r> Row<'r> {
         let (code_postal, ville) = (take(Field::CodePostal), take(Field::Ville));
         let (email, code_service) = (take(Field::Email), take(Field::CodeService));
         let engagement = take(Field::Engagement);
+        let nom_service = take(Field::NomService);
+        self.reference_length(spec(Field::NomService), &nom_service);
         self.reference_length(spec(Field::CodeService), &code_service);
         self.emails(spec(Field::Email), &email);
         self.unique_id(&id, ids);
@@ -1102,6 +1129,13 @@ impl<'r> Row<'r> {
             .unwrap_or_default();
         self.unique_siret(&siret, &id, &code_service, sirets);
         let date_adhesion = self.parsed(spec(Field::DateAdhesion), |v| parse_adhesion(v, exercice));
+        let categorie_tiers = self.parsed(spec(Field::CategorieTiers), |v| {
+            crate::roster::CategorieTiers::parse(v).ok_or_else(|| {
+                RosterErrorKind::UnknownCategorieTiers {
+                    value: v.to_string(),
+                }
+            })
+        });
         self.chorus(&id, &siret, &code_service, &engagement);
         Some(Member {
             line: self.line,
@@ -1118,6 +1152,8 @@ impl<'r> Row<'r> {
             email,
             code_service,
             engagement,
+            nom_service,
+            categorie_tiers,
             date_adhesion,
             quantities: Vec::new(),
         })
@@ -2112,6 +2148,8 @@ mod tests {
                 email: "a@b.fr".into(),
                 code_service: "FIN".into(),
                 engagement: "EJ-1".into(),
+                nom_service: String::new(),
+                categorie_tiers: None,
                 date_adhesion: NaiveDate::from_ymd_opt(2027, 6, 15),
                 quantities: vec![(grid.find("forfait_metiers").unwrap(), Decimal::ONE)],
             }]

@@ -96,6 +96,22 @@ pub struct Item {
     pub taux_tva: Decimal,
     /// UN/ECE Recommendation 20 unit code (Factur-X), e.g. C62, DAY, E34.
     pub code_unite: String,
+    /// The local product code of the PES V2 flows (`CodProdLoc`).
+    pub code_produit: Option<String>,
+    /// The `Nature` of its lines in the PES V2 flows (else the grid's).
+    pub nature: Option<String>,
+    /// 1-based line of its `code` in the grid file.
+    pub ligne: usize,
+}
+
+/// What the PES V2 flows take from the grid (`[pes]`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PesGrid {
+    /// The bordereau's object; `None`: « Cotisations <exercice> - <titre> ».
+    pub objet: Option<String>,
+    /// The default `Nature` of the lines; `None`: 588, DosTech's
+    /// proposal for ORMC titles.
+    pub nature: Option<String>,
 }
 
 /// The validated tariff grid.
@@ -114,6 +130,7 @@ pub struct Grid {
     pub engagement_obligatoire: Vec<String>,
     /// Member ids or SIRETs that require a code service.
     pub code_service_obligatoire: Vec<String>,
+    pub pes: PesGrid,
     tranches: Vec<Tranche>,
     non_affiliee: u8,
     items: Vec<Item>,
@@ -215,6 +232,19 @@ pub enum GridErrorKind {
         what: String,
     },
     NoItems,
+    /// `code_produit` is not 1 to 4 letters or digits (not only zeros).
+    BadCodeProduit {
+        code: String,
+        value: String,
+    },
+    /// A `nature` that is not 1 to 12 digits, above zero.
+    BadNature {
+        value: String,
+    },
+    /// `[pes] objet` empty or longer than 160 characters.
+    BadObjetPes {
+        length: usize,
+    },
 }
 
 impl fmt::Display for GridErrorKind {
@@ -249,6 +279,18 @@ impl fmt::Display for GridErrorKind {
             K::NonAffilieeUnknown { numero } => write!(
                 f,
                 "tranches.non_affiliee = {numero} ne désigne aucune tranche définie"
+            ),
+            K::BadCodeProduit { code, value } => write!(
+                f,
+                "article « {code} » : code_produit « {value} » invalide : de 1 à 4 lettres ou chiffres, pas seulement des zéros (le code produit local de la convention RMC que donne le comptable)"
+            ),
+            K::BadNature { value } => write!(
+                f,
+                "nature « {value} » invalide : de 1 à 12 chiffres, au-dessus de zéro (par exemple 588)"
+            ),
+            K::BadObjetPes { length } => write!(
+                f,
+                "[pes] objet de {length} caractères : le flux PES en accepte de 1 à 160"
             ),
             K::BadCode { code } => write!(
                 f,
@@ -580,11 +622,13 @@ impl TryFrom<Unchecked<'_>> for Grid {
             })
             .collect();
         resolve_same_prices(&mut c, &raw.articles, &by_code, &mut items);
+        let pes = check_pes(&mut c, raw.pes.as_ref());
         check_printable(&mut c, &raw);
         symmetric_exclusions(&mut items);
         if c.errors.is_empty() {
             Ok(assemble(
                 raw,
+                pes,
                 convention,
                 tranches,
                 non_affiliee,
@@ -767,7 +811,25 @@ fn check_item(
         .as_ref()
         .and_then(|v| parse_rate(c, v))
         .unwrap_or(default_rate);
+    let code_produit = a.code_produit.as_ref().map(|v| {
+        let value = v.get_ref().trim().to_string();
+        if !code_produit_ok(&value) {
+            c.push(
+                v.span(),
+                GridErrorKind::BadCodeProduit {
+                    code: code.clone(),
+                    value: value.clone(),
+                },
+            );
+        }
+        value
+    });
+    let nature = a.nature.as_ref().map(|v| nature(c, v));
+    let ligne = super::line_col(c.text, a.code.span().start).0;
     Item {
+        code_produit,
+        nature,
+        ligne,
         code,
         libelle: a.libelle.clone(),
         rubrique: a.rubrique.clone(),
@@ -781,6 +843,47 @@ fn check_item(
         taux_tva,
         code_unite: a.code_unite.clone().unwrap_or_else(|| "C62".into()),
     }
+}
+
+/// A PES `CodProdLoc`: 1 to 4 letters or digits, not only zeros.
+fn code_produit_ok(value: &str) -> bool {
+    (1..=4).contains(&value.len())
+        && value.bytes().all(|b| b.is_ascii_alphanumeric())
+        && value.bytes().any(|b| b != b'0')
+}
+
+/// A PES `Nature`: 1 to 12 digits, above zero.
+fn nature(c: &mut Collector<'_>, v: &Spanned<String>) -> String {
+    let value = v.get_ref().trim().to_string();
+    if !((1..=12).contains(&value.len())
+        && value.bytes().all(|b| b.is_ascii_digit())
+        && value.bytes().any(|b| b != b'0'))
+    {
+        c.push(
+            v.span(),
+            GridErrorKind::BadNature {
+                value: value.clone(),
+            },
+        );
+    }
+    value
+}
+
+/// The `[pes]` section: its object (1 to 160 characters) and nature.
+fn check_pes(c: &mut Collector<'_>, raw: Option<&Spanned<super::raw::RawPes>>) -> PesGrid {
+    let Some(raw) = raw else {
+        return PesGrid::default();
+    };
+    let objet = raw.get_ref().objet.as_ref().map(|o| {
+        let text = o.get_ref().trim().to_string();
+        let length = text.chars().count();
+        if length == 0 || length > 160 {
+            c.push(o.span(), GridErrorKind::BadObjetPes { length });
+        }
+        text
+    });
+    let nature = raw.get_ref().nature.as_ref().map(|n| nature(c, n));
+    PesGrid { objet, nature }
 }
 
 /// How the item's quantity is written: « `oui_non` », « entier » or « decimal ».
@@ -1064,6 +1167,7 @@ fn symmetric_exclusions(items: &mut [Item]) {
 /// The grid from its checked parts (only once no check failed).
 fn assemble(
     raw: RawGrid,
+    pes: PesGrid,
     convention: Convention,
     tranches: Vec<Tranche>,
     non_affiliee: u8,
@@ -1079,6 +1183,7 @@ fn assemble(
         prorata: convention.prorata,
         engagement_obligatoire: normalize_ids(&raw.chorus.engagement_obligatoire),
         code_service_obligatoire: normalize_ids(&raw.chorus.code_service_obligatoire),
+        pes,
         tranches,
         non_affiliee,
         items,

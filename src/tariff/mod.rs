@@ -7,7 +7,9 @@
 pub mod grid;
 pub mod raw;
 
-pub use grid::{Grid, GridError, GridErrorKind, Item, Pricing, Prorata, QuantityKind, Tranche};
+pub use grid::{
+    Grid, GridError, GridErrorKind, Item, PesGrid, Pricing, Prorata, QuantityKind, Tranche,
+};
 
 /// A problem in a TOML file (the grid, the issuer file), with where it is:
 /// 1-based line and column (in characters), apart from what it is.

@@ -12,6 +12,8 @@ pub struct RawGrid {
     pub convention: RawConvention,
     #[serde(default)]
     pub chorus: RawChorus,
+    #[serde(default)]
+    pub pes: Option<Spanned<RawPes>>,
     pub tranches: RawTranches,
     #[serde(default)]
     pub articles: Vec<Spanned<RawArticle>>,
@@ -46,6 +48,18 @@ pub struct RawChorus {
     /// Member ids or SIRETs whose appels must carry a code service.
     #[serde(default)]
     pub code_service_obligatoire: Vec<String>,
+}
+
+/// What the PES V2 flows take from the grid (`cotisations pes`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPes {
+    /// The bordereau's object (`Objet`, the rôle's object).
+    #[serde(default)]
+    pub objet: Option<Spanned<String>>,
+    /// The default `Nature` of every line.
+    #[serde(default)]
+    pub nature: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,4 +107,10 @@ pub struct RawArticle {
     /// UN/ECE Recommendation 20 unit code for Factur-X (default C62, « un »).
     #[serde(default)]
     pub code_unite: Option<String>,
+    /// The local product code (`CodProdLoc`) of the PES V2 flows.
+    #[serde(default)]
+    pub code_produit: Option<Spanned<String>>,
+    /// The `Nature` of this item's lines in the PES V2 flows.
+    #[serde(default)]
+    pub nature: Option<Spanned<String>>,
 }

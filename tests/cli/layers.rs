@@ -47,6 +47,7 @@ const LAYERS: [(&str, &[&str]); 6] = [
             "facturx",
             "ledger",
             "report",
+            "pes",
             "text",
             "roster::rejects",
         ],

@@ -1,0 +1,809 @@
+//! The PES V2 flows of an exercice (`cotisations pes DIR`): every issued
+//! lot not yet carried by a flow becomes one or more bordereaux, each its
+//! own file, in one entry of the exercice folder (series `PES`,
+//! `entrees/NNNN-PES/`), numbered by the register and never written again.
+//!
+//! ```text
+//! entrees/0002-PES/PESORMC_<siret>_<exercice>_<IdBord>.xml   one per bordereau
+//! entrees/0002-PES/avoirs-a-saisir.csv   the avoirs the finance software enters
+//! entrees/0002-PES/summary.json          lots → bordereaux, values fitted, caps
+//! entrees/0002-PES/pes.json              the entry's manifest, written last
+//! ```
+//!
+//! The XML is streamed to disk: the pièces first (their sizes known from
+//! the lot), then the attachments, read, checked against the lot's
+//! hashes, gzipped and base64-encoded in parallel chunks and written in
+//! order. Memory is one chunk of PDFs, whatever the lot's size.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use base64::Engine as _;
+use chrono::NaiveDate;
+use rayon::prelude::*;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::dossier::{Inscription, Registre};
+use super::entree_pes::{BordereauInscrit, FORMAT, PES_FILE, PesManifest};
+use super::error::{BatchError, PesRefusal};
+use super::manifest::{DossierManifest, Entree, MANIFEST_FILE, SERIE_APPELS, hex, sha256_hex};
+use super::output::{LEDGER_FILE, SUMMARY_FILE, sync_dir};
+use crate::csv_out::{CsvFormat, Encoding};
+use crate::files;
+use crate::money::Montant;
+use crate::pes::{self, AppelLot, Debiteur, LigneLot, PesError, PiecePes, Reglages, Remarque};
+
+/// The avoirs to enter in the finance software.
+pub const AVOIRS_FILE: &str = "avoirs-a-saisir.csv";
+/// PDFs read, compressed and encoded together.
+const CHUNK: usize = 96;
+
+/// The options of a flow.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub date: NaiveDate,
+    pub max_pieces: usize,
+    pub max_octets: u64,
+    pub grille: Entree,
+    pub emetteur: Entree,
+}
+
+/// What a lot to carry holds, read and checked.
+struct Lot {
+    dossier: String,
+    manifeste: String,
+    dir: PathBuf,
+    manifest: DossierManifest,
+    /// The ledger's lines per numero, in ledger order.
+    lignes: BTreeMap<String, Vec<LigneLot>>,
+}
+
+/// A flow written, for the summary and the register.
+#[derive(Debug)]
+pub struct Ecrit {
+    pub manifest: PesManifest,
+    pub remarques: Vec<Remarque>,
+    pub appels: usize,
+    pub octets: u64,
+}
+
+/// The lots of the exercice no flow carries yet, in register order.
+#[must_use]
+pub fn lots_a_transmettre(r: &Registre) -> Vec<&Inscription> {
+    let carried: BTreeSet<&str> = r
+        .lignes
+        .iter()
+        .flat_map(|l| l.bordereaux.iter().map(|b| b.lot.as_str()))
+        .collect();
+    r.lignes
+        .iter()
+        .filter(|l| l.serie == SERIE_APPELS && !carried.contains(l.dossier.as_str()))
+        .collect()
+}
+
+/// The date of the bordereaux, `asked`: within the exercice; during the
+/// journée complémentaire (to 31 January N+1) the rôles of N are dated
+/// 31 December N; never before a lot carried nor the last flow.
+///
+/// # Errors
+/// `PesRefusal::HorsExercice` or `DateAnterieure`.
+pub fn date_bordereaux(
+    asked: NaiveDate,
+    exercice: i32,
+    lots: &[&Inscription],
+    last: Option<NaiveDate>,
+) -> Result<NaiveDate, PesRefusal> {
+    let first = NaiveDate::from_ymd_opt(exercice, 1, 1).unwrap_or(asked);
+    let last_day = NaiveDate::from_ymd_opt(exercice, 12, 31).unwrap_or(asked);
+    let complementaire = NaiveDate::from_ymd_opt(exercice + 1, 1, 31).unwrap_or(asked);
+    let date = if asked > last_day && asked <= complementaire {
+        last_day
+    } else {
+        asked
+    };
+    if date < first || date > last_day {
+        return Err(PesRefusal::HorsExercice {
+            date: asked,
+            exercice,
+        });
+    }
+    for l in lots {
+        if date < l.date {
+            return Err(PesRefusal::DateAnterieure {
+                date,
+                avant: l.date,
+                quoi: format!("le lot {}", l.dossier),
+            });
+        }
+    }
+    if let Some(last) = last.filter(|d| date < *d) {
+        return Err(PesRefusal::DateAnterieure {
+            date,
+            avant: last,
+            quoi: "le dernier flux PES".into(),
+        });
+    }
+    Ok(date)
+}
+
+fn refuse(r: PesRefusal) -> BatchError {
+    BatchError::Pes(r)
+}
+
+/// Reads the lot of the register line `l`: its manifest (the one the
+/// register inscribed) and its ledger.
+fn read_lot(r: &Registre, l: &Inscription, encoding: Encoding) -> Result<Lot, BatchError> {
+    let dir = r.root.join(&l.dossier);
+    let modified = |fichier: &str| {
+        refuse(PesRefusal::LotModifie {
+            dossier: l.dossier.clone(),
+            fichier: fichier.into(),
+        })
+    };
+    let bytes = files::read_input(&dir.join(MANIFEST_FILE), files::MAX_LEDGER_BYTES)?;
+    if sha256_hex(&bytes) != l.manifeste {
+        return Err(modified(MANIFEST_FILE));
+    }
+    let manifest = DossierManifest::parse(&bytes).map_err(|_| modified(MANIFEST_FILE))?;
+    let ledger_bytes = files::read_input(&dir.join(LEDGER_FILE), files::MAX_LEDGER_BYTES)?;
+    let listed = manifest
+        .manifest
+        .fichiers
+        .iter()
+        .find(|f| f.chemin == LEDGER_FILE);
+    if listed.is_none_or(|f| f.sha256 != sha256_hex(&ledger_bytes)) {
+        return Err(modified(LEDGER_FILE));
+    }
+    let read = crate::ledger::read::read(&ledger_bytes, Some(encoding))
+        .map_err(|_| modified(LEDGER_FILE))?;
+    let mut lignes: BTreeMap<String, Vec<LigneLot>> = BTreeMap::new();
+    for row in read.rows {
+        lignes.entry(row.numero).or_default().push(LigneLot {
+            code: row.code,
+            libelle: row.libelle,
+            montant_tva: row.montant_tva,
+            montant_ttc: row.montant_ttc,
+        });
+    }
+    Ok(Lot {
+        dossier: l.dossier.clone(),
+        manifeste: l.manifeste.clone(),
+        dir,
+        manifest,
+        lignes,
+    })
+}
+
+/// The appels of `lot` as the pure `pes` takes them.
+fn appels_of(lot: &Lot) -> Vec<AppelLot<'_>> {
+    lot.manifest
+        .manifest
+        .appels
+        .iter()
+        .map(|a| {
+            let d = &a.destinataire;
+            AppelLot {
+                numero: &a.numero,
+                rang: a.rang,
+                membre_id: &a.membre_id,
+                nom_pdf: a.fichier.rsplit('/').next().unwrap_or(&a.fichier),
+                total_ttc: a.total_ttc,
+                d: Debiteur {
+                    nom: &d.nom,
+                    kind: d.type_membre,
+                    siret: &d.siret,
+                    adresse: &d.adresse,
+                    code_postal: &d.code_postal,
+                    ville: &d.ville,
+                    code_service: &d.code_service,
+                    engagement: &d.engagement,
+                    nom_service: &d.nom_service,
+                    categorie_tiers: &d.categorie_tiers,
+                },
+                lignes: lot.lignes.get(&a.numero).cloned().unwrap_or_default(),
+            }
+        })
+        .collect()
+}
+
+/// A writer that hashes what it writes.
+struct Hashing<W: Write> {
+    inner: W,
+    hash: Sha256,
+    len: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hash.update(&buf[..n]);
+        self.len += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// The PDF at `path`, checked against `sha256`, gzipped and encoded in
+/// base64 lines of 76 characters.
+fn encode_pdf(
+    path: &Path,
+    sha256: &str,
+    dossier: &str,
+    fichier: &str,
+) -> Result<Vec<u8>, BatchError> {
+    let pdf = files::read_input(path, files::MAX_LEDGER_BYTES)?;
+    if hex(&Sha256::digest(&pdf)) != sha256 {
+        return Err(refuse(PesRefusal::LotModifie {
+            dossier: dossier.into(),
+            fichier: fichier.into(),
+        }));
+    }
+    let mut gz =
+        flate2::write::GzEncoder::new(Vec::with_capacity(pdf.len()), flate2::Compression::new(1));
+    gz.write_all(&pdf)
+        .map_err(BatchError::io("compresser le fichier", path))?;
+    let gz = gz
+        .finish()
+        .map_err(BatchError::io("compresser le fichier", path))?;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&gz);
+    let mut out = Vec::with_capacity(b64.len() + b64.len() / 76 + 1);
+    for line in b64.as_bytes().chunks(76) {
+        out.extend_from_slice(line);
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+/// One bordereau to write: its number, its lot, its pièces.
+struct Part<'l> {
+    id_bord: u32,
+    lot: &'l Lot,
+    pieces: Vec<PiecePes>,
+    /// The PDFs' paths and hashes, in pièce order.
+    pdfs: Vec<(PathBuf, String, String)>,
+}
+
+/// Writes the bordereau `part` as the file `dir/name`, streamed; returns
+/// its hash and size.
+fn write_part(
+    dir: &Path,
+    name: &str,
+    part: &Part<'_>,
+    header: &pes::Entete<'_>,
+) -> Result<(String, u64), BatchError> {
+    let path = dir.join(name);
+    let file = File::create(&path).map_err(BatchError::io("créer le fichier", &path))?;
+    let mut w = Hashing {
+        inner: BufWriter::with_capacity(1 << 20, file),
+        hash: Sha256::new(),
+        len: 0,
+    };
+    (|| {
+        pes::write_entete(&mut w, header)?;
+        for p in &part.pieces {
+            pes::write_piece(&mut w, p)?;
+        }
+        pes::write_pj_debut(&mut w)
+    })()
+    .map_err(BatchError::io("écrire le fichier", &path))?;
+    for (pieces, pdfs) in part.pieces.chunks(CHUNK).zip(part.pdfs.chunks(CHUNK)) {
+        let encoded = pdfs
+            .par_iter()
+            .map(|(p, sha, fichier)| encode_pdf(p, sha, &part.lot.dossier, fichier))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (p, b64) in pieces.iter().zip(&encoded) {
+            pes::write_pj(&mut w, p, b64).map_err(BatchError::io("écrire le fichier", &path))?;
+        }
+    }
+    pes::write_fin(&mut w).map_err(BatchError::io("écrire le fichier", &path))?;
+    w.flush()
+        .map_err(BatchError::io("écrire le fichier", &path))?;
+    let len = w.len;
+    let hash = hex(&w.hash.finalize());
+    let file = w
+        .inner
+        .into_inner()
+        .map_err(|e| BatchError::io("écrire le fichier", &path)(e.into_error()))?;
+    file.sync_all()
+        .map_err(BatchError::io("enregistrer sur disque le fichier", &path))?;
+    Ok((hash, len))
+}
+
+/// The bordereaux of `lot` from number `id_bord` on: its pièces, split
+/// by the caps; the problems found go to `problems`.
+fn plan_lot<'l>(
+    lot: &'l Lot,
+    reglages: &Reglages<'_>,
+    opts: &Options,
+    fixe: u64,
+    id_bord: &mut u32,
+    problems: &mut Vec<(String, PesError)>,
+) -> Result<(Vec<Part<'l>>, Vec<Remarque>), BatchError> {
+    let appels = appels_of(lot);
+    let (pieces, notes) = match pes::pieces(&appels, reglages) {
+        Ok(ok) => ok,
+        Err(errors) => {
+            problems.extend(errors.into_iter().map(|e| (lot.dossier.clone(), e)));
+            return Ok((Vec::new(), Vec::new()));
+        }
+    };
+    let by_numero: BTreeMap<&str, &super::manifest::AppelEntry> = lot
+        .manifest
+        .manifest
+        .appels
+        .iter()
+        .map(|a| (a.numero.as_str(), a))
+        .collect();
+    let mut pdfs = Vec::with_capacity(pieces.len());
+    let mut tailles = Vec::with_capacity(pieces.len());
+    for p in &pieces {
+        let a = by_numero[p.numero.as_str()];
+        let path = lot.dir.join(&a.fichier);
+        let len = fs::symlink_metadata(&path)
+            .map_err(BatchError::io("lire le fichier", &path))?
+            .len();
+        tailles.push(pes::taille_max(p, len));
+        pdfs.push((path, a.sha256.clone(), a.fichier.clone()));
+    }
+    let ranges = match pes::plan(&tailles, opts.max_pieces, opts.max_octets, fixe) {
+        Ok(r) => r,
+        Err(i) => {
+            problems.push((
+                lot.dossier.clone(),
+                PesError::PieceTropGrande {
+                    numero: pieces[i].numero.clone(),
+                    octets: tailles[i],
+                    max: opts.max_octets,
+                },
+            ));
+            return Ok((Vec::new(), notes));
+        }
+    };
+    let mut pieces = pieces.into_iter();
+    let mut pdfs = pdfs.into_iter();
+    let mut parts = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        let n = range.len();
+        parts.push(Part {
+            id_bord: *id_bord,
+            lot,
+            pieces: pieces.by_ref().take(n).collect(),
+            pdfs: pdfs.by_ref().take(n).collect(),
+        });
+        *id_bord += 1;
+    }
+    Ok((parts, notes))
+}
+
+/// Plans and writes the flows of `lots` into the staging folder
+/// `staging`, from bordereau `premier`: returns the bordereaux, the
+/// remarks, and the bytes written.
+fn write_flows(
+    staging: &Path,
+    lots: &[Lot],
+    reglages: &Reglages<'_>,
+    exercice: i32,
+    opts: &Options,
+    premier: u32,
+) -> Result<(Vec<BordereauInscrit>, Vec<Remarque>, u64), BatchError> {
+    let mut problems = Vec::new();
+    let mut remarques = Vec::new();
+    let mut parts = Vec::new();
+    let mut id_bord = premier;
+    let objet = reglages.objet(exercice);
+    // What a file holds besides its pièces: its header and closings.
+    let fixe = 4096 + objet.len() as u64;
+    for lot in lots {
+        let (p, notes) = plan_lot(lot, reglages, opts, fixe, &mut id_bord, &mut problems)?;
+        parts.extend(p);
+        remarques.extend(notes);
+    }
+    if !problems.is_empty() {
+        return Err(refuse(PesRefusal::Lots { problems }));
+    }
+    let mut bordereaux = Vec::with_capacity(parts.len());
+    let mut octets = 0;
+    for part in &parts {
+        let name = pes::nom_fichier(reglages.siret, exercice, part.id_bord);
+        let total = part
+            .pieces
+            .iter()
+            .fold(Montant::ZERO, |acc, p| acc + p.total);
+        let header = pes::Entete {
+            nom_fic: &name,
+            version: env!("CARGO_PKG_VERSION"),
+            date: opts.date,
+            exercice,
+            reglages: *reglages,
+            id_bord: part.id_bord,
+            nbr_pce: part.pieces.len(),
+            total,
+            objet: &objet,
+        };
+        let (sha256, len) = write_part(staging, &name, part, &header)?;
+        octets += len;
+        let (first, last) = (&part.pieces[0], &part.pieces[part.pieces.len() - 1]);
+        bordereaux.push(BordereauInscrit {
+            id_bord: part.id_bord,
+            lot: part.lot.dossier.clone(),
+            fichier: name,
+            sha256,
+            pieces: part.pieces.len(),
+            premier: first.numero.clone(),
+            dernier: last.numero.clone(),
+            premier_rang: first.id_pce,
+            dernier_rang: last.id_pce,
+            total,
+        });
+    }
+    Ok((bordereaux, remarques, octets))
+}
+
+/// The next `IdBord`: after the last one of the exercice, else the
+/// issuer's `premier_bordereau`.
+#[must_use]
+pub fn next_id_bord(r: &Registre, premier: u32) -> u32 {
+    r.lignes
+        .iter()
+        .flat_map(|l| l.bordereaux.iter().map(|b| b.id_bord + 1))
+        .max()
+        .unwrap_or(premier)
+}
+
+/// An avoir line to enter: the avoir, its appel, the bordereau carrying it.
+struct Pending<'a> {
+    ligne: &'a Inscription,
+    avoir: &'a super::manifest::Piece,
+    appel: &'a super::manifest::Piece,
+    bordereau: &'a BordereauInscrit,
+}
+
+/// The avoirs no flow listed yet whose appel is carried (by an earlier
+/// flow or by `now`); an avoir whose appel is not carried yet waits.
+fn pending<'a>(r: &'a Registre, now: &'a [BordereauInscrit]) -> Vec<Pending<'a>> {
+    let listed: BTreeSet<&str> = r
+        .lignes
+        .iter()
+        .flat_map(|l| l.avoirs_saisis.iter().map(String::as_str))
+        .collect();
+    let bordereaux: Vec<&BordereauInscrit> = r
+        .lignes
+        .iter()
+        .flat_map(|l| &l.bordereaux)
+        .chain(now)
+        .collect();
+    let appels: BTreeMap<&str, (&str, &super::manifest::Piece)> = r
+        .lignes
+        .iter()
+        .filter(|l| l.serie == SERIE_APPELS)
+        .flat_map(|l| {
+            l.pieces
+                .iter()
+                .map(move |p| (p.numero.as_str(), (l.dossier.as_str(), p)))
+        })
+        .collect();
+    let mut out = Vec::new();
+    for l in r.lignes.iter().filter(|l| l.serie == crate::avoir::SERIE) {
+        for p in &l.pieces {
+            let Some(appel_num) = &p.appel else { continue };
+            if listed.contains(p.numero.as_str()) {
+                continue;
+            }
+            let Some((lot, appel)) = appels.get(appel_num.as_str()) else {
+                continue;
+            };
+            if let Some(b) = bordereaux
+                .iter()
+                .find(|b| b.lot == *lot && (b.premier_rang..=b.dernier_rang).contains(&appel.rang))
+            {
+                out.push(Pending {
+                    ligne: l,
+                    avoir: p,
+                    appel,
+                    bordereau: b,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// How many avoirs wait to be listed for the finance software.
+#[must_use]
+pub fn avoirs_en_attente(r: &Registre) -> usize {
+    pending(r, &[]).len()
+}
+
+/// The avoirs the finance software must enter (`pending`), one CSV line
+/// per line credited, and their numbers.
+fn avoirs_a_saisir(
+    r: &Registre,
+    now: &[BordereauInscrit],
+    grid: &crate::tariff::Grid,
+    format: CsvFormat,
+    encoding: Encoding,
+) -> (Vec<String>, Vec<u8>) {
+    let header = [
+        "exercice",
+        "numero_avoir",
+        "date_avoir",
+        "motif",
+        "numero_appel",
+        "bordereau",
+        "piece",
+        "ligne",
+        "code_article",
+        "code_produit",
+        "montant_reduit",
+        "total_appel",
+        "membre_id",
+        "nom",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.map(String::from).to_vec()];
+    let mut numeros = Vec::new();
+    for Pending {
+        ligne,
+        avoir,
+        appel,
+        bordereau,
+    } in pending(r, now)
+    {
+        let motif = motif_of(&r.root.join(&ligne.dossier));
+        numeros.push(avoir.numero.clone());
+        // The sous-articles: the appel's non-zero lines, in order.
+        let carried: Vec<&super::manifest::LignePiece> = appel
+            .lignes
+            .iter()
+            .filter(|x| !x.montant_ttc.is_zero())
+            .collect();
+        for line in &avoir.lignes {
+            let id_ligne = carried
+                .iter()
+                .position(|x| x.code == line.code)
+                .map_or(String::new(), |i| (i + 1).to_string());
+            let code_produit = grid
+                .find(&line.code)
+                .and_then(|i| grid.item(i).code_produit.clone())
+                .unwrap_or_default();
+            rows.push(vec![
+                r.exercice.exercice.to_string(),
+                avoir.numero.clone(),
+                crate::format_fr::date_courte(ligne.date),
+                crate::csv_out::text(&motif).into_owned(),
+                appel.numero.clone(),
+                bordereau.id_bord.to_string(),
+                appel.rang.to_string(),
+                id_ligne,
+                line.code.clone(),
+                code_produit,
+                format.amount(-line.montant_ttc),
+                format.amount(appel.total_ttc),
+                crate::csv_out::text(&avoir.membre_id).into_owned(),
+                crate::csv_out::text(&avoir.nom).into_owned(),
+            ]);
+        }
+    }
+    if numeros.is_empty() {
+        return (numeros, Vec::new());
+    }
+    let bytes = crate::csv_out::to_bytes(
+        format.delimiter(),
+        encoding,
+        rows.iter().map(|r| r.iter().map(String::as_str)),
+    );
+    (numeros, bytes)
+}
+
+/// The motif an avoir's entry records (its `summary.json`).
+fn motif_of(dir: &Path) -> String {
+    fs::read(dir.join(SUMMARY_FILE))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v.get("motif").and_then(|m| m.as_str()).map(String::from))
+        .unwrap_or_default()
+}
+
+/// Writes the entry `out` (`entrees/NNNN-PES`) of the flows of `lots`:
+/// staged beside it, flushed, renamed into place whole.
+///
+/// # Errors
+/// A refusal (nothing written), I/O.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the parts of one entry, each read by the caller under the lock"
+)]
+pub fn write_entry(
+    r: &Registre,
+    out: &Path,
+    lots: &[&Inscription],
+    reglages: &Reglages<'_>,
+    opts: &Options,
+    premier: u32,
+    precedent: Option<String>,
+) -> Result<Ecrit, BatchError> {
+    let exercice = r.exercice.exercice;
+    let (format, encoding) = (r.exercice.format_csv, r.exercice.encodage_csv);
+    let read = lots
+        .iter()
+        .map(|l| read_lot(r, l, encoding))
+        .collect::<Result<Vec<_>, _>>()?;
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let staging = out
+        .parent()
+        .unwrap_or(out)
+        .join(format!(".{name}.staging-{}", std::process::id()));
+    if staging.exists() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    fs::create_dir(&staging).map_err(BatchError::io("créer le dossier", &staging))?;
+    let result = (|| {
+        let id_bord = next_id_bord(r, premier);
+        let (bordereaux, remarques, octets) =
+            write_flows(&staging, &read, reglages, exercice, opts, id_bord)?;
+        let (avoirs, csv) = avoirs_a_saisir(r, &bordereaux, reglages.grid, format, encoding);
+        let mut fichiers = Vec::new();
+        if !csv.is_empty() {
+            super::output::write_file(&staging.join(AVOIRS_FILE), &csv)?;
+            fichiers.push(Entree {
+                chemin: AVOIRS_FILE.into(),
+                sha256: sha256_hex(&csv),
+            });
+        }
+        let summary = summary_json(exercice, opts, &bordereaux, &remarques, &avoirs);
+        super::output::write_file(&staging.join(SUMMARY_FILE), &summary)?;
+        fichiers.push(Entree {
+            chemin: SUMMARY_FILE.into(),
+            sha256: sha256_hex(&summary),
+        });
+        let manifest = PesManifest {
+            format: FORMAT,
+            programme: env!("CARGO_PKG_NAME").into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            serie: pes::SERIE.into(),
+            exercice,
+            date: opts.date,
+            precedent,
+            grille: opts.grille.clone(),
+            emetteur: opts.emetteur.clone(),
+            max_pieces: opts.max_pieces,
+            max_octets: opts.max_octets,
+            lots: read
+                .iter()
+                .map(|l| Entree {
+                    chemin: l.dossier.clone(),
+                    sha256: l.manifeste.clone(),
+                })
+                .collect(),
+            bordereaux,
+            avoirs,
+            fichiers,
+        };
+        publish(&staging, out, &manifest)?;
+        Ok(Ecrit {
+            appels: manifest.bordereaux.iter().map(|b| b.pieces).sum(),
+            manifest,
+            remarques,
+            octets,
+        })
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&staging);
+    }
+    result
+}
+
+/// Writes the manifest last into `staging`, flushed, and renames the
+/// folder into place (`out`): the entry appears whole or not at all.
+fn publish(staging: &Path, out: &Path, manifest: &PesManifest) -> Result<(), BatchError> {
+    crate::failpoint::hit("pes-avant-manifeste");
+    let mut json = serde_json::to_vec_pretty(manifest).unwrap_or_default();
+    json.push(b'\n');
+    let path = staging.join(PES_FILE);
+    super::output::write_file(&path, &json)?;
+    File::open(&path)
+        .and_then(|f| f.sync_all())
+        .map_err(BatchError::io("enregistrer sur disque le fichier", &path))?;
+    sync_dir(staging)?;
+    crate::failpoint::hit("pes-avant-publication");
+    fs::rename(staging, out).map_err(BatchError::io("publier le dossier", out))?;
+    sync_dir(out.parent().unwrap_or(out))
+}
+
+#[derive(Serialize)]
+struct Summary<'a> {
+    exercice: i32,
+    date: String,
+    bordereaux: usize,
+    appels: usize,
+    total: String,
+    max_pieces: usize,
+    max_octets: u64,
+    par_lot: Vec<LotSummary>,
+    bordereaux_detail: &'a [BordereauInscrit],
+    valeurs_ajustees: Vec<RemarqueJson<'a>>,
+    avoirs_a_saisir: &'a [String],
+}
+
+#[derive(Serialize)]
+struct LotSummary {
+    lot: String,
+    bordereaux: Vec<u32>,
+    appels: usize,
+    total: String,
+}
+
+#[derive(Serialize)]
+struct RemarqueJson<'a> {
+    numero: &'a str,
+    membre_id: &'a str,
+    champ: &'a str,
+    valeur: &'a str,
+    ecrit: &'a str,
+    regle: &'a str,
+}
+
+fn summary_json(
+    exercice: i32,
+    opts: &Options,
+    bordereaux: &[BordereauInscrit],
+    remarques: &[Remarque],
+    avoirs: &[String],
+) -> Vec<u8> {
+    let mut par_lot: Vec<LotSummary> = Vec::new();
+    for b in bordereaux {
+        match par_lot.iter_mut().find(|l| l.lot == b.lot) {
+            Some(l) => {
+                l.bordereaux.push(b.id_bord);
+                l.appels += b.pieces;
+            }
+            None => par_lot.push(LotSummary {
+                lot: b.lot.clone(),
+                bordereaux: vec![b.id_bord],
+                appels: b.pieces,
+                total: String::new(),
+            }),
+        }
+    }
+    for l in &mut par_lot {
+        let total = bordereaux
+            .iter()
+            .filter(|b| b.lot == l.lot)
+            .fold(Montant::ZERO, |a, b| a + b.total);
+        l.total = total.to_string();
+    }
+    let total = bordereaux.iter().fold(Montant::ZERO, |a, b| a + b.total);
+    let s = Summary {
+        exercice,
+        date: opts.date.to_string(),
+        bordereaux: bordereaux.len(),
+        appels: bordereaux.iter().map(|b| b.pieces).sum(),
+        total: total.to_string(),
+        max_pieces: opts.max_pieces,
+        max_octets: opts.max_octets,
+        par_lot,
+        bordereaux_detail: bordereaux,
+        valeurs_ajustees: remarques
+            .iter()
+            .map(|r| RemarqueJson {
+                numero: &r.numero,
+                membre_id: &r.membre_id,
+                champ: r.champ,
+                valeur: &r.valeur,
+                ecrit: &r.ecrit,
+                regle: &r.regle,
+            })
+            .collect(),
+        avoirs_a_saisir: avoirs,
+    };
+    let mut json = serde_json::to_vec_pretty(&s).unwrap_or_default();
+    json.push(b'\n');
+    json
+}
