@@ -62,6 +62,9 @@ pub fn run(args: &EtatArgs, log: &Log) -> Result<(), Error> {
         );
     }
     text.push_str(&crate::text::item_totals(&items));
+    if let Some((_, registre)) = &exercice_folder {
+        text.push_str(&flux_text(registre));
+    }
     if let (Some(roster), Some(tariff)) = (&args.roster, &args.tariff) {
         let exercice = folders.first().map(|d| d.manifest.exercice);
         let (wanted, members, grid) = wanted(roster, args.feuille.as_deref(), tariff, exercice)?;
@@ -121,4 +124,56 @@ fn wanted(
     let wanted = crate::exercice::wanted(validated.members.clone(), &grid)
         .map_err(|(membre, error)| Error::Pricing { membre, error })?;
     Ok((wanted, validated.members, grid))
+}
+
+/// Which lot went into which bordereau of which PES flow, the lots not
+/// carried yet, and the avoirs listed for the finance software.
+fn flux_text(r: &crate::batch::dossier::Registre) -> String {
+    let mut text = String::new();
+    let flows: Vec<_> = r
+        .lignes
+        .iter()
+        .filter(|l| l.serie == crate::pes::SERIE)
+        .collect();
+    let waiting = crate::batch::pes::lots_a_transmettre(r);
+    if flows.is_empty() && waiting.is_empty() {
+        return text;
+    }
+    let _ = writeln!(text, "Flux PES vers le comptable public :");
+    for l in &flows {
+        let _ = writeln!(
+            text,
+            "  {} du {} :",
+            l.dossier,
+            crate::format_fr::date_courte(l.date)
+        );
+        for b in &l.bordereaux {
+            let _ = writeln!(
+                text,
+                "    rôle n° {} ← {} : {} à {}, {} pièce{}, {}",
+                b.id_bord,
+                b.lot,
+                b.premier,
+                b.dernier,
+                b.pieces,
+                if b.pieces > 1 { "s" } else { "" },
+                crate::format_fr::montant(b.total)
+            );
+        }
+        if !l.avoirs_saisis.is_empty() {
+            let _ = writeln!(
+                text,
+                "    avoirs à saisir dans le logiciel financier : {}",
+                l.avoirs_saisis.join(", ")
+            );
+        }
+    }
+    for l in waiting {
+        let _ = writeln!(
+            text,
+            "  {} : pas encore transmis (cotisations pes)",
+            l.dossier
+        );
+    }
+    text
 }

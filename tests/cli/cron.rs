@@ -326,7 +326,7 @@ const SIGABRT: i32 = 6;
 /// (`COTISATIONS_ECHEC_TEST`, debug builds: see `src/failpoint.rs`), and
 /// asserts that it died there, by SIGABRT: not an exit, not another signal.
 #[track_caller]
-fn abort_at(dir: &Dir, step: &str, args: &[String]) {
+pub(crate) fn abort_at(dir: &Dir, step: &str, args: &[String]) {
     let run = Command::new(BIN)
         .args(args)
         .current_dir(dir.path())

@@ -17,6 +17,7 @@ mod exercice;
 mod grid_errors;
 mod inputs;
 mod layers;
+mod pes;
 mod readme;
 mod report;
 mod roster_errors;
