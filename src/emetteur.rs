@@ -749,4 +749,70 @@ mod tests {
             "{errors:?}"
         );
     }
+
+    #[test]
+    fn the_pes_settings_are_read_and_each_mistake_named_at_its_line() {
+        let e = Emetteur::parse(SAMPLE).unwrap();
+        let pes = e.pes.expect("the sample has a [pes] section");
+        assert_eq!(
+            (
+                pes.poste_comptable.as_str(),
+                pes.code_collectivite.as_str(),
+                pes.code_budget.as_str()
+            ),
+            ("014000", "014", "00")
+        );
+        assert_eq!(pes.premier_bordereau, 1);
+        let text = altered(
+            "poste_comptable = \"014000\"",
+            "poste_comptable = \"14000\"",
+        )
+        .replacen(
+            "code_collectivite = \"014\"",
+            "code_collectivite = \"000\"",
+            1,
+        )
+        .replacen("code_budget = \"00\"", "code_budget = \"BUDGET0001\"", 1)
+        .replacen(
+            "libelle_budget = \"CDG14 BUDGET PRINCIPAL\"",
+            "libelle_budget = \"CENTRE DE GESTION DU CALVADOS BUDGET PRINCIPAL\"",
+            1,
+        )
+        .replacen("# premier_bordereau = 1", "premier_bordereau = 0", 1);
+        let errors = kinds(&text);
+        let lines: Vec<usize> = errors.iter().map(|e| e.0).collect();
+        assert_eq!(
+            lines,
+            [
+                line_of(&text, "poste_comptable ="),
+                line_of(&text, "code_collectivite ="),
+                line_of(&text, "code_budget ="),
+                line_of(&text, "libelle_budget ="),
+                line_of(&text, "premier_bordereau ="),
+            ],
+            "{errors:?}"
+        );
+        assert!(matches!(errors[0].1, EmetteurErrorKind::BadPoste { .. }));
+        assert!(matches!(
+            errors[1].1,
+            EmetteurErrorKind::BadCodeCollectivite { .. }
+        ));
+        assert!(matches!(
+            errors[2].1,
+            EmetteurErrorKind::BadCodeBudget { .. }
+        ));
+        assert!(matches!(
+            errors[3].1,
+            EmetteurErrorKind::BadLibellePes { .. }
+        ));
+        assert!(matches!(
+            errors[4].1,
+            EmetteurErrorKind::BadPremierBordereau { value: 0 }
+        ));
+        // Corsica's postes, and no section at all.
+        assert!(crate::ident::poste_comptable_ok("02A1234"));
+        assert!(!crate::ident::poste_comptable_ok("02C123"));
+        let without = &SAMPLE[..SAMPLE.find("[pes]").unwrap()];
+        assert_eq!(Emetteur::parse(without).unwrap().pes, None);
+    }
 }

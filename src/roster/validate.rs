@@ -1984,6 +1984,38 @@ mod tests {
     }
 
     #[test]
+    fn the_debtor_category_and_service_name_for_helios() {
+        let grid = Grid::parse(GRID).unwrap();
+        let head =
+            "id;nom;type;population;agents;siret;nom_service;categorie_tiers;forfait_metiers\n";
+        let text = format!(
+            "{head}A;CCAS;etablissement public;;5;{SIRET};Service social;CCAS;1\nB;X;commune;10;;{SIRET_2};;26 ;1\nC;Y;commune;10;;{SIRET_3};;mairie;1\n"
+        );
+        let raw = read_roster(text.as_bytes()).unwrap();
+        let (members, errors) = validate_rows(&raw, &grid, None).unwrap();
+        assert_eq!(members.len(), 2);
+        assert_eq!(
+            members[0].categorie_tiers,
+            Some(crate::roster::CategorieTiers::Ccas)
+        );
+        assert_eq!(members[0].nom_service, "Service social");
+        assert_eq!(
+            members[1].categorie_tiers,
+            Some(crate::roster::CategorieTiers::Ccas)
+        );
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert_eq!(errors[0].line, 4);
+        assert_eq!(
+            errors[0].column.as_ref().map(|c| c.1.as_str()),
+            Some("categorie_tiers")
+        );
+        assert!(
+            matches!(&errors[0].kind, RosterErrorKind::UnknownCategorieTiers { value } if value == "mairie")
+        );
+        assert!(errors[0].kind.to_string().contains("« ccas »"));
+    }
+
+    #[test]
     fn emails_are_addresses_separated_by_semicolons_or_commas() {
         let grid = Grid::parse(GRID).unwrap();
         let row = |email: &str| format!("A;X;commune;10;;;{SIRET};;;;{email};;;;1\n");

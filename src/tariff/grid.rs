@@ -1812,4 +1812,34 @@ mod tests {
             vec![(line_of(&text, "taux_tva = \"-1\""), bad("-1"))]
         );
     }
+
+    #[test]
+    fn pes_product_codes_and_natures_are_checked_where_they_are() {
+        let g = Grid::parse(GRID).unwrap();
+        let item = g.item(g.find("forfait_metiers").unwrap());
+        assert_eq!(item.code_produit.as_deref(), Some("AN01"));
+        assert_eq!(item.ligne, line_of(GRID, "code = \"forfait_metiers\""));
+        assert_eq!(g.pes.nature.as_deref(), Some("588"));
+        let text = GRID
+            .replacen("code_produit = \"AN02\"", "code_produit = \"ANX02\"", 1)
+            .replacen("code_produit = \"AN03\"", "code_produit = \"000\"", 1)
+            .replacen("nature = \"588\"", "nature = \"58a\"", 1);
+        let found = kinds(&text);
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(matches!(&found[0].1, GridErrorKind::BadNature { value } if value == "58a"));
+        assert_eq!(found[1].0, line_of(&text, "code_produit = \"ANX02\""));
+        assert!(
+            matches!(&found[1].1, GridErrorKind::BadCodeProduit { code, .. } if code == "forfait_metiers_communication")
+        );
+        assert_eq!(found[2].0, line_of(&text, "code_produit = \"000\""));
+        let long = GRID.replacen(
+            "objet = \"Cotisations 2027 - Convention Accompagnement numérique\"",
+            &format!("objet = \"{}\"", "x".repeat(161)),
+            1,
+        );
+        assert!(matches!(
+            kinds(&long)[0].1,
+            GridErrorKind::BadObjetPes { length: 161 }
+        ));
+    }
 }

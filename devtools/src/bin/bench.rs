@@ -413,8 +413,10 @@ fn main() {
     let mut cpus = Vec::new();
     let mut rss = 0;
     let mut out = PathBuf::new();
+    let mut outs = Vec::new();
     for _ in 0..a.runs {
         out = folders.next(&lot);
+        outs.push(out.clone());
         let m = run_batch(&bin, &roster, &out, a.threads);
         walls.push(m.wall);
         cpus.push(m.cpu);
@@ -571,7 +573,40 @@ fn main() {
         "verify         {:.2} s (l'exercice entier : empreintes, chaîne, registre, séries)",
         verify.wall.as_secs_f64()
     );
+    pes_flows(&bin, &outs, appels);
     folders.cleanup();
+}
+
+/// `cotisations pes` on each exercice a main run issued (their lots'
+/// PDFs evicted from the page cache first, as a flow written the next
+/// morning would find them): median appels per second, peak RSS.
+fn pes_flows(bin: &Path, outs: &[PathBuf], appels: usize) {
+    let mut walls = Vec::new();
+    let mut rss = 0;
+    let mut bytes = 0;
+    for out in outs {
+        evict(&out.join("entrees/0001-AC/appels"));
+        let m = measure(
+            Command::new(bin)
+                .args(["pes", "--date", "2027-01-20", "--quiet"])
+                .arg(out)
+                .stdout(Stdio::null()),
+        );
+        walls.push(m.wall);
+        rss = rss.max(m.max_rss_kb);
+        bytes = files_under(&out.join("entrees/0002-PES"))
+            .iter()
+            .map(|f| f.metadata().map_or(0, |m| m.len()))
+            .sum::<u64>();
+    }
+    let wall = median(walls).as_secs_f64();
+    println!(
+        "flux PES       {wall:.2} s (médiane de {}), {:.0} appels/s, RSS max {:.1} Mo, {:.0} Mo de flux",
+        outs.len(),
+        appels as f64 / wall,
+        rss as f64 / 1024.0,
+        bytes as f64 / 1e6
+    );
 }
 
 /// The workspace's only unsafe code: the libc calls the measurements need
