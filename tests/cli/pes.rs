@@ -389,3 +389,36 @@ fn verify_names_a_flow_altered_or_carried_twice() {
         .code(8)
         .stderr_has(&["entrees/0002-PES"]);
 }
+
+#[test]
+fn the_roster_columns_reach_the_flow_through_the_issued_lot() {
+    let dir = Dir::new();
+    let sample = fs::read_to_string(sample_roster()).unwrap();
+    let mut lines = sample.lines();
+    let header = format!("{};categorie_tiers;nom_service", lines.next().unwrap());
+    let rows: Vec<String> = lines
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 {
+                format!("{l};groupement;Secrétariat de mairie")
+            } else {
+                format!("{l};;")
+            }
+        })
+        .collect();
+    let rows: Vec<&str> = rows.iter().map(String::as_str).collect();
+    let roster = dir.write_roster("role.csv", &header, &rows);
+    dir.run_roster(&roster, "ex").run().batch_ok();
+    pes(&dir, "ex").run().code(0);
+    let files = flows(&entree(&dir, "ex", 2, "PES"));
+    let xml = fs::read_to_string(&files[0]).unwrap();
+    let first = &xml[..xml.find("</Piece>").unwrap()];
+    assert_eq!(values(first, "NumeroFacture"), ["AC-2027-00001"]);
+    assert_eq!(
+        values(first, "CatTiers")[0],
+        "24",
+        "the column overrides the kind"
+    );
+    assert_eq!(values(first, "NomService"), ["Secrétariat de mairie"]);
+    pes_check(&dir.lot("ex"), &files);
+}
