@@ -927,7 +927,7 @@ pub fn verify(root: &Path, tete: Option<&str>) -> Result<Verifie, BatchError> {
                 line,
                 sequence,
                 &precedent,
-                previous_manifest.as_ref(),
+                (previous_manifest.as_ref(), &documents),
                 &mut problems,
             )?;
             previous_manifest = Some(recomputed.manifeste.clone());
@@ -1085,7 +1085,7 @@ fn verify_pes_line(
     line: &Inscription,
     sequence: u32,
     precedent: &str,
-    previous_manifest: Option<&String>,
+    (previous_manifest, before): (Option<&String>, &[Inscription]),
     problems: &mut Vec<super::error::ExerciceProblem>,
 ) -> Result<Inscription, BatchError> {
     use super::error::ExerciceProblem as P;
@@ -1095,6 +1095,18 @@ fn verify_pes_line(
                 problems.push(P::ChaineEntrees {
                     dossier: rel.into(),
                 });
+            }
+            // Each lot carried is an earlier lot of appels, as issued.
+            for lot in &m.lots {
+                let issued = before.iter().any(|l| {
+                    l.dossier == lot.chemin && l.serie == SERIE_APPELS && l.manifeste == lot.sha256
+                });
+                if !issued {
+                    problems.push(P::LotTransmis {
+                        lot: lot.chemin.clone(),
+                        flux: rel.into(),
+                    });
+                }
             }
             let bytes = fs::read(dir.join(super::entree_pes::PES_FILE)).map_err(BatchError::io(
                 "lire le fichier",
