@@ -20,7 +20,6 @@ use std::fs::{self, File};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use base64::Engine as _;
 use chrono::NaiveDate;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -238,24 +237,22 @@ fn encode_pdf(
 ) -> Result<Vec<u8>, BatchError> {
     let pdf = files::read_input(path, files::MAX_LEDGER_BYTES)?;
     if hex(&Sha256::digest(&pdf)) != sha256 {
-        return Err(refuse(PesRefusal::LotModifie {
+        return Err(BatchError::Pes(PesRefusal::LotModifie {
             dossier: dossier.into(),
             fichier: fichier.into(),
         }));
     }
-    let mut gz =
-        flate2::write::GzEncoder::new(Vec::with_capacity(pdf.len()), flate2::Compression::new(1));
+    let mut gz = flate2::write::GzEncoder::new(
+        Vec::with_capacity(pdf.len() + pdf.len() / 8 + 64),
+        flate2::Compression::fast(),
+    );
     gz.write_all(&pdf)
         .map_err(BatchError::io("compresser le fichier", path))?;
     let gz = gz
         .finish()
         .map_err(BatchError::io("compresser le fichier", path))?;
-    let b64 = base64::engine::general_purpose::STANDARD.encode(&gz);
-    let mut out = Vec::with_capacity(b64.len() + b64.len() / 76 + 1);
-    for line in b64.as_bytes().chunks(76) {
-        out.extend_from_slice(line);
-        out.push(b'\n');
-    }
+    let mut out = Vec::new();
+    pes::base64_lines(&gz, &mut out);
     Ok(out)
 }
 
@@ -291,14 +288,30 @@ fn write_part(
         pes::write_pj_debut(&mut w)
     })()
     .map_err(BatchError::io("écrire le fichier", &path))?;
-    for (pieces, pdfs) in part.pieces.chunks(CHUNK).zip(part.pdfs.chunks(CHUNK)) {
-        let encoded = pdfs
-            .par_iter()
+    // Chunk k+1 is read and encoded (on the pool) while chunk k is written.
+    let encode = |pdfs: &[(PathBuf, String, String)]| {
+        pdfs.par_iter()
             .map(|(p, sha, fichier)| encode_pdf(p, sha, &part.lot.dossier, fichier))
-            .collect::<Result<Vec<_>, _>>()?;
-        for (p, b64) in pieces.iter().zip(&encoded) {
-            pes::write_pj(&mut w, p, b64).map_err(BatchError::io("écrire le fichier", &path))?;
-        }
+            .collect::<Result<Vec<_>, _>>()
+    };
+    let mut chunks = part.pieces.chunks(CHUNK).zip(part.pdfs.chunks(CHUNK));
+    let mut ready = match chunks.next() {
+        Some((pieces, pdfs)) => Some((pieces, encode(pdfs)?)),
+        None => None,
+    };
+    while let Some((pieces, encoded)) = ready.take() {
+        let next = chunks.next();
+        let (written, following) = rayon::join(
+            || -> std::io::Result<()> {
+                for (p, b64) in pieces.iter().zip(&encoded) {
+                    pes::write_pj(&mut w, p, b64)?;
+                }
+                Ok(())
+            },
+            || next.map(|(pieces, pdfs)| encode(pdfs).map(|e| (pieces, e))),
+        );
+        written.map_err(BatchError::io("écrire le fichier", &path))?;
+        ready = following.transpose()?;
     }
     pes::write_fin(&mut w).map_err(BatchError::io("écrire le fichier", &path))?;
     w.flush()

@@ -613,21 +613,47 @@ pub fn nom_fichier(siret: &str, exercice: i32, id_bord: u32) -> String {
     format!("PESORMC_{siret}_{exercice}_{id_bord:07}.xml")
 }
 
+/// Spaces to indent with.
+const INDENT: &[u8; 16] = b"                ";
+
 fn v(w: &mut impl Write, indent: usize, tag: &str, value: &str) -> io::Result<()> {
-    writeln!(
-        w,
-        "{:indent$}<{tag} V=\"{}\"/>",
-        "",
-        escape(value, Quotes::Escape)
-    )
+    w.write_all(&INDENT[..indent])?;
+    w.write_all(b"<")?;
+    w.write_all(tag.as_bytes())?;
+    w.write_all(b" V=\"")?;
+    w.write_all(escape(value, Quotes::Escape).as_bytes())?;
+    w.write_all(b"\"/>\n")
 }
 
 fn open(w: &mut impl Write, indent: usize, tag: &str) -> io::Result<()> {
-    writeln!(w, "{:indent$}<{tag}>", "")
+    w.write_all(&INDENT[..indent])?;
+    w.write_all(b"<")?;
+    w.write_all(tag.as_bytes())?;
+    w.write_all(b">\n")
 }
 
 fn close(w: &mut impl Write, indent: usize, tag: &str) -> io::Result<()> {
-    writeln!(w, "{:indent$}</{tag}>", "")
+    w.write_all(&INDENT[..indent])?;
+    w.write_all(b"</")?;
+    w.write_all(tag.as_bytes())?;
+    w.write_all(b">\n")
+}
+
+/// `bytes` in base64, in lines of 76 characters each ending with a line
+/// break, appended to `out`.
+pub fn base64_lines(bytes: &[u8], out: &mut Vec<u8>) {
+    use base64::Engine as _;
+    // 57 bytes make exactly 76 characters.
+    let lines = bytes.len().div_ceil(57);
+    out.reserve(lines * 77);
+    let mut buf = [0u8; 76];
+    for chunk in bytes.chunks(57) {
+        let n = base64::engine::general_purpose::STANDARD
+            .encode_slice(chunk, &mut buf)
+            .unwrap_or(0);
+        out.extend_from_slice(&buf[..n]);
+        out.push(b'\n');
+    }
 }
 
 /// Everything before the first pièce: the envelope, the header, the

@@ -54,6 +54,10 @@ pub enum Regle {
     Coupe,
     /// Long forms abbreviated (then split if still needed).
     Abregee,
+    /// Saint and Sainte as St and Ste, as the norme postale writes them.
+    Saint,
+    /// The linking words (de, du, des, et…) left out.
+    Liaisons,
     /// Written in postal form.
     Postale,
 }
@@ -64,7 +68,11 @@ impl Regle {
     pub fn fr(&self) -> &'static str {
         match self {
             Regle::Coupe => "coupé à un espace, la suite dans le champ complément",
-            Regle::Abregee => "formes longues abrégées",
+            Regle::Abregee => "formes longues abrégées (table de docs/PES.md), puis coupé",
+            Regle::Saint => "formes longues abrégées, Saint et Sainte en St et Ste, puis coupé",
+            Regle::Liaisons => {
+                "formes longues abrégées, St et Ste, mots de liaison (de, du, des, et…) omis, puis coupé"
+            }
             Regle::Postale => "écrit à la norme postale (majuscules, abréviations)",
         }
     }
@@ -102,10 +110,12 @@ const ABREVIATIONS: [(&str, &str); 14] = [
 ];
 
 /// Fits `text` (already `clean`) into a field of `max` characters and a
-/// complement of as many: as it is; else split at the last space or
-/// hyphen that leaves both parts within `max` (the hyphen ends the first
-/// part); else with the long forms abbreviated, then split. `None` when no
-/// rule fits.
+/// complement of as many, each step tried in turn until one fits, whole
+/// or split at the last space or hyphen that leaves both parts within
+/// `max` (the hyphen ends the first part): as it is; with the long forms
+/// abbreviated; with Saint and Sainte as St and Ste; without the linking
+/// words de, du, des, d', then et, au, aux, le, la, les, l' (never the
+/// first word). `None` when no step fits.
 #[must_use]
 pub fn ajuste_nom(text: &str, max: usize) -> Option<Ajuste> {
     if len(text) <= max {
@@ -115,26 +125,79 @@ pub fn ajuste_nom(text: &str, max: usize) -> Option<Ajuste> {
             regle: None,
         });
     }
-    if let Some((a, b)) = coupe(text, max) {
-        return Some(Ajuste {
-            principal: a,
-            complement: Some(b),
-            regle: Some(Regle::Coupe),
-        });
+    let steps: [(Step, Regle); 5] = [
+        (str::to_string, Regle::Coupe),
+        (abrege, Regle::Abregee),
+        (saints, Regle::Saint),
+        (|t| sans_mots(t, &["de", "du", "des"]), Regle::Liaisons),
+        (
+            |t| sans_mots(t, &["et", "au", "aux", "le", "la", "les"]),
+            Regle::Liaisons,
+        ),
+    ];
+    let mut current = text.to_string();
+    for (step, regle) in steps {
+        current = step(&current);
+        if len(&current) <= max {
+            return Some(Ajuste {
+                principal: current,
+                complement: None,
+                regle: Some(regle),
+            });
+        }
+        if let Some((a, b)) = coupe(&current, max) {
+            return Some(Ajuste {
+                principal: a,
+                complement: Some(b),
+                regle: Some(regle),
+            });
+        }
     }
-    let abrege = abrege(text);
-    if len(&abrege) <= max {
-        return Some(Ajuste {
-            principal: abrege,
-            complement: None,
-            regle: Some(Regle::Abregee),
-        });
+    None
+}
+
+/// One step of `ajuste_nom`: the text made shorter.
+type Step = fn(&str) -> String;
+
+/// `text` with Saint and Sainte (as words or in a hyphenated name) as St
+/// and Ste.
+fn saints(text: &str) -> String {
+    text.split(' ')
+        .map(|w| {
+            w.split('-')
+                .map(|part| match part {
+                    "Saint" => "St",
+                    "Sainte" => "Ste",
+                    "SAINT" => "ST",
+                    "SAINTE" => "STE",
+                    other => other,
+                })
+                .collect::<Vec<_>>()
+                .join("-")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `text` without the standalone `words` (case aside) and the elided
+/// `d'` and `l'` before a word, the first word always kept.
+fn sans_mots(text: &str, words: &[&str]) -> String {
+    let elided = words.contains(&"de") || words.contains(&"la");
+    let prefix = if words.contains(&"de") { "d'" } else { "l'" };
+    let mut out: Vec<String> = Vec::new();
+    for (i, w) in text.split(' ').enumerate() {
+        let lower = w.to_lowercase();
+        if i > 0 && words.contains(&lower.as_str()) {
+            continue;
+        }
+        match lower.strip_prefix(prefix) {
+            Some(rest) if i > 0 && elided && !rest.is_empty() => {
+                out.push(w.chars().skip(2).collect());
+            }
+            _ => out.push(w.to_string()),
+        }
     }
-    coupe(&abrege, max).map(|(a, b)| Ajuste {
-        principal: a,
-        complement: Some(b),
-        regle: Some(Regle::Abregee),
-    })
+    out.join(" ")
 }
 
 /// `text` split in two parts of at most `max` characters each, at a space
@@ -358,6 +421,34 @@ mod tests {
     }
 
     #[test]
+    fn the_longest_names_of_the_synthetic_rosters_fit_by_the_later_steps() {
+        let a = ajuste_nom(
+            "SIVOS des écoles de Cricqueboeuf-la-Campagne et de Saint-Martin-aux-Chartrains",
+            38,
+        )
+        .unwrap();
+        assert_eq!(a.regle, Some(Regle::Liaisons));
+        assert_eq!(a.principal, "SIVOS écoles Cricqueboeuf-la-Campagne");
+        assert_eq!(a.complement.as_deref(), Some("et St-Martin-aux-Chartrains"));
+        let a = ajuste_nom(
+            "Budget annexe de la régie de transport scolaire de la communauté de communes Intercom de la Vire au Noireau",
+            38,
+        )
+        .unwrap();
+        assert!(len(&a.principal) <= 38 && a.complement.as_deref().is_some_and(|c| len(c) <= 38));
+        assert!(a.principal.starts_with("BA "), "{a:?}");
+        let a = ajuste_nom(
+            "SIVOS des écoles d'Éterville-la-Blanche-Herbe et de Saint-Martin-du-Chartrains",
+            38,
+        )
+        .unwrap();
+        assert!(
+            a.principal.contains("Éterville"),
+            "the elided d' goes, not the name: {a:?}"
+        );
+    }
+
+    #[test]
     fn a_name_no_rule_fits_is_refused_not_cut() {
         let word = "A".repeat(39);
         assert_eq!(ajuste_nom(&word, 38), None);
@@ -377,7 +468,10 @@ mod tests {
                     Some(c) => format!("{} {c}", a.principal),
                     None => a.principal.clone(),
                 };
-                assert_eq!(joined, text, "nothing lost");
+                assert_eq!(
+                    joined, text,
+                    "nothing lost: no word of these is a linking word"
+                );
             }
         }
     }
