@@ -50,28 +50,12 @@ pub fn run(args: &AvoirArgs, log: &Log) -> Result<(), Error> {
     if args.motif.trim().is_empty() {
         return Err(refuse(AvoirRefusal::Credit(AvoirError::MotifVide)));
     }
-    let date = match &args.date_emission {
-        Some(d) => super::date_option(d, "--date-emission")?,
-        // The only clock read of the command; the date is then an input.
-        None => chrono::Local::now().date_naive(),
-    };
-    if !dossier::is_exercice(&args.dir) {
-        return Err(BatchError::Dossier {
-            path: args.dir.clone(),
-            problem: crate::batch::error::DossierProblem::PasDExercice,
-        }
-        .into());
-    }
-    let found = dossier::read_registre(&args.dir)?;
-    let mut w = dossier::open_writer(
+    let date = super::date_or_today(args.date_emission.as_deref(), "--date-emission")?;
+    let mut w = super::open_exercice(
         &args.dir,
-        found.exercice.exercice,
-        (found.exercice.format_csv, found.exercice.encodage_csv),
         &args.emetteur.path.iter().cloned().collect::<Vec<_>>(),
+        log,
     )?;
-    for r in &w.repare {
-        log.warn("reprise", &format!("Reprise : {r}."));
-    }
     let credit = read_credit(args, &w, date)?;
     let out = w.next_entry(avoir::SERIE);
     let (signed, pdf_file) = write_credit(args, &w, &out, &credit)?;

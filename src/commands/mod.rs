@@ -52,6 +52,53 @@ pub(crate) fn date_option(text: &str, option: &'static str) -> Result<chrono::Na
     })
 }
 
+/// The date of option `option`, else today: the only clock read of a
+/// command, the date then an input.
+///
+/// # Errors
+/// `Error::DateInvalide`.
+pub(crate) fn date_or_today(
+    text: Option<&str>,
+    option: &'static str,
+) -> Result<chrono::NaiveDate, Error> {
+    match text {
+        Some(d) => date_option(d, option),
+        None => Ok(chrono::Local::now().date_naive()),
+    }
+}
+
+/// Opens the existing exercice folder `dir` for writing (its lock held
+/// until the writer is dropped), `inputs` being the files the command
+/// reads there, and logs what the opening repaired.
+///
+/// # Errors
+/// A folder that is not an exercice folder, a lock held, I/O.
+pub(crate) fn open_exercice(
+    dir: &Path,
+    inputs: &[PathBuf],
+    log: &Log,
+) -> Result<crate::batch::dossier::Ecrivain, Error> {
+    use crate::batch::dossier;
+    if !dossier::is_exercice(dir) {
+        return Err(crate::batch::BatchError::Dossier {
+            path: dir.to_path_buf(),
+            problem: crate::batch::error::DossierProblem::PasDExercice,
+        }
+        .into());
+    }
+    let found = dossier::read_registre(dir)?;
+    let w = dossier::open_writer(
+        dir,
+        found.exercice.exercice,
+        (found.exercice.format_csv, found.exercice.encodage_csv),
+        inputs,
+    )?;
+    for r in &w.repare {
+        log.warn("reprise", &format!("Reprise : {r}."));
+    }
+    Ok(w)
+}
+
 /// Reads an input file whole (a grid, a manifest: a regular file of a
 /// few megabytes at most).
 pub(crate) fn read_bytes(path: &Path) -> Result<Vec<u8>, Error> {

@@ -29,29 +29,9 @@ pub fn run(args: &PesArgs, log: &Log) -> Result<(), Error> {
     if !(1..=crate::pes::MAX_PIECES_TYPE).contains(&args.max_pieces) || args.max_mo == 0 {
         return Err(BatchError::Pes(PesRefusal::Limites).into());
     }
-    let asked = match &args.date {
-        Some(d) => super::date_option(d, "--date")?,
-        // The only clock read of the command; the date is then an input.
-        None => chrono::Local::now().date_naive(),
-    };
-    if !dossier::is_exercice(&args.dir) {
-        return Err(BatchError::Dossier {
-            path: args.dir.clone(),
-            problem: crate::batch::error::DossierProblem::PasDExercice,
-        }
-        .into());
-    }
-    let found = dossier::read_registre(&args.dir)?;
+    let asked = super::date_or_today(args.date.as_deref(), "--date")?;
     let inputs: Vec<PathBuf> = args.tariff.iter().chain(&args.emetteur).cloned().collect();
-    let mut w = dossier::open_writer(
-        &args.dir,
-        found.exercice.exercice,
-        (found.exercice.format_csv, found.exercice.encodage_csv),
-        &inputs,
-    )?;
-    for r in &w.repare {
-        log.warn("reprise", &format!("Reprise : {r}."));
-    }
+    let mut w = super::open_exercice(&args.dir, &inputs, log)?;
     let lots = flux::lots_a_transmettre(&w.registre);
     if lots.is_empty() && flux::avoirs_en_attente(&w.registre) == 0 {
         nothing(log);
