@@ -12,32 +12,14 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::error::{BatchError, VerifyProblem};
-use super::manifest::{Entree, Inscription, amount, hex, sha256_hex};
+pub use super::manifest::BordereauInscrit;
+use super::manifest::{Entree, Inscription, hex, sha256_hex};
 use crate::files;
-use crate::money::Montant;
 
 /// The entry's manifest.
 pub const PES_FILE: &str = "pes.json";
 /// Layout of `pes.json` this version writes.
 pub const FORMAT: u32 = 1;
-
-/// A bordereau as the register and `pes.json` record it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BordereauInscrit {
-    pub id_bord: u32,
-    /// The lot it carries (relative to the exercice folder).
-    pub lot: String,
-    pub fichier: String,
-    pub sha256: String,
-    pub pieces: usize,
-    pub premier: String,
-    pub dernier: String,
-    /// Ranks of the first and last appel carried.
-    pub premier_rang: u32,
-    pub dernier_rang: u32,
-    #[serde(with = "amount")]
-    pub total: Montant,
-}
 
 /// `pes.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -76,7 +76,7 @@ pub struct Inscription {
     pub pieces: Vec<Piece>,
     /// A PES entry's bordereaux (`batch::pes`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub bordereaux: Vec<super::entree_pes::BordereauInscrit>,
+    pub bordereaux: Vec<BordereauInscrit>,
     /// A PES entry's avoirs listed for the finance software.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub avoirs_saisis: Vec<String>,
@@ -88,6 +88,24 @@ impl Inscription {
     pub fn to_line(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+}
+
+/// A bordereau as the register and `pes.json` record it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BordereauInscrit {
+    pub id_bord: u32,
+    /// The lot it carries (relative to the exercice folder).
+    pub lot: String,
+    pub fichier: String,
+    pub sha256: String,
+    pub pieces: usize,
+    pub premier: String,
+    pub dernier: String,
+    /// Ranks of the first and last appel carried.
+    pub premier_rang: u32,
+    pub dernier_rang: u32,
+    #[serde(with = "amount")]
+    pub total: Montant,
 }
 
 /// The file that makes a folder an exercice folder (`batch::dossier`).

@@ -68,6 +68,7 @@ pub fn run(args: &PesArgs, log: &Log) -> Result<(), Error> {
         date,
         max_pieces: args.max_pieces,
         max_octets: args.max_mo * 1_000_000,
+        compresser: args.compresser,
         grille: settings.grille,
         emetteur: settings.emetteur_entree,
     };

@@ -43,8 +43,10 @@ const TEXTE_160: usize = 160;
 /// One line of an appel, as its lot's ledger has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LigneLot {
-    pub code: String,
-    pub libelle: String,
+    /// Shared by the lines of the same article (a lot of 35 000 appels
+    /// has 200 000 lines and a few dozen articles).
+    pub code: std::sync::Arc<str>,
+    pub libelle: std::sync::Arc<str>,
     pub montant_tva: Montant,
     pub montant_ttc: Montant,
 }
@@ -58,6 +60,9 @@ pub struct AppelLot<'a> {
     pub membre_id: &'a str,
     /// The PDF's name (in `appels/`).
     pub nom_pdf: &'a str,
+    /// The PDF's path in its lot, and its SHA-256 as issued.
+    pub chemin: &'a str,
+    pub sha256: &'a str,
     pub total_ttc: Montant,
     pub d: Debiteur<'a>,
     pub lignes: Vec<LigneLot>,
@@ -278,11 +283,26 @@ pub fn pieces(
     appels: &[AppelLot<'_>],
     r: &Reglages<'_>,
 ) -> Result<(Vec<PiecePes>, Vec<Remarque>), Vec<PesError>> {
+    let mut out = Vec::with_capacity(appels.len());
+    let remarques = each_piece(appels, r, |_, p| out.push(p))?;
+    Ok((out, remarques))
+}
+
+/// `pieces`, each pièce handed to `each` with its appel's index instead
+/// of kept (a lot of 35 000 appels: the batch layer measures them, then
+/// rebuilds a bordereau's at a time with `piece_of`).
+///
+/// # Errors
+/// Every `PesError` of the lot.
+pub fn each_piece(
+    appels: &[AppelLot<'_>],
+    r: &Reglages<'_>,
+    mut each: impl FnMut(usize, PiecePes),
+) -> Result<Vec<Remarque>, Vec<PesError>> {
     let mut errors = Vec::new();
     let mut remarques = Vec::new();
     let mut missing: BTreeMap<String, usize> = BTreeMap::new();
-    let mut out = Vec::with_capacity(appels.len());
-    for a in appels {
+    for (i, a) in appels.iter().enumerate() {
         for l in &a.lignes {
             match r.grid.find(&l.code).map(|i| r.grid.item(i)) {
                 Some(item) if item.code_produit.is_some() => {}
@@ -290,12 +310,12 @@ pub fn pieces(
                     missing.insert(item.code.clone(), item.ligne);
                 }
                 None => {
-                    missing.insert(l.code.clone(), 0);
+                    missing.insert(l.code.to_string(), 0);
                 }
             }
         }
         if let Some(p) = piece(a, r, &mut errors, &mut remarques) {
-            out.push(p);
+            each(i, p);
         }
     }
     if !missing.is_empty() {
@@ -304,10 +324,17 @@ pub fn pieces(
         errors.insert(0, PesError::SansCodeProduit { articles });
     }
     if errors.is_empty() {
-        Ok((out, remarques))
+        Ok(remarques)
     } else {
         Err(errors)
     }
+}
+
+/// The pièce of appel `a` again (`each_piece` accepted it): the same
+/// value, its remarks and problems not collected twice.
+#[must_use]
+pub fn piece_of(a: &AppelLot<'_>, r: &Reglages<'_>) -> Option<PiecePes> {
+    piece(a, r, &mut Vec::new(), &mut Vec::new())
 }
 
 /// The `IdUnique` of an appel's attachment: the Centre's SIRET, the
@@ -338,7 +365,7 @@ fn piece(
         if l.montant_ttc.is_negative() {
             errors.push(PesError::Negatif {
                 numero: numero.clone(),
-                code: l.code.clone(),
+                code: l.code.to_string(),
             });
             return None;
         }

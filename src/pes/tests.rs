@@ -49,7 +49,7 @@ fn debiteur<'a>(nom: &'a str, adresse: &'a str, ville: &'a str) -> Debiteur<'a> 
 fn ligne(code: &str, montant: &str) -> LigneLot {
     LigneLot {
         code: code.into(),
-        libelle: format!("Libellé de {code}"),
+        libelle: format!("Libellé de {code}").into(),
         montant_tva: Montant::ZERO,
         montant_ttc: m(montant),
     }
@@ -61,6 +61,8 @@ fn appel<'a>(numero: &'a str, rang: u32, d: Debiteur<'a>, lignes: Vec<LigneLot>)
         rang,
         membre_id: "C-14531",
         nom_pdf: "AC-2027-00001_C-14531.pdf",
+        chemin: "appels/AC-2027-00001_C-14531.pdf",
+        sha256: "",
         total_ttc: lignes.iter().fold(Montant::ZERO, |a, l| a + l.montant_ttc),
         d,
         lignes,
