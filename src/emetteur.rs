@@ -36,6 +36,8 @@ pub struct Emetteur {
     pub mentions: Vec<String>,
     /// Footer mentions of a credit note; the appel's `mentions` when absent.
     pub mentions_avoir: Option<Vec<String>>,
+    /// The SMTP relay of `cotisations envoi` (`[smtp]`), if given.
+    pub smtp: Option<crate::relay::Relay>,
 }
 
 /// Where and how members pay.
@@ -82,6 +84,8 @@ struct RawEmetteur {
     mentions: Vec<String>,
     #[serde(default)]
     mentions_avoir: Option<Vec<String>>,
+    #[serde(default)]
+    smtp: Option<crate::relay::RawRelay>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -140,6 +144,8 @@ pub enum EmetteurErrorKind {
         field: &'static str,
         ch: char,
     },
+    /// The `[smtp]` section (`cotisations envoi`).
+    Smtp(crate::relay::RelayProblem),
 }
 
 impl fmt::Display for EmetteurErrorKind {
@@ -200,6 +206,7 @@ impl fmt::Display for EmetteurErrorKind {
                 "« {field} » contient le caractère « {ch} » (U+{:04X}), qui ne peut pas être imprimé sur les appels : remplacez-le",
                 u32::from(*ch)
             ),
+            K::Smtp(problem) => write!(f, "{problem}"),
             K::BadDelai { value } => write!(
                 f,
                 "délai de paiement de {value} jours invraisemblable : indiquez un nombre de jours entre 0 (à réception) et {MAX_DELAI_JOURS}"
@@ -433,6 +440,17 @@ impl Emetteur {
                 ("email", email.as_str()),
             ],
         );
+        let smtp = raw.smtp.as_ref().map(|r| {
+            let mut relay = crate::tariff::Collector::new(text);
+            let smtp = crate::relay::validate(&mut relay, r);
+            c.errors
+                .extend(relay.errors.into_iter().map(|e| EmetteurError {
+                    line: e.line,
+                    column: e.column,
+                    kind: EmetteurErrorKind::Smtp(e.kind),
+                }));
+            smtp
+        });
         if !c.errors.is_empty() {
             c.errors.sort_by_key(|e| (e.line, e.column));
             return Err(c.errors);
@@ -459,6 +477,7 @@ impl Emetteur {
             },
             mentions: raw.mentions,
             mentions_avoir: raw.mentions_avoir,
+            smtp,
         })
     }
 }

@@ -5,6 +5,7 @@ pub mod avoir;
 pub mod check;
 pub mod compare;
 pub mod emettre;
+pub mod envoi;
 pub mod etat;
 pub mod quote;
 pub mod run;
@@ -36,6 +37,7 @@ pub fn dispatch(cli: Cli, log: &Log) -> Result<i32, Error> {
         Command::Etat(a) => etat::run(&a, log).map(|()| exit::OK),
         Command::Compare(a) => compare::run(&a, log).map(|()| exit::OK),
         Command::Avoir(a) => avoir::run(&a, log).map(|()| exit::OK),
+        Command::Envoi(a) => envoi::run(&a, log),
     }
 }
 

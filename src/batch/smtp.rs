@@ -1,0 +1,160 @@
+//! The connection to the Centre's SMTP relay (lettre's client): plain
+//! (loopback only: the glue refuses any other host), STARTTLS or implicit
+//! TLS, then AUTH when an account is given. One connection is kept open
+//! across messages and opened again after any failure; each message's
+//! outcome is the relay's reply, classified as accepted, refused for
+//! good (5xx, or an address lettre refuses) or temporary (4xx, connection
+//! lost, timeout): only the glue decides to retry.
+
+use std::time::Duration;
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{SmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+
+use crate::relay::Securite;
+
+/// How long the relay may stay silent before the message counts as a
+/// temporary failure.
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Where and how to connect.
+#[derive(Debug, Clone)]
+pub struct Parametres {
+    pub hote: String,
+    pub port: u16,
+    pub securite: Securite,
+    /// Account and password, if the relay wants authentication.
+    pub compte: Option<(String, String)>,
+}
+
+/// A message the relay did not accept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Echec {
+    /// Refused for good (a 5xx reply): never retried.
+    pub definitif: bool,
+    /// The relay's reply or what went wrong (lettre's text, English).
+    pub reponse: String,
+    /// The connection itself could not be made (not this message's fault).
+    pub connexion: bool,
+}
+
+/// The relay, connected on demand.
+pub struct Relais {
+    parametres: Parametres,
+    connexion: Option<SmtpConnection>,
+    hello: ClientId,
+}
+
+impl Relais {
+    #[must_use]
+    pub fn new(parametres: Parametres) -> Relais {
+        // This machine's name (lettre's `hostname` feature).
+        let hello = ClientId::default();
+        Relais {
+            parametres,
+            connexion: None,
+            hello,
+        }
+    }
+
+    /// Opens the connection (and TLS, and AUTH) if none is open.
+    fn connect(&mut self) -> Result<&mut SmtpConnection, Echec> {
+        if self
+            .connexion
+            .as_ref()
+            .is_some_and(SmtpConnection::has_broken)
+        {
+            self.connexion = None;
+        }
+        if self.connexion.is_none() {
+            let p = &self.parametres;
+            let fail = |e: lettre::transport::smtp::Error| Echec {
+                definitif: false,
+                reponse: e.to_string(),
+                connexion: true,
+            };
+            let tls = match p.securite {
+                Securite::Aucune => None,
+                Securite::StartTls | Securite::Tls => {
+                    Some(TlsParameters::new(p.hote.clone()).map_err(fail)?)
+                }
+            };
+            let implicit = if p.securite == Securite::Tls {
+                tls.as_ref()
+            } else {
+                None
+            };
+            let mut conn = SmtpConnection::connect(
+                (p.hote.as_str(), p.port),
+                Some(TIMEOUT),
+                &self.hello,
+                implicit,
+                None,
+            )
+            .map_err(fail)?;
+            if p.securite == Securite::StartTls {
+                if !conn.can_starttls() {
+                    return Err(Echec {
+                        definitif: false,
+                        reponse: "STARTTLS non proposé par le relais".into(),
+                        connexion: true,
+                    });
+                }
+                if let Some(tls) = &tls {
+                    conn.starttls(tls, &self.hello).map_err(fail)?;
+                }
+            }
+            if let Some((user, password)) = &p.compte {
+                conn.auth(
+                    &[Mechanism::Plain, Mechanism::Login],
+                    &Credentials::new(user.clone(), password.clone()),
+                )
+                .map_err(|e| Echec {
+                    definitif: e.is_permanent(),
+                    reponse: e.to_string(),
+                    connexion: true,
+                })?;
+            }
+            self.connexion = Some(conn);
+        }
+        self.connexion.as_mut().ok_or(Echec {
+            definitif: false,
+            reponse: String::new(),
+            connexion: true,
+        })
+    }
+
+    /// Sends one message; on success, the relay's reply (code and text).
+    ///
+    /// # Errors
+    /// The relay did not accept it: see `Echec`.
+    pub fn send(&mut self, envelope: &Envelope, bytes: &[u8]) -> Result<String, Echec> {
+        let conn = self.connect()?;
+        match conn.send(envelope, bytes) {
+            Ok(response) => Ok(format!(
+                "{} {}",
+                response.code(),
+                response.message().collect::<Vec<_>>().join(" ")
+            )),
+            Err(e) => {
+                // lettre aborts the session on a refusal; a lost
+                // connection is gone: open a new one for the next message.
+                self.connexion = None;
+                Err(Echec {
+                    definitif: e.is_permanent(),
+                    reponse: e.to_string(),
+                    connexion: false,
+                })
+            }
+        }
+    }
+
+    /// Says goodbye to the relay.
+    pub fn close(&mut self) {
+        if let Some(mut c) = self.connexion.take() {
+            let _ = c.quit();
+        }
+    }
+}
