@@ -870,8 +870,15 @@ pub struct Verifie {
     pub state: Register,
 }
 
-/// The names an exercice folder holds at its top, besides `entrees/`.
-const TOP_FILES: [&str; 4] = [EXERCICE_FILE, REGISTRE_FILE, LEDGER_FILE, LOCK_FILE];
+/// The names an exercice folder holds at its top, besides `entrees/`
+/// (`envois.jsonl`: the send journal of `cotisations envoi`).
+const TOP_FILES: [&str; 5] = [
+    EXERCICE_FILE,
+    REGISTRE_FILE,
+    LEDGER_FILE,
+    LOCK_FILE,
+    super::envoi::JOURNAL_FILE,
+];
 
 /// Proves the exercice folder `root` whole: every entry as a folder
 /// (`verify::verify_folder`), nothing else in it, the register's lines
@@ -1048,6 +1055,7 @@ fn check_top(root: &Path, registre: &Registre, problems: &mut Vec<super::error::
             let expected = if rel.is_empty() {
                 (TOP_FILES.contains(&name.as_str()) && kind.is_file())
                     || ((name == ENTREES_DIR || name == PROJET_DIR) && kind.is_dir())
+                    || (name == super::envoi::COURRIER_DIR && kind.is_dir())
             } else {
                 kind.is_dir() && listed.contains(&name)
             };

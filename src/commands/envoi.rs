@@ -130,6 +130,8 @@ pub fn run(args: &EnvoiArgs, log: &Log) -> Result<i32, Error> {
     if let Some(essai) = &args.essai {
         return essai_run(args, &ctx, essai, &courriels, &postes, log);
     }
+    // The relay's settings are checked before anything is written.
+    let parametres = parametres(&emetteur, &emetteur_path)?;
     let mut bilan = Bilan::default();
     let mut journal = if journalled {
         Some(Journal::open(root)?)
@@ -141,7 +143,6 @@ pub fn run(args: &EnvoiArgs, log: &Log) -> Result<i32, Error> {
     {
         post(&ctx, &postes, &registre, j, &mut bilan)?;
     }
-    let parametres = parametres(&emetteur, &emetteur_path)?;
     let rythme = args
         .par_minute
         .or(emetteur.smtp.as_ref().and_then(|s| s.messages_par_minute))
