@@ -411,7 +411,7 @@ fn mailing(
         &items,
         &format!("Envoi par courrier – exercice {exercice}"),
         &format!(
-            "{} – adhérents sans adresse électronique – liste du {}",
+            "{}\nAdhérents sans adresse électronique – liste du {}",
             ctx.centre.nom,
             crate::format_fr::date_courte(date)
         ),

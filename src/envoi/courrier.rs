@@ -256,8 +256,11 @@ fn cover(
     let mut y: i64 = 790;
     text(&mut ops, "F2", 15, 50, y, titre);
     y -= 20;
-    text(&mut ops, "F1", 10, 50, y, sous_titre);
-    y -= 16;
+    for line in sous_titre.lines() {
+        text(&mut ops, "F1", 10, 50, y, line);
+        y -= 14;
+    }
+    y -= 2;
     let resume = format!(
         "{} — liste {} / {total}. Chaque document commence sur une page impaire (impression recto verso).",
         match documents {
@@ -290,8 +293,8 @@ fn cover(
         let cells = [
             n.to_string(),
             r.code_postal.clone(),
-            cut(&r.ville, 22),
-            cut(&r.nom, 32),
+            cut(&r.ville, 20),
+            cut(&r.nom, 30),
             r.numero.clone(),
             r.page.to_string(),
         ];
