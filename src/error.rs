@@ -893,6 +893,10 @@ impl fmt::Display for ExerciceText<'_> {
                 f,
                 "le registre ne prolonge pas la tête « {tete} » : il a été réécrit depuis (ou la tête est mal recopiée : 12 caractères au moins)"
             ),
+            P::JournalEnvois { ligne, raison } => write!(
+                f,
+                "envois.jsonl, le journal des envois, ligne {ligne} : {raison}"
+            ),
         }
     }
 }

@@ -907,6 +907,11 @@ pub fn verify(root: &Path, tete: Option<&str>) -> Result<Verifie, BatchError> {
     })?;
     let mut problems = Vec::new();
     check_top(root, &registre, &mut problems);
+    problems.extend(
+        super::envoi::check_journal(root, &registre)
+            .into_iter()
+            .map(|(ligne, raison)| P::JournalEnvois { ligne, raison }),
+    );
     let mut previous_manifest: Option<String> = None;
     let mut documents = Vec::new();
     for (i, line) in registre.lignes.iter().enumerate() {

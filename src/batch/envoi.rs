@@ -158,7 +158,11 @@ pub fn check_journal(root: &Path, registre: &Registre) -> Vec<(usize, String)> {
         match serde_json::from_slice::<Ligne>(line) {
             Ok(l) => {
                 if l.precedent != previous {
-                    problems.push((i + 1, "chaîne rompue".to_string()));
+                    problems.push((
+                        i + 1,
+                        "chaîne d'empreintes rompue : une ligne a été modifiée ou retirée"
+                            .to_string(),
+                    ));
                 }
                 if !issued.contains(l.numero.as_str()) {
                     problems.push((i + 1, format!("numéro « {} » absent du registre", l.numero)));

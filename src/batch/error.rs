@@ -168,6 +168,9 @@ pub enum ExerciceProblem {
     Journal,
     /// The register does not extend the head given with `--tete`.
     Tete { tete: String },
+    /// A line of the send journal `envois.jsonl` that cannot be read,
+    /// breaks its chain or names no issued document.
+    JournalEnvois { ligne: usize, raison: String },
 }
 
 /// Why a projet can no longer be issued as it is.

@@ -178,6 +178,68 @@ pub fn plan<'d>(
     out
 }
 
+/// What `etat` prints about the sending: one line per document the
+/// journal names (its last event: how, when, to whom, the relay's reply),
+/// after a count of each kind. Empty when nothing was sent.
+#[must_use]
+pub fn resume(lignes: &[Ligne]) -> String {
+    use std::fmt::Write as _;
+    if lignes.is_empty() {
+        return String::new();
+    }
+    let mut last: BTreeMap<&str, &Ligne> = BTreeMap::new();
+    let mut order: Vec<&str> = Vec::new();
+    let mut accepted: BTreeMap<&str, usize> = BTreeMap::new();
+    for l in lignes {
+        if last.insert(l.numero.as_str(), l).is_none() {
+            order.push(l.numero.as_str());
+        }
+        if l.evenement == Evenement::Accepte {
+            *accepted.entry(l.numero.as_str()).or_default() += 1;
+        }
+    }
+    let count = |e: Evenement| last.values().filter(|l| l.evenement == e).count();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\nEnvois (envois.jsonl) : {} par courriel, {} par courrier, {} refusé(s), {} en échec, {} incertain(s)",
+        count(Evenement::Accepte),
+        count(Evenement::Courrier),
+        count(Evenement::Refuse),
+        count(Evenement::Echec),
+        count(Evenement::Tentative),
+    );
+    for numero in order {
+        let l = last[numero];
+        let (comment, detail) = match l.evenement {
+            Evenement::Accepte => ("courriel", l.destinataires.join(", ")),
+            Evenement::Courrier => ("courrier", l.fichier.clone()),
+            Evenement::Refuse => ("REFUSÉ", l.destinataires.join(", ")),
+            Evenement::Echec => ("ÉCHEC", l.destinataires.join(", ")),
+            Evenement::Tentative => ("incertain", l.destinataires.join(", ")),
+        };
+        let quand = chrono::DateTime::parse_from_rfc3339(&l.horodatage)
+            .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
+            .unwrap_or_default();
+        let _ = write!(
+            out,
+            "  {numero}  {}  {}  {comment}  {quand}  {detail}",
+            l.membre_id, l.nom
+        );
+        if !l.reponse.is_empty() {
+            let _ = write!(out, "  « {} »", l.reponse);
+        }
+        match accepted.get(numero) {
+            Some(n) if *n > 1 => {
+                let _ = write!(out, "  (envoyé {n} fois)");
+            }
+            _ => {}
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

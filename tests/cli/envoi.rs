@@ -399,8 +399,45 @@ fn each_member_with_an_address_receives_its_appel_once_and_a_rerun_sends_nothing
     assert_eq!(server.received().len(), BY_MAIL);
     assert_eq!(journal(&ex).len(), lines.len());
 
-    // The exercice, journal and mailing included, is still whole.
+    // The exercice, journal and mailing included, is still whole; etat
+    // says who got what, how.
     dir.cmd(["verify"]).arg(&ex).run().code(0);
+    let etat = dir.cmd(["etat"]).arg(&ex).run().code(0);
+    assert!(
+        etat.stdout
+            .contains("Envois (envois.jsonl) : 5 par courriel, 2 par courrier, 0 refusé(s)"),
+        "{}",
+        etat.stdout
+    );
+    assert!(
+        etat.stdout.contains("M-02  Bravo  courriel"),
+        "{}",
+        etat.stdout
+    );
+    assert!(
+        etat.stdout.contains("b1@bravo.fr, b2@bravo.fr"),
+        "{}",
+        etat.stdout
+    );
+    assert!(
+        etat.stdout.contains("M-05  Écho  courrier"),
+        "{}",
+        etat.stdout
+    );
+
+    // A journal line altered (the first message's attempt, after the two
+    // mailing lines) breaks the chain at the next line: verify says so.
+    let text = fs::read_to_string(ex.join("envois.jsonl")).expect("the journal");
+    fs::write(
+        ex.join("envois.jsonl"),
+        text.replacen("mairie@alpha.fr", "autre@alpha.fr", 1),
+    )
+    .expect("alter the journal");
+    dir.cmd(["verify"])
+        .arg(&ex)
+        .run()
+        .code(8)
+        .stderr_has(&["envois.jsonl, le journal des envois, ligne 4 : chaîne d'empreintes rompue"]);
 }
 
 #[test]
