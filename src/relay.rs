@@ -319,6 +319,36 @@ mod tests {
     }
 
     #[test]
+    fn the_samples_commented_section_is_valid_once_uncommented() {
+        for sample in [
+            include_str!("../input-samples/emetteur.toml"),
+            include_str!("../templates/emetteur.toml"),
+        ] {
+            let at = sample.find("# [smtp]").expect("the commented section");
+            let section: String = sample[at..]
+                .lines()
+                .map(|l| format!("{}\n", l.strip_prefix("# ").unwrap_or(l)))
+                .collect();
+            let text = format!("{}{section}", &sample[..at]);
+            if let Ok(e) = crate::emetteur::Emetteur::parse(&text) {
+                let r = e.smtp.expect("[smtp] read");
+                assert_eq!((r.hote.as_str(), r.port), ("smtp.cdg14.fr", 587));
+                assert_eq!(r.securite, Securite::StartTls);
+                assert_eq!(r.messages_par_minute, Some(60));
+            } else {
+                // The blank template: only its [smtp] section is judged.
+                let errors = crate::emetteur::Emetteur::parse(&text).unwrap_err();
+                assert!(
+                    errors
+                        .iter()
+                        .all(|e| !matches!(e.kind, crate::emetteur::EmetteurErrorKind::Smtp(_))),
+                    "{errors:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn defaults_and_problems() {
         let (r, p) = parse("[smtp]\nhote = \"smtp.cdg14.fr\"\n");
         assert!(p.is_empty());

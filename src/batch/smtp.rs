@@ -132,16 +132,29 @@ impl Relais {
     /// The relay did not accept it: see `Echec`.
     pub fn send(&mut self, envelope: &Envelope, bytes: &[u8]) -> Result<String, Echec> {
         let conn = self.connect()?;
-        match conn.send(envelope, bytes) {
+        let ascii = bytes.is_ascii()
+            && envelope
+                .to()
+                .iter()
+                .chain(envelope.from())
+                .all(|a| AsRef::<str>::as_ref(a).is_ascii());
+        let sent = if ascii {
+            send_in_one_write(conn, envelope, bytes)
+        } else {
+            conn.send(envelope, bytes)
+        };
+        match sent {
             Ok(response) => Ok(format!(
                 "{} {}",
                 response.code(),
                 response.message().collect::<Vec<_>>().join(" ")
             )),
             Err(e) => {
-                // lettre aborts the session on a refusal; a lost
-                // connection is gone: open a new one for the next message.
-                self.connexion = None;
+                // After a refusal or a lost connection, the session is
+                // ended: a new one for the next message.
+                if let Some(mut c) = self.connexion.take() {
+                    c.abort();
+                }
                 Err(Echec {
                     definitif: e.is_permanent(),
                     reponse: e.to_string(),
@@ -156,5 +169,70 @@ impl Relais {
         if let Some(mut c) = self.connexion.take() {
             let _ = c.quit();
         }
+    }
+}
+
+/// The text of a message after `DATA`: dot-stuffed, then its terminator.
+struct Payload(String);
+
+impl std::fmt::Display for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Sends one message (an ASCII one: MIME-encoded, ASCII addresses) with
+/// lettre's commands, its body and its terminator in one write. lettre's
+/// own `send` writes the final `CRLF.CRLF` apart from the body, and it sets
+/// no `TCP_NODELAY`: Nagle's algorithm then holds those five bytes until the
+/// relay acknowledges the body, which the relay's delayed acknowledgement
+/// puts off by up to 40 ms, for every message (measured: 41 ms of a 44 ms
+/// message to a local server).
+fn send_in_one_write(
+    conn: &mut SmtpConnection,
+    envelope: &Envelope,
+    bytes: &[u8],
+) -> Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error> {
+    use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+    conn.command(Mail::new(envelope.from().cloned(), vec![]))?;
+    for to in envelope.to() {
+        conn.command(Rcpt::new(to.clone(), vec![]))?;
+    }
+    conn.command(Data)?;
+    conn.command(Payload(stuffed(bytes)))
+}
+
+/// `bytes` as sent after `DATA`: every line starting with a dot gets one
+/// more (RFC 5321 4.5.2), then the terminator.
+fn stuffed(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(bytes);
+    let mut payload = String::with_capacity(text.len() + text.len() / 64 + 8);
+    for (i, line) in text.split("\r\n").enumerate() {
+        if i > 0 {
+            payload.push_str("\r\n");
+        }
+        if line.starts_with('.') {
+            payload.push('.');
+        }
+        payload.push_str(line);
+    }
+    if !payload.ends_with("\r\n") {
+        payload.push_str("\r\n");
+    }
+    payload.push_str(".\r\n");
+    payload
+}
+
+#[cfg(test)]
+mod tests {
+    use super::stuffed;
+
+    #[test]
+    fn dots_are_doubled_and_the_message_terminated() {
+        assert_eq!(
+            stuffed(b"a\r\n.b\r\n..\r\nc"),
+            "a\r\n..b\r\n...\r\nc\r\n.\r\n"
+        );
+        assert_eq!(stuffed(b".x\r\n"), "..x\r\n.\r\n");
     }
 }

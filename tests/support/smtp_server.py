@@ -12,6 +12,8 @@ json last (renamed into place), so a reader never sees half a message.
 --drop-once ADDR closes the connection, without answering, on the first
                  DATA of a message to ADDR (a connection lost once)
 --delay-ms N     waits N ms before answering each DATA
+--raw            writes each message as NNNNN.eml only, unparsed (for the
+                 benchmark: the server's parsing is not what is measured)
 """
 import argparse
 import asyncio
@@ -29,8 +31,9 @@ from aiosmtpd.controller import Controller
 
 
 class Handler:
-    def __init__(self, out, refuse, drop_once, delay_ms):
+    def __init__(self, out, refuse, drop_once, delay_ms, raw=False):
         self.out = out
+        self.raw = raw
         self.refuse = {a.lower() for a in refuse}
         self.drop_once = {a.lower() for a in drop_once}
         self.delay = delay_ms / 1000.0
@@ -56,6 +59,10 @@ class Handler:
             self.count += 1
             n = self.count
         raw = envelope.original_content or envelope.content
+        if self.raw:
+            with open(os.path.join(self.out, "%05d.eml" % n), "wb") as f:
+                f.write(raw)
+            return "250 2.0.0 Ok: queued as %05d" % n
         msg = email.message_from_bytes(raw, policy=email.policy.default)
         record = {
             "mail_from": envelope.mail_from,
@@ -110,9 +117,10 @@ def main():
     p.add_argument("--refuse", action="append", default=[])
     p.add_argument("--drop-once", action="append", default=[])
     p.add_argument("--delay-ms", type=int, default=0)
+    p.add_argument("--raw", action="store_true")
     a = p.parse_args()
     os.makedirs(a.dir, exist_ok=True)
-    handler = Handler(a.dir, a.refuse, a.drop_once, a.delay_ms)
+    handler = Handler(a.dir, a.refuse, a.drop_once, a.delay_ms, a.raw)
     for _ in range(20):
         port = free_port()
         controller = Controller(handler, hostname="127.0.0.1", port=port)
