@@ -325,10 +325,11 @@ mod tests {
             include_str!("../templates/emetteur.toml"),
         ] {
             let at = sample.find("# [smtp]").expect("the commented section");
-            let section: String = sample[at..]
-                .lines()
-                .map(|l| format!("{}\n", l.strip_prefix("# ").unwrap_or(l)))
-                .collect();
+            let section = sample[at..].lines().fold(String::new(), |mut s, l| {
+                s.push_str(l.strip_prefix("# ").unwrap_or(l));
+                s.push('\n');
+                s
+            });
             let text = format!("{}{section}", &sample[..at]);
             if let Ok(e) = crate::emetteur::Emetteur::parse(&text) {
                 let r = e.smtp.expect("[smtp] read");

@@ -870,14 +870,18 @@ pub struct Verifie {
     pub state: Register,
 }
 
-/// The names an exercice folder holds at its top, besides `entrees/`
-/// (`envois.jsonl`: the send journal of `cotisations envoi`).
+/// The send journal of `cotisations envoi` (`batch::envoi`).
+pub const ENVOIS_FILE: &str = "envois.jsonl";
+/// The print-ready mailings of `cotisations envoi` (`batch::envoi`).
+pub const COURRIER_DIR: &str = "courrier";
+
+/// The names an exercice folder holds at its top, besides `entrees/`.
 const TOP_FILES: [&str; 5] = [
     EXERCICE_FILE,
     REGISTRE_FILE,
     LEDGER_FILE,
     LOCK_FILE,
-    super::envoi::JOURNAL_FILE,
+    ENVOIS_FILE,
 ];
 
 /// Proves the exercice folder `root` whole: every entry as a folder
@@ -907,11 +911,6 @@ pub fn verify(root: &Path, tete: Option<&str>) -> Result<Verifie, BatchError> {
     })?;
     let mut problems = Vec::new();
     check_top(root, &registre, &mut problems);
-    problems.extend(
-        super::envoi::check_journal(root, &registre)
-            .into_iter()
-            .map(|(ligne, raison)| P::JournalEnvois { ligne, raison }),
-    );
     let mut previous_manifest: Option<String> = None;
     let mut documents = Vec::new();
     for (i, line) in registre.lignes.iter().enumerate() {
@@ -1060,7 +1059,7 @@ fn check_top(root: &Path, registre: &Registre, problems: &mut Vec<super::error::
             let expected = if rel.is_empty() {
                 (TOP_FILES.contains(&name.as_str()) && kind.is_file())
                     || ((name == ENTREES_DIR || name == PROJET_DIR) && kind.is_dir())
-                    || (name == super::envoi::COURRIER_DIR && kind.is_dir())
+                    || (name == COURRIER_DIR && kind.is_dir())
             } else {
                 kind.is_dir() && listed.contains(&name)
             };

@@ -22,10 +22,9 @@ use crate::envoi::Document;
 use crate::envoi::journal::Ligne;
 use crate::files;
 
-/// The send journal.
-pub const JOURNAL_FILE: &str = "envois.jsonl";
-/// The folder of the print-ready mailings.
-pub const COURRIER_DIR: &str = "courrier";
+/// The send journal, and the folder of the print-ready mailings (named in
+/// `dossier`, which allows them in the exercice folder).
+pub use super::dossier::{COURRIER_DIR, ENVOIS_FILE as JOURNAL_FILE};
 
 /// The series whose documents are sent: appels and avoirs. Named, never
 /// « everything but AC »: other series (PES flows) are not documents to

@@ -170,7 +170,7 @@ impl fmt::Display for EnvoiError {
                 restants,
             } => write!(
                 f,
-                "relais de messagerie « {hote}:{port} » injoignable après plusieurs essais (« {reason} ») : {envoyes} message(s) envoyé(s) et consigné(s), {restants} restant(s) ; relancez « cotisations envoi » quand le relais répond, seuls les restants partiront"
+                "relais de messagerie « {hote}:{port} » injoignable, ou qui refuse la connexion (« {reason} ») : {envoyes} message(s) envoyé(s) et consigné(s), {restants} restant(s) ; vérifiez l'hôte, le port, la sécurité et le compte (section [smtp] ou COTISATIONS_SMTP), puis relancez « cotisations envoi » : seuls les restants partiront"
             ),
             EnvoiError::Courrier { reason } => {
                 write!(f, "impossible d'assembler le PDF du courrier : {reason}")

@@ -552,6 +552,20 @@ impl Envoi<'_> {
                         bilan.repetitions += usize::from(repetition);
                         break;
                     }
+                    Err(e) if e.connexion && e.definitif => {
+                        // The relay refuses the session itself (AUTH):
+                        // no member's fault; stop, the rest waits.
+                        if let Some(j) = journal.as_deref_mut() {
+                            j.append(ligne(Evenement::Echec, e.reponse.clone()), true)?;
+                        }
+                        return Err(EnvoiError::Relais {
+                            hote,
+                            port,
+                            reason: e.reponse,
+                            envoyes: bilan.envoyes,
+                            restants: courriels.len() - n,
+                        });
+                    }
                     Err(e) if e.definitif => {
                         if let Some(j) = journal.as_deref_mut() {
                             j.append(ligne(Evenement::Refuse, e.reponse.clone()), true)?;

@@ -767,3 +767,32 @@ fn unsafe_settings_are_refused_before_anything_is_sent() {
     );
     assert!(!ex.join("envois.jsonl").exists());
 }
+
+#[test]
+fn an_unreachable_relay_stops_the_sending_and_a_rerun_sends_the_rest() {
+    let dir = Dir::new();
+    let ex = exercice(&dir);
+    // Nobody listens on port 9 of this machine.
+    let run = envoi(
+        &dir,
+        &ex,
+        &["--essais", "2"],
+        &[("COTISATIONS_SMTP", "smtp://127.0.0.1:9")],
+    );
+    assert_eq!(run.code, Some(6), "{}", run.stderr);
+    assert!(run.stderr.contains("injoignable"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("0 message(s) envoyé(s)"),
+        "{}",
+        run.stderr
+    );
+    let lines = journal(&ex);
+    assert_eq!(lines.last().expect("a line")["evenement"], "echec");
+    let server = Server::start(&dir.join("smtp"), &[]);
+    let rerun = envoi(&dir, &ex, &[], &[("COTISATIONS_SMTP", &server.url())]);
+    assert_eq!(rerun.code, Some(0), "{}", rerun.stderr);
+    assert!(!rerun.stderr.contains("peut-être"), "{}", rerun.stderr);
+    let counts = counts(&server.received());
+    assert_eq!(counts.len(), BY_MAIL, "{counts:?}");
+    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+}
