@@ -140,14 +140,17 @@ pub fn plan<'d>(
     let mut out = Vec::new();
     for d in documents {
         if renvoyer.iter().any(|n| n == &d.numero) {
-            out.push((
-                d,
+            let action = if d.emails.is_empty() {
+                // Sent again by post: no address to send it to.
+                Action::Courrier
+            } else {
                 Action::Courriel {
                     envoi: last_envoi(lignes, &d.numero) + 1,
                     renvoi: true,
                     repetition: false,
-                },
-            ));
+                }
+            };
+            out.push((d, action));
             continue;
         }
         let etat = etats

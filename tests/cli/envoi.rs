@@ -697,13 +697,20 @@ fn a_test_address_receives_every_message_and_nothing_is_journalled() {
     let dir = Dir::new();
     let ex = exercice(&dir);
     let server = Server::start(&dir.join("smtp"), &[]);
+    // At most 600 a minute: 0.1 s between two messages.
+    let start = Instant::now();
     let run = envoi(
         &dir,
         &ex,
-        &["--a", "essai@cdg14.fr"],
+        &["--a", "essai@cdg14.fr", "--par-minute", "600"],
         &[("COTISATIONS_SMTP", &server.url())],
     );
     assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        start.elapsed() >= Duration::from_millis(400),
+        "{:?}",
+        start.elapsed()
+    );
     let received = server.received();
     assert_eq!(received.len(), BY_MAIL);
     assert!(received.iter().all(|r| r.rcpt_to == ["essai@cdg14.fr"]));
@@ -795,4 +802,32 @@ fn an_unreachable_relay_stops_the_sending_and_a_rerun_sends_the_rest() {
     let counts = counts(&server.received());
     assert_eq!(counts.len(), BY_MAIL, "{counts:?}");
     assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+}
+
+#[test]
+fn tls_and_starttls_are_required_of_the_relay_when_asked() {
+    let dir = Dir::new();
+    let ex = exercice(&dir);
+    // A plain server: TLS from the first byte fails its handshake, and it
+    // offers no STARTTLS; neither sends anything in clear.
+    let server = Server::start(&dir.join("smtp"), &[]);
+    let issuer = fs::read_to_string(emetteur()).expect("issuer");
+    for (securite, expected) in [("tls", "injoignable"), ("starttls", "STARTTLS non proposé")] {
+        let path = dir.write(
+            format!("emetteur-{securite}.toml"),
+            format!(
+                "{issuer}\n[smtp]\nhote = \"127.0.0.1\"\nport = {}\nsecurite = \"{securite}\"\n",
+                server.port
+            ),
+        );
+        let run = envoi(
+            &dir,
+            &ex,
+            &["--essais", "1", "--emetteur", path.to_str().expect("UTF-8")],
+            &[],
+        );
+        assert_eq!(run.code, Some(6), "{securite}: {}", run.stderr);
+        assert!(run.stderr.contains(expected), "{securite}: {}", run.stderr);
+    }
+    assert!(server.received().is_empty());
 }
