@@ -65,6 +65,11 @@ pub fn documents(registre: &Registre) -> Result<Vec<Document>, EnvoiError> {
                 exercice: m.exercice,
                 fichier: format!("{}/{}", line.dossier, a.fichier),
                 sha256: a.sha256.clone(),
+                appel: line
+                    .pieces
+                    .iter()
+                    .find(|p| p.numero == a.numero)
+                    .and_then(|p| p.appel.clone()),
             });
         }
     }
@@ -285,4 +290,54 @@ pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), EnvoiError
         let _ = fs::remove_file(&tmp);
     }
     result.map_err(EnvoiError::io("écrire le fichier", &path))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::envoi::journal::Evenement;
+
+    fn ligne(numero: &str, evenement: Evenement) -> Ligne {
+        Ligne {
+            numero: numero.into(),
+            membre_id: "M".into(),
+            nom: "N".into(),
+            evenement,
+            destinataires: vec!["a@b.fr".into()],
+            message_id: String::new(),
+            envoi: 1,
+            renvoi: false,
+            horodatage: "2027-01-15T09:00:00+01:00".into(),
+            reponse: String::new(),
+            fichier: String::new(),
+            precedent: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_torn_last_line_is_ignored_then_cut_and_the_chain_goes_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut j = Journal::open(dir.path()).unwrap();
+        j.append(ligne("A1", Evenement::Tentative), false).unwrap();
+        j.append(ligne("A1", Evenement::Accepte), true).unwrap();
+        drop(j);
+        // A crash in the middle of the next line.
+        let path = dir.path().join(JOURNAL_FILE);
+        let mut f = OpenOptions::new().append(true).open(&path).unwrap();
+        f.write_all(b"{\"numero\":\"A2\",\"evene").unwrap();
+        drop(f);
+        let read = read_journal(dir.path()).unwrap();
+        assert_eq!(read.len(), 2);
+        assert_eq!(read[1].evenement, Evenement::Accepte);
+        let mut j = Journal::open(dir.path()).unwrap();
+        j.append(ligne("A2", Evenement::Tentative), false).unwrap();
+        drop(j);
+        let read = read_journal(dir.path()).unwrap();
+        assert_eq!(read.len(), 3);
+        assert_eq!(read[0].precedent, "");
+        let text = fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(read[2].precedent, sha256_hex(lines[1].as_bytes()));
+        assert_eq!(read[1].precedent, sha256_hex(lines[0].as_bytes()));
+    }
 }

@@ -265,6 +265,7 @@ mod tests {
             exercice: 2027,
             fichier: String::new(),
             sha256: String::new(),
+            appel: None,
         }
     }
 

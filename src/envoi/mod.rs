@@ -39,6 +39,8 @@ pub struct Document {
     pub fichier: String,
     /// SHA-256 of the PDF, as the entry's manifest records it.
     pub sha256: String,
+    /// An avoir's: the appel it credits.
+    pub appel: Option<String>,
 }
 
 /// The addresses of an `email` cell: split on `;` and `,`, trimmed.

@@ -2,7 +2,10 @@
 //! line, then the body; lines starting with `#` before the subject are
 //! comments. Placeholders in braces are replaced per document:
 //! `{membre}`, `{numero}`, `{document}`, `{montant}`, `{echeance}`,
-//! `{date}`, `{exercice}`, `{centre}`, `{telephone}`, `{email_centre}`.
+//! `{date}`, `{exercice}`, `{centre}`, `{telephone}`, `{email_centre}`,
+//! `{appel}` (the appel an avoir credits) and `{reglement}` (how it is
+//! paid: the titre and its due date for an appel, the appel it reduces
+//! for an avoir).
 //! An unknown placeholder or a missing subject is refused with its line
 //! and column, before anything is sent.
 
@@ -15,7 +18,9 @@ use crate::format_fr;
 pub const DEFAULT: &str = include_str!("../../templates/courriel.txt");
 
 /// The placeholders a template may use.
-pub const PLACEHOLDERS: [&str; 10] = [
+pub const PLACEHOLDERS: [&str; 12] = [
+    "reglement",
+    "appel",
     "membre",
     "numero",
     "document",
@@ -161,6 +166,17 @@ impl Modele {
                 "centre" => centre.nom.clone(),
                 "telephone" => centre.telephone.clone(),
                 "email_centre" => centre.email.clone(),
+                "appel" => doc.appel.clone().unwrap_or_default(),
+                "reglement" => match &doc.appel {
+                    Some(appel) => format!(
+                        "Cet avoir réduit d'autant la somme due au titre de l'appel {appel}."
+                    ),
+                    None if doc.avoir => "Cet avoir réduit d'autant la somme due.".to_string(),
+                    None => format!(
+                        "Le titre de recettes correspondant vous parviendra par le comptable public ; la date d'échéance est le {}.",
+                        format_fr::date_courte(doc.date_echeance)
+                    ),
+                },
                 _ => String::new(),
             }
         };
@@ -240,6 +256,7 @@ mod tests {
             exercice: 2027,
             fichier: "entrees/0001-AC/appels/x.pdf".into(),
             sha256: "ab".into(),
+            appel: None,
         }
     }
 
@@ -261,6 +278,16 @@ mod tests {
         assert!(corps.contains("1 191,00 €"), "{corps}");
         assert!(corps.contains("14/02/2027"), "{corps}");
         assert!(!corps.contains('{'), "{corps}");
+        let mut avoir = doc();
+        avoir.avoir = true;
+        avoir.appel = Some("AC-2027-00001".into());
+        let (sujet, corps) = m.render(&avoir, &centre());
+        assert!(sujet.contains("avoir"), "{sujet}");
+        assert!(
+            corps.contains("au titre de l'appel AC-2027-00001"),
+            "{corps}"
+        );
+        assert!(!corps.contains("échéance"), "{corps}");
     }
 
     #[test]

@@ -831,3 +831,53 @@ fn tls_and_starttls_are_required_of_the_relay_when_asked() {
     }
     assert!(server.received().is_empty());
 }
+
+#[test]
+fn an_avoir_is_sent_like_an_appel_with_the_appel_it_reduces() {
+    let dir = Dir::new();
+    let ex = exercice(&dir);
+    let server = Server::start(&dir.join("smtp"), &[]);
+    let url = server.url();
+    assert_eq!(
+        envoi(&dir, &ex, &[], &[("COTISATIONS_SMTP", &url)]).code,
+        Some(0)
+    );
+    crate::avoir::avoir(&dir, "ex", "M-02")
+        .args(["--motif", "Adhésion annulée"])
+        .run()
+        .code(0);
+    let run = envoi(&dir, &ex, &[], &[("COTISATIONS_SMTP", &url)]);
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("Envoyés par courriel : 1"),
+        "{}",
+        run.stderr
+    );
+    let received = server.received();
+    assert_eq!(received.len(), BY_MAIL + 1);
+    let last = received.last().expect("the avoir's message");
+    let entry = ex.join("entrees/0002-AV");
+    let m: serde_json::Value =
+        serde_json::from_slice(&fs::read(entry.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    let numero = m["appels"][0]["numero"].as_str().expect("numero");
+    let pdf = fs::read(entry.join(m["appels"][0]["fichier"].as_str().expect("fichier")))
+        .expect("the avoir's PDF");
+    assert!(numero.starts_with("AV-2027-"), "{numero}");
+    assert_eq!(last.rcpt_to, ["b1@bravo.fr", "b2@bravo.fr"]);
+    assert!(
+        last.subject.contains(&format!("avoir {numero}")),
+        "{}",
+        last.subject
+    );
+    assert!(
+        last.body.contains("au titre de l'appel AC-2027-00002"),
+        "{}",
+        last.body
+    );
+    assert_eq!(last.attachments[0].0, format!("{numero}.pdf"));
+    assert!(
+        last.attachments[0].2 == pdf,
+        "the attachment is not the issued avoir"
+    );
+}
