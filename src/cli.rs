@@ -153,20 +153,24 @@ pub struct EnvoiArgs {
     #[arg(long, value_name = "FICHIER")]
     pub modele: Option<PathBuf>,
 
-    /// Au plus ce nombre de messages par minute (par défaut : la clé « messages par minute » de la section [smtp], sinon sans limite).
-    #[arg(long = "par-minute", value_name = "N")]
+    #[arg(
+        long = "par-minute",
+        value_name = "N",
+        help = "Au plus ce nombre de messages par minute (par défaut : « messages_par_minute » de la section [smtp], sinon sans limite)"
+    )]
     pub par_minute: Option<u32>,
 
     /// Nombre d'essais d'un message en cas d'échec temporaire (4xx, connexion perdue), de 1 à 10 (par défaut : 3).
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    #[arg(long, value_name = "N", default_value_t = 3, hide_default_value = true)]
     pub essais: u32,
 
     /// Date des messages de --essai, AAAA-MM-JJ (par défaut : la date d'émission du document), pour des fichiers identiques d'une fois sur l'autre.
     #[arg(long, value_name = "DATE")]
     pub date: Option<String>,
 
-    #[command(flatten)]
-    pub emetteur: EmetteurArg,
+    /// Identité du Centre émetteur, avec sa section [smtp] (fichier TOML ; par défaut celui avec lequel la dernière entrée de l'exercice a été émise).
+    #[arg(long = "emetteur", value_name = "FICHIER")]
+    pub emetteur: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -100,7 +100,7 @@ pub fn run(args: &EnvoiArgs, log: &Log) -> Result<i32, Error> {
         );
         return Ok(exit::OK);
     }
-    let (emetteur_path, from) = match &args.emetteur.path {
+    let (emetteur_path, from) = match &args.emetteur {
         Some(p) => (p.clone(), EmetteurSource::Option),
         None => (
             io::last_emetteur(&registre).unwrap_or_else(|| root.join(super::EMETTEUR_FILE)),
