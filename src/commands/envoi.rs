@@ -130,8 +130,13 @@ pub fn run(args: &EnvoiArgs, log: &Log) -> Result<i32, Error> {
     if let Some(essai) = &args.essai {
         return essai_run(args, &ctx, essai, &courriels, &postes, log);
     }
-    // The relay's settings are checked before anything is written.
-    let parametres = parametres(&emetteur, &emetteur_path)?;
+    // The relay's settings are checked before anything is written (and
+    // needed only if there is something to send by e-mail).
+    let parametres = if courriels.is_empty() {
+        None
+    } else {
+        Some(parametres(&emetteur, &emetteur_path)?)
+    };
     let mut bilan = Bilan::default();
     let mut journal = if journalled {
         Some(Journal::open(root)?)
@@ -154,7 +159,9 @@ pub fn run(args: &EnvoiArgs, log: &Log) -> Result<i32, Error> {
         test: args.a.clone(),
         rythme,
     };
-    envoi.send_all(&courriels, parametres, journal.as_mut(), &mut bilan, log)?;
+    if let Some(parametres) = parametres {
+        envoi.send_all(&courriels, parametres, journal.as_mut(), &mut bilan, log)?;
+    }
     report(&bilan, args.a.as_deref(), log);
     Ok(if bilan.refuses.is_empty() && bilan.echecs.is_empty() {
         exit::OK

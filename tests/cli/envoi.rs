@@ -398,6 +398,9 @@ fn each_member_with_an_address_receives_its_appel_once_and_a_rerun_sends_nothing
     );
     assert_eq!(server.received().len(), BY_MAIL);
     assert_eq!(journal(&ex).len(), lines.len());
+    // Nothing left to send: no relay needed.
+    let idle = envoi(&dir, &ex, &[], &[]);
+    assert_eq!(idle.code, Some(0), "{}", idle.stderr);
 
     // The exercice, journal and mailing included, is still whole; etat
     // says who got what, how.
