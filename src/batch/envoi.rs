@@ -205,6 +205,12 @@ impl Journal {
         let mut bytes = Vec::new();
         std::io::Read::read_to_end(&mut file, &mut bytes)
             .map_err(EnvoiError::io("lire le fichier", &path))?;
+        if bytes.is_empty() {
+            // Just created, perhaps: its name survives a power cut too.
+            File::open(root)
+                .and_then(|d| d.sync_all())
+                .map_err(EnvoiError::io("enregistrer sur disque le dossier", root))?;
+        }
         let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         if keep < bytes.len() {
             file.set_len(keep as u64)
@@ -260,6 +266,9 @@ pub fn write_courrier(root: &Path, name: &str, bytes: &[u8]) -> Result<String, E
         Err(e) => return Err(EnvoiError::io("créer le dossier", &dir)(e)),
     }
     write_file(&dir, name, bytes)?;
+    File::open(&dir)
+        .and_then(|d| d.sync_all())
+        .map_err(EnvoiError::io("enregistrer sur disque le dossier", &dir))?;
     Ok(format!("{COURRIER_DIR}/{name}"))
 }
 
