@@ -29,6 +29,16 @@ pub struct Parametres {
     pub compte: Option<(String, String)>,
 }
 
+/// A message the relay accepted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Accepte {
+    /// The relay's reply (code and text).
+    pub reponse: String,
+    /// Recipients the relay refused for good while accepting the others:
+    /// each address and the reply.
+    pub refusees: Vec<(String, String)>,
+}
+
 /// A message the relay did not accept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Echec {
@@ -126,11 +136,12 @@ impl Relais {
         })
     }
 
-    /// Sends one message; on success, the relay's reply (code and text).
+    /// Sends one message; on success, the relay's reply and the recipients
+    /// it refused for good (the message went to the others).
     ///
     /// # Errors
     /// The relay did not accept it: see `Echec`.
-    pub fn send(&mut self, envelope: &Envelope, bytes: &[u8]) -> Result<String, Echec> {
+    pub fn send(&mut self, envelope: &Envelope, bytes: &[u8]) -> Result<Accepte, Echec> {
         let conn = self.connect()?;
         let ascii = bytes.is_ascii()
             && envelope
@@ -141,14 +152,17 @@ impl Relais {
         let sent = if ascii {
             send_in_one_write(conn, envelope, bytes)
         } else {
-            conn.send(envelope, bytes)
+            conn.send(envelope, bytes).map(|r| (r, Vec::new()))
         };
         match sent {
-            Ok(response) => Ok(format!(
-                "{} {}",
-                response.code(),
-                response.message().collect::<Vec<_>>().join(" ")
-            )),
+            Ok((response, refusees)) => Ok(Accepte {
+                reponse: format!(
+                    "{} {}",
+                    response.code(),
+                    response.message().collect::<Vec<_>>().join(" ")
+                ),
+                refusees,
+            }),
             Err(e) => {
                 // After a refusal or a lost connection, the session is
                 // ended: a new one for the next message.
@@ -187,19 +201,42 @@ impl std::fmt::Display for Payload {
 /// no `TCP_NODELAY`: Nagle's algorithm then holds those five bytes until the
 /// relay acknowledges the body, which the relay's delayed acknowledgement
 /// puts off by up to 40 ms, for every message (measured: 41 ms of a 44 ms
-/// message to a local server).
+/// message to a local server). A recipient refused for good (5xx) while
+/// others are accepted does not stop the message: it goes to the others,
+/// and the refused ones are returned.
 fn send_in_one_write(
     conn: &mut SmtpConnection,
     envelope: &Envelope,
     bytes: &[u8],
-) -> Result<lettre::transport::smtp::response::Response, lettre::transport::smtp::Error> {
+) -> Result<
+    (
+        lettre::transport::smtp::response::Response,
+        Vec<(String, String)>,
+    ),
+    lettre::transport::smtp::Error,
+> {
     use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
     conn.command(Mail::new(envelope.from().cloned(), vec![]))?;
+    let mut refused = Vec::new();
+    let mut first_refusal = None;
     for to in envelope.to() {
-        conn.command(Rcpt::new(to.clone(), vec![]))?;
+        match conn.command(Rcpt::new(to.clone(), vec![])) {
+            Ok(_) => {}
+            Err(e) if e.is_permanent() => {
+                refused.push((to.to_string(), e.to_string()));
+                first_refusal.get_or_insert(e);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    if let Some(e) = first_refusal
+        && refused.len() == envelope.to().len()
+    {
+        return Err(e);
     }
     conn.command(Data)?;
-    conn.command(Payload(stuffed(bytes)))
+    let response = conn.command(Payload(stuffed(bytes)))?;
+    Ok((response, refused))
 }
 
 /// `bytes` as sent after `DATA`: every line starting with a dot gets one

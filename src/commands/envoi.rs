@@ -46,6 +46,8 @@ struct Bilan {
     courrier_fichier: Option<String>,
     refuses: Vec<(String, String, String)>,
     echecs: Vec<(String, String, String)>,
+    /// Sent, but some of its addresses refused for good.
+    partiels: Vec<(String, String, String)>,
 }
 
 /// Sends what remains; returns the exit code (5 when a message was
@@ -163,11 +165,13 @@ pub fn run(args: &EnvoiArgs, log: &Log) -> Result<i32, Error> {
         envoi.send_all(&courriels, parametres, journal.as_mut(), &mut bilan, log)?;
     }
     report(&bilan, args.a.as_deref(), log);
-    Ok(if bilan.refuses.is_empty() && bilan.echecs.is_empty() {
-        exit::OK
-    } else {
-        exit::PARTIAL
-    })
+    Ok(
+        if bilan.refuses.is_empty() && bilan.echecs.is_empty() && bilan.partiels.is_empty() {
+            exit::OK
+        } else {
+            exit::PARTIAL
+        },
+    )
 }
 
 /// What every message needs.
@@ -550,10 +554,33 @@ impl Envoi<'_> {
             let mut attempt = 1;
             loop {
                 match relais.send(&courriel.envelope, &courriel.octets) {
-                    Ok(reply) => {
+                    Ok(accepte) => {
                         crate::failpoint::hit(&format!("envoi-apres-acceptation-{}", n + 1));
+                        let mut reponse = accepte.reponse;
+                        for (address, why) in &accepte.refusees {
+                            let _ = write!(reponse, " ; refusée : {address} ({why})");
+                        }
                         if let Some(j) = journal.as_deref_mut() {
-                            j.append(ligne(Evenement::Accepte, reply), true)?;
+                            let mut l = ligne(Evenement::Accepte, reponse);
+                            l.destinataires.retain(|d| {
+                                !accepte
+                                    .refusees
+                                    .iter()
+                                    .any(|(r, _)| r.eq_ignore_ascii_case(d))
+                            });
+                            j.append(l, true)?;
+                        }
+                        if !accepte.refusees.is_empty() {
+                            let refusees: Vec<String> = accepte
+                                .refusees
+                                .iter()
+                                .map(|(a, why)| format!("{a} (« {why} »)"))
+                                .collect();
+                            bilan.partiels.push((
+                                doc.numero.clone(),
+                                doc.nom.clone(),
+                                refusees.join(", "),
+                            ));
                         }
                         bilan.envoyes += 1;
                         bilan.repetitions += usize::from(repetition);
@@ -633,6 +660,14 @@ fn report(bilan: &Bilan, test: Option<&str>, log: &Log) {
             "refuse",
             &format!(
                 "{numero} ({nom}) : refusé définitivement par le relais (« {reponse} ») ; il ne sera pas renvoyé de lui-même : vérifiez l'adresse, puis « cotisations envoi DOSSIER --renvoyer {numero} », ou envoyez-le par courrier"
+            ),
+        );
+    }
+    for (numero, nom, refusees) in &bilan.partiels {
+        log.warn(
+            "adresse_refusee",
+            &format!(
+                "{numero} ({nom}) : envoyé, mais le relais a refusé définitivement l'adresse {refusees} ; corrigez-la dans le rôle pour les prochains envois"
             ),
         );
     }

@@ -884,3 +884,63 @@ fn an_avoir_is_sent_like_an_appel_with_the_appel_it_reduces() {
         "the attachment is not the issued avoir"
     );
 }
+
+#[test]
+fn a_temporary_refusal_is_retried_and_one_refused_address_of_two_does_not_stop_the_message() {
+    let dir = Dir::new();
+    let ex = exercice(&dir);
+    let server = Server::start(
+        &dir.join("smtp"),
+        &["--defer-once", "mairie@golf.fr", "--refuse", "b2@bravo.fr"],
+    );
+    let run = envoi(&dir, &ex, &[], &[("COTISATIONS_SMTP", &server.url())]);
+    assert_eq!(run.code, Some(5), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("(Golf) : échec temporaire"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("451"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "(Bravo) : envoyé, mais le relais a refusé définitivement l'adresse b2@bravo.fr"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("Envoyés par courriel : 5"),
+        "{}",
+        run.stderr
+    );
+    let received = server.received();
+    assert_eq!(received.len(), BY_MAIL);
+    let counts = counts(&received);
+    assert!(counts.values().all(|&n| n == 1), "{counts:?}");
+    let bravo = received
+        .iter()
+        .find(|r| r.rcpt_to.contains(&"b1@bravo.fr".to_string()))
+        .expect("Bravo's message");
+    assert_eq!(bravo.rcpt_to, ["b1@bravo.fr"]);
+    let lines = journal(&ex);
+    let bravo_line = lines
+        .iter()
+        .find(|l| l["nom"] == "Bravo" && l["evenement"] == "accepte")
+        .expect("Bravo accepted");
+    assert_eq!(
+        bravo_line["destinataires"],
+        serde_json::json!(["b1@bravo.fr"])
+    );
+    assert!(
+        bravo_line["reponse"]
+            .as_str()
+            .is_some_and(|r| r.contains("b2@bravo.fr")),
+        "{bravo_line}"
+    );
+    let golf: Vec<&str> = lines
+        .iter()
+        .filter(|l| l["nom"] == "Golf")
+        .map(|l| l["evenement"].as_str().unwrap_or_default())
+        .collect();
+    assert_eq!(golf, ["tentative", "accepte"]);
+}

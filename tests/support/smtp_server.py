@@ -9,6 +9,8 @@ attachments' names and hashes) and NNNNN-NAME for each attachment, the
 json last (renamed into place), so a reader never sees half a message.
 
 --refuse ADDR    answers 550 to RCPT TO:<ADDR> (a permanent refusal)
+--defer-once ADDR answers 451 (a temporary refusal) to the first
+                 RCPT TO:<ADDR>
 --drop-once ADDR closes the connection, without answering, on the first
                  DATA of a message to ADDR (a connection lost once)
 --delay-ms N     waits N ms before answering each DATA
@@ -31,8 +33,9 @@ from aiosmtpd.controller import Controller
 
 
 class Handler:
-    def __init__(self, out, refuse, drop_once, delay_ms, raw=False):
+    def __init__(self, out, refuse, drop_once, delay_ms, raw=False, defer_once=()):
         self.out = out
+        self.defer_once = {a.lower() for a in defer_once}
         self.raw = raw
         self.refuse = {a.lower() for a in refuse}
         self.drop_once = {a.lower() for a in drop_once}
@@ -41,6 +44,9 @@ class Handler:
         self.lock = threading.Lock()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.lower() in self.defer_once:
+            self.defer_once.discard(address.lower())
+            return "451 4.7.1 <%s>: Greylisted, try again later" % address
         if address.lower() in self.refuse:
             return "550 5.1.1 <%s>: Recipient address rejected: User unknown" % address
         envelope.rcpt_tos.append(address)
@@ -118,9 +124,10 @@ def main():
     p.add_argument("--drop-once", action="append", default=[])
     p.add_argument("--delay-ms", type=int, default=0)
     p.add_argument("--raw", action="store_true")
+    p.add_argument("--defer-once", action="append", default=[])
     a = p.parse_args()
     os.makedirs(a.dir, exist_ok=True)
-    handler = Handler(a.dir, a.refuse, a.drop_once, a.delay_ms, a.raw)
+    handler = Handler(a.dir, a.refuse, a.drop_once, a.delay_ms, a.raw, a.defer_once)
     for _ in range(20):
         port = free_port()
         controller = Controller(handler, hostname="127.0.0.1", port=port)
