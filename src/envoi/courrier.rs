@@ -310,6 +310,70 @@ fn cover(
 mod tests {
     use super::*;
 
+    /// A PDF of `pages` blank A4 pages.
+    fn pdf(pages: usize) -> Vec<u8> {
+        let mut doc = Pdf::with_version("1.7");
+        let pages_id = doc.new_object_id();
+        let kids: Vec<Object> = (0..pages)
+            .map(|_| Object::Reference(doc.add_object(page_dict(pages_id, None, None))))
+            .collect();
+        doc.objects.insert(
+            pages_id,
+            Object::Dictionary(dictionary! {
+                "Type" => "Pages", "Kids" => kids, "Count" => i64::try_from(pages).unwrap(),
+            }),
+        );
+        let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+        doc.trailer.set("Root", catalog);
+        let mut out = Vec::new();
+        doc.save_to(&mut out).unwrap();
+        out
+    }
+
+    fn document(n: usize, code_postal: &str, nom: &str) -> Document {
+        Document {
+            numero: format!("AC-2027-{n:05}"),
+            avoir: false,
+            membre_id: format!("M-{n}"),
+            nom: nom.into(),
+            emails: vec![],
+            adresse: String::new(),
+            code_postal: code_postal.into(),
+            ville: "CAEN".into(),
+            total_ttc: crate::money::Montant::ZERO,
+            date_emission: chrono::NaiveDate::from_ymd_opt(2027, 1, 15).unwrap(),
+            date_echeance: chrono::NaiveDate::from_ymd_opt(2027, 2, 14).unwrap(),
+            exercice: 2027,
+            fichier: String::new(),
+            sha256: String::new(),
+            appel: None,
+        }
+    }
+
+    #[test]
+    fn every_document_starts_on_an_odd_page_after_an_even_cover() {
+        // 50 members: two cover pages; one document of two pages.
+        let docs: Vec<Document> = (1..=50)
+            .map(|n| document(n, &format!("14{:03}", 100 - n), &format!("Commune {n}")))
+            .collect();
+        let mut sorted: Vec<&Document> = docs.iter().collect();
+        sort(&mut sorted);
+        assert_eq!(sorted[0].numero, "AC-2027-00050", "postcode 14050 first");
+        let one = pdf(1);
+        let two = pdf(2);
+        let items: Vec<(&Document, &[u8])> = sorted
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (*d, if i == 3 { &two[..] } else { &one[..] }))
+            .collect();
+        let (bytes, lignes) = assemble(&items, "Titre", "Centre\nListe").unwrap();
+        let merged = Pdf::load_mem(&bytes).unwrap();
+        assert_eq!(merged.get_pages().len(), 2 + 50 * 2);
+        assert_eq!(lignes[0].page, 3);
+        assert!(lignes.iter().all(|l| l.page % 2 == 1), "{lignes:?}");
+        assert_eq!((lignes[3].pages, lignes[4].page - lignes[3].page), (2, 2));
+    }
+
     #[test]
     fn win_ansi_keeps_french_letters() {
         assert_eq!(win_ansi("Cricquebœuf é"), b"Cricqueb\x9cuf \xe9".to_vec());
