@@ -325,12 +325,16 @@ mod tests {
             include_str!("../templates/emetteur.toml"),
         ] {
             let at = sample.find("# [smtp]").expect("the commented section");
-            let section = sample[at..].lines().fold(String::new(), |mut s, l| {
+            // The section's lines only, up to its last key: another
+            // section may follow.
+            let last = "# messages_par_minute = 60\n";
+            let end = at + sample[at..].find(last).expect("the section's last key") + last.len();
+            let section = sample[at..end].lines().fold(String::new(), |mut s, l| {
                 s.push_str(l.strip_prefix("# ").unwrap_or(l));
                 s.push('\n');
                 s
             });
-            let text = format!("{}{section}", &sample[..at]);
+            let text = format!("{}{section}{}", &sample[..at], &sample[end..]);
             if let Ok(e) = crate::emetteur::Emetteur::parse(&text) {
                 let r = e.smtp.expect("[smtp] read");
                 assert_eq!((r.hote.as_str(), r.port), ("smtp.cdg14.fr", 587));
