@@ -92,6 +92,9 @@ pub enum Command {
     /// Écrit les flux PES V2 (ORMC) des lots émis non encore transmis, pour le comptable public (Hélios, puis Chorus Pro), et la liste des avoirs à saisir.
     #[command(help_template = TEMPLATE, next_help_heading = "Options", after_help = PES_HELP)]
     Pes(PesArgs),
+    /// Envoie les appels et avoirs émis par courriel (une fois chacun, journal des envois dans le dossier de l'exercice) ; ceux des adhérents sans adresse vont dans un PDF prêt à imprimer.
+    #[command(help_template = TEMPLATE, next_help_heading = "Options", after_help = ENVOI_HELP)]
+    Envoi(EnvoiArgs),
 }
 
 impl Command {
@@ -109,6 +112,7 @@ impl Command {
             Command::Compare(_) => "compare",
             Command::Avoir(_) => "avoir",
             Command::Pes(_) => "pes",
+            Command::Envoi(_) => "envoi",
         }
     }
 }
@@ -122,6 +126,56 @@ const AVOIR_HELP: &str = "L'avoir annule tout ou partie de l'appel de l'adhéren
 Les avoirs ont leur propre numérotation continue, AV-<exercice>-00001, que le registre de l'exercice poursuit. L'avoir est une entrée du dossier de l'exercice (entrees/NNNN-AV/) ; « cotisations verify DOSSIER » le vérifie avec le reste.
 
 Refus (code de sortie 2, rien n'est écrit) : adhérent sans appel en cours, article inconnu ou absent de l'appel, article nommé deux fois ou déjà crédité, motif vide, date antérieure au dernier avoir ou hors de l'exercice.";
+
+const ENVOI_HELP: &str = "Chaque appel (et avoir) émis et pas encore envoyé part en un courriel à l'adresse (ou aux adresses) de la colonne email du rôle, le PDF joint sous son numéro. Le journal envois.jsonl du dossier de l'exercice consigne chaque message ; relancer n'envoie que ce qui manque. Un arrêt brutal entre l'acceptation par le relais et l'écriture du journal peut faire partir ce seul message une seconde fois.
+
+Le relais se règle dans la section [smtp] du fichier de l'émetteur, ou par la variable COTISATIONS_SMTP=smtp://HOTE:PORT (sans chiffrement : vers cette machine seulement) ; le mot de passe par la variable COTISATIONS_SMTP_MOT_DE_PASSE ou par un fichier lisible par son seul propriétaire.
+
+Les adhérents sans adresse : un PDF prêt à imprimer (recto verso) dans courrier/, trié par code postal puis nom.
+
+Code de sortie 5 si des messages ont été refusés ou n'ont pas pu partir (le détail est affiché et consigné).";
+
+#[derive(Debug, Args)]
+pub struct EnvoiArgs {
+    /// Dossier de l'exercice.
+    #[arg(value_name = "DOSSIER")]
+    pub dir: PathBuf,
+
+    /// N'envoie rien : écrit chaque message dans ce dossier (un fichier .eml par document, et le PDF du courrier), sans se connecter.
+    #[arg(long, value_name = "DOSSIER")]
+    pub essai: Option<PathBuf>,
+
+    /// Envoie tous les messages à cette seule adresse de test au lieu des adhérents (rien n'est consigné).
+    #[arg(long = "a", value_name = "ADRESSE")]
+    pub a: Option<String>,
+
+    /// Renvoie volontairement ce document (numéro AC-… ou AV-…), même déjà envoyé ; consigné comme renvoi.
+    #[arg(long, value_name = "NUMERO")]
+    pub renvoyer: Vec<String>,
+
+    /// Modèle du courriel (par défaut : « modele » de la section [smtp], sinon le modèle intégré, templates/courriel.txt).
+    #[arg(long, value_name = "FICHIER")]
+    pub modele: Option<PathBuf>,
+
+    #[arg(
+        long = "par-minute",
+        value_name = "N",
+        help = "Au plus ce nombre de messages par minute (par défaut : « messages_par_minute » de la section [smtp], sinon sans limite)"
+    )]
+    pub par_minute: Option<u32>,
+
+    /// Nombre d'essais d'un message en cas d'échec temporaire (4xx, connexion perdue), de 1 à 10 (par défaut : 3).
+    #[arg(long, value_name = "N", default_value_t = 3, hide_default_value = true)]
+    pub essais: u32,
+
+    /// Date des messages de --essai, AAAA-MM-JJ (par défaut : la date d'émission du document), pour des fichiers identiques d'une fois sur l'autre.
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+
+    /// Identité du Centre émetteur, avec sa section [smtp] (fichier TOML ; par défaut celui avec lequel la dernière entrée de l'exercice a été émise).
+    #[arg(long = "emetteur", value_name = "FICHIER")]
+    pub emetteur: Option<PathBuf>,
+}
 
 #[derive(Debug, Args)]
 pub struct AvoirArgs {

@@ -39,6 +39,8 @@ pub struct Emetteur {
     /// What identifies the Centre's budget in Hélios (`[pes]`), for the
     /// PES V2 flows; `None` when the section is absent.
     pub pes: Option<PesEmetteur>,
+    /// The SMTP relay of `cotisations envoi` (`[smtp]`), if given.
+    pub smtp: Option<crate::relay::Relay>,
 }
 
 /// The Centre's budget in Hélios, as its comptable gives it: the PES V2
@@ -103,6 +105,8 @@ struct RawEmetteur {
     mentions_avoir: Option<Vec<String>>,
     #[serde(default)]
     pes: Option<RawPes>,
+    #[serde(default)]
+    smtp: Option<crate::relay::RawRelay>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -193,6 +197,8 @@ pub enum EmetteurErrorKind {
         field: &'static str,
         ch: char,
     },
+    /// The `[smtp]` section (`cotisations envoi`).
+    Smtp(crate::relay::RelayProblem),
 }
 
 impl fmt::Display for EmetteurErrorKind {
@@ -277,6 +283,7 @@ impl fmt::Display for EmetteurErrorKind {
                 f,
                 "premier_bordereau = {value} invalide : un numéro de rôle de 1 à 9 999 999"
             ),
+            K::Smtp(problem) => write!(f, "{problem}"),
             K::BadDelai { value } => write!(
                 f,
                 "délai de paiement de {value} jours invraisemblable : indiquez un nombre de jours entre 0 (à réception) et {MAX_DELAI_JOURS}"
@@ -511,6 +518,17 @@ impl Emetteur {
                 ("email", email.as_str()),
             ],
         );
+        let smtp = raw.smtp.as_ref().map(|r| {
+            let mut relay = crate::tariff::Collector::new(text);
+            let smtp = crate::relay::validate(&mut relay, r);
+            c.errors
+                .extend(relay.errors.into_iter().map(|e| EmetteurError {
+                    line: e.line,
+                    column: e.column,
+                    kind: EmetteurErrorKind::Smtp(e.kind),
+                }));
+            smtp
+        });
         if !c.errors.is_empty() {
             c.errors.sort_by_key(|e| (e.line, e.column));
             return Err(c.errors);
@@ -538,6 +556,7 @@ impl Emetteur {
             mentions: raw.mentions,
             mentions_avoir: raw.mentions_avoir,
             pes,
+            smtp,
         })
     }
 }

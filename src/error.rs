@@ -126,6 +126,8 @@ pub enum Error {
     Pricing { membre: String, error: PricingError },
     /// Planning, writing or verifying a batch (`crate::batch`).
     Batch(BatchError),
+    /// Sending the documents (`cotisations envoi`).
+    Envoi(crate::batch::envoi_error::EnvoiError),
 }
 
 impl Error {
@@ -149,6 +151,7 @@ impl Error {
             Error::Io { .. } | Error::EmetteurIntrouvable { .. } | Error::File(_) => exit::IO,
             Error::Render(_) | Error::Pricing { .. } => exit::INTERNAL,
             Error::Batch(e) => batch_code(e),
+            Error::Envoi(e) => envoi_code(e),
         }
     }
 
@@ -324,6 +327,7 @@ impl fmt::Display for Error {
             Error::Render(e) => write!(f, "échec de la mise en page d'un appel : {e}"),
             Error::Pricing { membre, error } => pricing_message(f, membre, error),
             Error::Batch(e) => batch_message(f, e),
+            Error::Envoi(e) => write!(f, "{e}"),
         }
     }
 }
@@ -453,6 +457,35 @@ fn pricing_message(f: &mut fmt::Formatter<'_>, membre: &str, error: &PricingErro
 impl From<BatchError> for Error {
     fn from(e: BatchError) -> Error {
         Error::Batch(e)
+    }
+}
+
+impl From<crate::batch::envoi_error::EnvoiError> for Error {
+    fn from(e: crate::batch::envoi_error::EnvoiError) -> Error {
+        Error::Envoi(e)
+    }
+}
+
+/// The exit code of a refusal of `envoi`.
+fn envoi_code(e: &crate::batch::envoi_error::EnvoiError) -> i32 {
+    use crate::batch::envoi_error::EnvoiError as E;
+    match e {
+        E::Modele { .. } => exit::GRID,
+        E::Relais { .. }
+        | E::Io { .. }
+        | E::Fichier(_)
+        | E::MotDePasseIllisible { .. }
+        | E::ModeleIllisible { .. }
+        | E::Courrier { .. } => exit::IO,
+        E::JournalIllisible { .. } | E::Manifeste { .. } | E::PdfAltere { .. } => exit::VERIFY,
+        E::AucunRelais { .. }
+        | E::Url { .. }
+        | E::SansChiffrement { .. }
+        | E::MotDePasseManquant { .. }
+        | E::MotDePasseLisible { .. }
+        | E::SansExpediteur { .. }
+        | E::NumeroInconnu { .. }
+        | E::AdresseEssai { .. } => exit::USAGE,
     }
 }
 
@@ -869,6 +902,10 @@ impl fmt::Display for ExerciceText<'_> {
             P::Tete { tete } => write!(
                 f,
                 "le registre ne prolonge pas la tête « {tete} » : il a été réécrit depuis (ou la tête est mal recopiée : 12 caractères au moins)"
+            ),
+            P::JournalEnvois { ligne, raison } => write!(
+                f,
+                "envois.jsonl, le journal des envois, ligne {ligne} : {raison}"
             ),
         }
     }

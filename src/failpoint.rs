@@ -18,7 +18,11 @@
 //!   replaced content (the old batch) not yet removed; met by every folder
 //!   `batch::output` publishes, a credit-note folder's too;
 //! - `avoir-avant-manifeste`, `avoir-avant-publication`: the same two
-//!   steps of `cotisations avoir`'s folder (`commands::avoir`).
+//!   steps of `cotisations avoir`'s folder (`commands::avoir`);
+//! - `envoi-avant-message-N`: `cotisations envoi` about to hand its N-th
+//!   message (from 1) to the relay, the messages before it journalled;
+//! - `envoi-apres-acceptation-N`: the relay accepted the N-th message, its
+//!   acceptance not yet journalled (the one message a rerun repeats).
 //!
 //! Compiled in debug builds only (`cfg(debug_assertions)`: what `cargo
 //! test` builds and runs). In a release build `hit` and `hit_lot` do

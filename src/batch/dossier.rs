@@ -881,8 +881,19 @@ pub struct Verifie {
     pub state: Register,
 }
 
+/// The send journal of `cotisations envoi` (`batch::envoi`).
+pub const ENVOIS_FILE: &str = "envois.jsonl";
+/// The print-ready mailings of `cotisations envoi` (`batch::envoi`).
+pub const COURRIER_DIR: &str = "courrier";
+
 /// The names an exercice folder holds at its top, besides `entrees/`.
-const TOP_FILES: [&str; 4] = [EXERCICE_FILE, REGISTRE_FILE, LEDGER_FILE, LOCK_FILE];
+const TOP_FILES: [&str; 5] = [
+    EXERCICE_FILE,
+    REGISTRE_FILE,
+    LEDGER_FILE,
+    LOCK_FILE,
+    ENVOIS_FILE,
+];
 
 /// Proves the exercice folder `root` whole: every entry as a folder
 /// (`verify::verify_folder`), nothing else in it, the register's lines
@@ -1074,6 +1085,7 @@ fn check_top(root: &Path, registre: &Registre, problems: &mut Vec<super::error::
             let expected = if rel.is_empty() {
                 (TOP_FILES.contains(&name.as_str()) && kind.is_file())
                     || ((name == ENTREES_DIR || name == PROJET_DIR) && kind.is_dir())
+                    || (name == COURRIER_DIR && kind.is_dir())
             } else {
                 kind.is_dir() && listed.contains(&name)
             };

@@ -174,6 +174,9 @@ pub enum ExerciceProblem {
     Bordereau { id_bord: u32 },
     /// A lot carried by two flows, or a flow carrying what is not a lot.
     LotTransmis { lot: String, flux: String },
+    /// A line of the send journal `envois.jsonl` that cannot be read,
+    /// breaks its chain or names no issued document.
+    JournalEnvois { ligne: usize, raison: String },
 }
 
 /// Why a projet can no longer be issued as it is.

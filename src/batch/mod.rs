@@ -5,12 +5,15 @@ pub mod credit;
 pub mod destination;
 pub mod dossier;
 pub mod entree_pes;
+pub mod envoi;
+pub mod envoi_error;
 pub mod error;
 pub mod manifest;
 pub mod output;
 pub mod pes;
 pub mod plan;
 pub mod register;
+pub mod smtp;
 pub mod verify;
 
 pub use error::BatchError;

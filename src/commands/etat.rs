@@ -65,6 +65,11 @@ pub fn run(args: &EtatArgs, log: &Log) -> Result<(), Error> {
     if let Some((_, registre)) = &exercice_folder {
         text.push_str(&flux_text(registre));
     }
+    // What was sent, how and when (`cotisations envoi`).
+    if let Some((dir, _)) = &exercice_folder {
+        let lignes = crate::batch::envoi::read_journal(dir)?;
+        text.push_str(&crate::envoi::journal::resume(&lignes));
+    }
     if let (Some(roster), Some(tariff)) = (&args.roster, &args.tariff) {
         let exercice = folders.first().map(|d| d.manifest.exercice);
         let (wanted, members, grid) = wanted(roster, args.feuille.as_deref(), tariff, exercice)?;

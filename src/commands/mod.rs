@@ -5,6 +5,7 @@ pub mod avoir;
 pub mod check;
 pub mod compare;
 pub mod emettre;
+pub mod envoi;
 pub mod etat;
 pub mod pes;
 pub mod quote;
@@ -38,6 +39,7 @@ pub fn dispatch(cli: Cli, log: &Log) -> Result<i32, Error> {
         Command::Compare(a) => compare::run(&a, log).map(|()| exit::OK),
         Command::Avoir(a) => avoir::run(&a, log).map(|()| exit::OK),
         Command::Pes(a) => pes::run(&a, log).map(|()| exit::OK),
+        Command::Envoi(a) => envoi::run(&a, log),
     }
 }
 

@@ -49,6 +49,23 @@ pub fn run(args: &VerifyArgs, log: &Log) -> Result<(), Error> {
 /// Verifies a whole exercice folder and reports.
 fn exercice(args: &VerifyArgs, log: &Log) -> Result<(), Error> {
     let v = dossier::verify(&args.dir, args.tete.as_deref())?;
+    // The send journal of `envoi`, against the register just proven.
+    let envois = crate::batch::envoi::check_journal(&args.dir, &v.registre);
+    if !envois.is_empty() {
+        return Err(crate::batch::BatchError::VerifyExercice {
+            dir: args.dir.clone(),
+            problems: envois
+                .into_iter()
+                .map(
+                    |(ligne, raison)| crate::batch::error::ExerciceProblem::JournalEnvois {
+                        ligne,
+                        raison,
+                    },
+                )
+                .collect(),
+        }
+        .into());
+    }
     let state = &v.state;
     let series = |serie: &str, what: &str| {
         let (n, first, last, total) = state.series(serie);

@@ -567,7 +567,7 @@ fn other_command_line_errors_are_french() {
         (
             vec![],
             &[
-                "indiquez une commande : run, emettre, check, quote, tarifs, verify, etat, compare, avoir ou pes",
+                "indiquez une commande : run, emettre, check, quote, tarifs, verify, etat, compare, avoir, pes ou envoi",
             ],
         ),
         (vec!["facturer"], &["commande inconnue : facturer"]),

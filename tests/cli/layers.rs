@@ -27,7 +27,10 @@ const LAYERS: [(&str, &[&str]); 6] = [
             "failpoint",
         ],
     ),
-    ("inputs", &["roster", "tariff", "emetteur", "ledger::read"]),
+    (
+        "inputs",
+        &["roster", "tariff", "emetteur", "relay", "ledger::read"],
+    ),
     (
         "core",
         &[
@@ -50,6 +53,7 @@ const LAYERS: [(&str, &[&str]); 6] = [
             "pes",
             "text",
             "roster::rejects",
+            "envoi",
         ],
     ),
     ("batch", &["batch", "files"]),

@@ -12,6 +12,7 @@ mod compare;
 mod compliance;
 mod cron;
 mod csv_files;
+mod envoi;
 mod etat;
 mod exercice;
 mod grid_errors;
