@@ -204,18 +204,30 @@ fn page_dict(parent: ObjectId, contents: Option<ObjectId>, resources: Option<Obj
     Object::Dictionary(d)
 }
 
-/// `text` in `WinAnsiEncoding` (the standard fonts' encoding): `?` for a
-/// character it lacks.
+/// `text` in `WinAnsiEncoding` (the standard fonts' encoding): a
+/// character it lacks is written without its accent (`ő` → `o`), or as
+/// its Unicode code (`<U+0142>`) when that is not enough: never a silent
+/// `?` on the cover list.
 fn win_ansi(text: &str) -> Vec<u8> {
     let mut out = Vec::with_capacity(text.len());
     let mut buf = [0u8; 4];
-    for c in text.chars() {
-        let s = c.encode_utf8(&mut buf);
+    let one = |c: char, buf: &mut [u8; 4]| {
+        let s = c.encode_utf8(buf);
         let (bytes, _, bad) = encoding_rs::WINDOWS_1252.encode(s);
-        if bad || bytes.len() != 1 {
-            out.push(b'?');
-        } else {
-            out.push(bytes[0]);
+        (!bad && bytes.len() == 1).then(|| bytes[0])
+    };
+    for c in text.chars() {
+        if let Some(b) = one(c, &mut buf) {
+            out.push(b);
+            continue;
+        }
+        let folded: Option<Vec<u8>> = crate::charset::fold_accents(&c.to_string())
+            .chars()
+            .map(|f| one(f, &mut buf))
+            .collect();
+        match folded {
+            Some(bytes) if !bytes.is_empty() => out.extend(bytes),
+            _ => out.extend(format!("<U+{:04X}>", u32::from(c)).bytes()),
         }
     }
     out
@@ -377,6 +389,11 @@ mod tests {
     #[test]
     fn win_ansi_keeps_french_letters() {
         assert_eq!(win_ansi("Cricquebœuf é"), b"Cricqueb\x9cuf \xe9".to_vec());
-        assert_eq!(win_ansi("ł"), b"?".to_vec());
+        assert_eq!(win_ansi("ő"), b"o".to_vec(), "its accent dropped");
+        assert_eq!(
+            win_ansi("ł"),
+            b"<U+0142>".to_vec(),
+            "named, never a silent ?"
+        );
     }
 }
