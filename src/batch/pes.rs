@@ -38,7 +38,7 @@ use crate::pes::{self, AppelLot, Debiteur, LigneLot, PesError, PiecePes, Reglage
 /// The avoirs to enter in the finance software.
 pub const AVOIRS_FILE: &str = "avoirs-a-saisir.csv";
 /// PDFs read, compressed and encoded together.
-const CHUNK: usize = 96;
+const CHUNK: usize = 64;
 
 /// The options of a flow.
 #[derive(Debug, Clone)]
@@ -379,10 +379,22 @@ fn write_part(
     })()
     .map_err(BatchError::io("écrire le fichier", &path))?;
     // Chunk k+1 is read and encoded (on the pool) while chunk k is written.
+    // Reading a PDF the page cache no longer holds waits on the disk:
+    // more threads than cores keep the cores busy meanwhile.
+    let readers = rayon::ThreadPoolBuilder::new()
+        .num_threads(2 * rayon::current_num_threads().max(1))
+        .build()
+        .ok();
     let encode = |pdfs: &[(PathBuf, String, String)]| {
-        pdfs.par_iter()
-            .map(|(p, sha, fichier)| encode_pdf(p, compresser, sha, &part.lot.dossier, fichier))
-            .collect::<Result<Vec<_>, _>>()
+        let run = || {
+            pdfs.par_iter()
+                .map(|(p, sha, fichier)| encode_pdf(p, compresser, sha, &part.lot.dossier, fichier))
+                .collect::<Result<Vec<_>, _>>()
+        };
+        match &readers {
+            Some(pool) => pool.install(run),
+            None => run(),
+        }
     };
     let mut chunks = part.pieces.chunks(CHUNK).zip(part.pdfs.chunks(CHUNK));
     let mut ready = match chunks.next() {
