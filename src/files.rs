@@ -289,6 +289,31 @@ pub fn open_no_follow(path: &Path) -> Result<File, FileError> {
     Ok(file)
 }
 
+/// Writes `bytes` to `dir/name` through a temporary file of this process
+/// (`.NAME.tmp-PID`, never following a link), flushed, then renamed over
+/// it: whole or absent. The temporary file goes on failure.
+///
+/// # Errors
+/// The system's.
+pub fn write_atomic(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    let result = (|| {
+        let mut f = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .custom_flags(no_follow())
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, dir.join(name))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

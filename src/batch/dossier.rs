@@ -456,22 +456,8 @@ impl Drop for Ecrivain {
 /// Writes `bytes` to `root/name` through a temporary file, flushed, then
 /// renamed over it: whole or absent.
 fn write_atomic(root: &Path, name: &str, bytes: &[u8]) -> Result<(), BatchError> {
-    let tmp = root.join(format!(".{name}.tmp-{}", std::process::id()));
-    let path = root.join(name);
-    let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .custom_flags(files::no_follow())
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, &path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(BatchError::io("écrire le fichier", &path))?;
+    files::write_atomic(root, name, bytes)
+        .map_err(BatchError::io("écrire le fichier", root.join(name)))?;
     sync_dir(root)
 }
 

@@ -283,22 +283,8 @@ pub fn next_courrier(root: &Path) -> usize {
 /// # Errors
 /// The file cannot be written.
 pub fn write_file(dir: &Path, name: &str, bytes: &[u8]) -> Result<(), EnvoiError> {
-    let tmp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
-    let path = dir.join(name);
-    let result = (|| {
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .custom_flags(files::no_follow())
-            .open(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, &path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(EnvoiError::io("écrire le fichier", &path))
+    files::write_atomic(dir, name, bytes)
+        .map_err(EnvoiError::io("écrire le fichier", dir.join(name)))
 }
 
 #[cfg(test)]
