@@ -256,6 +256,10 @@ pub struct PesArgs {
     /// Recompresse les PDF joints (gzip, niveau rapide) : des flux 6 % plus petits, deux fois plus de calcul. Par défaut, les PDF, déjà compressés, sont mis tels quels au format gzip.
     #[arg(long)]
     pub compresser: bool,
+
+    /// Nombre de fils de calcul, de 1 à 64 (par défaut : un par cœur ; deux fois plus de lectures de PDF en attente du disque).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
 }
 
 #[derive(Debug, Args)]

@@ -948,7 +948,7 @@ fn pes_message(
         ),
         R::DateAnterieure { date, avant, quoi } => write!(
             f,
-            "date des bordereaux {} antérieure à {quoi} ({}) : indiquez une date postérieure avec --date",
+            "date des bordereaux {} antérieure à la date {quoi} ({}) : indiquez une date postérieure avec --date",
             crate::format_fr::date_courte(*date),
             crate::format_fr::date_courte(*avant)
         ),

@@ -152,6 +152,32 @@ fn non_blocking() -> i32 {
     i32::try_from(rustix::fs::OFlags::NONBLOCK.bits()).unwrap_or(0)
 }
 
+/// Asks the kernel to read the regular files of `dir` into the page
+/// cache before they are read (a hint: every failure is ignored; a link
+/// is not followed), in name order, until `stop` is set.
+pub fn prefetch_dir(dir: &Path, stop: &std::sync::atomic::AtomicBool) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
+    paths.sort();
+    for path in paths {
+        if stop.load(std::sync::atomic::Ordering::Relaxed) {
+            return;
+        }
+        let Ok(file) = OpenOptions::new()
+            .read(true)
+            .custom_flags(no_follow() | non_blocking())
+            .open(&path)
+        else {
+            continue;
+        };
+        if file.metadata().is_ok_and(|m| m.file_type().is_file()) {
+            let _ = rustix::fs::fadvise(&file, 0, None, rustix::fs::Advice::WillNeed);
+        }
+    }
+}
+
 /// Reads the input file `path` whole, if it is a regular file of at most
 /// `max` bytes. The type is checked on the opened descriptor, so that a
 /// FIFO or a device put in its place is refused, never waited on.
@@ -160,6 +186,18 @@ fn non_blocking() -> i32 {
 /// `FileError::Io` if it cannot be opened or read, `FileError` if it is not
 /// a regular file or is too large.
 pub fn read_input(path: &Path, max: u64) -> Result<Vec<u8>, FileError> {
+    let mut bytes = Vec::new();
+    read_input_into(path, max, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// `read_input` into `bytes` (emptied first): a caller reading many
+/// files reuses one buffer.
+///
+/// # Errors
+/// As `read_input`.
+pub fn read_input_into(path: &Path, max: u64, bytes: &mut Vec<u8>) -> Result<(), FileError> {
+    bytes.clear();
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(non_blocking())
@@ -180,10 +218,10 @@ pub fn read_input(path: &Path, max: u64) -> Result<Vec<u8>, FileError> {
             max,
         });
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    bytes.reserve(usize::try_from(meta.len()).unwrap_or(0));
     // `take`: a file that grows while it is read still stops at the cap.
     file.take(max + 1)
-        .read_to_end(&mut bytes)
+        .read_to_end(bytes)
         .map_err(FileError::io("lire le fichier", path))?;
     if bytes.len() as u64 > max {
         return Err(FileError::TooLarge {
@@ -191,7 +229,7 @@ pub fn read_input(path: &Path, max: u64) -> Result<Vec<u8>, FileError> {
             max,
         });
     }
-    Ok(bytes)
+    Ok(())
 }
 
 /// Creates the missing folders above `path` (not `path` itself) and

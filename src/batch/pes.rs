@@ -10,10 +10,12 @@
 //! entrees/0002-PES/pes.json              the entry's manifest, written last
 //! ```
 //!
-//! The XML is streamed to disk: the pièces first (their sizes known from
-//! the lot), then the attachments, read, checked against the lot's
-//! hashes, gzipped and base64-encoded in parallel chunks and written in
-//! order. Memory is one chunk of PDFs, whatever the lot's size.
+//! The XML is streamed to disk: the pièces first (their sizes bounded
+//! beforehand from the lot), then the attachments, each read, checked
+//! against the lot's hash, gzipped, base64-encoded and written. The
+//! bordereaux are written side by side, each file by one job; memory is
+//! a few PDFs per job, whatever the lot's size. The PDFs are asked of the
+//! disk (`posix_fadvise`) while the lots are read.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
@@ -37,7 +39,8 @@ use crate::pes::{self, AppelLot, Debiteur, LigneLot, PesError, PiecePes, Reglage
 
 /// The avoirs to enter in the finance software.
 pub const AVOIRS_FILE: &str = "avoirs-a-saisir.csv";
-/// PDFs read, compressed and encoded together.
+/// PDFs read, compressed and encoded together by a bordereau written
+/// on the whole pool.
 const CHUNK: usize = 64;
 
 /// The options of a flow.
@@ -119,7 +122,7 @@ pub fn date_bordereaux(
             return Err(PesRefusal::DateAnterieure {
                 date,
                 avant: l.date,
-                quoi: format!("le lot {}", l.dossier),
+                quoi: format!("du lot {}", l.dossier),
             });
         }
     }
@@ -127,7 +130,7 @@ pub fn date_bordereaux(
         return Err(PesRefusal::DateAnterieure {
             date,
             avant: last,
-            quoi: "le dernier flux PES".into(),
+            quoi: "du dernier flux PES".into(),
         });
     }
     Ok(date)
@@ -238,75 +241,55 @@ fn appels_of(lot: &Lot, mut lignes: Lignes) -> Vec<AppelLot<'_>> {
         .collect()
 }
 
-/// A file writer that hashes what it writes on a thread of its own (1,5
-/// Go of flows for 35 000 appels: the hash overlaps the encoding instead
-/// of lengthening the writer's turn), in blocks of `BLOCK` bytes.
+/// A file writer that hashes what it writes: small writes (the XML
+/// around the attachments) gathered in blocks of `BLOCK` bytes, an
+/// attachment's base64 written as it is, without a copy.
 struct Hashing {
     file: File,
     buf: Vec<u8>,
     len: u64,
-    tx: Option<std::sync::mpsc::SyncSender<Vec<u8>>>,
-    hasher: Option<std::thread::JoinHandle<Sha256>>,
+    sha: Sha256,
 }
 
-/// The blocks `Hashing` writes and hashes.
-const BLOCK: usize = 1 << 20;
+/// The blocks `Hashing` gathers small writes into.
+const BLOCK: usize = 1 << 18;
 
 impl Hashing {
     fn new(file: File) -> Hashing {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
-        let hasher = std::thread::spawn(move || {
-            let mut h = Sha256::new();
-            for block in rx {
-                h.update(&block);
-            }
-            h
-        });
         Hashing {
             file,
             buf: Vec::with_capacity(BLOCK),
             len: 0,
-            tx: Some(tx),
-            hasher: Some(hasher),
+            sha: Sha256::new(),
         }
     }
 
     fn write_block(&mut self) -> std::io::Result<()> {
-        if self.buf.is_empty() {
-            return Ok(());
-        }
         self.file.write_all(&self.buf)?;
-        let block = std::mem::replace(&mut self.buf, Vec::with_capacity(BLOCK));
-        if let Some(tx) = &self.tx {
-            tx.send(block)
-                .map_err(|_| std::io::Error::other("hachage interrompu"))?;
-        }
+        self.buf.clear();
         Ok(())
     }
 
     /// Writes what is left; returns the file, its SHA-256 and its size.
     fn finish(mut self) -> std::io::Result<(File, String, u64)> {
         self.write_block()?;
-        drop(self.tx.take());
-        let hash = self
-            .hasher
-            .take()
-            .map(|h| {
-                h.join()
-                    .map_err(|_| std::io::Error::other("hachage interrompu"))
-            })
-            .transpose()?
-            .unwrap_or_default();
-        Ok((self.file, hex(&hash.finalize()), self.len))
+        Ok((self.file, hex(&self.sha.finalize()), self.len))
     }
 }
 
 impl Write for Hashing {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.buf.extend_from_slice(buf);
+        self.sha.update(buf);
         self.len += buf.len() as u64;
-        if self.buf.len() >= BLOCK {
+        if self.buf.len() + buf.len() <= BLOCK {
+            self.buf.extend_from_slice(buf);
+        } else {
             self.write_block()?;
+            if buf.len() < BLOCK {
+                self.buf.extend_from_slice(buf);
+            } else {
+                self.file.write_all(buf)?;
+            }
         }
         Ok(buf.len())
     }
@@ -315,42 +298,52 @@ impl Write for Hashing {
     }
 }
 
+/// The buffers of `encode_pdf`, kept from one PDF to the next.
+#[derive(Default)]
+struct Scratch {
+    pdf: Vec<u8>,
+    gz: Vec<u8>,
+    base64: Vec<u8>,
+}
+
 /// The PDF at `path`, checked against `sha256`, in a gzip stream (its
 /// blocks stored, or deflated with `compresser`) and encoded in base64
-/// lines of 76 characters.
+/// lines of 76 characters, into `s.base64`.
 fn encode_pdf(
+    s: &mut Scratch,
     path: &Path,
     compresser: bool,
     sha256: &str,
-    dossier: &str,
-    fichier: &str,
-) -> Result<Vec<u8>, BatchError> {
-    let pdf = files::read_input(path, files::MAX_LEDGER_BYTES)?;
-    if hex(&Sha256::digest(&pdf)) != sha256 {
+    (dossier, fichier): (&str, &str),
+) -> Result<(), BatchError> {
+    files::read_input_into(path, files::MAX_LEDGER_BYTES, &mut s.pdf)?;
+    if hex(&Sha256::digest(&s.pdf)) != sha256 {
         return Err(BatchError::Pes(PesRefusal::LotModifie {
             dossier: dossier.into(),
             fichier: fichier.into(),
         }));
     }
+    let mut gz = std::mem::take(&mut s.gz);
+    gz.clear();
     let mut gz = flate2::write::GzEncoder::new(
-        Vec::with_capacity(pdf.len() + pdf.len() / 8 + 64),
+        gz,
         if compresser {
             flate2::Compression::fast()
         } else {
             flate2::Compression::none()
         },
     );
-    gz.write_all(&pdf)
+    gz.write_all(&s.pdf)
         .map_err(BatchError::io("compresser le fichier", path))?;
-    let gz = gz
+    s.gz = gz
         .finish()
         .map_err(BatchError::io("compresser le fichier", path))?;
-    let mut out = Vec::new();
-    pes::base64_lines(&gz, &mut out);
-    Ok(out)
+    s.base64.clear();
+    pes::base64_lines(&s.gz, &mut s.base64);
+    Ok(())
 }
 
-/// One bordereau to write: its number, its lot, its pièces.
+/// One bordereau to write: its lot, its pièces, their PDFs.
 struct Part<'l> {
     lot: &'l Lot,
     pieces: Vec<PiecePes>,
@@ -358,15 +351,17 @@ struct Part<'l> {
     pdfs: Vec<(PathBuf, String, String)>,
 }
 
-/// Writes the bordereau `part` as the file `dir/name`, streamed; returns
-/// its hash and size.
+/// Writes the bordereau `part` as the file `dir/name`, streamed and
+/// flushed to disk; returns its hash and size. With `seul` (too few
+/// bordereaux to keep the pool busy), its PDFs are read and encoded on
+/// the pool, a chunk at a time; else one after the other.
 fn write_part(
     dir: &Path,
     name: &str,
-    compresser: bool,
+    (compresser, seul): (bool, bool),
     part: &Part<'_>,
     header: &pes::Entete<'_>,
-) -> Result<(String, u64, File), BatchError> {
+) -> Result<(String, u64), BatchError> {
     let path = dir.join(name);
     let file = File::create(&path).map_err(BatchError::io("créer le fichier", &path))?;
     let mut w = Hashing::new(file);
@@ -378,53 +373,47 @@ fn write_part(
         pes::write_pj_debut(&mut w)
     })()
     .map_err(BatchError::io("écrire le fichier", &path))?;
-    // Chunk k+1 is read and encoded (on the pool) while chunk k is written.
-    // Reading a PDF the page cache no longer holds waits on the disk:
-    // more threads than cores keep the cores busy meanwhile.
-    let readers = rayon::ThreadPoolBuilder::new()
-        .num_threads(2 * rayon::current_num_threads().max(1))
-        .build()
-        .ok();
-    let encode = |pdfs: &[(PathBuf, String, String)]| {
-        let run = || {
-            pdfs.par_iter()
-                .map(|(p, sha, fichier)| encode_pdf(p, compresser, sha, &part.lot.dossier, fichier))
-                .collect::<Result<Vec<_>, _>>()
-        };
-        match &readers {
-            Some(pool) => pool.install(run),
-            None => run(),
-        }
+    let encode = |s: &mut Scratch, (p, sha, fichier): &(PathBuf, String, String)| {
+        encode_pdf(s, p, compresser, sha, (&part.lot.dossier, fichier))
     };
-    let mut chunks = part.pieces.chunks(CHUNK).zip(part.pdfs.chunks(CHUNK));
-    let mut ready = match chunks.next() {
-        Some((pieces, pdfs)) => Some((pieces, encode(pdfs)?)),
-        None => None,
-    };
-    while let Some((pieces, encoded)) = ready.take() {
-        let next = chunks.next();
-        let (written, following) = rayon::join(
-            || -> std::io::Result<()> {
+    if seul {
+        for (pieces, pdfs) in part.pieces.chunks(CHUNK).zip(part.pdfs.chunks(CHUNK)) {
+            let encoded = pdfs
+                .par_iter()
+                .map(|pdf| {
+                    let mut s = Scratch::default();
+                    encode(&mut s, pdf).map(|()| s.base64)
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            (|| {
                 for (p, b64) in pieces.iter().zip(&encoded) {
                     pes::write_pj(&mut w, p, b64)?;
                 }
                 Ok(())
-            },
-            || next.map(|(pieces, pdfs)| encode(pdfs).map(|e| (pieces, e))),
-        );
-        written.map_err(BatchError::io("écrire le fichier", &path))?;
-        ready = following.transpose()?;
+            })()
+            .map_err(BatchError::io("écrire le fichier", &path))?;
+        }
+    } else {
+        let mut s = Scratch::default();
+        for (p, pdf) in part.pieces.iter().zip(&part.pdfs) {
+            encode(&mut s, pdf)?;
+            pes::write_pj(&mut w, p, &s.base64)
+                .map_err(BatchError::io("écrire le fichier", &path))?;
+        }
     }
     pes::write_fin(&mut w).map_err(BatchError::io("écrire le fichier", &path))?;
     let (file, hash, len) = w
         .finish()
         .map_err(BatchError::io("écrire le fichier", &path))?;
-    Ok((hash, len, file))
+    file.sync_data()
+        .map_err(BatchError::io("enregistrer sur disque le fichier", &path))?;
+    Ok((hash, len))
 }
 
 /// How `lot`'s appels split into bordereaux (ranges of `appels`, its
-/// appels in order), each pièce measured and dropped (a bordereau's are
-/// built again when it is written); the problems found go to `problems`.
+/// appels in order): each pièce examined and measured on the pool, then
+/// dropped (a bordereau's are built again when it is written); the
+/// problems found go to `problems`.
 fn plan_lot(
     lot: &Lot,
     appels: &[AppelLot<'_>],
@@ -433,24 +422,33 @@ fn plan_lot(
     fixe: u64,
     problems: &mut Vec<(String, PesError)>,
 ) -> Result<(Vec<std::ops::Range<usize>>, Vec<Remarque>), BatchError> {
-    let notes = match pes::each_piece(appels, reglages, |_, _| {}) {
-        Ok(notes) => notes,
-        Err(errors) => {
-            problems.extend(errors.into_iter().map(|e| (lot.dossier.clone(), e)));
-            return Ok((Vec::new(), Vec::new()));
-        }
-    };
-    // Each pièce's bytes at most, measured on the pool.
-    let tailles = appels
+    let examined = appels
         .par_iter()
         .map(|a| {
+            let (mut errors, mut notes) = (Vec::new(), Vec::new());
+            let Some(p) = pes::piece_examinee(a, reglages, &mut errors, &mut notes) else {
+                return Ok((0, errors, notes));
+            };
             let path = lot.dir.join(a.chemin);
             let len = fs::symlink_metadata(&path)
                 .map_err(BatchError::io("lire le fichier", &path))?
                 .len();
-            Ok(pes::piece_of(a, reglages).map_or(0, |p| pes::taille_max(&p, len)))
+            Ok((pes::taille_max(&p, len), errors, notes))
         })
-        .collect::<Result<Vec<u64>, BatchError>>()?;
+        .collect::<Result<Vec<(u64, Vec<PesError>, Vec<Remarque>)>, BatchError>>()?;
+    let before = problems.len();
+    problems.extend(
+        pes::sans_code_produit(appels, reglages)
+            .into_iter()
+            .chain(examined.iter().flat_map(|(_, e, _)| e.iter().cloned()))
+            .map(|e| (lot.dossier.clone(), e)),
+    );
+    let (tailles, notes): (Vec<u64>, Vec<Vec<Remarque>>) =
+        examined.into_iter().map(|(t, _, n)| (t, n)).unzip();
+    let notes: Vec<Remarque> = notes.into_iter().flatten().collect();
+    if problems.len() > before {
+        return Ok((Vec::new(), Vec::new()));
+    }
     match pes::plan(&tailles, opts.max_pieces, opts.max_octets, fixe) {
         Ok(ranges) => Ok((ranges, notes)),
         Err(i) => {
@@ -498,46 +496,52 @@ fn write_flows(
     if !problems.is_empty() {
         return Err(refuse(PesRefusal::Lots { problems }));
     }
-    let mut bordereaux = Vec::with_capacity(parts.len());
-    let mut octets = 0;
-    let mut flushes = Vec::new();
-    for (id_bord, (lot, appels)) in (premier..).zip(parts) {
-        let (b, size, file) =
-            write_bordereau(staging, (lot, appels), id_bord, reglages, opts, &objet)?;
-        // Flushed to disk while the next file is encoded (the kernel would
-        // otherwise keep a flow of 1,5 Go in memory and write it all at the
-        // end); every flush is awaited before the manifest.
-        let path = staging.join(&b.fichier);
-        flushes.push(std::thread::spawn(move || {
-            file.sync_data()
-                .map_err(BatchError::io("enregistrer sur disque le fichier", path))
-        }));
-        octets += size;
-        bordereaux.push(b);
-    }
-    for f in flushes {
-        f.join().unwrap_or_else(|_| {
-            Err(
-                BatchError::io("enregistrer sur disque le dossier", staging)(
-                    std::io::Error::other("fil interrompu"),
-                ),
-            )
-        })?;
-    }
-    Ok((bordereaux, remarques, octets))
+    // The bordereaux are written side by side, each file by one job, on
+    // a pool of twice the cores: reading a PDF the page cache no longer
+    // holds, or flushing a file, waits on the disk while the other jobs
+    // keep the cores busy. Fewer bordereaux than threads spread their
+    // PDFs on the pool instead.
+    let threads = 2 * rayon::current_num_threads().max(1);
+    let seul = parts.len() < threads;
+    let jobs: Vec<(u32, (&Lot, &[AppelLot<'_>]))> = (premier..).zip(parts).collect();
+    let write = || {
+        jobs.par_iter()
+            .with_max_len(1)
+            .map(|&(id_bord, (lot, appels))| {
+                write_bordereau(
+                    staging,
+                    (lot, appels),
+                    id_bord,
+                    reglages,
+                    opts,
+                    (&objet, seul),
+                )
+            })
+            .collect::<Result<Vec<_>, BatchError>>()
+    };
+    let written = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+        Ok(pool) => pool.install(write),
+        Err(_) => write(),
+    }?;
+    let octets = written.iter().map(|(_, size)| size).sum();
+    Ok((
+        written.into_iter().map(|(b, _)| b).collect(),
+        remarques,
+        octets,
+    ))
 }
 
 /// Writes bordereau `id_bord`, the pièces of `appels` (of `lot`), into
-/// `staging`: returns what the register records of it, its size and the
-/// file, to flush.
+/// `staging`, flushed: returns what the register records of it and its
+/// size.
 fn write_bordereau(
     staging: &Path,
     (lot, appels): (&Lot, &[AppelLot<'_>]),
     id_bord: u32,
     reglages: &Reglages<'_>,
     opts: &Options,
-    objet: &str,
-) -> Result<(BordereauInscrit, u64, File), BatchError> {
+    (objet, seul): (&str, bool),
+) -> Result<(BordereauInscrit, u64), BatchError> {
     let exercice = lot.manifest.manifest.exercice;
     let part = Part {
         lot,
@@ -572,7 +576,7 @@ fn write_bordereau(
         total,
         objet,
     };
-    let (sha256, size, file) = write_part(staging, &name, opts.compresser, &part, &header)?;
+    let (sha256, size) = write_part(staging, &name, (opts.compresser, seul), &part, &header)?;
     let (first, last) = (&part.pieces[0], &part.pieces[part.pieces.len() - 1]);
     let b = BordereauInscrit {
         id_bord,
@@ -586,7 +590,7 @@ fn write_bordereau(
         dernier_rang: last.id_pce,
         total,
     };
-    Ok((b, size, file))
+    Ok((b, size))
 }
 
 /// The next `IdBord`: after the last one of the exercice, else the
@@ -763,6 +767,36 @@ fn motif_of(dir: &Path) -> String {
     reason = "the parts of one entry, each read by the caller under the lock"
 )]
 pub fn write_entry(
+    r: &Registre,
+    out: &Path,
+    lots: &[&Inscription],
+    reglages: &Reglages<'_>,
+    opts: &Options,
+    premier: u32,
+    precedent: Option<String>,
+) -> Result<Ecrit, BatchError> {
+    // The lots' PDFs, read last, asked of the disk now: they come into
+    // the page cache while the ledgers and manifests are read and the
+    // pièces examined.
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let dirs: Vec<PathBuf> = lots
+        .iter()
+        .map(|l| r.root.join(&l.dossier).join(super::output::APPELS_DIR))
+        .collect();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for d in &dirs {
+                files::prefetch_dir(d, &stop);
+            }
+        });
+        let result = write_entry_inner(r, out, lots, reglages, opts, premier, precedent);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        result
+    })
+}
+
+/// `write_entry`, the PDFs being prefetched.
+fn write_entry_inner(
     r: &Registre,
     out: &Path,
     lots: &[&Inscription],

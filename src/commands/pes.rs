@@ -29,6 +29,10 @@ pub fn run(args: &PesArgs, log: &Log) -> Result<(), Error> {
     if !(1..=crate::pes::MAX_PIECES_TYPE).contains(&args.max_pieces) || args.max_mo == 0 {
         return Err(BatchError::Pes(PesRefusal::Limites).into());
     }
+    let max = super::run::MAX_THREADS;
+    if args.threads.is_some_and(|n| n == 0 || n > max) {
+        return Err(Error::Threads { max });
+    }
     let asked = super::date_or_today(args.date.as_deref(), "--date")?;
     let inputs: Vec<PathBuf> = args.tariff.iter().chain(&args.emetteur).cloned().collect();
     let mut w = super::open_exercice(&args.dir, &inputs, log)?;
@@ -73,15 +77,22 @@ pub fn run(args: &PesArgs, log: &Log) -> Result<(), Error> {
         emetteur: settings.emetteur_entree,
     };
     let out = w.next_entry(crate::pes::SERIE);
-    let ecrit = flux::write_entry(
-        &w.registre,
-        &out,
-        &lots,
-        &reglages,
-        &opts,
-        pes_settings.premier_bordereau,
-        w.registre.last_manifest(),
-    )?;
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = args.threads {
+        pool = pool.num_threads(n);
+    }
+    let pool = pool.build().map_err(|_| Error::ThreadPool)?;
+    let ecrit = pool.install(|| {
+        flux::write_entry(
+            &w.registre,
+            &out,
+            &lots,
+            &reglages,
+            &opts,
+            pes_settings.premier_bordereau,
+            w.registre.last_manifest(),
+        )
+    })?;
     w.commit_read(&out)?;
     report(log, &out, &ecrit, &w.registre.tete());
     Ok(())

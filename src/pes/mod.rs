@@ -283,55 +283,61 @@ pub fn pieces(
     appels: &[AppelLot<'_>],
     r: &Reglages<'_>,
 ) -> Result<(Vec<PiecePes>, Vec<Remarque>), Vec<PesError>> {
-    let mut out = Vec::with_capacity(appels.len());
-    let remarques = each_piece(appels, r, |_, p| out.push(p))?;
-    Ok((out, remarques))
-}
-
-/// `pieces`, each pièce handed to `each` with its appel's index instead
-/// of kept (a lot of 35 000 appels: the batch layer measures them, then
-/// rebuilds a bordereau's at a time with `piece_of`).
-///
-/// # Errors
-/// Every `PesError` of the lot.
-pub fn each_piece(
-    appels: &[AppelLot<'_>],
-    r: &Reglages<'_>,
-    mut each: impl FnMut(usize, PiecePes),
-) -> Result<Vec<Remarque>, Vec<PesError>> {
-    let mut errors = Vec::new();
+    let mut errors: Vec<PesError> = sans_code_produit(appels, r).into_iter().collect();
     let mut remarques = Vec::new();
-    let mut missing: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, a) in appels.iter().enumerate() {
-        for l in &a.lignes {
-            match r.grid.find(&l.code).map(|i| r.grid.item(i)) {
-                Some(item) if item.code_produit.is_some() => {}
-                Some(item) => {
-                    missing.insert(item.code.clone(), item.ligne);
-                }
-                None => {
-                    missing.insert(l.code.to_string(), 0);
-                }
-            }
-        }
-        if let Some(p) = piece(a, r, &mut errors, &mut remarques) {
-            each(i, p);
-        }
-    }
-    if !missing.is_empty() {
-        let mut articles: Vec<(String, usize)> = missing.into_iter().collect();
-        articles.sort_by_key(|(c, l)| (*l, c.clone()));
-        errors.insert(0, PesError::SansCodeProduit { articles });
+    let mut out = Vec::with_capacity(appels.len());
+    for a in appels {
+        out.extend(piece_examinee(a, r, &mut errors, &mut remarques));
     }
     if errors.is_empty() {
-        Ok(remarques)
+        Ok((out, remarques))
     } else {
         Err(errors)
     }
 }
 
-/// The pièce of appel `a` again (`each_piece` accepted it): the same
-/// value, its remarks and problems not collected twice.
+/// The articles the lot's appels bill that have no `code_produit` in
+/// the grid (every one, with its grid line), if any: reported first,
+/// before each appel's problems.
+#[must_use]
+pub fn sans_code_produit(appels: &[AppelLot<'_>], r: &Reglages<'_>) -> Option<PesError> {
+    let mut missing: BTreeMap<&str, usize> = BTreeMap::new();
+    for l in appels.iter().flat_map(|a| &a.lignes) {
+        match r.grid.find(&l.code).map(|i| r.grid.item(i)) {
+            Some(item) if item.code_produit.is_some() => {}
+            Some(item) => {
+                missing.insert(&item.code, item.ligne);
+            }
+            None => {
+                missing.insert(l.code.as_ref(), 0);
+            }
+        }
+    }
+    if missing.is_empty() {
+        return None;
+    }
+    let mut articles: Vec<(String, usize)> = missing
+        .into_iter()
+        .map(|(c, l)| (c.to_string(), l))
+        .collect();
+    articles.sort_by_key(|(c, l)| (*l, c.clone()));
+    Some(PesError::SansCodeProduit { articles })
+}
+
+/// The pièce of appel `a`, its problems added to `errors` and the values
+/// changed to fit to `remarques` (one appel at a time: the batch layer
+/// examines a lot's on its threads).
+pub fn piece_examinee(
+    a: &AppelLot<'_>,
+    r: &Reglages<'_>,
+    errors: &mut Vec<PesError>,
+    remarques: &mut Vec<Remarque>,
+) -> Option<PiecePes> {
+    piece(a, r, errors, remarques)
+}
+
+/// The pièce of appel `a` again (examined already): the same value, its
+/// remarks and problems not collected twice.
 #[must_use]
 pub fn piece_of(a: &AppelLot<'_>, r: &Reglages<'_>) -> Option<PiecePes> {
     piece(a, r, &mut Vec::new(), &mut Vec::new())

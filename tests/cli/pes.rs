@@ -217,15 +217,25 @@ fn bordereau_numbers_follow_on_across_calls_and_caps() {
 #[test]
 fn the_same_inputs_give_the_same_flow_bytes() {
     let dir = Dir::new();
-    for ex in ["a", "b"] {
+    // On one thread (a pool of two), the three or so bordereaux are
+    // written side by side, one job each; by default (as many threads as
+    // cores, twice that in the pool), each spreads its PDFs on the pool:
+    // the same bytes either way.
+    for (ex, threads) in [("a", None), ("b", Some("1"))] {
         dir.run_roster(&sample_roster(), ex).run().batch_ok();
-        pes(&dir, ex).arg("--max-mo").arg("1").run().code(0);
+        let cmd = pes(&dir, ex).arg("--max-mo").arg("1");
+        match threads {
+            Some(n) => cmd.args(["--threads", n]),
+            None => cmd,
+        }
+        .run()
+        .code(0);
     }
     let (a, b) = (
         flows(&entree(&dir, "a", 2, "PES")),
         flows(&entree(&dir, "b", 2, "PES")),
     );
-    assert!(a.len() > 1, "1 Mo caps the sample into several files");
+    assert!(a.len() > 2, "1 Mo caps the sample into three files or more");
     for f in &a {
         assert!(
             fs::metadata(f).unwrap().len() <= 1_000_000,
@@ -294,7 +304,7 @@ fn refusals_write_nothing() {
         .stderr_has(&["n'a pas de section [pes]", "poste_comptable"]);
     // A date before the lot, or after the journée complémentaire.
     for (date, says) in [
-        ("2027-01-10", "antérieure à le lot entrees/0001-AC"),
+        ("2027-01-10", "antérieure à la date du lot entrees/0001-AC"),
         ("2028-02-01", "hors de l'exercice 2027"),
     ] {
         dir.cmd(["pes"])
