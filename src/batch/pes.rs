@@ -242,8 +242,9 @@ fn appels_of(lot: &Lot, mut lignes: Lignes) -> Vec<AppelLot<'_>> {
 }
 
 /// A file writer that hashes what it writes: small writes (the XML
-/// around the attachments) gathered in blocks of `BLOCK` bytes, an
-/// attachment's base64 written as it is, without a copy.
+/// around the attachments) gathered in blocks of `BLOCK` bytes, hashed
+/// and written a block at a time; a larger write as it is, without a
+/// copy.
 struct Hashing {
     file: File,
     buf: Vec<u8>,
@@ -265,6 +266,7 @@ impl Hashing {
     }
 
     fn write_block(&mut self) -> std::io::Result<()> {
+        self.sha.update(&self.buf);
         self.file.write_all(&self.buf)?;
         self.buf.clear();
         Ok(())
@@ -279,7 +281,6 @@ impl Hashing {
 
 impl Write for Hashing {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.sha.update(buf);
         self.len += buf.len() as u64;
         if self.buf.len() + buf.len() <= BLOCK {
             self.buf.extend_from_slice(buf);
@@ -288,6 +289,7 @@ impl Write for Hashing {
             if buf.len() < BLOCK {
                 self.buf.extend_from_slice(buf);
             } else {
+                self.sha.update(buf);
                 self.file.write_all(buf)?;
             }
         }

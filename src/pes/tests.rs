@@ -396,3 +396,34 @@ fn a_whole_file_is_well_formed_and_in_the_xsd_order() {
     }
     assert!(stack.is_empty());
 }
+
+#[test]
+fn base64_lines_match_another_encoder_at_every_length_around_a_line() {
+    use base64::Engine as _;
+    let mut x: u64 = 11;
+    let bytes: Vec<u8> = (0..1_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x.to_le_bytes()[0]
+        })
+        .collect();
+    for len in (0..=175).chain([999, 1_000]) {
+        let data = &bytes[..len];
+        let b64 = base64::engine::general_purpose::STANDARD.encode(data);
+        let mut expected = b"<".to_vec();
+        for l in b64.as_bytes().chunks(76) {
+            expected.extend_from_slice(l);
+            expected.push(b'\n');
+        }
+        // Appended to what `out` holds already.
+        let mut out = b"<".to_vec();
+        base64_lines(data, &mut out);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            String::from_utf8(expected).unwrap(),
+            "{len} bytes"
+        );
+    }
+}
