@@ -94,6 +94,10 @@ impl Inscription {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BordereauInscrit {
     pub id_bord: u32,
+    /// 1 for the first sending of the rôle (not written), 2… when Hélios
+    /// rejected it and it was sent again (`pes --renvoyer`).
+    #[serde(default = "premier_envoi", skip_serializing_if = "is_premier_envoi")]
+    pub envoi: u8,
     /// The lot it carries (relative to the exercice folder).
     pub lot: String,
     pub fichier: String,
@@ -106,6 +110,15 @@ pub struct BordereauInscrit {
     pub dernier_rang: u32,
     #[serde(with = "amount")]
     pub total: Montant,
+}
+
+fn premier_envoi() -> u8 {
+    1
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref, reason = "serde's signature")]
+fn is_premier_envoi(envoi: &u8) -> bool {
+    *envoi == 1
 }
 
 /// The file that makes a folder an exercice folder (`batch::dossier`).

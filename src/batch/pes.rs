@@ -35,7 +35,7 @@ use super::output::{LEDGER_FILE, SUMMARY_FILE, sync_dir};
 use crate::csv_out::{CsvFormat, Encoding};
 use crate::files;
 use crate::money::Montant;
-use crate::pes::{self, AppelLot, Debiteur, LigneLot, PesError, PiecePes, Reglages, Remarque};
+use crate::pes::{self, AppelLot, Debiteur, LigneLot, PesError, Reglages, Remarque};
 
 /// The avoirs to enter in the finance software.
 pub const AVOIRS_FILE: &str = "avoirs-a-saisir.csv";
@@ -345,61 +345,78 @@ fn encode_pdf(
     Ok(())
 }
 
-/// One bordereau to write: its lot, its pièces, their PDFs.
-struct Part<'l> {
+/// One bordereau to write: its number, its lot, its appels and their
+/// total (`plan_lot` summed the pièces'), the rank of the sending.
+struct Part<'l, 'a> {
+    id_bord: u32,
+    envoi: u8,
     lot: &'l Lot,
-    pieces: Vec<PiecePes>,
-    /// The PDFs' paths and hashes, in pièce order.
-    pdfs: Vec<(PathBuf, String, String)>,
+    appels: &'l [AppelLot<'a>],
+    total: Montant,
 }
 
 /// Writes the bordereau `part` as the file `dir/name`, streamed and
-/// flushed to disk; returns its hash and size. With `seul` (too few
-/// bordereaux to keep the pool busy), its PDFs are read and encoded on
-/// the pool, a chunk at a time; else one after the other.
+/// flushed to disk; returns its hash and size. Each pièce is built,
+/// written and dropped (its attachment's names kept); then each PDF is
+/// read, checked and encoded. With `seul` (too few bordereaux to keep the
+/// pool busy), the PDFs are read and encoded on the pool, a chunk at a
+/// time; else one after the other.
 fn write_part(
     dir: &Path,
     name: &str,
     (compresser, seul): (bool, bool),
-    part: &Part<'_>,
+    (part, reglages): (&Part<'_, '_>, &Reglages<'_>),
     header: &pes::Entete<'_>,
 ) -> Result<(String, u64), BatchError> {
     let path = dir.join(name);
     let file = File::create(&path).map_err(BatchError::io("créer le fichier", &path))?;
     let mut w = Hashing::new(file);
-    (|| {
-        pes::write_entete(&mut w, header)?;
-        for p in &part.pieces {
-            pes::write_piece(&mut w, p)?;
+    pes::write_entete(&mut w, header).map_err(BatchError::io("écrire le fichier", &path))?;
+    let changed = || {
+        refuse(PesRefusal::LotModifie {
+            dossier: part.lot.dossier.clone(),
+            fichier: LEDGER_FILE.into(),
+        })
+    };
+    let mut pjs = Vec::with_capacity(part.appels.len());
+    let mut total = Montant::ZERO;
+    for a in part.appels {
+        // Examined already: the same appel gives the same pièce.
+        let mut p = pes::piece_of(a, reglages).ok_or_else(changed)?;
+        if part.envoi > 1 {
+            p.pj.id_unique = pes::id_unique(reglages.siret, &p.numero, part.envoi);
         }
-        pes::write_pj_debut(&mut w)
-    })()
-    .map_err(BatchError::io("écrire le fichier", &path))?;
-    let encode = |s: &mut Scratch, (p, sha, fichier): &(PathBuf, String, String)| {
-        encode_pdf(s, p, compresser, sha, (&part.lot.dossier, fichier))
+        pes::write_piece(&mut w, &p).map_err(BatchError::io("écrire le fichier", &path))?;
+        total = total + p.total;
+        pjs.push(p.pj);
+    }
+    if total != part.total {
+        return Err(changed());
+    }
+    pes::write_pj_debut(&mut w).map_err(BatchError::io("écrire le fichier", &path))?;
+    let encode = |s: &mut Scratch, a: &AppelLot<'_>| {
+        let pdf = part.lot.dir.join(a.chemin);
+        encode_pdf(s, &pdf, compresser, a.sha256, (&part.lot.dossier, a.chemin))
     };
     if seul {
-        for (pieces, pdfs) in part.pieces.chunks(CHUNK).zip(part.pdfs.chunks(CHUNK)) {
-            let encoded = pdfs
+        for (pjs, appels) in pjs.chunks(CHUNK).zip(part.appels.chunks(CHUNK)) {
+            let encoded = appels
                 .par_iter()
-                .map(|pdf| {
+                .map(|a| {
                     let mut s = Scratch::default();
-                    encode(&mut s, pdf).map(|()| s.base64)
+                    encode(&mut s, a).map(|()| s.base64)
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            (|| {
-                for (p, b64) in pieces.iter().zip(&encoded) {
-                    pes::write_pj(&mut w, p, b64)?;
-                }
-                Ok(())
-            })()
-            .map_err(BatchError::io("écrire le fichier", &path))?;
+            for (pj, b64) in pjs.iter().zip(&encoded) {
+                pes::write_pj(&mut w, pj, b64)
+                    .map_err(BatchError::io("écrire le fichier", &path))?;
+            }
         }
     } else {
         let mut s = Scratch::default();
-        for (p, pdf) in part.pieces.iter().zip(&part.pdfs) {
-            encode(&mut s, pdf)?;
-            pes::write_pj(&mut w, p, &s.base64)
+        for (pj, a) in pjs.iter().zip(part.appels) {
+            encode(&mut s, a)?;
+            pes::write_pj(&mut w, pj, &s.base64)
                 .map_err(BatchError::io("écrire le fichier", &path))?;
         }
     }
@@ -412,10 +429,69 @@ fn write_part(
     Ok((hash, len))
 }
 
+/// A lot's appels examined: each pièce's size bound and total, in order,
+/// and the values changed to fit.
+struct Examen {
+    tailles: Vec<u64>,
+    totals: Vec<Montant>,
+    remarques: Vec<Remarque>,
+}
+
+/// Ranges of a lot's appels, one per bordereau, and the total of each.
+type Tranches = Vec<(std::ops::Range<usize>, Montant)>;
+
+/// Each appel of `lot` examined on the pool, its pièce built, measured
+/// and dropped: the pièces' size bounds and totals, and the remarks; the
+/// problems found go to `problems` (then `None`).
+fn examine(
+    lot: &Lot,
+    appels: &[AppelLot<'_>],
+    reglages: &Reglages<'_>,
+    problems: &mut Vec<(String, PesError)>,
+) -> Result<Option<Examen>, BatchError> {
+    type Examined = (u64, Montant, Vec<PesError>, Vec<Remarque>);
+    let examined = appels
+        .par_iter()
+        .map(|a| {
+            let (mut errors, mut notes) = (Vec::new(), Vec::new());
+            let Some(p) = pes::piece_examinee(a, reglages, &mut errors, &mut notes) else {
+                return Ok((0, Montant::ZERO, errors, notes));
+            };
+            let path = lot.dir.join(a.chemin);
+            let len = fs::symlink_metadata(&path)
+                .map_err(BatchError::io("lire le fichier", &path))?
+                .len();
+            Ok((pes::taille_max(&p, len), p.total, errors, notes))
+        })
+        .collect::<Result<Vec<Examined>, BatchError>>()?;
+    let before = problems.len();
+    problems.extend(
+        pes::sans_code_produit(appels, reglages)
+            .into_iter()
+            .chain(examined.iter().flat_map(|(_, _, e, _)| e.iter().cloned()))
+            .map(|e| (lot.dossier.clone(), e)),
+    );
+    if problems.len() > before {
+        return Ok(None);
+    }
+    let mut tailles = Vec::with_capacity(examined.len());
+    let mut totals = Vec::with_capacity(examined.len());
+    let mut remarques = Vec::new();
+    for (taille, total, _, notes) in examined {
+        tailles.push(taille);
+        totals.push(total);
+        remarques.extend(notes);
+    }
+    Ok(Some(Examen {
+        tailles,
+        totals,
+        remarques,
+    }))
+}
+
 /// How `lot`'s appels split into bordereaux (ranges of `appels`, its
-/// appels in order): each pièce examined and measured on the pool, then
-/// dropped (a bordereau's are built again when it is written); the
-/// problems found go to `problems`.
+/// appels in order) and the total of each, the remarks; the problems
+/// found go to `problems`.
 fn plan_lot(
     lot: &Lot,
     appels: &[AppelLot<'_>],
@@ -423,36 +499,26 @@ fn plan_lot(
     opts: &Options,
     fixe: u64,
     problems: &mut Vec<(String, PesError)>,
-) -> Result<(Vec<std::ops::Range<usize>>, Vec<Remarque>), BatchError> {
-    let examined = appels
-        .par_iter()
-        .map(|a| {
-            let (mut errors, mut notes) = (Vec::new(), Vec::new());
-            let Some(p) = pes::piece_examinee(a, reglages, &mut errors, &mut notes) else {
-                return Ok((0, errors, notes));
-            };
-            let path = lot.dir.join(a.chemin);
-            let len = fs::symlink_metadata(&path)
-                .map_err(BatchError::io("lire le fichier", &path))?
-                .len();
-            Ok((pes::taille_max(&p, len), errors, notes))
-        })
-        .collect::<Result<Vec<(u64, Vec<PesError>, Vec<Remarque>)>, BatchError>>()?;
-    let before = problems.len();
-    problems.extend(
-        pes::sans_code_produit(appels, reglages)
-            .into_iter()
-            .chain(examined.iter().flat_map(|(_, e, _)| e.iter().cloned()))
-            .map(|e| (lot.dossier.clone(), e)),
-    );
-    let (tailles, notes): (Vec<u64>, Vec<Vec<Remarque>>) =
-        examined.into_iter().map(|(t, _, n)| (t, n)).unzip();
-    let notes: Vec<Remarque> = notes.into_iter().flatten().collect();
-    if problems.len() > before {
+) -> Result<(Tranches, Vec<Remarque>), BatchError> {
+    let Some(Examen {
+        tailles,
+        totals,
+        remarques: notes,
+    }) = examine(lot, appels, reglages, problems)?
+    else {
         return Ok((Vec::new(), Vec::new()));
-    }
+    };
     match pes::plan(&tailles, opts.max_pieces, opts.max_octets, fixe) {
-        Ok(ranges) => Ok((ranges, notes)),
+        Ok(ranges) => Ok((
+            ranges
+                .into_iter()
+                .map(|r| {
+                    let total = totals[r.clone()].iter().fold(Montant::ZERO, |a, t| a + *t);
+                    (r, total)
+                })
+                .collect(),
+            notes,
+        )),
         Err(i) => {
             problems.push((
                 lot.dossier.clone(),
@@ -490,9 +556,19 @@ fn write_flows(
     let objet = reglages.objet(exercice);
     // What a file holds besides its pièces: its header and closings.
     let overhead = 4096 + objet.len() as u64;
+    let mut id_bord = premier;
     for (lot, appels) in lots.iter().zip(&appels) {
         let (ranges, notes) = plan_lot(lot, appels, reglages, opts, overhead, &mut problems)?;
-        parts.extend(ranges.into_iter().map(|r| (lot, &appels[r])));
+        for (range, total) in ranges {
+            parts.push(Part {
+                id_bord,
+                envoi: 1,
+                lot,
+                appels: &appels[range],
+                total,
+            });
+            id_bord += 1;
+        }
         remarques.extend(notes);
     }
     if !problems.is_empty() {
@@ -505,20 +581,11 @@ fn write_flows(
     // PDFs on the pool instead.
     let threads = 2 * rayon::current_num_threads().max(1);
     let seul = parts.len() < threads;
-    let jobs: Vec<(u32, (&Lot, &[AppelLot<'_>]))> = (premier..).zip(parts).collect();
     let write = || {
-        jobs.par_iter()
+        parts
+            .par_iter()
             .with_max_len(1)
-            .map(|&(id_bord, (lot, appels))| {
-                write_bordereau(
-                    staging,
-                    (lot, appels),
-                    id_bord,
-                    reglages,
-                    opts,
-                    (&objet, seul),
-                )
-            })
+            .map(|part| write_bordereau(staging, part, reglages, opts, (&objet, seul)))
             .collect::<Result<Vec<_>, BatchError>>()
     };
     let written = match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
@@ -533,64 +600,48 @@ fn write_flows(
     ))
 }
 
-/// Writes bordereau `id_bord`, the pièces of `appels` (of `lot`), into
-/// `staging`, flushed: returns what the register records of it and its
-/// size.
+/// Writes the bordereau `part` into `staging`, flushed: returns what the
+/// register records of it and its size.
 fn write_bordereau(
     staging: &Path,
-    (lot, appels): (&Lot, &[AppelLot<'_>]),
-    id_bord: u32,
+    part: &Part<'_, '_>,
     reglages: &Reglages<'_>,
     opts: &Options,
     (objet, seul): (&str, bool),
 ) -> Result<(BordereauInscrit, u64), BatchError> {
-    let exercice = lot.manifest.manifest.exercice;
-    let part = Part {
-        lot,
-        pieces: appels
-            .iter()
-            .filter_map(|a| pes::piece_of(a, reglages))
-            .collect(),
-        pdfs: appels
-            .iter()
-            .map(|a| {
-                (
-                    lot.dir.join(a.chemin),
-                    a.sha256.to_string(),
-                    a.chemin.to_string(),
-                )
-            })
-            .collect(),
-    };
-    let name = pes::nom_fichier(reglages.siret, exercice, id_bord);
-    let total = part
-        .pieces
-        .iter()
-        .fold(Montant::ZERO, |acc, p| acc + p.total);
+    let exercice = part.lot.manifest.manifest.exercice;
+    let name = pes::nom_fichier(reglages.siret, exercice, part.id_bord, part.envoi);
     let header = pes::Entete {
         nom_fic: &name,
         version: env!("CARGO_PKG_VERSION"),
         date: opts.date,
         exercice,
         reglages: *reglages,
-        id_bord,
-        nbr_pce: part.pieces.len(),
-        total,
+        id_bord: part.id_bord,
+        nbr_pce: part.appels.len(),
+        total: part.total,
         objet,
     };
-    let (sha256, size) = write_part(staging, &name, (opts.compresser, seul), &part, &header)?;
-    let (first, last) = (&part.pieces[0], &part.pieces[part.pieces.len() - 1]);
+    let (sha256, size) = write_part(
+        staging,
+        &name,
+        (opts.compresser, seul),
+        (part, reglages),
+        &header,
+    )?;
+    let (first, last) = (&part.appels[0], &part.appels[part.appels.len() - 1]);
     let b = BordereauInscrit {
-        id_bord,
-        lot: lot.dossier.clone(),
+        id_bord: part.id_bord,
+        envoi: part.envoi,
+        lot: part.lot.dossier.clone(),
         fichier: name,
         sha256,
-        pieces: part.pieces.len(),
-        premier: first.numero.clone(),
-        dernier: last.numero.clone(),
-        premier_rang: first.id_pce,
-        dernier_rang: last.id_pce,
-        total,
+        pieces: part.appels.len(),
+        premier: first.numero.to_string(),
+        dernier: last.numero.to_string(),
+        premier_rang: first.rang,
+        dernier_rang: last.rang,
+        total: part.total,
     };
     Ok((b, size))
 }

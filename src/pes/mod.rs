@@ -115,9 +115,7 @@ pub struct PiecePes {
     pub numero: String,
     pub id_pce: u32,
     pub objet: String,
-    pub id_unique: String,
-    pub nom_pj: String,
-    pub description: String,
+    pub pj: PjPes,
     pub engagement: Option<String>,
     pub code_service: Option<String>,
     pub nom_service: Option<String>,
@@ -125,6 +123,16 @@ pub struct PiecePes {
     pub tiers: TiersPes,
     /// Sum of the lines (`MtHT`).
     pub total: Montant,
+}
+
+/// The attachment of a pièce: what `PJRef` and `PJ` name it by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PjPes {
+    /// `id_unique`: the first sending's (`01`) unless the bordereau is
+    /// sent again.
+    pub id_unique: String,
+    pub nom_pj: String,
+    pub description: String,
 }
 
 /// A value changed to fit its field, or a choice made, for the summary.
@@ -407,12 +415,14 @@ fn piece(
     Some(PiecePes {
         id_pce: a.rang,
         objet: format!("Appel de cotisation {numero}"),
-        id_unique: id_unique(r.siret, &numero, 1),
-        nom_pj: a.nom_pdf.to_string(),
-        description: texte::clean(&format!("Appel de cotisation {numero} - {}", a.d.nom))
-            .chars()
-            .take(250)
-            .collect(),
+        pj: PjPes {
+            id_unique: id_unique(r.siret, &numero, 1),
+            nom_pj: a.nom_pdf.to_string(),
+            description: texte::clean(&format!("Appel de cotisation {numero} - {}", a.d.nom))
+                .chars()
+                .take(250)
+                .collect(),
+        },
         engagement: nonempty(a.d.engagement),
         code_service: nonempty(a.d.code_service),
         nom_service: nonempty(a.d.nom_service),
@@ -588,7 +598,7 @@ pub fn kind_fr(kind: MemberKind) -> &'static str {
 pub fn taille_max(piece: &PiecePes, pdf_len: u64) -> u64 {
     let mut xml = Vec::with_capacity(4096);
     let _ = write_piece(&mut xml, piece);
-    let _ = write_pj(&mut xml, piece, b"");
+    let _ = write_pj(&mut xml, &piece.pj, b"");
     let gz = pdf_len + pdf_len.div_ceil(8) + 5 * pdf_len.div_ceil(16_383).max(1) + 64;
     let b64 = gz.div_ceil(3) * 4;
     xml.len() as u64 + b64 + b64.div_ceil(76)
@@ -640,10 +650,15 @@ pub struct Entete<'a> {
     pub objet: &'a str,
 }
 
-/// The name of the file of bordereau `id_bord`.
+/// The name of the file of bordereau `id_bord`, `_02`… when it is sent
+/// again.
 #[must_use]
-pub fn nom_fichier(siret: &str, exercice: i32, id_bord: u32) -> String {
-    format!("PESORMC_{siret}_{exercice}_{id_bord:07}.xml")
+pub fn nom_fichier(siret: &str, exercice: i32, id_bord: u32, envoi: u8) -> String {
+    if envoi > 1 {
+        format!("PESORMC_{siret}_{exercice}_{id_bord:07}_{envoi:02}.xml")
+    } else {
+        format!("PESORMC_{siret}_{exercice}_{id_bord:07}.xml")
+    }
 }
 
 /// Spaces to indent with.
@@ -758,8 +773,8 @@ pub fn write_piece(w: &mut impl Write, p: &PiecePes) -> io::Result<()> {
     v(w, 10, "ObjPce", &p.objet)?;
     open(w, 10, "PJRef")?;
     v(w, 12, "Support", "01")?;
-    v(w, 12, "IdUnique", &p.id_unique)?;
-    v(w, 12, "NomPJ", &p.nom_pj)?;
+    v(w, 12, "IdUnique", &p.pj.id_unique)?;
+    v(w, 12, "NomPJ", &p.pj.nom_pj)?;
     v(w, 12, "TypePJ", "007")?;
     close(w, 10, "PJRef")?;
     v(w, 10, "NumeroFacture", &p.numero)?;
@@ -837,12 +852,12 @@ pub fn write_pj_debut(w: &mut impl Write) -> io::Result<()> {
     close(w, 4, "EnTetePES_PJ")
 }
 
-/// The attachment of pièce `p`, its content `base64` (the PDF gzipped,
-/// then base64 in lines, each ending with a line break).
+/// The attachment `p` of a pièce, its content `base64` (the PDF
+/// gzipped, then base64 in lines, each ending with a line break).
 ///
 /// # Errors
 /// The writer's.
-pub fn write_pj(w: &mut impl Write, p: &PiecePes, base64: &[u8]) -> io::Result<()> {
+pub fn write_pj(w: &mut impl Write, p: &PjPes, base64: &[u8]) -> io::Result<()> {
     open(w, 4, "PJ")?;
     open(w, 6, "Contenu")?;
     writeln!(w, "        <Fichier MIMEType=\"application/pdf\">")?;

@@ -97,8 +97,10 @@ fn a_piece_carries_each_field_as_documented() {
     let (pieces, notes) = pieces(&[a], &r).unwrap();
     let p = &pieces[0];
     assert_eq!(p.id_pce, 34, "IdPce is the appel's rank");
-    assert_eq!(p.id_unique, "28140001000019AC20270003401");
-    assert!(p.id_unique.len() <= 50 && p.id_unique.bytes().all(|b| b.is_ascii_alphanumeric()));
+    assert_eq!(p.pj.id_unique, "28140001000019AC20270003401");
+    assert!(
+        p.pj.id_unique.len() <= 50 && p.pj.id_unique.bytes().all(|b| b.is_ascii_alphanumeric())
+    );
     assert_eq!(p.total, m("1349.50"));
     assert_eq!(p.lignes.len(), 2, "a line at 0,00 is left out (MtHT > 0)");
     assert_eq!((p.lignes[0].id_ligne, p.lignes[1].id_ligne), (1, 2));
@@ -327,7 +329,7 @@ fn the_size_bound_holds_for_incompressible_pdfs() {
     }
     let mut xml = Vec::new();
     write_piece(&mut xml, &p[0]).unwrap();
-    write_pj(&mut xml, &p[0], &content).unwrap();
+    write_pj(&mut xml, &p[0].pj, &content).unwrap();
     let bound = taille_max(&p[0], pdf.len() as u64);
     assert!(xml.len() as u64 <= bound, "{} > {bound}", xml.len());
     assert!(
@@ -355,8 +357,13 @@ fn a_whole_file_is_well_formed_and_in_the_xsd_order() {
         objet,
         "Cotisations 2027 - Convention Accompagnement numérique"
     );
-    let name = nom_fichier("28140001000019", 2027, 12);
+    let name = nom_fichier("28140001000019", 2027, 12, 1);
     assert_eq!(name, "PESORMC_28140001000019_2027_0000012.xml");
+    assert_eq!(
+        nom_fichier("28140001000019", 2027, 12, 2),
+        "PESORMC_28140001000019_2027_0000012_02.xml",
+        "a rôle sent again"
+    );
     let e = Entete {
         nom_fic: &name,
         version: "0.1.0",
@@ -372,7 +379,7 @@ fn a_whole_file_is_well_formed_and_in_the_xsd_order() {
     write_entete(&mut xml, &e).unwrap();
     write_piece(&mut xml, &p[0]).unwrap();
     write_pj_debut(&mut xml).unwrap();
-    write_pj(&mut xml, &p[0], b"SDRzSQ==\n").unwrap();
+    write_pj(&mut xml, &p[0].pj, b"SDRzSQ==\n").unwrap();
     write_fin(&mut xml).unwrap();
     let xml = String::from_utf8(xml).unwrap();
     assert!(xml.contains("<Nom V=\"Rapilly &amp; Cie &lt;test&gt;\"/>"));
