@@ -257,6 +257,10 @@ pub struct PesArgs {
     #[arg(long)]
     pub compresser: bool,
 
+    /// Renvoie le rôle n° ROLE que le comptable ou Hélios a rejeté (répétable) : mêmes pièces sous le même numéro, pièces jointes sous de nouveaux identifiants, réglages relus ; rien d'autre n'est transmis.
+    #[arg(long = "renvoyer", value_name = "ROLE", conflicts_with_all = ["max_pieces", "max_mo"])]
+    pub renvoyer: Vec<u32>,
+
     /// Nombre de fils de calcul, de 1 à 64 (par défaut : un par cœur ; deux fois plus de lectures de PDF en attente du disque).
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,

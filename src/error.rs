@@ -859,6 +859,14 @@ impl fmt::Display for ExerciceText<'_> {
                 f,
                 "le flux « {flux} » transmet « {lot} », qui n'est pas un lot d'appels de l'exercice ou qu'un flux précédent a déjà transmis"
             ),
+            P::Renvoi {
+                id_bord,
+                envoi,
+                flux,
+            } => write!(
+                f,
+                "le flux « {flux} » renvoie le rôle n° {id_bord} (envoi n° {envoi}) sans répéter un envoi précédent de ce rôle (même lot, mêmes pièces, même total) ou hors de la suite des envois"
+            ),
             P::Entree { dossier, problems } => {
                 write!(f, "l'entrée « {dossier} » : ")?;
                 let list: Vec<String> =
@@ -959,6 +967,18 @@ fn pes_message(
         R::Limites => write!(
             f,
             "--max-pieces va de 1 à 99 999 et --max-mo doit être au moins 1"
+        ),
+        R::RoleInconnu { id_bord } => write!(
+            f,
+            "aucun flux PES de l'exercice n'a transmis le rôle n° {id_bord} : « cotisations etat » liste les rôles transmis"
+        ),
+        R::RoleModifie { id_bord } => write!(
+            f,
+            "le lot du rôle n° {id_bord} ne donne plus les pièces transmises (nombre ou total) : lancez « cotisations verify » sur le dossier de l'exercice"
+        ),
+        R::TropDEnvois { id_bord } => write!(
+            f,
+            "le rôle n° {id_bord} a déjà été envoyé 99 fois : voyez avec le comptable public"
         ),
     }
 }

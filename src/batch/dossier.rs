@@ -1159,12 +1159,40 @@ fn check_flows(registre: &Registre, problems: &mut Vec<super::error::ExercicePro
     use super::error::ExerciceProblem as P;
     let mut carried: BTreeMap<&str, &str> = BTreeMap::new();
     let mut last: Option<u32> = None;
+    // Each rôle's first sending and the rank of its last one.
+    let mut sent: BTreeMap<u32, (&super::manifest::BordereauInscrit, u8)> = BTreeMap::new();
     for line in registre
         .lignes
         .iter()
         .filter(|l| l.serie == crate::pes::SERIE)
     {
         for b in &line.bordereaux {
+            if b.envoi > 1 {
+                // A rôle sent again: the same lot, pièces and total as its
+                // first sending, as the next sending; not a new rôle.
+                let repeats = sent.get(&b.id_bord).is_some_and(|(first, envoi)| {
+                    first.lot == b.lot
+                        && (
+                            first.premier_rang,
+                            first.dernier_rang,
+                            first.pieces,
+                            first.total,
+                        ) == (b.premier_rang, b.dernier_rang, b.pieces, b.total)
+                        && b.envoi == envoi + 1
+                });
+                if !repeats {
+                    problems.push(P::Renvoi {
+                        id_bord: b.id_bord,
+                        envoi: b.envoi,
+                        flux: line.dossier.clone(),
+                    });
+                }
+                if let Some((_, envoi)) = sent.get_mut(&b.id_bord) {
+                    *envoi = b.envoi;
+                }
+                continue;
+            }
+            sent.insert(b.id_bord, (b, 1));
             if let Some(previous) = last
                 && b.id_bord != previous + 1
             {
@@ -1220,5 +1248,110 @@ fn check_cited_lots(
                 });
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::batch::error::ExerciceProblem as P;
+    use crate::batch::manifest::BordereauInscrit;
+    use crate::money::Montant;
+
+    fn line(serie: &str, dossier: &str, bordereaux: Vec<BordereauInscrit>) -> Inscription {
+        Inscription {
+            sequence: 0,
+            serie: serie.into(),
+            dossier: dossier.into(),
+            date: chrono::NaiveDate::from_ymd_opt(2027, 1, 20).unwrap(),
+            manifeste: String::new(),
+            precedent: String::new(),
+            pieces: Vec::new(),
+            bordereaux,
+            avoirs_saisis: Vec::new(),
+        }
+    }
+
+    fn role(
+        id_bord: u32,
+        envoi: u8,
+        (premier, dernier): (u32, u32),
+        total: i64,
+    ) -> BordereauInscrit {
+        BordereauInscrit {
+            id_bord,
+            envoi,
+            lot: "entrees/0001-AC".into(),
+            fichier: crate::pes::nom_fichier("28140001000019", 2027, id_bord, envoi),
+            sha256: String::new(),
+            pieces: (dernier - premier + 1) as usize,
+            premier: format!("AC-2027-{premier:05}"),
+            dernier: format!("AC-2027-{dernier:05}"),
+            premier_rang: premier,
+            dernier_rang: dernier,
+            total: Montant::round_cent(rust_decimal::Decimal::new(total, 0)),
+        }
+    }
+
+    fn problems_of(flows: Vec<Vec<BordereauInscrit>>) -> Vec<String> {
+        let mut lignes = vec![line(SERIE_APPELS, "entrees/0001-AC", Vec::new())];
+        for (i, b) in flows.into_iter().enumerate() {
+            lignes.push(line(
+                crate::pes::SERIE,
+                &format!("entrees/{:04}-PES", i + 2),
+                b,
+            ));
+        }
+        let r = Registre {
+            root: PathBuf::from("ex"),
+            exercice: ExerciceFile {
+                format: 1,
+                programme: "cotisations".into(),
+                exercice: 2027,
+                format_csv: CsvFormat::Francais,
+                encodage_csv: Encoding::Utf8,
+            },
+            lignes,
+            empreintes: Vec::new(),
+        };
+        let mut problems = Vec::new();
+        check_flows(&r, &mut problems);
+        problems
+            .iter()
+            .map(|p| match p {
+                P::Renvoi { id_bord, envoi, .. } => format!("renvoi {id_bord}/{envoi}"),
+                P::Bordereau { id_bord } => format!("suite {id_bord}"),
+                P::LotTransmis { flux, .. } => format!("lot {flux}"),
+                _ => "autre".into(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_role_sent_again_repeats_its_first_sending_as_the_next_one() {
+        let first = || vec![role(1, 1, (1, 40), 900), role(2, 1, (41, 59), 100)];
+        assert!(problems_of(vec![first()]).is_empty());
+        // Rôle 2 sent again twice, then rôle 1: neither a new rôle nor
+        // the lot carried twice.
+        let again = vec![
+            first(),
+            vec![role(2, 2, (41, 59), 100)],
+            vec![role(2, 3, (41, 59), 100), role(1, 2, (1, 40), 900)],
+        ];
+        assert!(problems_of(again).is_empty());
+        // Another range, another total, a skipped rank, an unknown rôle.
+        for (bad, expected) in [
+            (role(2, 2, (40, 59), 100), "renvoi 2/2"),
+            (role(2, 2, (41, 59), 101), "renvoi 2/2"),
+            (role(2, 3, (41, 59), 100), "renvoi 2/3"),
+            (role(7, 2, (41, 59), 100), "renvoi 7/2"),
+        ] {
+            assert_eq!(problems_of(vec![first(), vec![bad]]), [expected]);
+        }
+        // A first sending of a rôle already sent is the lot carried twice.
+        assert_eq!(
+            problems_of(vec![first(), vec![role(2, 1, (41, 59), 100)]]),
+            ["suite 2", "lot entrees/0003-PES"]
+        );
     }
 }

@@ -174,6 +174,13 @@ pub enum ExerciceProblem {
     Bordereau { id_bord: u32 },
     /// A lot carried by two flows, or a flow carrying what is not a lot.
     LotTransmis { lot: String, flux: String },
+    /// A rôle sent again that does not repeat an earlier sending of it
+    /// (same lot, pièces and total), or not as the next sending.
+    Renvoi {
+        id_bord: u32,
+        envoi: u8,
+        flux: String,
+    },
     /// A line of the send journal `envois.jsonl` that cannot be read,
     /// breaks its chain or names no issued document.
     JournalEnvois { ligne: usize, raison: String },
@@ -357,4 +364,10 @@ pub enum PesRefusal {
     LotModifie { dossier: String, fichier: String },
     /// `--max-pieces` out of 1..=99 999, or `--max-mo` of 0.
     Limites,
+    /// `--renvoyer` names a rôle no flow of the exercice sent.
+    RoleInconnu { id_bord: u32 },
+    /// The rôle's lot no longer gives the pièces it was sent with.
+    RoleModifie { id_bord: u32 },
+    /// The rôle was sent 99 times (the `IdUnique` suffix has two digits).
+    TropDEnvois { id_bord: u32 },
 }

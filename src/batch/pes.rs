@@ -77,6 +77,64 @@ pub struct Ecrit {
     pub octets: u64,
 }
 
+/// What an entry carries: the lots no flow carries yet, or rôles Hélios
+/// rejected, sent again.
+#[derive(Debug, Clone, Copy)]
+pub enum Contenu<'r> {
+    /// These lots, whole, in bordereaux numbered from the next `IdBord`
+    /// (or the issuer's `premier_bordereau`).
+    Lots(&'r [&'r Inscription], u32),
+    /// These rôles again: the same pièces under the same `IdBord`, their
+    /// attachments under new `IdUnique`s.
+    Renvois(&'r [Renvoi<'r>]),
+}
+
+/// A rôle to send again: the lot it carries, its first sending, the rank
+/// of this one (2 for the first re-sending).
+#[derive(Debug, Clone, Copy)]
+pub struct Renvoi<'r> {
+    pub lot: &'r Inscription,
+    pub bordereau: &'r BordereauInscrit,
+    pub envoi: u8,
+}
+
+/// The rôles to send again, `roles`, as the register knows them: each
+/// one's lot, its first sending and the rank of the new one.
+///
+/// # Errors
+/// `PesRefusal::RoleInconnu` for a rôle no flow sent, `TropDEnvois`
+/// past the 99th sending.
+pub fn renvois<'r>(r: &'r Registre, roles: &[u32]) -> Result<Vec<Renvoi<'r>>, PesRefusal> {
+    let mut out = Vec::new();
+    for &id_bord in roles {
+        let sent: Vec<&BordereauInscrit> = r
+            .lignes
+            .iter()
+            .flat_map(|l| &l.bordereaux)
+            .filter(|b| b.id_bord == id_bord)
+            .collect();
+        let (Some(first), Some(last)) = (sent.first(), sent.iter().map(|b| b.envoi).max()) else {
+            return Err(PesRefusal::RoleInconnu { id_bord });
+        };
+        let Some(lot) = r
+            .lignes
+            .iter()
+            .find(|l| l.serie == SERIE_APPELS && l.dossier == first.lot)
+        else {
+            return Err(PesRefusal::RoleInconnu { id_bord });
+        };
+        if last >= 99 {
+            return Err(PesRefusal::TropDEnvois { id_bord });
+        }
+        out.push(Renvoi {
+            lot,
+            bordereau: first,
+            envoi: last + 1,
+        });
+    }
+    Ok(out)
+}
+
 /// The lots of the exercice no flow carries yet, in register order.
 #[must_use]
 pub fn lots_a_transmettre(r: &Registre) -> Vec<&Inscription> {
@@ -533,17 +591,62 @@ fn plan_lot(
     }
 }
 
+/// The bordereau `x` sent again: its lot's appels of the ranks the first
+/// sending carried, examined again (the settings may have changed), the
+/// same count and total; `None` if problems were found (in `problems`).
+fn renvoi<'l, 'a>(
+    x: &Renvoi<'_>,
+    (lots, appels): (&'l [Lot], &'l [Vec<AppelLot<'a>>]),
+    reglages: &Reglages<'_>,
+    problems: &mut Vec<(String, PesError)>,
+) -> Result<Option<(Part<'l, 'a>, Vec<Remarque>)>, BatchError> {
+    let b = x.bordereau;
+    let modified = || refuse(PesRefusal::RoleModifie { id_bord: b.id_bord });
+    let (lot, appels) = lots
+        .iter()
+        .zip(appels)
+        .find(|(l, _)| l.dossier == x.lot.dossier)
+        .ok_or_else(modified)?;
+    let range = appels
+        .iter()
+        .position(|a| a.rang == b.premier_rang)
+        .zip(appels.iter().position(|a| a.rang == b.dernier_rang))
+        .map(|(i, j)| i..j + 1)
+        .ok_or_else(modified)?;
+    let Some(examen) = examine(lot, &appels[range.clone()], reglages, problems)? else {
+        return Ok(None);
+    };
+    let total = examen.totals.iter().fold(Montant::ZERO, |a, t| a + *t);
+    if range.len() != b.pieces || total != b.total {
+        return Err(modified());
+    }
+    let part = Part {
+        id_bord: b.id_bord,
+        envoi: x.envoi,
+        lot,
+        appels: &appels[range],
+        total,
+    };
+    Ok(Some((part, examen.remarques)))
+}
+
+/// The bordereaux of an entry: the next ones from this `IdBord`, or
+/// rôles sent again.
+#[derive(Clone, Copy)]
+enum Quoi<'r> {
+    Suite(u32),
+    Renvois(&'r [Renvoi<'r>]),
+}
+
 /// Plans and writes the flows of `lots` into the staging folder
-/// `staging`, from bordereau `premier`: returns the bordereaux, the
-/// remarks, and the bytes written.
+/// `staging`: returns the bordereaux, the remarks, and the bytes written.
 fn write_flows(
     staging: &Path,
-    lots: &[Lot],
-    lignes: Vec<Lignes>,
+    (lots, lignes): (&[Lot], Vec<Lignes>),
     reglages: &Reglages<'_>,
     exercice: i32,
     opts: &Options,
-    premier: u32,
+    quoi: Quoi<'_>,
 ) -> Result<(Vec<BordereauInscrit>, Vec<Remarque>, u64), BatchError> {
     let appels: Vec<Vec<AppelLot<'_>>> = lots
         .iter()
@@ -556,20 +659,32 @@ fn write_flows(
     let objet = reglages.objet(exercice);
     // What a file holds besides its pièces: its header and closings.
     let overhead = 4096 + objet.len() as u64;
-    let mut id_bord = premier;
-    for (lot, appels) in lots.iter().zip(&appels) {
-        let (ranges, notes) = plan_lot(lot, appels, reglages, opts, overhead, &mut problems)?;
-        for (range, total) in ranges {
-            parts.push(Part {
-                id_bord,
-                envoi: 1,
-                lot,
-                appels: &appels[range],
-                total,
-            });
-            id_bord += 1;
+    match quoi {
+        Quoi::Suite(mut id_bord) => {
+            for (lot, appels) in lots.iter().zip(&appels) {
+                let (ranges, notes) =
+                    plan_lot(lot, appels, reglages, opts, overhead, &mut problems)?;
+                for (range, total) in ranges {
+                    parts.push(Part {
+                        id_bord,
+                        envoi: 1,
+                        lot,
+                        appels: &appels[range],
+                        total,
+                    });
+                    id_bord += 1;
+                }
+                remarques.extend(notes);
+            }
         }
-        remarques.extend(notes);
+        Quoi::Renvois(renvois) => {
+            for x in renvois {
+                if let Some((part, notes)) = renvoi(x, (lots, &appels), reglages, &mut problems)? {
+                    parts.push(part);
+                    remarques.extend(notes);
+                }
+            }
+        }
     }
     if !problems.is_empty() {
         return Err(refuse(PesRefusal::Lots { problems }));
@@ -822,12 +937,16 @@ fn motif_of(dir: &Path) -> String {
 pub fn write_entry(
     r: &Registre,
     out: &Path,
-    lots: &[&Inscription],
+    contenu: Contenu<'_>,
     reglages: &Reglages<'_>,
     opts: &Options,
-    premier: u32,
     precedent: Option<String>,
 ) -> Result<Ecrit, BatchError> {
+    let mut lots: Vec<&Inscription> = match contenu {
+        Contenu::Lots(lots, _) => lots.to_vec(),
+        Contenu::Renvois(renvois) => renvois.iter().map(|x| x.lot).collect(),
+    };
+    lots.dedup_by(|a, b| a.dossier == b.dossier);
     // The lots' PDFs, read last, asked of the disk now: they come into
     // the page cache while the ledgers and manifests are read and the
     // pièces examined.
@@ -842,7 +961,7 @@ pub fn write_entry(
                 files::prefetch_dir(d, &stop);
             }
         });
-        let result = write_entry_inner(r, out, lots, reglages, opts, premier, precedent);
+        let result = write_entry_inner(r, out, (&lots, contenu), reglages, opts, precedent);
         stop.store(true, std::sync::atomic::Ordering::Relaxed);
         result
     })
@@ -852,10 +971,9 @@ pub fn write_entry(
 fn write_entry_inner(
     r: &Registre,
     out: &Path,
-    lots: &[&Inscription],
+    (lots, contenu): (&[&Inscription], Contenu<'_>),
     reglages: &Reglages<'_>,
     opts: &Options,
-    premier: u32,
     precedent: Option<String>,
 ) -> Result<Ecrit, BatchError> {
     let exercice = r.exercice.exercice;
@@ -879,10 +997,17 @@ fn write_entry_inner(
     }
     fs::create_dir(&staging).map_err(BatchError::io("créer le dossier", &staging))?;
     let result = (|| {
-        let id_bord = next_id_bord(r, premier);
+        let quoi = match contenu {
+            Contenu::Lots(_, premier) => Quoi::Suite(next_id_bord(r, premier)),
+            Contenu::Renvois(renvois) => Quoi::Renvois(renvois),
+        };
         let (bordereaux, remarques, octets) =
-            write_flows(&staging, &read, lignes, reglages, exercice, opts, id_bord)?;
-        let (avoirs, csv) = avoirs_a_saisir(r, &bordereaux, reglages.grid, format, encoding);
+            write_flows(&staging, (&read, lignes), reglages, exercice, opts, quoi)?;
+        // A rôle sent again lists no avoir: its first sending did.
+        let (avoirs, csv) = match contenu {
+            Contenu::Lots(..) => avoirs_a_saisir(r, &bordereaux, reglages.grid, format, encoding),
+            Contenu::Renvois(_) => (Vec::new(), Vec::new()),
+        };
         let mut fichiers = Vec::new();
         if !csv.is_empty() {
             super::output::write_file(&staging.join(AVOIRS_FILE), &csv)?;

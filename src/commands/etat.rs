@@ -155,8 +155,9 @@ fn flux_text(r: &crate::batch::dossier::Registre) -> String {
         for b in &l.bordereaux {
             let _ = writeln!(
                 text,
-                "    rôle n° {} ← {} : {} à {}, {} pièce{}, {}",
+                "    rôle n° {} {}← {} : {} à {}, {} pièce{}, {}",
                 b.id_bord,
+                super::pes::envoi_fr(b.envoi),
                 b.lot,
                 b.premier,
                 b.dernier,

@@ -36,8 +36,16 @@ pub fn run(args: &PesArgs, log: &Log) -> Result<(), Error> {
     let asked = super::date_or_today(args.date.as_deref(), "--date")?;
     let inputs: Vec<PathBuf> = args.tariff.iter().chain(&args.emetteur).cloned().collect();
     let mut w = super::open_exercice(&args.dir, &inputs, log)?;
-    let lots = flux::lots_a_transmettre(&w.registre);
-    if lots.is_empty() && flux::avoirs_en_attente(&w.registre) == 0 {
+    let mut roles = args.renvoyer.clone();
+    roles.sort_unstable();
+    roles.dedup();
+    let renvois = flux::renvois(&w.registre, &roles).map_err(BatchError::Pes)?;
+    let lots = if roles.is_empty() {
+        flux::lots_a_transmettre(&w.registre)
+    } else {
+        renvois.iter().map(|x| x.lot).collect()
+    };
+    if roles.is_empty() && lots.is_empty() && flux::avoirs_en_attente(&w.registre) == 0 {
         nothing(log);
         return Ok(());
     }
@@ -77,25 +85,44 @@ pub fn run(args: &PesArgs, log: &Log) -> Result<(), Error> {
         emetteur: settings.emetteur_entree,
     };
     let out = w.next_entry(crate::pes::SERIE);
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(n) = args.threads {
-        pool = pool.num_threads(n);
-    }
-    let pool = pool.build().map_err(|_| Error::ThreadPool)?;
+    let pool = pool(args.threads)?;
+    let contenu = if roles.is_empty() {
+        flux::Contenu::Lots(&lots, pes_settings.premier_bordereau)
+    } else {
+        flux::Contenu::Renvois(&renvois)
+    };
     let ecrit = pool.install(|| {
         flux::write_entry(
             &w.registre,
             &out,
-            &lots,
+            contenu,
             &reglages,
             &opts,
-            pes_settings.premier_bordereau,
             w.registre.last_manifest(),
         )
     })?;
     w.commit_read(&out)?;
     report(log, &out, &ecrit, &w.registre.tete());
     Ok(())
+}
+
+/// The pool `pes` runs on: `threads`, else one thread per core.
+fn pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Error> {
+    let mut pool = rayon::ThreadPoolBuilder::new();
+    if let Some(n) = threads {
+        pool = pool.num_threads(n);
+    }
+    pool.build().map_err(|_| Error::ThreadPool)
+}
+
+/// « (envoi n° 2) » for a rôle sent again, nothing for its first sending.
+#[must_use]
+pub fn envoi_fr(envoi: u8) -> String {
+    if envoi > 1 {
+        format!("(envoi n° {envoi}) ")
+    } else {
+        String::new()
+    }
 }
 
 /// Says there is nothing to transmit (exit 0).
@@ -201,8 +228,9 @@ fn report(log: &Log, out: &std::path::Path, e: &flux::Ecrit, tete: &str) {
     for b in &m.bordereaux {
         let _ = writeln!(
             text,
-            "  rôle n° {:<5} {} : {} à {}, {} pièce{}, {}  → {}/{}",
+            "  rôle n° {:<5} {}{} : {} à {}, {} pièce{}, {}  → {}/{}",
             b.id_bord,
+            envoi_fr(b.envoi),
             b.lot,
             b.premier,
             b.dernier,
@@ -230,13 +258,21 @@ fn report(log: &Log, out: &std::path::Path, e: &flux::Ecrit, tete: &str) {
             flux::AVOIRS_FILE
         );
     }
-    let _ = writeln!(
-        text,
-        "Taille des fichiers : {} Mo ; limites : {} pièces, {} Mo par fichier.",
-        e.octets.div_ceil(1_000_000),
-        m.max_pieces,
-        m.max_octets / 1_000_000
-    );
+    if m.bordereaux.iter().all(|b| b.envoi > 1) {
+        let _ = writeln!(
+            text,
+            "Taille des fichiers : {} Mo ; chaque rôle renvoyé garde les pièces de son premier envoi.",
+            e.octets.div_ceil(1_000_000),
+        );
+    } else {
+        let _ = writeln!(
+            text,
+            "Taille des fichiers : {} Mo ; limites : {} pièces, {} Mo par fichier.",
+            e.octets.div_ceil(1_000_000),
+            m.max_pieces,
+            m.max_octets / 1_000_000
+        );
+    }
     let short = &tete[..tete.len().min(dossier::TETE_COURTE)];
     let _ = writeln!(text, "Tête du registre : {short}");
     let summary = text.lines().next().unwrap_or_default().to_string();

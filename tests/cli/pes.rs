@@ -432,3 +432,88 @@ fn the_roster_columns_reach_the_flow_through_the_issued_lot() {
     assert_eq!(values(first, "NomService"), ["Secrétariat de mairie"]);
     pes_check(&dir.lot("ex"), &files);
 }
+
+#[test]
+fn a_rejected_role_is_sent_again_under_its_number_with_new_attachment_ids() {
+    let dir = Dir::new();
+    dir.run_roster(&sample_roster(), "ex").run().batch_ok();
+    pes(&dir, "ex").args(["--max-mo", "1"]).run().code(0);
+    let first = flows(&entree(&dir, "ex", 2, "PES"));
+    assert!(first.len() >= 3, "{first:?}");
+    let original = fs::read_to_string(&first[1]).unwrap();
+    // Hélios rejected rôle 2: the comptable gives another poste; the
+    // issuer file is mended and the rôle sent again.
+    let fixed = dir.write(
+        "emetteur-corrige.toml",
+        fs::read_to_string(emetteur()).unwrap().replace(
+            "poste_comptable = \"014000\"",
+            "poste_comptable = \"014001\"",
+        ),
+    );
+    let resend = |role: &str, date: &str| {
+        dir.cmd(["pes"])
+            .arg(dir.join("ex"))
+            .args(["--date", date, "--renvoyer", role, "--emetteur"])
+            .arg(&fixed)
+            .run()
+    };
+    resend("2", "2027-01-27").code(0).stderr_has(&[
+        "rôle n° 2",
+        "(envoi n° 2)",
+        "1 bordereau ORMC",
+    ]);
+    let again = flows(&entree(&dir, "ex", 3, "PES"));
+    assert_eq!(again.len(), 1);
+    let name = again[0].file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.ends_with("_0000002_02.xml"), "{name}");
+    let xml = fs::read_to_string(&again[0]).unwrap();
+    assert!(xml.contains("<IdPost V=\"014001\"/>"));
+    assert!(xml.contains("<IdBord V=\"2\"/>"));
+    assert_eq!(
+        values(&xml, "NumeroFacture"),
+        values(&original, "NumeroFacture"),
+        "the same pièces"
+    );
+    let ids = values(&xml, "IdUnique");
+    assert_eq!(
+        ids.len(),
+        2 * values(&xml, "NumeroFacture").len(),
+        "PJRef and PJ"
+    );
+    assert!(ids.iter().all(|id| id.ends_with("02")), "{ids:?}");
+    // The rôles as Hélios will hold them: each appel carried once.
+    let mut roles = first.clone();
+    roles[1].clone_from(&again[0]);
+    pes_check(&dir.lot("ex"), &roles);
+    // A second rejection: the third sending.
+    resend("2", "2027-01-28").code(0);
+    let third = flows(&entree(&dir, "ex", 4, "PES"));
+    assert!(third[0].to_string_lossy().ends_with("_0000002_03.xml"));
+    let xml3 = fs::read_to_string(&third[0]).unwrap();
+    let ids = values(&xml3, "IdUnique");
+    assert!(ids.iter().all(|id| id.ends_with("03")), "{ids:?}");
+    dir.cmd(["verify"]).arg(dir.join("ex")).run().code(0);
+    dir.cmd(["etat"])
+        .arg(dir.join("ex"))
+        .run()
+        .code(0)
+        .stdout_has(&[
+            "rôle n° 2 (envoi n° 2) ← entrees/0001-AC",
+            "rôle n° 2 (envoi n° 3)",
+        ]);
+    // Re-sending carried nothing new: nothing is left to carry.
+    pes(&dir, "ex")
+        .run()
+        .code(0)
+        .stderr_has(&["Rien à transmettre"]);
+    let before = snapshot(&dir.join("ex"));
+    resend("9", "2027-01-28")
+        .code(2)
+        .stderr_has(&["aucun flux PES de l'exercice n'a transmis le rôle n° 9"]);
+    dir.cmd(["pes"])
+        .arg(dir.join("ex"))
+        .args(["--renvoyer", "2", "--max-pieces", "5"])
+        .run()
+        .code(2);
+    assert_eq!(snapshot(&dir.join("ex")), before, "refusals write nothing");
+}
