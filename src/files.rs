@@ -191,13 +191,14 @@ pub fn read_input(path: &Path, max: u64) -> Result<Vec<u8>, FileError> {
     Ok(bytes)
 }
 
-/// `read_input` into `bytes` (emptied first): a caller reading many
-/// files reuses one buffer.
+/// The input file `path` opened for reading, and its metadata, if it is
+/// a regular file of at most `max` bytes (checked on the opened
+/// descriptor: a FIFO or a device put in its place is refused, never
+/// waited on), for a caller that reads it in pieces.
 ///
 /// # Errors
 /// As `read_input`.
-pub fn read_input_into(path: &Path, max: u64, bytes: &mut Vec<u8>) -> Result<(), FileError> {
-    bytes.clear();
+pub fn open_input(path: &Path, max: u64) -> Result<(File, fs::Metadata), FileError> {
     let file = OpenOptions::new()
         .read(true)
         .custom_flags(non_blocking())
@@ -218,6 +219,17 @@ pub fn read_input_into(path: &Path, max: u64, bytes: &mut Vec<u8>) -> Result<(),
             max,
         });
     }
+    Ok((file, meta))
+}
+
+/// `read_input` into `bytes` (emptied first): a caller reading many
+/// files reuses one buffer.
+///
+/// # Errors
+/// As `read_input`.
+pub fn read_input_into(path: &Path, max: u64, bytes: &mut Vec<u8>) -> Result<(), FileError> {
+    bytes.clear();
+    let (file, meta) = open_input(path, max)?;
     bytes.reserve(usize::try_from(meta.len()).unwrap_or(0));
     // `take`: a file that grows while it is read still stops at the cap.
     file.take(max + 1)

@@ -29,6 +29,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 
 use super::destination::Place;
 use super::error::{BatchError, DossierProblem};
@@ -514,7 +515,7 @@ impl Ecrivain {
                 other => other,
             })?;
             let ins = self.inscription_of(&rel)?;
-            self.append(&ins)?;
+            self.append(ins)?;
             self.repare.push(format!(
                 "l'entrée « {rel} », écrite par une exécution interrompue avant son inscription, a été inscrite au registre"
             ));
@@ -545,53 +546,64 @@ impl Ecrivain {
 
     /// Appends `ins` to the register, flushed to disk, then rebuilds the
     /// exercice ledger.
-    fn append(&mut self, ins: &Inscription) -> Result<(), BatchError> {
+    fn append(&mut self, ins: Inscription) -> Result<(), BatchError> {
         let path = self.root().join(REGISTRE_FILE);
-        let line = ins.to_line();
-        let mut f = OpenOptions::new()
+        let f = OpenOptions::new()
             .append(true)
             .create(true)
             .custom_flags(files::no_follow())
             .open(&path)
             .map_err(|e| files::refused_link(&path, e, "ouvrir le fichier"))?;
-        f.write_all(format!("{line}\n").as_bytes())
+        // Serialized straight to the file and hashed on the way (a lot of
+        // 35 000 appels makes a line of 20 MB: never a copy of it).
+        let mut w = HashingLine {
+            out: std::io::BufWriter::with_capacity(1 << 16, &f),
+            sha: Sha256::new(),
+        };
+        serde_json::to_writer(&mut w, &ins)
+            .map_err(std::io::Error::from)
+            .and_then(|()| w.out.write_all(b"\n"))
+            .and_then(|()| w.out.flush())
             .and_then(|()| f.sync_all())
             .map_err(BatchError::io("écrire le fichier", &path))?;
-        self.registre.empreintes.push(sha256_hex(line.as_bytes()));
-        self.registre.lignes.push(ins.clone());
-        if ins.serie == crate::pes::SERIE {
+        self.registre
+            .empreintes
+            .push(super::manifest::hex(&w.sha.finalize()));
+        let (serie, dossier) = (ins.serie.clone(), ins.dossier.clone());
+        self.registre.lignes.push(ins);
+        if serie == crate::pes::SERIE {
             // A flow issues no document: the exercice ledger stays.
             return Ok(());
         }
         crate::failpoint::hit("avant-journal-exercice");
-        self.extend_ledger(&ins.dossier)
+        self.extend_ledger(&dossier)
     }
 
     /// Adds the lines of the entry `rel` at the end of `ledger.csv`
-    /// (matching the entries before it: `recover` saw to it). Not flushed
-    /// to disk: the exercice ledger is derivable, and a writer that finds
-    /// it short or long (a crash in the middle) rebuilds it.
+    /// (matching the entries before it: `recover` saw to it), copied, not
+    /// read whole. Not flushed to disk: the exercice ledger is derivable,
+    /// and a writer that finds it short or long (a crash in the middle)
+    /// rebuilds it.
     fn extend_ledger(&self, rel: &str) -> Result<(), BatchError> {
-        let entry = files::read_input(
-            &self.root().join(rel).join(LEDGER_FILE),
-            files::MAX_LEDGER_BYTES,
-        )?;
+        let source = self.root().join(rel).join(LEDGER_FILE);
+        let (entry, _) = files::open_input(&source, files::MAX_LEDGER_BYTES)?;
+        let mut entry = std::io::BufReader::with_capacity(1 << 16, entry);
         let path = self.root().join(LEDGER_FILE);
         let (mut f, _) = files::open_append(&path)?;
         let empty = f.metadata().map_or(true, |m| m.len() == 0);
-        let bytes = if empty {
-            &entry[..]
-        } else {
-            &entry[header_len(&entry)..]
-        };
-        f.write_all(bytes)
-            .map_err(BatchError::io("écrire le fichier", &path))
+        if !empty {
+            // Its header, already there.
+            let mut header = Vec::new();
+            std::io::BufRead::read_until(&mut entry, b'\n', &mut header)
+                .map_err(BatchError::io("lire le fichier", &source))?;
+        }
+        std::io::copy(&mut entry, &mut f).map_err(BatchError::io("écrire le fichier", &path))?;
+        Ok(())
     }
 
     /// Inscribes the lot just put in place at `entry` (from `next_entry`),
     /// dated `date`, whose appels are `pieces` (as `write_batch` wrote
-    /// them: nothing read back but the manifest's hash), and returns its
-    /// line. `verify` recomputes the line from the files.
+    /// them: nothing read back but the manifest's hash). `verify` recomputes the line from the files.
     ///
     /// # Errors
     /// The manifest cannot be read, or the register cannot be written.
@@ -600,23 +612,25 @@ impl Ecrivain {
         entry: &Path,
         pieces: Vec<Piece>,
         date: NaiveDate,
-    ) -> Result<Inscription, BatchError> {
+    ) -> Result<(), BatchError> {
         crate::failpoint::hit("avant-registre");
         let rel = self.relative(entry);
-        let manifest = files::read_input(&entry.join(MANIFEST_FILE), files::MAX_LEDGER_BYTES)?;
+        let manifeste = sha256_hex(&files::read_input(
+            &entry.join(MANIFEST_FILE),
+            files::MAX_LEDGER_BYTES,
+        )?);
         let ins = Inscription {
             sequence: u32::try_from(self.registre.lignes.len() + 1).unwrap_or(u32::MAX),
             serie: SERIE_APPELS.into(),
             dossier: rel,
             date,
-            manifeste: sha256_hex(&manifest),
+            manifeste,
             precedent: self.registre.tete(),
             pieces,
             bordereaux: Vec::new(),
             avoirs_saisis: Vec::new(),
         };
-        self.append(&ins)?;
-        Ok(ins)
+        self.append(ins)
     }
 
     /// Inscribes the entry just put in place at `entry`, its line
@@ -624,12 +638,11 @@ impl Ecrivain {
     ///
     /// # Errors
     /// The entry cannot be read, or the register cannot be written.
-    pub fn commit_read(&mut self, entry: &Path) -> Result<Inscription, BatchError> {
+    pub fn commit_read(&mut self, entry: &Path) -> Result<(), BatchError> {
         crate::failpoint::hit("avant-registre");
         let rel = self.relative(entry);
         let ins = self.inscription_of(&rel)?;
-        self.append(&ins)?;
-        Ok(ins)
+        self.append(ins)
     }
 
     /// `entry`'s path relative to the exercice folder.
@@ -679,6 +692,23 @@ impl Ecrivain {
                 super::destination::remove_replaced(&aside, &listed);
             }
         }
+    }
+}
+
+/// A writer that hashes what goes through it (a register line).
+struct HashingLine<W> {
+    out: W,
+    sha: Sha256,
+}
+
+impl<W: Write> Write for HashingLine<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.out.write(buf)?;
+        self.sha.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.out.flush()
     }
 }
 

@@ -328,13 +328,11 @@ pub(crate) fn issue(
     };
     let written = write(log, &w, &target, &p, o, &tri, emettre)?;
     let summary = written.summary;
-    let inscription = if emettre {
-        let ins = w.commit(&target, written.pieces, p.emission.date_emission)?;
+    if emettre {
+        w.commit(&target, written.pieces, p.emission.date_emission)?;
         w.remove_projet();
-        Some(ins)
-    } else {
-        None
-    };
+    }
+    let tete = emettre.then(|| w.registre.tete());
     Ok(report(
         log,
         out,
@@ -342,7 +340,7 @@ pub(crate) fn issue(
         &p,
         &tri,
         &summary,
-        inscription.as_ref().map(|_| w.registre.tete()).as_deref(),
+        tete.as_deref(),
     ))
 }
 
