@@ -556,19 +556,19 @@ impl Ecrivain {
             .map_err(|e| files::refused_link(&path, e, "ouvrir le fichier"))?;
         // Serialized straight to the file and hashed on the way (a lot of
         // 35 000 appels makes a line of 20 MB: never a copy of it).
-        let mut w = HashingLine {
-            out: std::io::BufWriter::with_capacity(1 << 16, &f),
-            sha: Sha256::new(),
+        let mut w = super::output::HashingWriter {
+            inner: std::io::BufWriter::with_capacity(1 << 16, &f),
+            hasher: Sha256::new(),
         };
         serde_json::to_writer(&mut w, &ins)
             .map_err(std::io::Error::from)
-            .and_then(|()| w.out.write_all(b"\n"))
-            .and_then(|()| w.out.flush())
+            .and_then(|()| w.inner.write_all(b"\n"))
+            .and_then(|()| w.inner.flush())
             .and_then(|()| f.sync_all())
             .map_err(BatchError::io("écrire le fichier", &path))?;
         self.registre
             .empreintes
-            .push(super::manifest::hex(&w.sha.finalize()));
+            .push(super::manifest::hex(&w.hasher.finalize()));
         let (serie, dossier) = (ins.serie.clone(), ins.dossier.clone());
         self.registre.lignes.push(ins);
         if serie == crate::pes::SERIE {
@@ -692,23 +692,6 @@ impl Ecrivain {
                 super::destination::remove_replaced(&aside, &listed);
             }
         }
-    }
-}
-
-/// A writer that hashes what goes through it (a register line).
-struct HashingLine<W> {
-    out: W,
-    sha: Sha256,
-}
-
-impl<W: Write> Write for HashingLine<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.out.write(buf)?;
-        self.sha.update(&buf[..n]);
-        Ok(n)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.out.flush()
     }
 }
 

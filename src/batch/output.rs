@@ -134,9 +134,9 @@ const CHUNK: usize = 256;
 const MIN_CHUNK: usize = 32;
 
 /// Passes written bytes through while hashing them.
-struct HashingWriter<W: Write> {
-    inner: W,
-    hasher: Sha256,
+pub(super) struct HashingWriter<W: Write> {
+    pub(super) inner: W,
+    pub(super) hasher: Sha256,
 }
 
 impl<W: Write> Write for HashingWriter<W> {
