@@ -942,11 +942,17 @@ pub fn write_entry(
     opts: &Options,
     precedent: Option<String>,
 ) -> Result<Ecrit, BatchError> {
-    let mut lots: Vec<&Inscription> = match contenu {
+    // Each lot once, in order (several rôles sent again may share one).
+    let mut lots: Vec<&Inscription> = Vec::new();
+    let named: Vec<&Inscription> = match contenu {
         Contenu::Lots(lots, _) => lots.to_vec(),
         Contenu::Renvois(renvois) => renvois.iter().map(|x| x.lot).collect(),
     };
-    lots.dedup_by(|a, b| a.dossier == b.dossier);
+    for l in named {
+        if !lots.iter().any(|k| k.dossier == l.dossier) {
+            lots.push(l);
+        }
+    }
     // The lots' PDFs, read last, asked of the disk now: they come into
     // the page cache while the ledgers and manifests are read and the
     // pièces examined.
