@@ -292,9 +292,34 @@ fn bordereaux_are_split_by_count_and_by_size_in_order() {
     }
 }
 
+/// `n` pseudo-random bytes (xorshift from `seed`): gzip cannot shrink
+/// them.
+fn pseudo_random(seed: u64, n: usize) -> Vec<u8> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x.to_le_bytes()[0]
+        })
+        .collect()
+}
+
+/// `bytes` in base64 by the base64 crate, in lines of 76 characters each
+/// ending with a line break, after `out`.
+fn in_lines(bytes: &[u8], mut out: Vec<u8>) -> Vec<u8> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
+    for l in b64.as_bytes().chunks(76) {
+        out.extend_from_slice(l);
+        out.push(b'\n');
+    }
+    out
+}
+
 #[test]
 fn the_size_bound_holds_for_incompressible_pdfs() {
-    use base64::Engine as _;
     use std::io::Write as _;
     let r = reglages();
     let dbt = debiteur("Rapilly", "Mairie", "Rapilly");
@@ -309,24 +334,11 @@ fn the_size_bound_holds_for_incompressible_pdfs() {
     )
     .unwrap();
     // Pseudo-random bytes: gzip cannot shrink them.
-    let mut x: u64 = 7;
-    let pdf: Vec<u8> = (0..200_000)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x.to_le_bytes()[0]
-        })
-        .collect();
+    let pdf = pseudo_random(7, 200_000);
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(1));
     gz.write_all(&pdf).unwrap();
     let gz = gz.finish().unwrap();
-    let b64 = base64::engine::general_purpose::STANDARD.encode(&gz);
-    let mut content = Vec::new();
-    for l in b64.as_bytes().chunks(76) {
-        content.extend_from_slice(l);
-        content.push(b'\n');
-    }
+    let content = in_lines(&gz, Vec::new());
     let mut xml = Vec::new();
     write_piece(&mut xml, &p[0]).unwrap();
     write_pj(&mut xml, &p[0].pj, &content).unwrap();
@@ -406,24 +418,10 @@ fn a_whole_file_is_well_formed_and_in_the_xsd_order() {
 
 #[test]
 fn base64_lines_match_another_encoder_at_every_length_around_a_line() {
-    use base64::Engine as _;
-    let mut x: u64 = 11;
-    let bytes: Vec<u8> = (0..1_000)
-        .map(|_| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x.to_le_bytes()[0]
-        })
-        .collect();
+    let bytes = pseudo_random(11, 1_000);
     for len in (0..=175).chain([999, 1_000]) {
         let data = &bytes[..len];
-        let b64 = base64::engine::general_purpose::STANDARD.encode(data);
-        let mut expected = b"<".to_vec();
-        for l in b64.as_bytes().chunks(76) {
-            expected.extend_from_slice(l);
-            expected.push(b'\n');
-        }
+        let expected = in_lines(data, b"<".to_vec());
         // Appended to what `out` holds already.
         let mut out = b"<".to_vec();
         base64_lines(data, &mut out);
